@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from cms.demo import seed_home_page
+from mentoring.demo import DEMO_PASSWORD, seed_people
+from scenarios.demo import seed_scenarios
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo site, people, cohorts and scenarios. Idempotent."
+
+    def handle(self, *args, **options):
+        home = seed_home_page()
+        people = seed_people()
+        seed_scenarios(
+            home=home, tutor=people.tutor, induction=people.induction, masters=people.masters
+        )
+        self.stdout.write(
+            f"Demo ready: home page '{home.title}', cohorts '{people.induction.name}' and "
+            f"'{people.masters.name}'. Sign in as tutor, nqt1…nqt12, ma1…ma4 or admin "
+            f"with password {DEMO_PASSWORD!r}."
+        )

@@ -1,0 +1,21 @@
+"""The JSON API under /api/v1/, assembled from each app's router."""
+
+from ninja import NinjaAPI
+
+from mentoring.api import boards, cohorts, participation
+from mentoring.api.core import BearerTokenAuth, SessionWithCsrfAuth, install_error_handlers
+from scenarios import api as scenarios_api  # noqa: I001
+
+api = NinjaAPI(
+    title="Staffroom API",
+    version="1",
+    description="Cohorts, boards, scenarios and participation. Errors are "
+    '{"code": "...", "detail": "..."} with a 4xx status; what you may not see answers 404.',
+    auth=[BearerTokenAuth(), SessionWithCsrfAuth()],
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("", cohorts.router)
+api.add_router("", boards.router)
+api.add_router("", participation.router)
+api.add_router("", scenarios_api.router)

@@ -1,0 +1,14 @@
+"""Tests: real PostgreSQL (a test database named by STAFFROOM_TEST_DB), fast hashing."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "test_staffroom")}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The real database backend: tests run queued tasks with `db_worker --batch` or call them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+WHITENOISE_AUTOREFRESH = True
+READ_EVENT_THROTTLE_SECONDS = 300

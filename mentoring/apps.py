@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MentoringConfig(AppConfig):
+    name = "mentoring"
+    verbose_name = "Mentoring"
+    default_auto_field = "django.db.models.BigAutoField"

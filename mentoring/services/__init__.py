@@ -1,0 +1,1 @@
+"""Every write in ``mentoring``: plain functions with keyword-only arguments, in transactions."""

@@ -1,0 +1,151 @@
+// Live thread page: posts appear, change and go without a reload, and the author sees how long
+// they may still edit or retract. Plain ES module, no build step.
+//
+// The socket only says *which* post changed; the page then asks the server for that post as
+// this reader may see it (anonymous authors, hidden posts, own-post buttons are decided there),
+// so nothing about who may see what is reimplemented here.
+
+import { openLiveSocket } from "./live.js";
+
+const thread = document.querySelector("[data-thread-id]");
+
+function postItem(postId) {
+  return document.getElementById(`post-${postId}`);
+}
+
+async function fetchArticle(postId) {
+  const url = thread.dataset.fragmentUrl.replace("/0/fragment", `/${postId}/fragment`);
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`post ${postId}: ${response.status}`);
+  const holder = document.createElement("div");
+  holder.innerHTML = (await response.text()).trim();
+  return holder.firstElementChild;
+}
+
+function newItem(postId, replyTo) {
+  const item = document.createElement("li");
+  item.className = "post-item";
+  item.id = `post-${postId}`;
+  item.dataset.postId = String(postId);
+  if (replyTo) item.dataset.replyTo = String(replyTo);
+  const replies = document.createElement("ol");
+  replies.className = "replies";
+  item.append(replies);
+  return item;
+}
+
+function placeFor(replyTo) {
+  if (replyTo) {
+    const parent = postItem(replyTo);
+    if (parent) return parent.querySelector(":scope > ol.replies");
+  }
+  return thread.querySelector("ol.posts");
+}
+
+function setArticle(item, article) {
+  const old = item.querySelector(":scope > article");
+  if (old) old.replaceWith(article);
+  else item.prepend(article);
+  startCountdowns(item);
+}
+
+async function onCreated(post) {
+  if (postItem(post.id)) return; // our own post, already on the page after the redirect
+  const article = await fetchArticle(post.id);
+  if (!article || postItem(post.id)) return;
+  const item = newItem(post.id, post.reply_to);
+  placeFor(post.reply_to).append(item);
+  setArticle(item, article);
+  item.classList.add("post-new");
+  announce("A new post has arrived.");
+}
+
+async function onChanged(post) {
+  const item = postItem(post.id);
+  if (!item) return;
+  const article = await fetchArticle(post.id);
+  if (article) setArticle(item, article);
+  else item.remove();
+}
+
+async function onRetracted(post) {
+  const item = postItem(post.id);
+  if (!item) return;
+  if (!post.tombstone) {
+    item.remove();
+    return;
+  }
+  const article = await fetchArticle(post.id);
+  if (article) setArticle(item, article);
+  else item.remove();
+}
+
+function announce(text) {
+  const status = document.getElementById("thread-status");
+  if (status) status.textContent = text;
+}
+
+// --- Countdown of the grace period ----------------------------------------------------------
+// The server's clock decides; the page only shows it. ``data-server-now`` corrects for a
+// client clock that is off.
+const serverNow = Date.parse(thread?.dataset.serverNow ?? "");
+const skew = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
+
+function format(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+function tick(box) {
+  const left = Date.parse(box.dataset.editableUntil) - (Date.now() + skew);
+  const label = box.querySelector(".countdown");
+  if (left <= 0) {
+    box.querySelectorAll(".grace-action").forEach((el) => el.remove());
+    if (label) label.textContent = "The time to edit or retract this post has passed.";
+    box.classList.add("grace-over");
+    return false;
+  }
+  if (label) label.textContent = `${format(left)} left to edit or retract`;
+  return true;
+}
+
+function startCountdowns(root = document) {
+  root.querySelectorAll("[data-editable-until]").forEach((box) => {
+    if (box.dataset.counting) return;
+    box.dataset.counting = "1";
+    if (!tick(box)) return;
+    const timer = setInterval(() => {
+      if (!box.isConnected || !tick(box)) clearInterval(timer);
+    }, 250);
+  });
+}
+
+// --- Socket ---------------------------------------------------------------------------------
+const handlers = {
+  "post.created": onCreated,
+  "post.edited": onChanged,
+  "post.hidden": onChanged,
+  "post.retracted": onRetracted,
+};
+
+function onMessage(message) {
+  const handle = handlers[message.type];
+  if (handle && message.post) handle(message.post).catch((err) => console.error(err));
+}
+
+if (thread) {
+  startCountdowns();
+  if (thread.dataset.wsPath && "WebSocket" in window) {
+    openLiveSocket(thread.dataset.wsPath, onMessage, {
+      onReady: () => {
+        thread.dataset.live = "1";
+      },
+    });
+  }
+}
+
+export { format, startCountdowns };

@@ -1,0 +1,328 @@
+"""Shared fixtures: people and cohorts, API clients, websockets, a real server, a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from tests.factories import ApiClient, UserFactory, make_cohort
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+# --- People and cohorts ---------------------------------------------------------------------
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+@pytest.fixture
+def tutor(db):
+    return UserFactory(username="tutor_t", display_name="Tessa Tutor")
+
+
+@pytest.fixture
+def members(db):
+    return [UserFactory(username=f"member{i}", display_name=f"Member {i}") for i in range(1, 4)]
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider", display_name="Olly Outsider")
+
+
+@pytest.fixture
+def cohort(db, tutor, members):
+    return make_cohort(name="Induction test cohort", tutors=[tutor], members=members)
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` → a JSON client authenticated with a fresh bearer token for ``user``."""
+    return lambda user=None, token=None: ApiClient(user, token)
+
+
+# --- Wagtail --------------------------------------------------------------------------------
+@pytest.fixture
+def wagtail_root(db):
+    """The page tree's root and a default site (transactional tests truncate them)."""
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page, Site
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(title="Root", slug="root")
+    if not Site.objects.exists():
+        Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
+    return root
+
+
+# --- Websockets (Channels' communicator with the real ASGI stack) ---------------------------
+def session_cookie_for(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@pytest.fixture
+def ws_connect():
+    """``await ws_connect(path, user=..., token=..., origin=...)`` → (communicator, connected,
+    first message or close). Uses config.asgi's application: origin check, auth, routing."""
+    from channels.db import database_sync_to_async
+
+    from config.asgi import application
+
+    opened: list[WebsocketCommunicator] = []
+
+    async def connect(path, *, user=None, token=None, origin="http://testserver", cookie=None):
+        headers = []
+        if origin:
+            headers.append((b"origin", origin.encode()))
+        if user is not None:
+            cookie = await database_sync_to_async(session_cookie_for)(user)
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
+        if token:
+            headers.append((b"authorization", f"Bearer {token}".encode()))
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        opened.append(communicator)
+        connected, _ = await communicator.connect(timeout=5)
+        first = None
+        if connected:
+            first = await communicator.receive_output(timeout=5)
+        return communicator, connected, first
+
+    yield connect
+
+
+def ws_first_json(first) -> dict | None:
+    import json
+
+    if first and first.get("type") == "websocket.send" and first.get("text"):
+        return json.loads(first["text"])
+    return None
+
+
+# --- Real processes -------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except Exception as exc:  # not up yet
+            last = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up: {last}")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server on a free loopback port; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed (make test installs it)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def database_url_for_servers() -> str:
+    """The URL of the test database pytest-django created, for server subprocesses."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = urllib.parse.quote(db["HOST"] or "", safe="")
+    user = urllib.parse.quote(db["USER"] or "")
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+class ServerProcess:
+    def __init__(self, env_extra: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.test",
+            DATABASE_URL=database_url_for_servers(),
+            PYTHONUNBUFFERED="1",
+            WAGTAILADMIN_BASE_URL=self.url,
+        )
+        env.pop("REDIS_URL", None)
+        env.update(env_extra or {})
+        self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_http(self.url + "/healthz")
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def start_server(django_db_setup, django_db_blocker):
+    """``start_server(env={...})`` → a real uvicorn process on the test database."""
+    servers: list[ServerProcess] = []
+
+    def start(env: dict[str, str] | None = None) -> ServerProcess:
+        with django_db_blocker.unblock():
+            server = ServerProcess(env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server_process(start_server, redis_server):
+    """One shared real server for browser and websocket tests. Its channel layer is Redis, so
+    events sent by services called in the test process (see ``live_layer``) reach its sockets."""
+    return start_server({"REDIS_URL": redis_server})
+
+
+@pytest.fixture
+def live_layer(settings, redis_server):
+    """Point this test process's channel layer at the live server's Redis."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_server]},
+        }
+    }
+    return redis_server
+
+
+@pytest.fixture
+def live_url(transactional_db, live_server_process, wagtail_root):
+    return live_server_process.url
+
+
+def run_in_thread(function, *args, **kwargs):
+    """Call ``function`` in a fresh thread and return its result.
+
+    Playwright's sync API keeps an event loop in the test's thread, where Django refuses to
+    send channel-layer events (``async_to_sync``); services that send events run here instead.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result(timeout=30)
+
+
+# --- Browser (Playwright on Debian's Chromium; never a downloaded browser) -----------------
+@pytest.fixture(scope="session")
+def chromium():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_as(chromium, live_url):
+    """``browser_as(user)`` → a Playwright page signed in as ``user`` on the live server."""
+    contexts = []
+
+    def open_as(user=None):
+        context = chromium.new_context(base_url=live_url, viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(10_000)
+        if user is not None:
+            name, _, value = session_cookie_for(user).partition("=")
+            context.add_cookies([{"name": name, "value": value, "url": live_url}])
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -1,0 +1,96 @@
+import pytest
+
+from mentoring.errors import Forbidden, ServiceError
+from mentoring.models import Board, Cohort, Membership
+from mentoring.permissions import can_view_cohort, can_view_participation, is_tutor
+from mentoring.services.cohorts import (
+    create_cohort_by_usernames,
+    enrol_members,
+    remove_membership,
+    update_cohort_settings,
+)
+from tests.factories import UserFactory, make_cohort
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_cohort_has_a_general_and_an_ask_a_tutor_board(cohort):
+    kinds = sorted(cohort.boards.values_list("kind", flat=True))
+    assert kinds == [Board.Kind.GENERAL, Board.Kind.PRIVATE]
+
+
+def test_defaults_follow_the_contract(cohort):
+    assert cohort.edit_grace_seconds == 1800
+    assert cohort.reader_threshold == 1
+    assert cohort.allow_anonymous_to_peers is False
+
+
+def test_tutors_and_members_get_their_object_permissions(cohort, tutor, members, outsider):
+    member = members[0]
+    assert is_tutor(tutor, cohort) and can_view_participation(tutor, cohort)
+    assert can_view_cohort(member, cohort)
+    assert not is_tutor(member, cohort) and not can_view_participation(member, cohort)
+    assert not can_view_cohort(outsider, cohort)
+
+
+def test_removing_a_membership_revokes_access(cohort, members):
+    remove_membership(cohort=cohort, user=members[0])
+    members[0] = type(members[0]).objects.get(pk=members[0].pk)  # fresh permission cache
+    assert not can_view_cohort(members[0], cohort)
+
+
+def test_enrolling_unknown_usernames_enrols_nobody(cohort, tutor, outsider):
+    with pytest.raises(ServiceError) as error:
+        enrol_members(cohort=cohort, usernames=[outsider.username, "ghost", "nobody"], by=tutor)
+    assert error.value.code == "unknown_users"
+    assert error.value.extra["usernames"] == ["ghost", "nobody"]
+    assert not Membership.objects.filter(cohort=cohort, user=outsider).exists()
+
+
+def test_only_tutors_enrol(cohort, members, outsider):
+    with pytest.raises(Forbidden):
+        enrol_members(cohort=cohort, usernames=[outsider.username], by=members[0])
+
+
+def test_only_staff_create_cohorts(tutor):
+    with pytest.raises(Forbidden):
+        create_cohort_by_usernames(name="X", tutors=[tutor.username], created_by=tutor)
+    staff = UserFactory(username="staffer", is_staff=True)
+    cohort = create_cohort_by_usernames(name="X", tutors=[tutor.username], created_by=staff)
+    assert is_tutor(tutor, cohort)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"edit_grace_seconds": 86401},
+        {"edit_grace_seconds": -1},
+        {"reader_threshold": 0},
+        {"name": "  "},
+        {"colour": "red"},
+    ],
+)
+def test_invalid_settings_are_refused_and_nothing_changes(cohort, tutor, changes):
+    with pytest.raises(ServiceError):
+        update_cohort_settings(cohort=cohort, by=tutor, **changes)
+    fresh = Cohort.objects.get(pk=cohort.pk)
+    assert (fresh.name, fresh.edit_grace_seconds, fresh.reader_threshold) == (cohort.name, 1800, 1)
+
+
+def test_members_cannot_change_settings(cohort, members):
+    with pytest.raises(Forbidden):
+        update_cohort_settings(cohort=cohort, by=members[0], edit_grace_seconds=10)
+
+
+def test_database_refuses_a_grace_period_over_a_day(cohort):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cohort.objects.filter(pk=cohort.pk).update(edit_grace_seconds=90000)
+
+
+def test_two_cohorts_do_not_share_permissions(tutor, members):
+    first = make_cohort(name="First", tutors=[tutor], members=members[:1])
+    second = make_cohort(name="Second", tutors=[UserFactory(username="t2")], members=members[1:])
+    assert can_view_cohort(members[0], first) and not can_view_cohort(members[0], second)
+    assert not is_tutor(tutor, second)
