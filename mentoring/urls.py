@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import accounts
+from .views import accounts, cohorts
 
 urlpatterns = [
     path(
@@ -35,6 +35,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("notifications/", accounts.notifications, name="notifications"),
+    path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),
+    path("cohorts/<int:cohort_id>/settings/", cohorts.cohort_settings, name="cohort_settings"),
+    path("cohorts/<int:cohort_id>/members/", cohorts.cohort_members, name="cohort_members"),
     path("", include("mentoring.board_urls")),
     path("", include("mentoring.dashboard_urls")),
 ]

@@ -188,7 +188,9 @@ def database_url_for_servers() -> str:
 
 
 class ServerProcess:
-    def __init__(self, env_extra: dict[str, str] | None = None):
+    """A real ASGI server (uvicorn by default, or daphne) in a subprocess."""
+
+    def __init__(self, env_extra: dict[str, str] | None = None, *, server: str = "uvicorn"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
@@ -201,8 +203,21 @@ class ServerProcess:
         env.pop("REDIS_URL", None)
         env.update(env_extra or {})
         self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
+        if server == "daphne":
+            command = [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "--verbosity",
+                "0",
+                "config.asgi:application",
+            ]
+        else:
+            command = [
                 sys.executable,
                 "-m",
                 "uvicorn",
@@ -214,11 +229,9 @@ class ServerProcess:
                 "--log-level",
                 "warning",
                 "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         try:
             wait_for_http(self.url + "/healthz")

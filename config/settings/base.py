@@ -133,7 +133,13 @@ if not DATABASE_URL:
         "No database: set DATABASE_URL, or run `make services` to start the project-local "
         "PostgreSQL (it writes var/services.env)."
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections: ASGI runs sync views on one thread, so a connection per request
+# would dominate response times.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(env("CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Staffroom runs on PostgreSQL only.")
 

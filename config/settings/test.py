@@ -10,5 +10,4 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "tes
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The real database backend: tests run queued tasks with `db_worker --batch` or call them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-WHITENOISE_AUTOREFRESH = True
 READ_EVENT_THROTTLE_SECONDS = 300

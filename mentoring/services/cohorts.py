@@ -77,14 +77,28 @@ def create_cohort(
 
 @transaction.atomic
 def create_cohort_by_usernames(
-    *, name: str, tutors: Iterable[str], created_by: User, kind: str = Cohort.Kind.INDUCTION
+    *,
+    name: str,
+    tutors: Iterable[str],
+    created_by: User,
+    kind: str = Cohort.Kind.INDUCTION,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> Cohort:
+    """Staff create a cohort naming its tutors; unknown usernames create nothing."""
     if not can_create_cohorts(created_by):
         raise Forbidden("forbidden", "Only staff can create cohorts.")
     tutor_users = _users_by_username(tutors)
     if not tutor_users:
         raise ServiceError("invalid", "A cohort needs at least one tutor.", field="tutors")
-    return create_cohort(name=name, tutors=tutor_users, kind=kind, created_by=created_by)
+    return create_cohort(
+        name=name,
+        tutors=tutor_users,
+        kind=kind,
+        created_by=created_by,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
 
 
 @transaction.atomic

@@ -1,0 +1,87 @@
+"""Which ASGI server serves Staffroom: uvicorn against daphne, on the same app and database.
+
+HTTP: requests per second for an authenticated API call (``GET /api/v1/me`` with a bearer token)
+with 20 concurrent clients. Websockets: time to open ``/ws/notifications/`` and get ``ready``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.bench.common import median, report, setup_django, start_server
+
+REQUESTS = 600
+CONCURRENCY = 20
+SOCKETS = 60
+
+
+async def _http_throughput(url: str, token: str) -> float:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        for _ in range(20):  # warm up
+            (await client.get("/api/v1/me")).raise_for_status()
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for n in range(REQUESTS):
+            queue.put_nowait(n)
+
+        async def worker() -> None:
+            while not queue.empty():
+                queue.get_nowait()
+                (await client.get("/api/v1/me")).raise_for_status()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return REQUESTS / (time.perf_counter() - start)
+
+
+async def _socket_open_times(url: str, token: str) -> list[float]:
+    import websockets
+
+    ws_url = url.replace("http://", "ws://") + "/ws/notifications/"
+    samples = []
+    for _ in range(SOCKETS):
+        start = time.perf_counter()
+        async with websockets.connect(
+            ws_url, additional_headers={"Authorization": f"Bearer {token}"}
+        ) as socket:
+            await socket.recv()
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
+def main() -> None:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_django()
+    from mentoring.models import User
+    from mentoring.services.tokens import create_api_token
+
+    user, _ = User.objects.get_or_create(username="bench_asgi")
+    token = create_api_token(user=user, name="bench")
+    results = {}
+    for server in ("uvicorn", "daphne"):
+        process = start_server(server=server)
+        try:
+            rps = asyncio.run(_http_throughput(process.url, token))
+            opens = asyncio.run(_socket_open_times(process.url, token))
+        finally:
+            process.stop()
+        results[server] = (rps, median(opens))
+    (u_rps, u_open), (d_rps, d_open) = results["uvicorn"], results["daphne"]
+    report(
+        "asgi http uvicorn req/s",
+        u_rps,
+        d_rps,
+        unit="req/s",
+        reference_name="daphne",
+        higher_is_better=True,
+    )
+    report("asgi websocket open+ready uvicorn (median)", u_open, d_open, reference_name="daphne")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+import pytest
+from django.test import Client
+
+from mentoring.models import Cohort, Membership
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_create_a_cohort_with_field_errors_first(tutor):
+    staff = UserFactory(username="staffer", is_staff=True)
+    client = signed_in(staff)
+    response = client.post(
+        "/cohorts/new/", {"name": "Spring", "kind": "induction", "tutors": "tutor_t ghost"}
+    )
+    assert response.status_code == 200
+    assert b"ghost" in response.content and b"Nobody was enrolled" in response.content
+    assert not Cohort.objects.filter(name="Spring").exists()
+    response = client.post(
+        "/cohorts/new/", {"name": "Spring", "kind": "induction", "tutors": "tutor_t"}
+    )
+    cohort = Cohort.objects.get(name="Spring")
+    assert response.status_code == 302
+    assert Membership.objects.get(cohort=cohort, user=tutor).role == "tutor"
+
+
+def test_non_staff_cannot_open_cohort_creation(members):
+    assert signed_in(members[0]).get("/cohorts/new/").status_code == 404
+
+
+def test_tutor_changes_settings_and_bad_values_show_field_errors(cohort, tutor):
+    client = signed_in(tutor)
+    data = {
+        "name": cohort.name,
+        "edit_grace_seconds": 90000,
+        "reader_threshold": 0,
+        "nudge_template": "Hi {name}",
+    }
+    response = client.post(f"/cohorts/{cohort.pk}/settings/", data)
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    cohort.refresh_from_db()
+    assert cohort.edit_grace_seconds == 1800
+    data.update(edit_grace_seconds=600, reader_threshold=2, allow_anonymous_to_peers="on")
+    assert client.post(f"/cohorts/{cohort.pk}/settings/", data).status_code == 302
+    cohort.refresh_from_db()
+    assert (cohort.edit_grace_seconds, cohort.reader_threshold) == (600, 2)
+    assert cohort.allow_anonymous_to_peers
+
+
+def test_members_and_outsiders_get_404_on_tutor_pages(cohort, members, outsider):
+    for user in (members[0], outsider):
+        client = signed_in(user)
+        assert client.get(f"/cohorts/{cohort.pk}/settings/").status_code == 404
+        assert client.get(f"/cohorts/{cohort.pk}/members/").status_code == 404
+
+
+def test_enrol_page_is_all_or_nothing(cohort, tutor):
+    newcomer = UserFactory(username="newcomer")
+    client = signed_in(tutor)
+    response = client.post(
+        f"/cohorts/{cohort.pk}/members/", {"enrol": "1", "usernames": "newcomer, ghost"}
+    )
+    assert b"ghost" in response.content
+    assert not Membership.objects.filter(cohort=cohort, user=newcomer).exists()
+    client.post(f"/cohorts/{cohort.pk}/members/", {"enrol": "1", "usernames": "newcomer"})
+    assert Membership.objects.filter(cohort=cohort, user=newcomer, role="member").exists()
