@@ -1,0 +1,88 @@
+# Staffroom developer commands. `make run` serves the app, `make test` runs every test.
+# Everything is project-local: the virtualenv in .venv/, PostgreSQL and Redis in var/.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Steps share state (the venv, the database): never run them concurrently.
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+.PHONY: help run test services stop bench lint fmt clean venv migrate demo lock system-packages
+
+help:
+	@echo "make run       set everything up and serve on http://127.0.0.1:\$$PORT (default 8000)"
+	@echo "make test      set everything up and run the whole test suite (PYTEST_ARGS=... to narrow)"
+	@echo "make services  start the project-local PostgreSQL (and Redis) if not running"
+	@echo "make stop      stop them"
+	@echo "make bench     run the benchmarks"
+	@echo "make lint      ruff check and ruff format --check"
+	@echo "make fmt       ruff format and ruff check --fix"
+	@echo "make lock      re-resolve dependencies into constraints.txt"
+	@echo "make clean     stop the services, delete var/ and .venv/"
+
+# --- set-up -----------------------------------------------------------------------------------
+
+venv: $(VENV)/.installed
+
+# Re-installs only when pyproject.toml or constraints.txt changed since the last install.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+services:
+	@platform/services.sh start
+
+stop:
+	@platform/services.sh stop
+
+migrate: venv services
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+system-packages:
+	@platform/system-packages.sh
+
+# --- commands ---------------------------------------------------------------------------------
+
+run: venv services migrate demo
+	@PORT=$(PORT) platform/serve.sh
+
+test: system-packages venv services
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test: pytest collected no tests; that counts as a failure." >&2; exit 1; \
+	fi; \
+	exit $$status
+
+# The benches set up their own database (tests/bench/common.py), not the demo one.
+bench: venv services
+	$(PY) tests/bench/run.py
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Resolves pyproject.toml afresh in a throw-away venv, so nothing stale in .venv gets pinned.
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install --quiet -e ".[dev]"
+	{ echo "# The pinned lock for pyproject.toml: \`make\` installs with \`pip install -c constraints.txt\`."; \
+	  echo "# Regenerate with \`make lock\` after changing dependencies (it resolves in a fresh venv)."; \
+	  var/lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf var/lock-venv
+
+clean:
+	-platform/services.sh destroy
+	rm -rf var $(VENV) staticfiles test-results

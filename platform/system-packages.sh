@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages `make test` needs that a fresh CI machine may lack: Chromium for the browser
+# tests (Playwright drives /usr/bin/chromium), redis-server for the multi-process tests, and the
+# PostgreSQL server. Installs them with apt-get when run as root; otherwise says what is missing.
+set -euo pipefail
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
+	! { command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; }; then
+	missing+=(postgresql)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "system-packages: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q "${missing[@]}"
+else
+	echo "system-packages: warning: missing ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
+fi
