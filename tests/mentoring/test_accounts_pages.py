@@ -68,3 +68,10 @@ def test_users_who_chose_off_get_no_email_queued(members):
     members[0].save()
     notification = notify(user=members[0], kind="system", title="Quiet")
     assert notification.email_due_at is None
+
+
+def test_password_reset_sends_a_link(members):
+    response = Client().post("/accounts/password/reset/", {"email": members[0].email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/reset/" in mail.outbox[0].body

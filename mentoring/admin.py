@@ -1,0 +1,59 @@
+"""Django admin for operators (at /django-admin/): people, tokens, a read-only view of cohorts.
+
+Cohorts and memberships are changed through Staffroom's own pages and API, which grant the
+object permissions; the admin only shows them, so nothing bypasses the services.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import ApiToken, Cohort, Membership, User
+from .services.tokens import revoke_api_token
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Staffroom", {"fields": ("display_name", "email_preference")}),
+    )
+    list_display = ("username", "display_name", "email", "is_staff", "is_active")
+    search_fields = ("username", "display_name", "email")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "key_hash", "user", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # Tokens are shown once: create them with `manage.py create_api_token`.
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            revoke_api_token(token=token)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ("user", "role", "joined_at", "threads_read", "posts", "resource_views")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "starts_on", "ends_on", "edit_grace_seconds")
+    search_fields = ("name",)
+    inlines = [MembershipInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
