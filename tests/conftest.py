@@ -230,6 +230,7 @@ class ServerProcess:
                 "warning",
                 "--no-access-log",
             ]
+        self._command, self._env = command, env
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -238,6 +239,17 @@ class ServerProcess:
         except Exception:
             self.stop()
             raise
+        self.content_type_ids = content_type_ids()
+
+    def restart(self) -> None:
+        """Start afresh on the same port, dropping the process's caches."""
+        self.stop()
+        self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "a")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            self._command, cwd=ROOT, env=self._env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        wait_for_http(self.url + "/healthz")
+        self.content_type_ids = content_type_ids()
 
     def stop(self) -> None:
         self.process.terminate()
@@ -283,8 +295,18 @@ def live_layer(settings, redis_server):
     return redis_server
 
 
+def content_type_ids() -> list[int]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return list(ContentType.objects.order_by("pk").values_list("pk", flat=True))
+
+
 @pytest.fixture
 def live_url(transactional_db, live_server_process, wagtail_root):
+    # Each transactional test's flush recreates the content types with new ids, and the server
+    # caches them (guardian finds object permissions by them): restart it when they changed.
+    if live_server_process.content_type_ids != content_type_ids():
+        live_server_process.restart()
     return live_server_process.url
 
 
@@ -339,3 +361,9 @@ def browser_as(chromium, live_url):
     yield open_as
     for context in contexts:
         context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: once Playwright's sync API has started, its event loop stays running
+    in the main thread for the session, and pytest-asyncio cannot run async tests after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
 from ..selectors.participation import (
     Status,
-    cohort_participation,
-    member_payload,
+    member_values,
     nudge_conversion,
+    status_counts,
     tutored_cohort,
 )
 from ..services.nudges import nudge_members
 from .core import found
 
 router = Router(tags=["participation"])
+JSON = "application/json"
 
 
 class ParticipantOut(Schema):
@@ -90,15 +94,13 @@ def participation(request, cohort_id: int, status: str | None = None, sort: str 
     name, with ``-`` for descending.
     """
     cohort = found(tutored_cohort(user=request.auth, cohort_id=cohort_id))
-    data = cohort_participation(
-        cohort=cohort, status=status if status in Status.ALL else None, order=sort
-    )
+    wanted = status if status in Status.ALL else None
     conversion = nudge_conversion(cohort=cohort)
-    return {
+    payload = {
         "cohort_id": cohort.pk,
         "reader_threshold": cohort.reader_threshold,
-        "counts": data.counts,
-        "members": [member_payload(m) for m in data.members],
+        "counts": status_counts(cohort=cohort),
+        "members": member_values(cohort=cohort, status=wanted, order=sort),
         "conversion": {
             "nudged_members": conversion.nudged_members,
             "converted_members": conversion.converted_members,
@@ -106,6 +108,10 @@ def participation(request, cohort_id: int, status: str | None = None, sort: str 
             "rate": conversion.rate,
         },
     }
+    # Serialised here rather than validated row by row through the schema: for 1,100 members
+    # that validation alone takes half of the 100 ms budget. The schema above still documents
+    # the shape, and tests/api/test_participation_api.py checks it.
+    return HttpResponse(json.dumps(payload, cls=DjangoJSONEncoder), content_type=JSON)
 
 
 @router.post("/cohorts/{cohort_id}/nudges", response={201: NudgesOut})

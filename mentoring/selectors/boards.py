@@ -32,32 +32,48 @@ def visible_boards(*, user: User, cohort: Cohort) -> QuerySet[Board]:
     return boards.order_by("id")
 
 
+def _board_open_to(user: User, board: Board, *, tutor: bool) -> bool:
+    if not board.restricted or tutor:
+        return True
+    return board.allowed_users.filter(pk=user.pk).exists()
+
+
 def visible_board(*, user: User, board_id: int) -> Board | None:
     board = Board.objects.select_related("cohort").filter(pk=board_id).first()
-    if board is None:
+    if board is None or not can_view_cohort(user, board.cohort):
         return None
-    if not visible_boards(user=user, cohort=board.cohort).filter(pk=board.pk).exists():
+    tutor = is_tutor(user, board.cohort)
+    if not _board_open_to(user, board, tutor=tutor):
         return None
+    board.viewer_is_tutor = tutor
     return board
 
 
 def visible_threads(*, user: User, board: Board) -> QuerySet[Thread]:
     """Threads of a board the user may see: on "ask a tutor", only their own (tutors: all)."""
     threads = Thread.objects.filter(board=board)
-    if board.kind == Board.Kind.PRIVATE and not is_tutor(user, board.cohort):
+    tutor = getattr(board, "viewer_is_tutor", None)
+    if tutor is None:
+        tutor = is_tutor(user, board.cohort)
+    if board.kind == Board.Kind.PRIVATE and not tutor:
         threads = threads.filter(author=user)
     return threads
 
 
 def visible_thread(*, user: User, thread_id: int) -> Thread | None:
-    thread = Thread.objects.select_related("board", "cohort").filter(pk=thread_id).first()
-    if thread is None:
+    """The thread if ``user`` may see it, else None; sets ``viewer_is_tutor`` on it.
+
+    Two permission checks whatever the board: the hot path of every thread page and post.
+    """
+    thread = Thread.objects.select_related("board", "cohort", "author").filter(pk=thread_id).first()
+    if thread is None or not can_view_cohort(user, thread.cohort):
         return None
-    board = visible_board(user=user, board_id=thread.board_id)
-    if board is None:
+    tutor = is_tutor(user, thread.cohort)
+    if not _board_open_to(user, thread.board, tutor=tutor):
         return None
-    if not visible_threads(user=user, board=board).filter(pk=thread.pk).exists():
+    if thread.board.kind == Board.Kind.PRIVATE and not tutor and thread.author_id != user.pk:
         return None
+    thread.viewer_is_tutor = tutor
     return thread
 
 
@@ -159,7 +175,7 @@ def thread_page(*, user: User, thread_id: int) -> ThreadPage | None:
     thread = visible_thread(user=user, thread_id=thread_id)
     if thread is None:
         return None
-    tutor = is_tutor(user, thread.cohort)
+    tutor = thread.viewer_is_tutor
     posts = list(
         Post.objects.filter(thread=thread)
         .select_related("author")
@@ -195,11 +211,13 @@ def thread_page(*, user: User, thread_id: int) -> ThreadPage | None:
 
 def visible_post(*, user: User, post_id: int) -> Post | None:
     """One post as ``user`` may see it (for the live page's fragments and the API)."""
-    post = Post.objects.select_related("author", "thread", "cohort").filter(pk=post_id).first()
-    if post is None or visible_thread(user=user, thread_id=post.thread_id) is None:
+    post = Post.objects.select_related("author").filter(pk=post_id).first()
+    thread = None if post is None else visible_thread(user=user, thread_id=post.thread_id)
+    if thread is None:
         return None
+    post.thread, post.cohort = thread, thread.cohort
     return decorate_post(
-        post, viewer=user, viewer_is_tutor=is_tutor(user, post.cohort), now=timezone.now()
+        post, viewer=user, viewer_is_tutor=thread.viewer_is_tutor, now=timezone.now()
     )
 
 

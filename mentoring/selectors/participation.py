@@ -21,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, TruncWeek
 from django.utils import timezone
 
 from ..charts import WeekPoint
@@ -43,6 +43,12 @@ class Status:
         READER: "Reader",
         RESOURCE_ONLY: "Resources only",
         INACTIVE: "Inactive",
+    }
+    PLURALS = {
+        CONTRIBUTOR: "contributors",
+        READER: "readers",
+        RESOURCE_ONLY: "resource-only members",
+        INACTIVE: "inactive members",
     }
 
 
@@ -108,7 +114,7 @@ def member_rows(
 
 
 SORTABLE = {
-    "name": ("user__display_name", "user__username"),
+    "name": ("shown_name",),
     "username": ("user__username",),
     "status": ("status",),
     "threads_read": ("threads_read",),
@@ -123,8 +129,9 @@ def _ordering(order: str | None) -> list:
     descending = bool(order) and order.startswith("-")
     key = (order or "").lstrip("-")
     fields = SORTABLE.get(key, SORTABLE["username"])
+    columns = [Lower(_shown_name()) if f == "shown_name" else F(f) for f in fields]
     expressions = [
-        F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields
+        c.desc(nulls_last=True) if descending else c.asc(nulls_last=True) for c in columns
     ]
     return [*expressions, "user__username", "pk"]
 
@@ -143,8 +150,11 @@ def member_row(*, membership_id: int) -> dict | None:
     recomputes the whole cohort.
     """
     rows = Membership.objects.filter(pk=membership_id, role=Membership.Role.MEMBER)
-    membership = _with_status(rows, F("cohort__reader_threshold")).select_related("user").first()
-    return None if membership is None else member_json(membership)
+    row = _as_payload(_with_status(rows, F("cohort__reader_threshold"))).first()
+    if row is not None:
+        for key in ("last_seen", "nudged_at"):
+            row[key] = row[key] and row[key].isoformat()
+    return row
 
 
 def own_participation(*, user: User, cohort_id: int) -> Membership | None:
@@ -167,30 +177,39 @@ def status_counts(*, cohort: Cohort) -> dict[str, int]:
     return {status: counts[status] for status in Status.ALL}
 
 
-def member_payload(membership: Membership) -> dict:
-    """A member in the participation shape of CONTRACT.md (plus ``posted_after_nudge``)."""
-    user = membership.user
-    return {
-        "user_id": user.pk,
-        "username": user.username,
-        "display_name": user.shown_name,
-        "status": membership.status,
-        "threads_read": membership.threads_read,
-        "posts": membership.posts,
-        "resource_views": membership.resource_views,
-        "last_seen": membership.last_seen_at,
-        "nudged_at": membership.last_nudged_at,
-        "posted_after_nudge": membership.posted_after_nudge,
-    }
+def _shown_name() -> Coalesce:
+    """``User.shown_name`` in SQL: display name, else full name, else username."""
+    full_name = Trim(Concat("user__first_name", Value(" "), "user__last_name"))
+    return Coalesce(
+        NullIf("user__display_name", Value("")), NullIf(full_name, Value("")), "user__username"
+    )
 
 
-def member_json(membership: Membership) -> dict:
-    """``member_payload`` with times as ISO 8601 strings, for the channel layer."""
-    payload = member_payload(membership)
-    for key in ("last_seen", "nudged_at"):
-        if payload[key] is not None:
-            payload[key] = payload[key].isoformat()
-    return payload
+def _as_payload(rows: QuerySet[Membership]) -> QuerySet[dict]:
+    """Rows in the participation shape of CONTRACT.md (plus ``posted_after_nudge``)."""
+    return rows.values(
+        "user_id",
+        "status",
+        "threads_read",
+        "posts",
+        "resource_views",
+        "posted_after_nudge",
+        username=F("user__username"),
+        display_name=_shown_name(),
+        last_seen=F("last_seen_at"),
+        nudged_at=F("last_nudged_at"),
+    )
+
+
+def member_values(
+    *, cohort: Cohort, status: str | None = None, order: str | None = None
+) -> list[dict]:
+    """The members in the participation shape as plain dicts, straight from one query.
+
+    For the JSON API at scale: building 2,200 model instances for 1,100 members costs more
+    than the query itself.
+    """
+    return list(_as_payload(member_rows(cohort=cohort, status=status, order=order)))
 
 
 @dataclass(frozen=True)

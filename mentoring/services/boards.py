@@ -158,8 +158,10 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
     )
     if locked is None:
         raise NotFound("There is no such post, or it was retracted.")
+    # Someone who cannot see the thread (not even its author, once they have left the cohort)
+    # learns nothing about the post: 404, not 403.
+    _visible_thread_or_404(user=by, thread_id=locked.thread_id)
     if locked.author_id != by.pk:
-        _visible_thread_or_404(user=by, thread_id=locked.thread_id)
         raise Forbidden("not_author", "Only its author can edit or retract a post.")
     now = timezone.now()
     if not locked.within_grace(now):
@@ -179,7 +181,8 @@ def create_thread(
     """Start a thread with its first post. On "ask a tutor" only the author and tutors see it."""
     from ..selectors.boards import visible_board
 
-    if visible_board(user=author, board_id=board.pk) is None:
+    checked = visible_board(user=author, board_id=board.pk)
+    if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
     title = _clean_title(title)
     body = _clean_body(body)
@@ -192,6 +195,7 @@ def create_thread(
         created_at=now,
         last_activity_at=now,
     )
+    thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
     _add_post(thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous)
     return thread
 
@@ -226,8 +230,10 @@ def create_post(
 def _add_post(
     *, thread: Thread, author: User, body: str, reply_to: Post | None, anonymous: bool
 ) -> Post:
-    cohort = Cohort.objects.get(pk=thread.cohort_id)
-    author_is_tutor = is_tutor(author, cohort)
+    cohort = thread.cohort
+    author_is_tutor = getattr(thread, "viewer_is_tutor", None)
+    if author_is_tutor is None:
+        author_is_tutor = is_tutor(author, cohort)
     if anonymous and not cohort.allow_anonymous_to_peers:
         raise ServiceError(
             "anonymous_not_allowed",

@@ -1,0 +1,173 @@
+"""Scenarios in the JSON API: what is released to a cohort, a scenario's content, releasing.
+
+Scenario pages are never public, so the API asks the same selectors as the pages: what the
+caller may not open answers 404, and reading a scenario counts as a resource view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router
+from wagtail.documents import get_document_model
+
+from mentoring.api.core import ApiError, found
+from mentoring.models import User
+from mentoring.selectors.cohorts import visible_cohort
+
+from . import selectors, services
+from .blocks import EXPERT_STAGE
+from .models import Release, ScenarioGroup, ScenarioPage
+from .schemas import ReleasedScenarioOut, ReleaseIn, ReleaseOut, ScenarioOut
+
+router = Router(tags=["scenarios"])
+
+
+def _my_group(group: ScenarioGroup | None) -> dict | None:
+    if group is None:
+        return None
+    solution = getattr(group, "solution", None)
+    return {
+        "id": group.pk,
+        "name": group.name,
+        "board_id": group.board_id,
+        "solution_status": solution.status if solution else "draft",
+    }
+
+
+def _about(page: ScenarioPage, request: HttpRequest) -> dict:
+    """The fields every scenario payload starts with (``ScenarioFields``)."""
+    return {
+        "id": page.pk,
+        "title": page.title,
+        "url": page.get_url(request) or "",
+        "summary": page.summary,
+        "phase": page.phase,
+        "expected_minutes": page.expected_minutes,
+        "tags": [tag.name for tag in page.tags.all()],
+    }
+
+
+def _released(release: Release, request: HttpRequest, group: ScenarioGroup | None) -> dict:
+    return {
+        **_about(release.scenario, request),
+        "release_id": release.pk,
+        "opens_at": release.opens_at,
+        "closes_at": release.closes_at,
+        "status": release.status,
+        "group": _my_group(group),
+    }
+
+
+def _stages(page: ScenarioPage, *, expert_unlocked: bool) -> list[dict[str, Any]]:
+    """The body as JSON; the expert perspective's content only once it is unlocked."""
+    documents = get_document_model().objects.in_bulk(page.document_ids())
+    stages = []
+    for block in page.body:
+        if block.block_type == EXPERT_STAGE and not expert_unlocked:
+            stages.append({"type": block.block_type, "id": block.id, "locked": True, "value": None})
+            continue
+        value = block.block.get_api_representation(block.value)
+        if block.block_type == "evidence":
+            for item in value.get("items", []):
+                if item.get("type") == "document":
+                    document = documents.get(item["value"].get("document"))
+                    item["value"]["document"] = document and {
+                        "id": document.pk,
+                        "title": document.title,
+                        "url": reverse(
+                            "scenarios:document",
+                            kwargs={"page_id": page.pk, "document_id": document.pk},
+                        ),
+                    }
+        stages.append({"type": block.block_type, "id": block.id, "locked": False, "value": value})
+    return stages
+
+
+@router.get("/cohorts/{cohort_id}/scenarios", response=list[ReleasedScenarioOut])
+def cohort_scenarios(request, cohort_id: int):
+    """Scenarios released to the cohort: members see only those already open."""
+    user: User = request.auth
+    cohort = found(visible_cohort(user=user, cohort_id=cohort_id))
+    releases = list(
+        selectors.releases_for_cohort(user=user, cohort=cohort).prefetch_related("scenario__tags")
+    )
+    groups = {
+        group.release_id: group
+        for group in ScenarioGroup.objects.filter(
+            release__in=releases, placements__user=user
+        ).select_related("solution")
+    }
+    return [_released(release, request, groups.get(release.pk)) for release in releases]
+
+
+@router.get("/scenarios/{scenario_id}", response=ScenarioOut)
+def scenario_detail(request, scenario_id: int):
+    """A scenario's content; counts as a resource view for each cohort the member sees it in."""
+    user: User = request.auth
+    page = found(ScenarioPage.objects.live().filter(pk=scenario_id).first())
+    access = selectors.scenario_access(user=user, page=page)
+    if not access.can_view:
+        found(None)
+    services.record_scenario_view(user=user, page=page, access=access)
+    releases = access.member_releases or access.tutor_releases
+    return {
+        **_about(page, request),
+        "expert_unlocked": access.expert_unlocked,
+        "stages": _stages(page, expert_unlocked=access.expert_unlocked),
+        "releases": [
+            _released(release, request, access.groups.get(release.pk)) for release in releases
+        ],
+    }
+
+
+@router.post("/cohorts/{cohort_id}/releases", response={201: ReleaseOut})
+def create_release(request, cohort_id: int, data: ReleaseIn):
+    """Release a published scenario to the cohort, now or at ``opens_at``, and form groups."""
+    user: User = request.auth
+    cohort = found(visible_cohort(user=user, cohort_id=cohort_id))
+    groups = None
+    if data.groups is not None:
+        wanted = {name for group in data.groups for name in group}
+        users = {u.username: u for u in User.objects.filter(username__in=wanted)}
+        unknown = sorted(wanted - set(users))
+        if unknown:
+            raise ApiError(
+                "unknown_users", "These usernames do not exist: " + ", ".join(unknown) + "."
+            )
+        groups = [[users[name] for name in group] for group in data.groups]
+    release = services.release_scenario(
+        cohort=cohort,
+        scenario=data.scenario_id,
+        by=user,
+        opens_at=data.opens_at,
+        closes_at=data.closes_at,
+        group_size=data.group_size,
+        grouping=data.grouping,
+        groups=groups,
+    )
+    page = release.scenario
+    return 201, {
+        "id": release.pk,
+        "cohort_id": cohort.pk,
+        "scenario_id": page.pk,
+        "title": page.title,
+        "url": page.get_url(request) or "",
+        "opens_at": release.opens_at,
+        "closes_at": release.closes_at,
+        "group_size": release.group_size,
+        "grouping": release.grouping,
+        "status": release.status,
+        "groups": [
+            {
+                "id": group.pk,
+                "name": group.name,
+                "board_id": group.board_id,
+                "members": [member.username for member in group.members.all()],
+                "solution_status": group.solution.status,
+            }
+            for group in selectors.groups_of_release(release=release)
+        ],
+    }

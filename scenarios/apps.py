@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class ScenariosConfig(AppConfig):
+    name = "scenarios"
+    label = "scenarios"
+    verbose_name = "Scenarios"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mentoring.signals import members_enrolled
+
+        from .services import place_late_joiners_on_enrolment
+
+        # Late joiners are placed inside the enrolment transaction: if the enrolment rolls
+        # back, so do their group places (and nobody is ever enrolled without a group).
+        members_enrolled.connect(
+            place_late_joiners_on_enrolment, dispatch_uid="scenarios.place_late_joiners"
+        )

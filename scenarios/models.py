@@ -1,0 +1,382 @@
+"""Modules and scenarios (Wagtail pages), and what cohorts do with them.
+
+A tutor *releases* a published scenario to a cohort; the release splits the cohort into
+*groups*, each with its own board and one shared *solution* whose every save is kept as a
+*version*. Tutors write *feedback*; each member may keep a private *reflection*.
+
+Scenario pages are never public: ``ScenarioPage.serve`` answers 404 to everyone but editors,
+the tutors of cohorts it is released to and members of cohorts with an open release.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from .blocks import ScenarioStages
+
+DEFAULT_GROUP_SIZE = 5
+MIN_GROUP_SIZE = 2
+MAX_GROUP_SIZE = 30
+MAX_SOLUTION_LENGTH = 30_000
+
+
+class ModulePage(Page):
+    """A module of the programme (induction or masters) holding its scenarios."""
+
+    introduction = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        help_text="What the module is about and how groups should work through it.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["scenarios.ScenarioPage"]
+    template = "scenarios/module_page.html"
+
+    def get_sitemap_urls(self, request=None):
+        return []  # Modules list scenarios, which are never public.
+
+    def serve(self, request, *args, **kwargs):
+        from .selectors import scenarios_in_module_for
+
+        scenarios = scenarios_in_module_for(user=request.user, module=self)
+        if not scenarios and not self.permissions_for_user(request.user).can_edit():
+            raise Http404
+        request.scenarios = scenarios  # handed to get_context below
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["scenarios"] = getattr(request, "scenarios", None)
+        if context["scenarios"] is None:  # preview in the admin: editors see them all
+            context["scenarios"] = (
+                list(ScenarioPage.objects.child_of(self).specific()) if self.pk else []
+            )
+        return context
+
+
+class ScenarioTopicTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "scenarios.ScenarioPage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+class ScenarioPage(Page):
+    """A real-life teaching problem for a group to solve together (after Mtutor)."""
+
+    class Phase(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        SECONDARY = "secondary", "Secondary"
+        ALL = "all", "Primary and secondary"
+
+    summary = models.TextField(
+        help_text="Two or three sentences shown in lists of scenarios: the problem in brief."
+    )
+    phase = models.CharField(
+        max_length=10,
+        choices=Phase.choices,
+        default=Phase.SECONDARY,
+        help_text="The school phase the scenario is set in.",
+    )
+    expected_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[MinValueValidator(10), MaxValueValidator(600)],
+        help_text="Roughly how long a group needs, in minutes, including discussion.",
+    )
+    tags = ClusterTaggableManager(
+        through=ScenarioTopicTag,
+        blank=True,
+        help_text="Topics, e.g. 'behaviour', 'EAL', 'parents and carers'.",
+    )
+    body = StreamField(
+        ScenarioStages(),
+        help_text="The stages, in order: the situation, voices, evidence, questions, the task "
+        "and the expert perspective (groups see it only after they submit).",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("phase"), FieldPanel("expected_minutes")]),
+                FieldPanel("tags"),
+            ],
+            heading="About this scenario",
+        ),
+        FieldPanel("body"),
+    ]
+    # Only Page's own fields (the title) are indexed: stage text, and the expert perspective
+    # above all, must never leak through a site search to people who cannot open the page.
+    search_fields = Page.search_fields
+    parent_page_types = ["scenarios.ModulePage"]
+    subpage_types: list[str] = []
+    template = "scenarios/scenario_page.html"
+
+    def get_sitemap_urls(self, request=None):
+        return []
+
+    def serve(self, request, *args, **kwargs):
+        """Answer 404 to anyone who may not open the scenario; count a member's view."""
+        from . import services
+        from .selectors import scenario_access
+
+        access = scenario_access(user=request.user, page=self)
+        if not access.can_view:
+            raise Http404
+        services.record_scenario_view(user=request.user, page=self, access=access)
+        request.scenario_access = access
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import ScenarioAccess, scenario_access
+
+        context = super().get_context(request, *args, **kwargs)
+        access = getattr(request, "scenario_access", None)
+        if access is None and getattr(request, "is_preview", False):
+            # Wagtail's preview views have already checked the editor may edit this page
+            # (which may not even be saved yet): show every stage.
+            access = ScenarioAccess(is_editor=True)
+        elif access is None:
+            access = scenario_access(user=request.user, page=self)
+        context["access"] = access
+        context["module"] = self.get_parent() if self.pk else None
+        context["expert_unlocked"] = access.expert_unlocked
+        return context
+
+    @property
+    def stage_types(self) -> list[str]:
+        return [block.block_type for block in self.body]
+
+    def document_ids(self) -> set[int]:
+        """Documents referenced by the evidence stages (downloads are checked against this)."""
+        ids: set[int] = set()
+        for block in self.body:
+            if block.block_type != "evidence":
+                continue
+            for item in block.value["items"]:
+                if item.block_type == "document" and item.value["document"] is not None:
+                    ids.add(item.value["document"].pk)
+        return ids
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def open_at(self, when=None):
+        when = when or timezone.now()
+        return self.filter(opens_at__lte=when).filter(
+            Q(closes_at__isnull=True) | Q(closes_at__gt=when)
+        )
+
+    def not_closed(self, when=None):
+        when = when or timezone.now()
+        return self.filter(Q(closes_at__isnull=True) | Q(closes_at__gt=when))
+
+
+class Release(models.Model):
+    """A scenario released to a cohort: open from ``opens_at`` until ``closes_at`` (if set)."""
+
+    class Grouping(models.TextChoices):
+        RANDOM = "random", "At random"
+        MANUAL = "manual", "By hand"
+
+    cohort = models.ForeignKey(
+        "mentoring.Cohort", on_delete=models.CASCADE, related_name="scenario_releases"
+    )
+    scenario = models.ForeignKey(ScenarioPage, on_delete=models.PROTECT, related_name="releases")
+    opens_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    group_size = models.PositiveSmallIntegerField(
+        default=DEFAULT_GROUP_SIZE,
+        validators=[MinValueValidator(MIN_GROUP_SIZE), MaxValueValidator(MAX_GROUP_SIZE)],
+    )
+    grouping = models.CharField(max_length=10, choices=Grouping.choices, default=Grouping.RANDOM)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "scenario"],
+                name="one_release_per_cohort_scenario",
+                violation_error_message="This scenario has already been released to this cohort.",
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="release_closes_after_it_opens",
+                violation_error_message="A release must close after it opens.",
+            ),
+            models.CheckConstraint(
+                condition=Q(group_size__gte=MIN_GROUP_SIZE),
+                name="release_group_size_at_least_2",
+                violation_error_message="Groups need at least 2 people.",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "opens_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scenario.title} → {self.cohort}"
+
+    def clean(self) -> None:
+        if self.closes_at and self.opens_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": "A release must close after it opens."})
+
+    def is_open(self, when=None) -> bool:
+        when = when or timezone.now()
+        return self.opens_at <= when and (self.closes_at is None or when < self.closes_at)
+
+    @property
+    def status(self) -> str:
+        now = timezone.now()
+        if self.opens_at > now:
+            return "scheduled"
+        if self.closes_at is not None and self.closes_at <= now:
+            return "closed"
+        return "open"
+
+
+class ScenarioGroup(models.Model):
+    """A group of a cohort working on one release, with its own restricted board."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="GroupMember", related_name="scenario_groups"
+    )
+    # CASCADE, not PROTECT: a board only goes with its cohort, and the group goes with it.
+    board = models.OneToOneField(
+        "mentoring.Board", on_delete=models.CASCADE, related_name="scenario_group"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["release", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "name"], name="group_names_unique_in_release"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.release})"
+
+
+class GroupMember(models.Model):
+    """A member's place in a group; ``release`` is repeated so one member has one group."""
+
+    group = models.ForeignKey(ScenarioGroup, on_delete=models.CASCADE, related_name="placements")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "user"], name="one_group_per_release")
+        ]
+
+
+class Solution(models.Model):
+    """The group's shared answer to the task: a draft anyone in the group edits, then submits."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    group = models.OneToOneField(ScenarioGroup, on_delete=models.CASCADE, related_name="solution")
+    body = models.TextField(blank=True, help_text="Markdown, as the group wrote it.")
+    body_html = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="submitted_solution_has_a_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Solution of {self.group}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class SolutionVersion(models.Model):
+    """Every save of a solution, with who saved it: the group's history of its thinking."""
+
+    solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["solution", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["solution", "number"], name="solution_version_unique")
+        ]
+
+
+class Feedback(models.Model):
+    """A tutor's response to a submitted solution; the group's members are notified."""
+
+    solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="feedback")
+    tutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "feedback"
+
+
+class Reflection(models.Model):
+    """A member's private reflection on a scenario: seen by its author and the cohort's tutors
+    only. The start of an induction portfolio."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="reflections")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scenario_reflections"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "author"], name="one_reflection_per_release")
+        ]

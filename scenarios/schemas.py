@@ -1,0 +1,79 @@
+"""Shapes of the scenarios API (``scenarios.api``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    board_id: int
+    members: list[str]
+    solution_status: str
+
+
+class MyGroupOut(Schema):
+    id: int
+    name: str
+    board_id: int
+    solution_status: str
+
+
+class ScenarioFields(Schema):
+    id: int = Field(..., description="The scenario page's id.")
+    title: str
+    url: str = Field(..., description="The scenario's page on the site.")
+    summary: str
+    phase: str
+    expected_minutes: int
+    tags: list[str]
+
+
+class ReleasedScenarioOut(ScenarioFields):
+    release_id: int
+    opens_at: datetime
+    closes_at: datetime | None
+    status: str = Field(..., description="scheduled, open or closed (members see only open).")
+    group: MyGroupOut | None
+
+
+class StageOut(Schema):
+    type: str
+    id: str | None
+    locked: bool = False
+    value: Any
+
+
+class ScenarioOut(ScenarioFields):
+    expert_unlocked: bool
+    stages: list[StageOut]
+    releases: list[ReleasedScenarioOut]
+
+
+class ReleaseIn(Schema):
+    scenario_id: int
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    group_size: int = 5
+    grouping: str = "random"
+    groups: list[list[str]] | None = Field(
+        None, description="With grouping=manual: the groups, as lists of usernames."
+    )
+
+
+class ReleaseOut(Schema):
+    id: int
+    cohort_id: int
+    scenario_id: int
+    title: str
+    url: str
+    opens_at: datetime
+    closes_at: datetime | None
+    group_size: int
+    grouping: str
+    status: str
+    groups: list[GroupOut]

@@ -1,0 +1,252 @@
+"""Reads shared by the scenario pages, views and API: who may open what, and what they see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from mentoring.models import Cohort, Membership, User
+from mentoring.permissions import can_view_cohort, is_tutor
+
+from .models import (
+    GroupMember,
+    ModulePage,
+    Reflection,
+    Release,
+    ScenarioGroup,
+    ScenarioPage,
+    Solution,
+)
+
+
+@dataclass
+class ScenarioAccess:
+    """What one user may do with one scenario page, worked out once per request."""
+
+    is_editor: bool = False
+    tutor_releases: list[Release] = field(default_factory=list)
+    member_releases: list[Release] = field(default_factory=list)  # open releases only
+    groups: dict[int, ScenarioGroup] = field(default_factory=dict)  # by release id
+
+    @property
+    def can_view(self) -> bool:
+        return self.is_editor or bool(self.tutor_releases) or bool(self.member_releases)
+
+    @property
+    def is_tutor(self) -> bool:
+        return bool(self.tutor_releases)
+
+    @property
+    def member_cohorts(self) -> list[Cohort]:
+        """The cohorts through which a member sees the scenario (each counts a view)."""
+        return [release.cohort for release in self.member_releases]
+
+    @property
+    def release(self) -> Release | None:
+        """The release the page shows its group work for: the member's first open one."""
+        if self.member_releases:
+            return self.member_releases[0]
+        return self.tutor_releases[0] if self.tutor_releases else None
+
+    @property
+    def group(self) -> ScenarioGroup | None:
+        release = self.release
+        return self.groups.get(release.pk) if release is not None else None
+
+    @property
+    def expert_unlocked(self) -> bool:
+        """Tutors and editors always see it; a member once their group has submitted."""
+        if self.is_editor or self.tutor_releases:
+            return True
+        return any(
+            group.solution.is_submitted
+            for group in self.groups.values()
+            if hasattr(group, "solution")
+        )
+
+
+def is_scenario_editor(*, user: User, page) -> bool:
+    """Wagtail editors (and authors of the page's module) see every scenario, released or not."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return page.permissions_for_user(user).can_edit()
+
+
+def scenario_access(*, user: User, page: ScenarioPage) -> ScenarioAccess:
+    access = ScenarioAccess(is_editor=is_scenario_editor(user=user, page=page))
+    if not user.is_authenticated:
+        return access
+    roles = dict(
+        Membership.objects.filter(user=user, cohort__scenario_releases__scenario=page).values_list(
+            "cohort_id", "role"
+        )
+    )
+    if not roles:
+        return access
+    now = timezone.now()
+    releases = (
+        Release.objects.filter(scenario=page, cohort_id__in=roles)
+        .select_related("cohort")
+        .order_by("opens_at", "id")
+    )
+    for release in releases:
+        if roles[release.cohort_id] == Membership.Role.TUTOR:
+            access.tutor_releases.append(release)
+        elif release.is_open(now):
+            access.member_releases.append(release)
+    if access.member_releases:
+        groups = ScenarioGroup.objects.filter(
+            release__in=access.member_releases, placements__user=user
+        ).select_related("solution", "board")
+        access.groups = {group.release_id: group for group in groups}
+    return access
+
+
+def scenarios_in_module_for(*, user: User, module: ModulePage) -> list[ScenarioPage]:
+    """The live scenarios of a module the user may open (editors: all of them)."""
+    scenarios = ScenarioPage.objects.live().child_of(module).specific().order_by("path")
+    if user.is_authenticated and module.permissions_for_user(user).can_edit():
+        return list(scenarios)
+    return list(scenarios.filter(pk__in=visible_scenario_ids(user=user)))
+
+
+def visible_scenario_ids(*, user: User) -> QuerySet:
+    """Ids of scenario pages released to a cohort the user tutors, or open to one they're in."""
+    if not user.is_authenticated:
+        return Release.objects.none().values("scenario_id")
+    tutored = Release.objects.filter(
+        cohort__memberships__user=user, cohort__memberships__role=Membership.Role.TUTOR
+    )
+    joined = Release.objects.open_at().filter(
+        cohort__memberships__user=user, cohort__memberships__role=Membership.Role.MEMBER
+    )
+    return (tutored | joined).values("scenario_id")
+
+
+def releases_for_cohort(*, user: User, cohort: Cohort) -> QuerySet[Release]:
+    """Releases of ``cohort``: all of them for tutors, open ones for members, none otherwise."""
+    if not can_view_cohort(user, cohort):
+        return Release.objects.none()
+    releases = Release.objects.filter(cohort=cohort, scenario__live=True).select_related(
+        "scenario", "cohort"
+    )
+    if not is_tutor(user, cohort):
+        releases = releases.open_at()
+    return releases.order_by("-opens_at", "-id")
+
+
+def releases_for_user(*, user: User) -> QuerySet[Release]:
+    """Every release the user can open across their cohorts (the "my scenarios" list)."""
+    if not user.is_authenticated:
+        return Release.objects.none()
+    tutored = Release.objects.filter(
+        cohort__memberships__user=user, cohort__memberships__role=Membership.Role.TUTOR
+    )
+    joined = Release.objects.open_at().filter(
+        cohort__memberships__user=user, cohort__memberships__role=Membership.Role.MEMBER
+    )
+    return (
+        Release.objects.filter(pk__in=(tutored | joined).values("pk"), scenario__live=True)
+        .select_related("scenario", "cohort")
+        .order_by("-opens_at", "-id")
+    )
+
+
+def visible_release(*, user: User, release_id: int) -> Release | None:
+    """The release if the user tutors its cohort, or is a member and it is open; else None."""
+    release = (
+        Release.objects.select_related("cohort", "scenario", "created_by")
+        .filter(pk=release_id)
+        .first()
+    )
+    if release is None or not can_view_cohort(user, release.cohort):
+        return None
+    if is_tutor(user, release.cohort) or release.is_open():
+        return release
+    return None
+
+
+def group_of(*, user: User, release: Release) -> ScenarioGroup | None:
+    return (
+        ScenarioGroup.objects.filter(release=release, placements__user=user)
+        .select_related("solution", "board")
+        .first()
+    )
+
+
+def groups_of_release(*, release: Release) -> list[ScenarioGroup]:
+    """Groups with their members, solution, latest feedback: the tutor's overview in 3 queries."""
+    return list(
+        ScenarioGroup.objects.filter(release=release)
+        .select_related("solution", "board")
+        .prefetch_related(
+            Prefetch("members", queryset=User.objects.order_by("display_name", "username"))
+        )
+        .annotate(member_count=Count("placements"))
+        .order_by("id")
+    )
+
+
+def smallest_group(*, release: Release) -> ScenarioGroup | None:
+    """Where a late joiner goes: the group with fewest members (the oldest of equals)."""
+    return (
+        ScenarioGroup.objects.filter(release=release)
+        .annotate(member_count=Count("placements"))
+        .order_by("member_count", "id")
+        .first()
+    )
+
+
+def visible_group(*, user: User, group_id: int) -> ScenarioGroup | None:
+    """A group its members may open while the release is open; its cohort's tutors always."""
+    group = (
+        ScenarioGroup.objects.select_related("release__cohort", "release__scenario", "board")
+        .filter(pk=group_id)
+        .first()
+    )
+    if group is None:
+        return None
+    release = group.release
+    if is_tutor(user, release.cohort):
+        return group
+    if (
+        release.is_open()
+        and user.is_authenticated
+        and GroupMember.objects.filter(group=group, user=user).exists()
+    ):
+        return group
+    return None
+
+
+def solution_with_history(*, group: ScenarioGroup) -> Solution:
+    return (
+        Solution.objects.select_related("updated_by", "submitted_by")
+        .prefetch_related("versions__author", "feedback__tutor")
+        .get(group=group)
+    )
+
+
+def reflections_visible_to(*, user: User, release: Release) -> QuerySet[Reflection]:
+    """Reflections are private: a member sees their own, the cohort's tutors see them all."""
+    reflections = Reflection.objects.filter(release=release).select_related("author")
+    if is_tutor(user, release.cohort):
+        return reflections
+    if not user.is_authenticated:
+        return Reflection.objects.none()
+    return reflections.filter(author=user)
+
+
+def reflections_for_author(*, user: User) -> QuerySet[Reflection]:
+    """A member's own reflections across scenarios: their portfolio."""
+    return (
+        Reflection.objects.filter(author=user)
+        .select_related("release__scenario", "release__cohort")
+        .order_by("-updated_at")
+    )
+
+
+def live_scenarios_for_release(*, user: User) -> QuerySet[ScenarioPage]:
+    """Published scenarios a tutor may choose from when releasing."""
+    return ScenarioPage.objects.live().order_by("title")

@@ -1,0 +1,278 @@
+"""The tutors' dashboard at the Edge Hill module's scale: 1,100 members, 50,000 posts and
+1,000,000 read events (``seed_scale``).
+
+1. ``GET /api/v1/cohorts/{id}/participation`` over loopback (median) against a plain SQL
+   aggregate over the read events on the same data, printed as a speed-up; the target is under
+   100 ms.
+2. The endpoint's query count at that scale against a 3-member cohort (it must not grow).
+3. Live latency, from a member's read (the HTTP request that records it) to ``member.updated``
+   on each of 5 tutor dashboard sockets, p50 and p95, with 1,100 idle member sockets open on
+   the same server process; against the same request's own round trip.
+
+Every loop is bounded and every connection goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import time
+
+from tests.bench.common import median, percentile, report, setup_django
+
+MEMBERS = 1100
+POSTS = 50_000
+READS = 1_000_000
+JSON_REPEAT = 30
+SQL_REPEAT = 5
+LIVE_EVENTS = 60
+TUTOR_SOCKETS = 5
+TARGET_SECONDS = 0.100
+
+RAW_AGGREGATE = """
+SELECT m.user_id, count(DISTINCT r.thread_id) AS threads_read, count(r.id) AS reads
+FROM mentoring_membership m
+LEFT JOIN mentoring_readevent r ON r.user_id = m.user_id AND r.cohort_id = m.cohort_id
+WHERE m.cohort_id = %s AND m.role = 'member'
+GROUP BY m.user_id
+"""
+
+
+def _scale_cohort():
+    """Reuse a cohort seeded at this scale by an earlier run; otherwise seed one (~1 min)."""
+    from django.core.management import call_command
+    from django.db.models import Count, Q
+
+    from mentoring.models import Cohort, Post, ReadEvent
+
+    candidates = (
+        Cohort.objects.filter(name__startswith="Scale cohort")
+        .annotate(n=Count("memberships", filter=Q(memberships__role="member")))
+        .filter(n=MEMBERS)
+        .order_by("-pk")
+    )
+    for cohort in candidates[:3]:
+        if (
+            # The tutor's posts are the live threads earlier runs started.
+            Post.objects.filter(cohort=cohort).exclude(author__username="tutor").count() == POSTS
+            and ReadEvent.objects.filter(cohort=cohort).count() >= READS
+        ):
+            print(f"(reusing seeded cohort {cohort.pk})", flush=True)
+            return cohort
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command(
+        "seed_scale", members=MEMBERS, posts=POSTS, reads=READS, stdout=out, stderr=io.StringIO()
+    )
+    cohort_id = int(out.getvalue().strip().splitlines()[-1])
+    print(f"(seeded cohort {cohort_id} in {time.perf_counter() - started:.1f}s)", flush=True)
+    return Cohort.objects.get(pk=cohort_id)
+
+
+def _raw_aggregate_seconds(cohort_id: int) -> float:
+    from django.db import connection
+
+    samples = []
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_AGGREGATE, [cohort_id])  # warm the cache
+        cursor.fetchall()
+        for _ in range(SQL_REPEAT):
+            start = time.perf_counter()
+            cursor.execute(RAW_AGGREGATE, [cohort_id])
+            rows = cursor.fetchall()
+            samples.append(time.perf_counter() - start)
+    assert len(rows) == MEMBERS
+    return median(samples)
+
+
+async def _endpoint_seconds(url: str, cohort_id: int, token: str) -> float:
+    import httpx
+
+    path = f"/api/v1/cohorts/{cohort_id}/participation"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        for _ in range(3):
+            response = await client.get(path)
+            response.raise_for_status()
+        assert len(response.json()["members"]) == MEMBERS
+        samples = []
+        for _ in range(JSON_REPEAT):
+            start = time.perf_counter()
+            (await client.get(path)).raise_for_status()
+            samples.append(time.perf_counter() - start)
+    return median(samples)
+
+
+def _query_count(cohort, tutor) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(tutor)
+    path = f"/api/v1/cohorts/{cohort.pk}/participation"
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content[:200]
+    return len(queries)
+
+
+async def _live_latencies(url: str, cohort_id: int, tutor_token: str, members) -> tuple:
+    """(latencies to each tutor socket, the read requests' own round trips), in seconds.
+
+    ``members``: (user_id, token, thread_id) of members who have not read that thread yet, so
+    each request is a first read that changes their row.
+    """
+    import httpx
+    import websockets
+
+    ws = url.replace("http://", "ws://")
+    idle: list = []
+    semaphore = asyncio.Semaphore(50)
+
+    async def open_idle(token: str) -> None:
+        async with semaphore:
+            socket = await websockets.connect(
+                f"{ws}/ws/notifications/",
+                additional_headers={"Authorization": f"Bearer {token}"},
+                open_timeout=30,
+            )
+            assert json.loads(await socket.recv())["type"] == "ready"
+            idle.append(socket)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(open_idle(token) for _, token, _ in members))
+    print(
+        f"(opened {len(idle)} idle member sockets in {time.perf_counter() - started:.1f}s)",
+        flush=True,
+    )
+    tutors = []
+    for _ in range(TUTOR_SOCKETS):
+        socket = await websockets.connect(
+            f"{ws}/ws/cohorts/{cohort_id}/dashboard/",
+            additional_headers={"Authorization": f"Bearer {tutor_token}"},
+        )
+        assert json.loads(await socket.recv())["type"] == "ready"
+        tutors.append(socket)
+
+    latencies: list[float] = []
+    round_trips: list[float] = []
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            for user_id, token, thread_id in members[:LIVE_EVENTS]:
+
+                async def arrival(socket, user_id=user_id) -> float:
+                    while True:
+                        message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+                        if message.get("member", {}).get("user_id") == user_id:
+                            return time.perf_counter()
+
+                waiters = [asyncio.create_task(arrival(s)) for s in tutors]
+                start = time.perf_counter()
+                response = await client.get(
+                    f"/api/v1/threads/{thread_id}",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                round_trips.append(time.perf_counter() - start)
+                response.raise_for_status()
+                for arrived in await asyncio.gather(*waiters):
+                    latencies.append(arrived - start)
+    finally:
+        for socket in tutors + idle:
+            await socket.close()
+    return latencies, round_trips
+
+
+def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    setup_django()
+    from django.db import transaction
+
+    from mentoring.models import Board, Membership, User
+    from mentoring.services.boards import create_thread
+    from mentoring.services.tokens import create_api_token
+    from tests.conftest import ServerProcess
+
+    cohort = _scale_cohort()
+    tutor = User.objects.get(username="tutor")
+    tutor_token = create_api_token(user=tutor, name="bench")
+
+    raw = _raw_aggregate_seconds(cohort.pk)
+    server = ServerProcess({"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]})
+    try:
+        endpoint = asyncio.run(_endpoint_seconds(server.url, cohort.pk, tutor_token))
+        report(
+            f"participation JSON, {MEMBERS} members (median)",
+            endpoint,
+            raw,
+            reference_name="raw SQL aggregate over 1M read events",
+        )
+        print(
+            f"participation JSON speed-up over the raw aggregate: {raw / endpoint:.1f}x; "
+            f"target < {TARGET_SECONDS * 1000:.0f} ms: "
+            f"{'met' if endpoint < TARGET_SECONDS else 'NOT met'}",
+            flush=True,
+        )
+
+        small = _small_cohort(tutor)
+        large_queries, small_queries = _query_count(cohort, tutor), _query_count(small, tutor)
+        print(
+            f"participation JSON queries: {large_queries} for {MEMBERS} members vs "
+            f"{small_queries} for 3 members → ratio {large_queries / small_queries:.2f} "
+            "(1.00: does not grow with the cohort)",
+            flush=True,
+        )
+
+        # A fresh thread each run, so every read below is a member's first read of it.
+        board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+        with transaction.atomic():
+            thread = create_thread(
+                board=board, author=tutor, title="Bench: live thread", body="Read me."
+            )
+        member_ids = list(
+            Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER)
+            .order_by("pk")
+            .values_list("user_id", flat=True)
+        )
+        users = User.objects.in_bulk(member_ids)
+        members = [
+            (uid, create_api_token(user=users[uid], name="bench"), thread.pk) for uid in member_ids
+        ]
+        latencies, round_trips = asyncio.run(
+            _live_latencies(server.url, cohort.pk, tutor_token, members)
+        )
+    finally:
+        server.stop()
+    assert len(latencies) == LIVE_EVENTS * TUTOR_SOCKETS
+    trip = median(round_trips)
+    report(
+        f"live member.updated p50 ({MEMBERS} idle sockets, {TUTOR_SOCKETS} tutors)",
+        percentile(latencies, 0.5),
+        trip,
+        reference_name="the read request's round trip (median)",
+    )
+    report(
+        f"live member.updated p95 ({MEMBERS} idle sockets, {TUTOR_SOCKETS} tutors)",
+        percentile(latencies, 0.95),
+        trip,
+        reference_name="the read request's round trip (median)",
+    )
+
+
+def _small_cohort(tutor):
+    from tests.factories import UserFactory, make_cohort
+
+    stamp = time.monotonic_ns()
+    return make_cohort(
+        name=f"Bench small {stamp}",
+        tutors=[tutor],
+        members=[UserFactory(username=f"bench_small_{stamp}_{i}") for i in range(3)],
+    )
+
+
+if __name__ == "__main__":
+    main()

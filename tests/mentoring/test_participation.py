@@ -1,0 +1,290 @@
+"""Participation: the classification, the counters behind it, and the pages tutors and
+members see."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from mentoring.models import Board, Membership, Post, ReadEvent, Thread
+from mentoring.selectors.participation import (
+    cohort_participation,
+    member_row,
+    status_counts,
+    weekly_trend,
+)
+from mentoring.services import boards, participation
+from tests.factories import UserFactory, make_cohort
+
+pytestmark = pytest.mark.django_db
+
+
+def general_board(cohort) -> Board:
+    return Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+
+
+def start_thread(cohort, author, title="Behaviour in Year 9") -> Thread:
+    return boards.create_thread(
+        board=general_board(cohort), author=author, title=title, body="How do you start lessons?"
+    )
+
+
+def statuses(cohort) -> dict[str, str]:
+    return {m.user.username: m.status for m in cohort_participation(cohort=cohort).members}
+
+
+@pytest.fixture
+def everyone(db):
+    """A cohort with a member of every kind, including one who posted and then retracted."""
+    tutor = UserFactory(username="tess", display_name="Tess Tutor")
+    names = ["writer", "reader", "browser", "quiet", "retracted", "retracted_reader", "skimmer"]
+    people = {name: UserFactory(username=name) for name in names}
+    cohort = make_cohort(
+        name="Every kind", tutors=[tutor], members=list(people.values()), reader_threshold=2
+    )
+    first = start_thread(cohort, tutor, "Welcome")
+    second = start_thread(cohort, tutor, "Marking")
+    boards.create_post(thread=first, author=people["writer"], body="I use a seating plan.")
+    for name in ("reader", "retracted_reader"):
+        participation.record_thread_read(user=people[name], thread=first)
+        participation.record_thread_read(user=people[name], thread=second)
+    participation.record_thread_read(user=people["skimmer"], thread=first)  # below threshold
+    participation.record_resource_view(
+        user=people["browser"], cohort=cohort, resource_kind="scenario", resource_id=1
+    )
+    for name in ("retracted", "retracted_reader"):
+        post = boards.create_post(thread=first, author=people[name], body="Second thoughts.")
+        boards.retract_post(post=post, by=people[name])
+    # The tutor reads and posts too, and is still never counted.
+    participation.record_thread_read(user=tutor, thread=first)
+    return cohort, tutor, people
+
+
+def test_every_kind_of_member_gets_the_contract_status(everyone):
+    cohort, tutor, _ = everyone
+
+    assert statuses(cohort) == {
+        "writer": "contributor",
+        "reader": "reader",
+        "browser": "resource_only",
+        "quiet": "inactive",
+        "retracted": "inactive",  # a retracted post does not count as posting
+        "retracted_reader": "reader",
+        "skimmer": "inactive",  # read 1 thread; the cohort's threshold is 2
+    }
+    assert status_counts(cohort=cohort) == {
+        "contributor": 1,
+        "reader": 2,
+        "resource_only": 1,
+        "inactive": 3,
+    }
+
+
+def test_tutors_are_not_members_of_the_dashboard(everyone):
+    cohort, tutor, _ = everyone
+    rows = cohort_participation(cohort=cohort).members
+    assert tutor.username not in {m.user.username for m in rows}
+    assert sum(status_counts(cohort=cohort).values()) == 7
+
+
+def test_threshold_is_per_cohort(everyone):
+    cohort, _, _ = everyone
+    cohort.reader_threshold = 1
+    cohort.save()
+    assert statuses(cohort)["skimmer"] == "reader"
+
+
+def test_counters_follow_reads_posts_and_retractions(everyone):
+    cohort, _, people = everyone
+    rows = {m.user.username: m for m in cohort_participation(cohort=cohort).members}
+    assert (rows["reader"].threads_read, rows["reader"].posts) == (2, 0)
+    assert rows["writer"].posts == 1
+    assert rows["retracted"].posts == 0
+    assert rows["browser"].resource_views == 1
+    assert rows["quiet"].last_seen_at is None
+    # Reading the same thread again is not another thread read.
+    participation.record_thread_read(user=people["reader"], thread=Thread.objects.first())
+    assert Membership.objects.get(cohort=cohort, user=people["reader"]).threads_read == 2
+
+
+def test_query_count_does_not_grow_with_the_cohort(django_assert_max_num_queries):
+    small = make_cohort(name="Small", members=[UserFactory() for _ in range(3)])
+    large = make_cohort(name="Large", members=[UserFactory() for _ in range(40)])
+    for cohort in (small, large):
+        with django_assert_max_num_queries(2):
+            data = cohort_participation(cohort=cohort)
+            [m.user.username for m in data.members]
+    assert len(data.members) == 40
+
+
+def test_member_row_is_one_query_for_one_member(everyone, django_assert_num_queries):
+    cohort, _, people = everyone
+    membership = Membership.objects.get(cohort=cohort, user=people["reader"])
+    with django_assert_num_queries(1):
+        row = member_row(membership_id=membership.pk)
+    assert row["status"] == "reader"
+    assert row["threads_read"] == 2
+    assert isinstance(row["last_seen"], str)  # JSON-ready for the channel layer
+
+
+def test_rebuild_participation_recomputes_counters_from_events(everyone):
+    cohort, _, people = everyone
+    before = {m.user_id: m for m in cohort_participation(cohort=cohort).members}
+    Membership.objects.filter(cohort=cohort).update(
+        threads_read=99, posts=7, resource_views=3, last_posted_at=None
+    )
+    out = io.StringIO()
+    call_command("rebuild_participation", str(cohort.pk), stdout=out)
+    assert "7 memberships" in out.getvalue()
+    after = {m.user_id: m for m in cohort_participation(cohort=cohort).members}
+    for user_id, row in before.items():
+        assert (after[user_id].threads_read, after[user_id].posts) == (
+            row.threads_read,
+            row.posts,
+        )
+        assert after[user_id].resource_views == row.resource_views
+        assert after[user_id].status == row.status
+        assert after[user_id].last_seen_at == row.last_seen_at
+        assert after[user_id].last_posted_at == row.last_posted_at
+
+
+def test_weekly_trend_counts_members_reads_and_posts_per_week(everyone):
+    cohort, tutor, people = everyone
+    now = timezone.now()
+    thread = Thread.objects.filter(cohort=cohort).first()
+    three_weeks_ago = now - timedelta(weeks=3)
+    ReadEvent.objects.create(
+        user=people["quiet"], thread=thread, cohort=cohort, created_at=three_weeks_ago
+    )
+    ReadEvent.objects.create(  # older than the window: left out
+        user=people["quiet"], thread=thread, cohort=cohort, created_at=now - timedelta(weeks=30)
+    )
+    trend = weekly_trend(cohort=cohort, weeks=6, now=now)
+    assert len(trend) == 6
+    assert trend[-1].week <= timezone.localdate(now)
+    this_week = trend[-1]
+    # Members' reads this week: reader 2, retracted_reader 2, skimmer 1 (the tutor's left out);
+    # posts: the writer's one (retracted ones are not posts, the tutor's threads are left out).
+    assert (this_week.reads, this_week.posts) == (5, 1)
+    assert trend[-4].reads == 1
+    assert sum(p.reads for p in trend) == 6
+
+
+# --- Pages --------------------------------------------------------------------------------
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_dashboard_shows_tutors_counts_chart_and_table(everyone):
+    cohort, tutor, _ = everyone
+    response = client_for(tutor).get(f"/cohorts/{cohort.pk}/dashboard/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<span class="count" data-count="reader">2</span>' in html
+    assert '<span class="count" data-count="inactive">3</span>' in html
+    assert html.count("<svg") == 2
+    assert 'data-username="retracted_reader" data-status="reader"' in html
+    assert 'data-username="tess"' not in html
+
+
+def test_dashboard_filters_by_status_without_javascript(everyone):
+    cohort, tutor, _ = everyone
+    html = client_for(tutor).get(f"/cohorts/{cohort.pk}/dashboard/?status=reader").content
+    html = html.decode()
+    assert 'data-username="reader" data-status="reader">' in html
+    assert 'data-username="writer" data-status="contributor" hidden' in html
+
+
+def test_members_and_strangers_cannot_open_the_dashboard(everyone):
+    cohort, _, people = everyone
+    stranger = UserFactory(username="stranger")
+    for user in (people["writer"], stranger):
+        client = client_for(user)
+        assert client.get(f"/cohorts/{cohort.pk}/dashboard/").status_code == 404
+        assert client.get(f"/cohorts/{cohort.pk}/dashboard/participation.csv").status_code == 404
+        assert client.post(f"/cohorts/{cohort.pk}/dashboard/nudges/").status_code == 404
+
+
+def test_csv_export_has_one_row_per_member(everyone):
+    cohort, tutor, people = everyone
+    people["writer"].display_name = "=HYPERLINK(evil)"
+    people["writer"].save()
+    response = client_for(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 7
+    by_name = {row["username"]: row for row in rows}
+    assert by_name["reader"]["status"] == "reader"
+    assert by_name["reader"]["threads_read"] == "2"
+    assert by_name["retracted"]["posts"] == "0"
+    assert by_name["writer"]["display_name"] == "'=HYPERLINK(evil)"  # no spreadsheet formulas
+    assert "tess" not in by_name
+
+
+def test_member_sees_own_summary_and_what_tutors_can_see(everyone):
+    cohort, tutor, people = everyone
+    response = client_for(people["reader"]).get(f"/cohorts/{cohort.pk}/my-participation/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "What your tutors can see" in html
+    assert '<dd data-field="threads_read">2</dd>' in html
+    assert "Reader" in html
+    # Not a member (tutor, stranger): nothing to show.
+    assert client_for(tutor).get(f"/cohorts/{cohort.pk}/my-participation/").status_code == 404
+
+
+def test_posts_count_only_once_each_and_retraction_uncounts(everyone):
+    cohort, _, people = everyone
+    thread = Thread.objects.filter(cohort=cohort).first()
+    post = boards.create_post(thread=thread, author=people["quiet"], body="Hello")
+    assert statuses(cohort)["quiet"] == "contributor"
+    boards.retract_post(post=post, by=people["quiet"])
+    assert statuses(cohort)["quiet"] == "inactive"
+    assert not Post.objects.filter(author=people["quiet"]).live().exists()
+
+
+# --- Commands -----------------------------------------------------------------------------
+def test_seed_scale_builds_a_cohort_with_consistent_counters():
+    from django.db.models import Sum
+
+    from mentoring.models import Cohort, ResourceView, ThreadReadState
+
+    out = io.StringIO()
+    call_command("seed_scale", members=40, posts=300, reads=2000, stdout=out, stderr=io.StringIO())
+    cohort = Cohort.objects.get(pk=int(out.getvalue().strip().splitlines()[-1]))
+    tutor = Membership.objects.get(cohort=cohort, user__username="tutor")
+    assert tutor.role == Membership.Role.TUTOR
+    members = Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER)
+    assert members.count() == 40
+    totals = members.aggregate(
+        posts=Sum("posts"), reads=Sum("threads_read"), views=Sum("resource_views")
+    )
+    assert totals["posts"] == Post.objects.live().filter(cohort=cohort).count() > 250
+    assert ReadEvent.objects.filter(cohort=cohort).count() == 2000
+    assert totals["reads"] == ThreadReadState.objects.filter(thread__cohort=cohort).count()
+    assert totals["views"] == ResourceView.objects.filter(cohort=cohort).count()
+    counts = status_counts(cohort=cohort)
+    assert counts["contributor"] == 8 and counts["resource_only"] > 0
+    assert sum(counts.values()) == 40
+
+
+def test_rebuild_participation_needs_cohorts_or_all(everyone):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("rebuild_participation")
+    with pytest.raises(CommandError, match="No such cohorts: 999999"):
+        call_command("rebuild_participation", "999999")
+    out = io.StringIO()
+    call_command("rebuild_participation", "--all", stdout=out)
+    assert "Rebuilt participation for 7 memberships." in out.getvalue()

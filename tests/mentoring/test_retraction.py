@@ -1,0 +1,174 @@
+"""Retracting removes the text for good: from every table, every queued email, every inbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from mentoring.errors import ServiceError
+from mentoring.models import Membership, Notification, Post, Thread, User
+from mentoring.selectors import boards as selectors
+from mentoring.services import boards as services
+from mentoring.tasks import send_notification_email
+
+from .boards_helpers import general_board
+
+pytestmark = pytest.mark.django_db
+
+TEXT_TYPES = ("text", "character varying", "jsonb", "json", "tsvector", "ARRAY", "bytea")
+
+
+def tables_containing(marker: str) -> list[str]:
+    """Every ``table.column`` of the database whose text holds ``marker``."""
+    hits = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.table_name, c.column_name
+            FROM information_schema.columns c
+            JOIN information_schema.tables t
+              ON t.table_name = c.table_name AND t.table_schema = c.table_schema
+            WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+              AND c.data_type = ANY(%s)
+            """,
+            [list(TEXT_TYPES)],
+        )
+        columns = cursor.fetchall()
+        for table, column in columns:
+            cursor.execute(
+                f'SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',
+                [f"%{marker}%"],
+            )
+            if cursor.fetchone():
+                hits.append(f"{table}.{column}")
+    return hits
+
+
+def test_a_retracted_posts_text_is_in_no_table(cohort, members, django_capture_on_commit_callbacks):
+    a, b, c = members
+    marker, earlier = "zebracornquux", "wombatflarp"
+    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = services.create_post(
+            thread=thread,
+            author=b,
+            body=f"My {earlier} draft #{earlier}",
+        )
+        services.edit_post(post=post, by=b, body=f"Really {marker} thoughts #{marker}")
+        services.create_post(thread=thread, author=c, body="a reply to it", reply_to=post)
+        services.flag_post(post=post, by=c, reason="please check")
+    # The text is everywhere it should be before: post, revision, search, notification, queue.
+    before = tables_containing(marker) + tables_containing(earlier)
+    assert "mentoring_post.body" in before and "mentoring_notification.body" in before
+    assert "mentoring_postrevision.body" in before and "mentoring_post.search_vector" in before
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retract_post(post=post, by=b)
+    assert tables_containing(marker) == []
+    assert tables_containing(earlier) == []
+    tombstone = Post.objects.get(pk=post.pk)
+    assert tombstone.is_retracted and tombstone.search_vector is None and tombstone.hashtags == []
+    assert not Notification.objects.filter(post_id=post.pk).exists()
+
+
+def test_queued_tasks_carry_ids_never_text(cohort, members, django_capture_on_commit_callbacks):
+    a, b, _ = members
+    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_post(thread=thread, author=b, body="secretivewords in a reply")
+    from django_tasks_db.models import DBTaskResult
+
+    queued = list(DBTaskResult.objects.values_list("args_kwargs", flat=True))
+    assert queued, "the reply's email should be queued"
+    assert all("secretivewords" not in str(args) for args in queued)
+    # The text lives only where it should until retraction (the search data holds its stem).
+    assert set(tables_containing("secretivewords")) == {
+        "mentoring_notification.body",
+        "mentoring_post.body",
+        "mentoring_post.body_html",
+    }
+
+
+def test_a_post_without_replies_disappears_and_so_does_an_emptied_thread(cohort, members):
+    a = members[0]
+    thread = services.create_thread(board=general_board(cohort), author=a, title="Oops", body="x")
+    post = thread.posts.get()
+    assert services.retract_post(post=post, by=a) is None
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert not Thread.objects.filter(pk=thread.pk).exists()
+    assert Membership.objects.get(cohort=cohort, user=a).posts == 0
+
+
+def test_a_post_with_replies_leaves_a_tombstone_the_thread_shows(cohort, members):
+    a, b, _ = members
+    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="first")
+    first = thread.posts.get()
+    services.create_post(thread=thread, author=b, body="answer", reply_to=first)
+    services.retract_post(post=first, by=a)
+    page = selectors.thread_page(user=b, thread_id=thread.pk)
+    assert [p.is_retracted for p in page.posts] == [True, False]
+    assert page.posts[0].shown_html == "" and page.top_level[0].children == [page.posts[1]]
+    assert Membership.objects.get(cohort=cohort, user=a).posts == 0
+    with pytest.raises(ServiceError):
+        services.edit_post(post=first, by=a, body="back from the dead")
+    with pytest.raises(ServiceError) as refused:
+        services.create_post(thread=thread, author=b, body="to a tombstone", reply_to=first)
+    assert refused.value.code == "invalid_reply_to"
+
+
+def test_a_retracted_reply_never_reaches_an_inbox(
+    cohort, members, django_capture_on_commit_callbacks
+):
+    a, b, _ = members
+    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = services.create_post(thread=thread, author=b, body="hasty words")
+    notification = Notification.objects.get(user=a)
+    assert notification.email_due_at == reply.editable_until  # not before the grace period ends
+    # The task runs early (a worker picking it up at once) and must not send.
+    assert send_notification_email.call(notification.pk) is False
+    assert mail.outbox == []
+    services.retract_post(post=reply, by=b)
+    # …and when it runs after the deadline, there is nothing left to send.
+    assert send_notification_email.call(notification.pk) is False
+    assert mail.outbox == []
+
+
+def test_a_kept_reply_is_emailed_after_the_grace_period(
+    cohort, members, django_capture_on_commit_callbacks
+):
+    a, b, _ = members
+    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    reply = services.create_post(thread=thread, author=b, body="considered words")
+    Post.objects.filter(pk=reply.pk).update(editable_until=timezone.now() - timedelta(seconds=1))
+    notification = Notification.objects.get(user=a)
+    Notification.objects.filter(pk=notification.pk).update(email_due_at=timezone.now())
+    assert send_notification_email.call(notification.pk) is True
+    assert len(mail.outbox) == 1 and "considered words" in mail.outbox[0].body
+
+
+def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohort, members):
+    from mentoring.tasks import queue_daily_digests, send_daily_digest
+
+    a, b, c = members
+    services.set_email_preference(user=a, preference=User.EmailPreference.DAILY)
+    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    kept = services.create_post(thread=thread, author=b, body="kept words")
+    young = services.create_post(thread=thread, author=c, body="too young to send")
+    gone = services.create_post(thread=thread, author=c, body="retracted words")
+    assert Notification.objects.filter(user=a, email_due_at__isnull=True).count() == 3
+    Post.objects.filter(pk__in=[kept.pk, gone.pk]).update(
+        editable_until=timezone.now() + timedelta(seconds=5)
+    )
+    services.retract_post(post=gone, by=c)
+    Post.objects.filter(pk=kept.pk).update(editable_until=timezone.now() - timedelta(seconds=1))
+    assert queue_daily_digests() == 1
+    assert send_daily_digest.call(a.pk) == 1
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "kept words" in body
+    assert "retracted words" not in body and "too young" not in body
+    assert Notification.objects.get(post=young).emailed_at is None

@@ -1,0 +1,183 @@
+"""The group's shared solution, submitting it, tutor feedback and private reflections."""
+
+import pytest
+from django.test import Client
+
+from mentoring.errors import ServiceError
+from mentoring.models import Notification
+from scenarios import selectors
+from scenarios.models import Reflection, Solution, SolutionVersion
+from scenarios.services import (
+    close_release,
+    give_feedback,
+    release_scenario,
+    save_reflection,
+    save_solution,
+    submit_solution,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def release(cohort, scenario, tutor):
+    return release_scenario(cohort=cohort, scenario=scenario, by=tutor, group_size=5)
+
+
+@pytest.fixture
+def group(release):
+    return release.groups.get()
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_save_is_kept_with_its_author(group, members):
+    save_solution(group=group, author=members[0], body="Meet them at the door.")
+    solution = save_solution(
+        group=group,
+        author=members[1],
+        body="Meet them at the door.\n\n- Do Now task",
+        base_version=1,
+    )
+    assert solution.version == 2 and solution.updated_by == members[1]
+    assert "<li>Do Now task</li>" in solution.body_html
+    history = list(SolutionVersion.objects.filter(solution=solution).order_by("number"))
+    assert [(v.number, v.author) for v in history] == [(1, members[0]), (2, members[1])]
+    assert history[0].body == "Meet them at the door."
+
+
+def test_a_stale_save_is_refused_rather_than_overwriting(group, members):
+    save_solution(group=group, author=members[0], body="First")
+    save_solution(group=group, author=members[1], body="Second", base_version=1)
+    with pytest.raises(ServiceError) as error:
+        save_solution(group=group, author=members[2], body="Third", base_version=1)
+    assert error.value.code == "edit_conflict" and error.value.status == 409
+    assert Solution.objects.get(group=group).body == "Second"
+
+
+def test_solution_html_is_sanitised(group, members):
+    solution = save_solution(
+        group=group, author=members[0], body="<script>alert(1)</script> [x](javascript:alert(1))"
+    )
+    assert "<script" not in solution.body_html and "&lt;script&gt;" in solution.body_html
+    assert "href" not in solution.body_html
+
+
+def test_outsiders_and_tutors_cannot_write_the_solution(group, tutor, outsider):
+    with pytest.raises(ServiceError) as error:
+        save_solution(group=group, author=outsider, body="Hi")
+    assert error.value.status == 404
+    with pytest.raises(ServiceError) as error:
+        save_solution(group=group, author=tutor, body="Hi")
+    assert error.value.status == 403
+
+
+def test_submit_once_then_a_clear_error(group, members, tutor):
+    with pytest.raises(ServiceError) as error:
+        submit_solution(group=group, by=members[0])
+    assert error.value.code == "empty_solution"
+    save_solution(group=group, author=members[0], body="Our plan")
+    solution = submit_solution(group=group, by=members[1])
+    assert solution.is_submitted and solution.submitted_by == members[1]
+    assert Notification.objects.filter(user=tutor, title__contains="submitted").exists()
+    with pytest.raises(ServiceError) as error:
+        submit_solution(group=group, by=members[2])
+    assert error.value.code == "already_submitted" and error.value.status == 409
+    assert "already submitted" in error.value.detail and members[1].shown_name in error.value.detail
+    with pytest.raises(ServiceError) as error:
+        save_solution(group=group, author=members[0], body="Changed my mind")
+    assert error.value.code == "already_submitted"
+    assert Solution.objects.get(group=group).body == "Our plan"
+
+
+def test_closed_release_cannot_be_changed(release, group, members, tutor):
+    close_release(release=release, by=tutor)
+    with pytest.raises(ServiceError) as error:
+        save_solution(group=group, author=members[0], body="Late")
+    assert error.value.code == "release_closed"
+
+
+def test_feedback_needs_a_submission_and_notifies_each_member(group, members, tutor):
+    save_solution(group=group, author=members[0], body="Our plan")
+    with pytest.raises(ServiceError) as error:
+        give_feedback(solution=group.solution, tutor=tutor, body="Good start")
+    assert error.value.code == "not_submitted"
+    submit_solution(group=group, by=members[0])
+    feedback = give_feedback(solution=group.solution, tutor=tutor, body="**Specific** and clear.")
+    assert "<strong>Specific</strong>" in feedback.body_html
+    notified = Notification.objects.filter(kind=Notification.Kind.FEEDBACK)
+    assert sorted(n.user_id for n in notified) == sorted(m.pk for m in members)
+    with pytest.raises(ServiceError) as error:
+        give_feedback(solution=group.solution, tutor=members[0], body="Me too")
+    assert error.value.status == 404
+
+
+def test_reflections_are_private_to_their_author_and_the_tutors(release, members, tutor, outsider):
+    save_reflection(release=release, author=members[0], body="I do what Sam does.")
+    save_reflection(release=release, author=members[0], body="I do what Sam does, and worse.")
+    save_reflection(release=release, author=members[1], body="Leah is me at school.")
+    assert Reflection.objects.count() == 2
+    own = selectors.reflections_visible_to(user=members[0], release=release)
+    assert [r.body for r in own] == ["I do what Sam does, and worse."]
+    assert selectors.reflections_visible_to(user=tutor, release=release).count() == 2
+    assert not selectors.reflections_visible_to(user=outsider, release=release).exists()
+    with pytest.raises(ServiceError):
+        save_reflection(release=release, author=outsider, body="Let me in")
+    # And in the pages: the other member's words never reach this member's screen.
+    html = _client(members[0]).get(f"/scenarios/releases/{release.pk}/").content.decode()
+    assert "and worse" in html and "Leah is me" not in html
+    tutor_html = _client(tutor).get(f"/scenarios/releases/{release.pk}/").content.decode()
+    assert "and worse" in tutor_html and "Leah is me" in tutor_html
+
+
+# --- Pages ----------------------------------------------------------------------------------
+def test_group_workspace_save_submit_and_feedback_through_the_pages(group, members, tutor):
+    member = _client(members[0])
+    url = f"/scenarios/groups/{group.pk}/"
+    assert member.get(url).status_code == 200
+    response = member.post(url + "solution/", {"body": "", "base_version": 0})
+    assert response.status_code == 400 and "Write something" in response.content.decode()
+    response = member.post(url + "solution/", {"body": "Plan **A**", "base_version": 0})
+    assert response.status_code == 302
+    stale = _client(members[1]).post(url + "solution/", {"body": "Plan B", "base_version": 0})
+    assert stale.status_code == 400 and "saved the solution while you were editing" in (
+        stale.content.decode()
+    )
+    assert member.post(url + "submit/").status_code == 302
+    again = member.post(url + "submit/", follow=True)
+    assert "already submitted" in again.content.decode()
+    page = _client(tutor).get(url).content.decode()
+    assert "Plan <strong>A</strong>" in page and "Send feedback" in page
+    assert _client(tutor).post(url + "feedback/", {"body": "Clear plan."}).status_code == 302
+    assert "Clear plan." in member.get(url).content.decode()
+
+
+def test_workspace_is_404_for_other_groups_and_outsiders(release, members, tutor, outsider):
+    group = release.groups.get()
+    assert _client(outsider).get(f"/scenarios/groups/{group.pk}/").status_code == 404
+    assert (
+        _client(outsider).post(f"/scenarios/groups/{group.pk}/solution/", {"body": "x"}).status_code
+        == 404
+    )
+    stranger = UserFactory(username="not_in_group")
+    assert _client(stranger).get(f"/scenarios/releases/{release.pk}/").status_code == 404
+
+
+def test_tutor_releases_through_the_page_with_field_errors(cohort, scenario, tutor, members):
+    tutor_client = _client(tutor)
+    url = f"/scenarios/cohorts/{cohort.pk}/"
+    response = tutor_client.post(
+        url, {"scenario": scenario.pk, "group_size": 1, "grouping": "random"}
+    )
+    assert response.status_code == 400
+    assert "Groups need at least 2 people" in response.content.decode()
+    response = tutor_client.post(
+        url, {"scenario": scenario.pk, "group_size": 2, "grouping": "random"}
+    )
+    assert response.status_code == 302
+    assert _client(members[0]).post(url, {"scenario": scenario.pk}).status_code == 404
