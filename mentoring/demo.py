@@ -80,3 +80,87 @@ def seed_people() -> DemoPeople:
             if person.pk not in already:
                 add_membership(cohort=cohort, user=person, role=Membership.Role.MEMBER)
     return DemoPeople(admin, tutor, nqts, students, induction, masters)
+
+
+DEMO_THREADS = [
+    (
+        "nqt1",
+        "Year 9 after lunch: what works for you?",
+        "My Year 9 group comes back from lunch buzzing and it takes ten minutes to settle. "
+        "I've tried a silent starter on the board. What do you do? #behaviour #routines",
+        [
+            (
+                "nqt2",
+                "A 'do now' task on the desks before they arrive has helped me. "
+                "Meeting them at the door matters more than the task itself. #routines",
+            ),
+            (
+                "tutor",
+                "Both good. Notice what you *expect* them to do in the first minute, "
+                "and say it the same way every lesson. Consistency is kind.",
+            ),
+            ("nqt3", "I stagger the entry: names called in pairs. Slower, but calmer."),
+        ],
+    ),
+    (
+        "nqt2",
+        "Marking workload in the first term",
+        "How are people keeping marking under control? I'm spending every evening on books. "
+        "#workload #assessment",
+        [
+            (
+                "tutor",
+                "Look at your school's feedback policy: most now favour whole-class "
+                "feedback. Bring an example to our next session.",
+            ),
+            ("nqt1", "Whole-class feedback sheets cut my marking time in half."),
+        ],
+    ),
+    (
+        "nqt3",
+        "Parents' evening nerves",
+        "First parents' evening next week. Any advice on starting with a parent who is "
+        "already unhappy? #parents",
+        [("nqt2", "Start with something specific their child did well. It changes the tone.")],
+    ),
+]
+
+
+@transaction.atomic
+def seed_discussions(people: DemoPeople) -> None:
+    """A term's worth of talk in the induction cohort, in the mix the research describes:
+    a few post, most only read, two only open the resources, one has not logged in."""
+    from .models import Board, Thread
+    from .services.boards import create_post, create_thread
+    from .services.participation import record_resource_view, record_thread_read
+
+    cohort = people.induction
+    general = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    if Thread.objects.filter(board=general).exists():
+        return
+    users = {u.username: u for u in [people.tutor, *people.nqts]}
+    threads = []
+    for author, title, body, replies in DEMO_THREADS:
+        thread = create_thread(board=general, author=users[author], title=title, body=body)
+        for replier, text in replies:
+            create_post(thread=thread, author=users[replier], body=text)
+        threads.append(thread)
+    private = Board.objects.get(cohort=cohort, kind=Board.Kind.PRIVATE)
+    create_thread(
+        board=private,
+        author=users["nqt4"],
+        title="Struggling with one class",
+        body="I didn't want to post this on the main board, but my Year 10 set is getting "
+        "on top of me. Could we talk about it?",
+    )
+    readers = [users[f"nqt{i}"] for i in range(4, 10)]
+    for reader in readers:
+        for thread in threads[: 1 + readers.index(reader) % len(threads)]:
+            record_thread_read(user=reader, thread=thread)
+    for username in ("nqt10", "nqt11"):
+        record_resource_view(
+            user=users[username],
+            cohort=cohort,
+            resource_kind="document",
+            resource_id="induction-handbook",
+        )
