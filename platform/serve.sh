@@ -31,6 +31,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Links in emails point at the port actually served, unless the environment says otherwise.
+export WAGTAILADMIN_BASE_URL="${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$port}"
+
 # db_worker comes from django-tasks-db (the database backend of django-tasks).
 if "$PY" manage.py help db_worker >/dev/null 2>&1; then
 	"$PY" manage.py db_worker &
