@@ -14,7 +14,8 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -335,6 +336,13 @@ def retract_post(*, post: Post | int, by: User) -> Post | None:
     PostFlag.objects.filter(post=post).delete()
     has_replies = Post.objects.filter(reply_to=post).exists()
     thread_id, post_id = post.thread_id, post.pk
+    opens_thread = (
+        not Post.objects.filter(thread_id=thread_id)
+        .filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk))
+        .exists()
+    )
+    if opens_thread:
+        _forget_thread_title(thread_id=thread_id)
     if has_replies:
         post.body = ""
         post.body_html = ""
@@ -349,6 +357,23 @@ def retract_post(*, post: Post | int, by: User) -> Post | None:
         Thread.objects.filter(pk=thread_id).delete()
     events.post_retracted(post_id=post_id, thread_id=thread_id, tombstone=False)
     return None
+
+
+RETRACTED_THREAD_TITLE = "A thread whose opening post was retracted"
+
+
+def _forget_thread_title(*, thread_id: int) -> None:
+    """The title is the opening post's author's words too: it goes with the post, from the
+    thread and from the notifications that quote it."""
+    thread = Thread.objects.select_for_update().get(pk=thread_id)
+    if thread.title == RETRACTED_THREAD_TITLE:
+        return
+    Notification.objects.filter(post__thread_id=thread_id).update(
+        title=Replace("title", Value(thread.title), Value(RETRACTED_THREAD_TITLE)),
+        body=Replace("body", Value(thread.title), Value(RETRACTED_THREAD_TITLE)),
+    )
+    thread.title = RETRACTED_THREAD_TITLE
+    thread.save(update_fields=["title"])
 
 
 # --- Moderation -------------------------------------------------------------------------------

@@ -74,6 +74,25 @@ def test_a_retracted_posts_text_is_in_no_table(cohort, members, django_capture_o
     assert not Notification.objects.filter(post_id=post.pk).exists()
 
 
+def test_retracting_an_opening_post_takes_the_thread_title_too(
+    cohort, members, django_capture_on_commit_callbacks
+):
+    a, b, _ = members
+    marker = "quokkatitlezz"
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = services.create_thread(
+            board=general_board(cohort), author=a, title=f"About {marker}", body="Opening words"
+        )
+        opening = thread.posts.get()
+        services.create_post(thread=thread, author=b, body="a reply", reply_to=opening)
+    assert "mentoring_thread.title" in tables_containing(marker)
+    assert "mentoring_notification.title" in tables_containing(marker)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retract_post(post=opening, by=a)
+    assert tables_containing(marker) == []
+    assert Thread.objects.get(pk=thread.pk).title == services.RETRACTED_THREAD_TITLE
+
+
 def test_queued_tasks_carry_ids_never_text(cohort, members, django_capture_on_commit_callbacks):
     a, b, _ = members
     thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
