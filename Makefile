@@ -54,7 +54,7 @@ system-packages:
 run: venv services migrate demo
 	@PORT=$(PORT) platform/serve.sh
 
-test: system-packages venv services
+test: system-packages venv services migrate demo
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests; that counts as a failure." >&2; exit 1; \
