@@ -7,6 +7,7 @@ Members get ``view_cohort``. Tutors also get ``change_cohort``, ``moderate_cohor
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from guardian.core import ObjectPermissionChecker
 
 from .models import Cohort, User
 
@@ -14,10 +15,31 @@ MEMBER_PERMISSIONS = ("view_cohort",)
 TUTOR_PERMISSIONS = ("view_cohort", "change_cohort", "moderate_cohort", "view_participation")
 
 
+PERM_CACHE_ATTRIBUTE = "_staffroom_cohort_perms"
+
+
+def _cohort_perms(user: User, cohort: Cohort) -> frozenset[str]:
+    """The user's permissions on ``cohort``, read once per user object (a request, a socket).
+
+    ``user.has_perm(perm, obj)`` builds a fresh guardian checker, two queries, on every call; a
+    page asks several times per cohort. Like Django's own ``_perm_cache``, the cache lives on
+    the user object, and the membership services clear it when they change permissions.
+    """
+    cache = user.__dict__.setdefault(PERM_CACHE_ATTRIBUTE, {})
+    if cohort.pk not in cache:
+        cache[cohort.pk] = frozenset(ObjectPermissionChecker(user).get_perms(cohort))
+    return cache[cohort.pk]
+
+
+def forget_cached_permissions(user: User) -> None:
+    user.__dict__.pop(PERM_CACHE_ATTRIBUTE, None)
+    user.__dict__.pop("_perm_cache", None)
+
+
 def _has(user: User | AnonymousUser, codename: str, cohort: Cohort) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.has_perm(f"mentoring.{codename}", cohort)
+    return codename in _cohort_perms(user, cohort)
 
 
 def can_view_cohort(user, cohort: Cohort) -> bool:

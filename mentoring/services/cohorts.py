@@ -10,12 +10,19 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from ..errors import Forbidden, ServiceError
 from ..models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
-from ..permissions import MEMBER_PERMISSIONS, TUTOR_PERMISSIONS, can_create_cohorts, is_tutor
+from ..permissions import (
+    MEMBER_PERMISSIONS,
+    TUTOR_PERMISSIONS,
+    can_create_cohorts,
+    forget_cached_permissions,
+    is_tutor,
+)
 from ..signals import members_enrolled
 from .boards import create_board
 
 
 def _grant(user: User, cohort: Cohort, role: str) -> None:
+    forget_cached_permissions(user)
     wanted = TUTOR_PERMISSIONS if role == Membership.Role.TUTOR else MEMBER_PERMISSIONS
     for codename in TUTOR_PERMISSIONS:
         if codename in wanted:
@@ -143,6 +150,7 @@ def enrol_members(
 @transaction.atomic
 def remove_membership(*, cohort: Cohort, user: User) -> None:
     Membership.objects.filter(cohort=cohort, user=user).delete()
+    forget_cached_permissions(user)
     for codename in TUTOR_PERMISSIONS:
         remove_perm(f"mentoring.{codename}", user, cohort)
 
