@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from mentoring.api import boards, cohorts, participation
 from mentoring.api.core import BearerTokenAuth, SessionWithCsrfAuth, install_error_handlers
-from scenarios import api as scenarios_api  # noqa: I001
+from scenarios import api as scenarios_api
 
 api = NinjaAPI(
     title="Staffroom API",

@@ -71,16 +71,18 @@ def notification_withdrawn(*, user_id: int, notification_id: int) -> None:
 
 # --- Participation --------------------------------------------------------------------------
 def member_updated(membership_id: int, cohort_id: int) -> None:
-    """Send the member's fresh participation row to the cohort's dashboards after commit.
+    """Send the member's fresh participation row to the cohort's dashboards after commit."""
+    members_updated([membership_id], cohort_id)
 
-    The row is read after commit, so it shows the committed counters, for that member only.
-    """
+
+def members_updated(membership_ids: list[int], cohort_id: int) -> None:
+    """Send each member's fresh row after commit: read then, so it shows the committed
+    counters, in one query for all of them, and for those members only."""
 
     def send() -> None:
-        from .selectors.participation import member_row
+        from .selectors.participation import member_rows_by_id
 
-        row = member_row(membership_id=membership_id)
-        if row is not None:
+        for row in member_rows_by_id(membership_ids=list(membership_ids)):
             _send_now(dashboard_group(cohort_id), {"type": "member.updated", "member": row}, None)
 
     transaction.on_commit(send)

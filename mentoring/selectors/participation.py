@@ -143,18 +143,23 @@ def _with_status(rows: QuerySet[Membership], reader_threshold: int | F) -> Query
     )
 
 
-def member_row(*, membership_id: int) -> dict | None:
-    """One member's row as JSON-ready data, for the live ``member.updated`` event.
+def member_rows_by_id(*, membership_ids: list[int]) -> list[dict]:
+    """Those members' rows as JSON-ready data, for live ``member.updated`` events.
 
-    One query for that member only (the threshold joined from the cohort): a live update never
-    recomputes the whole cohort.
+    One query for just those members (the threshold joined from each cohort): a live update
+    never recomputes the whole cohort, and a bulk nudge does not read its members one by one.
     """
-    rows = Membership.objects.filter(pk=membership_id, role=Membership.Role.MEMBER)
-    row = _as_payload(_with_status(rows, F("cohort__reader_threshold"))).first()
-    if row is not None:
+    rows = Membership.objects.filter(pk__in=membership_ids, role=Membership.Role.MEMBER)
+    payload = list(_as_payload(_with_status(rows, F("cohort__reader_threshold"))))
+    for row in payload:
         for key in ("last_seen", "nudged_at"):
             row[key] = row[key] and row[key].isoformat()
-    return row
+    return payload
+
+
+def member_row(*, membership_id: int) -> dict | None:
+    rows = member_rows_by_id(membership_ids=[membership_id])
+    return rows[0] if rows else None
 
 
 def own_participation(*, user: User, cohort_id: int) -> Membership | None:

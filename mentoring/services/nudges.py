@@ -192,6 +192,5 @@ def nudge_members(
         )
     Nudge.objects.bulk_create(outcome.nudges)
     Membership.objects.filter(pk__in=[m.pk for m in to_nudge]).update(last_nudged_at=now)
-    for membership in to_nudge:
-        events.member_updated(membership.pk, cohort.pk)
+    events.members_updated([m.pk for m in to_nudge], cohort.pk)
     return outcome

@@ -133,6 +133,26 @@ def test_member_row_is_one_query_for_one_member(everyone, django_assert_num_quer
     assert isinstance(row["last_seen"], str)  # JSON-ready for the channel layer
 
 
+def test_live_rows_for_many_members_are_read_in_one_query(
+    everyone, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
+):
+    from mentoring import events
+
+    cohort, _, people = everyone
+    ids = list(Membership.objects.filter(cohort=cohort, role="member").values_list("pk", flat=True))
+    sent = []
+    monkeypatch.setattr(events, "_send_now", lambda group, payload, tutor: sent.append(payload))
+    with django_capture_on_commit_callbacks() as callbacks:
+        events.members_updated(ids, cohort.pk)
+    with django_assert_num_queries(1):
+        for callback in callbacks:
+            callback()
+    assert len(sent) == len(ids) > 3
+    assert {p["member"]["username"] for p in sent} == set(
+        Membership.objects.filter(pk__in=ids).values_list("user__username", flat=True)
+    )
+
+
 def test_rebuild_participation_recomputes_counters_from_events(everyone):
     cohort, _, people = everyone
     before = {m.user_id: m for m in cohort_participation(cohort=cohort).members}
