@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from .models import HomePage
+from cms.models import HomePage
 
 INTRODUCTION = (
     "Staffroom is where newly qualified teachers and masters students meet their tutors and "

@@ -8,7 +8,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from .blocks import StandardBlocks
+from cms.blocks import StandardBlocks
 
 
 class HomePage(Page):
@@ -26,8 +26,8 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from mentoring.selectors.cohorts import cohorts_for
-        from mentoring.selectors.notifications import notifications_for
+        from mentoring.cohorts.selectors import cohorts_for
+        from mentoring.notifications.selectors import notifications_for
 
         context = super().get_context(request, *args, **kwargs)
         if request.user.is_authenticated:

@@ -2,8 +2,10 @@
 
 from ninja import NinjaAPI
 
-from mentoring.api import boards, cohorts, participation
-from mentoring.api.core import BearerTokenAuth, SessionWithCsrfAuth, install_error_handlers
+from mentoring.boards import api as boards
+from mentoring.cohorts import api as cohorts
+from mentoring.core.api import BearerTokenAuth, SessionWithCsrfAuth, install_error_handlers
+from mentoring.participation import api as participation
 from scenarios import api as scenarios_api
 
 api = NinjaAPI(

@@ -5,9 +5,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from mentoring.views.accounts import healthz
-
-from .api import api
+from config.api import api
+from mentoring.core.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

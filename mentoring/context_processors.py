@@ -1,4 +1,4 @@
-from .selectors.notifications import unread_count
+from mentoring.notifications.selectors import unread_count
 
 
 def staffroom(request) -> dict:

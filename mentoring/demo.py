@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Cohort, Membership, User
-from .services.cohorts import add_membership, create_cohort
+from mentoring.cohorts.services import add_membership, create_cohort
+from mentoring.models import Cohort, Membership, User
 
 DEMO_PASSWORD = "staffroom-demo"
 INDUCTION_COHORT = "NQT Induction 2026"
@@ -130,9 +130,9 @@ DEMO_THREADS = [
 def seed_discussions(people: DemoPeople) -> None:
     """A term's worth of talk in the induction cohort, in the mix the research describes:
     a few post, most only read, two only open the resources, one has not logged in."""
-    from .models import Board, Thread
-    from .services.boards import create_post, create_thread
-    from .services.participation import record_resource_view, record_thread_read
+    from mentoring.boards.services import create_post, create_thread
+    from mentoring.models import Board, Thread
+    from mentoring.participation.services import record_resource_view, record_thread_read
 
     cohort = people.induction
     general = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)

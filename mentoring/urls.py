@@ -1,43 +1,11 @@
-from django.contrib.auth import views as auth_views
+"""Every page of the mentoring app, one include per feature folder."""
+
 from django.urls import include, path
 
-from .views import accounts, cohorts
-
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"
-    ),
-    path(
-        "accounts/password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "accounts/password/reset/done/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
-    path("notifications/", accounts.notifications, name="notifications"),
-    path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),
-    path("cohorts/<int:cohort_id>/settings/", cohorts.cohort_settings, name="cohort_settings"),
-    path("cohorts/<int:cohort_id>/members/", cohorts.cohort_members, name="cohort_members"),
-    path("", include("mentoring.board_urls")),
-    path("", include("mentoring.dashboard_urls")),
+    path("", include("mentoring.accounts.urls")),
+    path("", include("mentoring.notifications.urls")),
+    path("", include("mentoring.cohorts.urls")),
+    path("", include("mentoring.boards.urls")),
+    path("", include("mentoring.participation.urls")),
 ]

@@ -13,14 +13,13 @@ from django.urls import reverse
 from ninja import Router
 from wagtail.documents import get_document_model
 
-from mentoring.api.core import ApiError, found
+from mentoring.cohorts.selectors import visible_cohort
+from mentoring.core.api import ApiError, found
 from mentoring.models import User
-from mentoring.selectors.cohorts import visible_cohort
-
-from . import selectors, services
-from .blocks import EXPERT_STAGE
-from .models import Release, ScenarioGroup, ScenarioPage
-from .schemas import ReleasedScenarioOut, ReleaseIn, ReleaseOut, ScenarioOut
+from scenarios import selectors, services
+from scenarios.blocks import EXPERT_STAGE
+from scenarios.models import Release, ScenarioGroup, ScenarioPage
+from scenarios.schemas import ReleasedScenarioOut, ReleaseIn, ReleaseOut, ScenarioOut
 
 router = Router(tags=["scenarios"])
 

@@ -16,13 +16,12 @@ from django.db import transaction
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
+from mentoring.boards.services import create_post, create_thread
 from mentoring.models import Cohort, Thread, User
-from mentoring.services.boards import create_post, create_thread
-
-from . import demo_content as content
-from . import services
-from .models import ModulePage, Release, ScenarioPage
-from .permissions import allow_authoring_in, grant_scenario_authoring, scenarios_collection
+from scenarios import demo_content as content
+from scenarios import services
+from scenarios.models import ModulePage, Release, ScenarioPage
+from scenarios.permissions import allow_authoring_in, grant_scenario_authoring, scenarios_collection
 
 DEMO_GROUP_SIZE = 4
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from django import forms
 
-from mentoring.errors import ServiceError
+from mentoring.core.errors import ServiceError
 from mentoring.models import User
-
-from .models import DEFAULT_GROUP_SIZE, MAX_SOLUTION_LENGTH, Release, ScenarioGroup, ScenarioPage
+from scenarios.models import (
+    DEFAULT_GROUP_SIZE,
+    MAX_SOLUTION_LENGTH,
+    Release,
+    ScenarioGroup,
+    ScenarioPage,
+)
 
 MARKDOWN_HELP = "Markdown works: **bold**, *italic*, numbered and bulleted lists."
 

@@ -24,7 +24,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from .blocks import ScenarioStages
+from scenarios.blocks import ScenarioStages
 
 DEFAULT_GROUP_SIZE = 5
 MIN_GROUP_SIZE = 2
@@ -50,7 +50,7 @@ class ModulePage(Page):
         return []  # Modules list scenarios, which are never public.
 
     def serve(self, request, *args, **kwargs):
-        from .selectors import scenarios_in_module_for
+        from scenarios.selectors import scenarios_in_module_for
 
         scenarios = scenarios_in_module_for(user=request.user, module=self)
         if not scenarios and not self.permissions_for_user(request.user).can_edit():
@@ -130,8 +130,8 @@ class ScenarioPage(Page):
 
     def serve(self, request, *args, **kwargs):
         """Answer 404 to anyone who may not open the scenario; count a member's view."""
-        from . import services
-        from .selectors import scenario_access
+        from scenarios import services
+        from scenarios.selectors import scenario_access
 
         access = scenario_access(user=request.user, page=self)
         if not access.can_view:
@@ -141,7 +141,7 @@ class ScenarioPage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import ScenarioAccess, scenario_access
+        from scenarios.selectors import ScenarioAccess, scenario_access
 
         context = super().get_context(request, *args, **kwargs)
         access = getattr(request, "scenario_access", None)

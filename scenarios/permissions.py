@@ -70,7 +70,7 @@ def allow_authoring_in(*, module: Page) -> None:
 @transaction.atomic
 def grant_scenario_authoring(*, user: User) -> None:
     """Make a tutor a scenario author (in every module page that exists now or later)."""
-    from .models import ModulePage
+    from scenarios.models import ModulePage
 
     group = authors_group()
     for module in ModulePage.objects.all():

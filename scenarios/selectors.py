@@ -8,9 +8,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from mentoring.models import Cohort, Membership, User
-from mentoring.permissions import can_view_cohort, is_tutor
-
-from .models import (
+from mentoring.rules.permissions import can_view_cohort, is_tutor
+from scenarios.models import (
     GroupMember,
     ModulePage,
     Reflection,

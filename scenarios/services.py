@@ -17,15 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from markdown_it import MarkdownIt
 
-from mentoring.errors import Forbidden, NotFound, ServiceError
+from mentoring.boards.services import create_board, set_board_audience
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.rendering import sanitise
 from mentoring.models import Board, Cohort, Membership, Notification, User
-from mentoring.permissions import is_tutor
-from mentoring.rendering import sanitise
-from mentoring.services.boards import create_board, set_board_audience
-from mentoring.services.notifications import notify
-from mentoring.services.participation import record_resource_view
-
-from .models import (
+from mentoring.notifications.services import notify
+from mentoring.participation.services import record_resource_view
+from mentoring.rules.permissions import is_tutor
+from scenarios.models import (
     DEFAULT_GROUP_SIZE,
     MAX_GROUP_SIZE,
     MAX_SOLUTION_LENGTH,
@@ -39,7 +38,7 @@ from .models import (
     Solution,
     SolutionVersion,
 )
-from .selectors import ScenarioAccess, smallest_group
+from scenarios.selectors import ScenarioAccess, smallest_group
 
 RESOURCE_SCENARIO = "scenario"
 RESOURCE_DOCUMENT = "document"

@@ -13,14 +13,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
 
-from mentoring.errors import ServiceError
+from mentoring.cohorts.selectors import cohorts_for, visible_cohort
+from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort
-from mentoring.permissions import is_tutor
-from mentoring.selectors.cohorts import cohorts_for, visible_cohort
-
-from . import selectors, services
-from .forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
-from .models import Release, ScenarioGroup, ScenarioPage
+from mentoring.rules.permissions import is_tutor
+from scenarios import selectors, services
+from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
+from scenarios.models import Release, ScenarioGroup, ScenarioPage
 
 
 def _found(obj):

@@ -14,12 +14,11 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from mentoring.errors import ServiceError
+from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort, Membership
-
-from . import services
-from .models import ModulePage, Release, ScenarioPage
-from .permissions import SCENARIOS_COLLECTION, allow_authoring_in
+from scenarios import services
+from scenarios.models import ModulePage, Release, ScenarioPage
+from scenarios.permissions import SCENARIOS_COLLECTION, allow_authoring_in
 
 
 def _manageable_cohorts(user):

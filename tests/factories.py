@@ -5,9 +5,9 @@ from __future__ import annotations
 import factory
 from django.test import Client
 
+from mentoring.accounts.tokens import create_api_token
+from mentoring.cohorts.services import add_membership, create_cohort
 from mentoring.models import Cohort, Membership, User
-from mentoring.services.cohorts import add_membership, create_cohort
-from mentoring.services.tokens import create_api_token
 
 TEST_PASSWORD = "correct horse battery staple"
 

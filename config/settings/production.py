@@ -2,8 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import DEVELOPMENT_SECRET_KEY, SECRET_KEY, env, env_bool
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DEVELOPMENT_SECRET_KEY, SECRET_KEY, env, env_bool
 
 DEBUG = False
 if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 32:

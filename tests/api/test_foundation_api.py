@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from mentoring.accounts.tokens import revoke_api_token
 from mentoring.models import ApiToken, Cohort, Membership
-from mentoring.services.tokens import revoke_api_token
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_openapi_describes_the_api():
 
 
 def test_notifications_list(api, members):
-    from mentoring.services.notifications import notify
+    from mentoring.notifications.services import notify
 
     notify(user=members[0], kind="system", title="Welcome")
     data = api(members[0]).get("/api/v1/notifications").data
@@ -174,7 +174,7 @@ def test_healthz_reports_database_and_layer():
 
 
 def test_healthz_is_503_without_database(monkeypatch):
-    from mentoring.views import accounts
+    from mentoring.core import health
 
-    monkeypatch.setattr(accounts, "_database_state", lambda: {"ok": False, "error": "X"})
+    monkeypatch.setattr(health, "_database_state", lambda: {"ok": False, "error": "X"})
     assert Client().get("/healthz").status_code == 503

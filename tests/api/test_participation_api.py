@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mentoring.boards import services as boards
 from mentoring.models import Board, Notification, Nudge
-from mentoring.services import boards, participation
+from mentoring.participation import services as participation
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +184,7 @@ def test_openapi_lists_the_participation_endpoints(api, tutor):
 
 
 def test_display_name_falls_back_like_the_rest_of_the_site(api, cohort, tutor):
-    from mentoring.services.cohorts import add_membership
+    from mentoring.cohorts.services import add_membership
 
     named = UserFactory(username="named", display_name="", first_name="Ann", last_name="Lee")
     bare = UserFactory(username="bare", display_name="")

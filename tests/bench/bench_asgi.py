@@ -57,8 +57,8 @@ def main() -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     setup_django()
+    from mentoring.accounts.tokens import create_api_token
     from mentoring.models import User
-    from mentoring.services.tokens import create_api_token
 
     user, _ = User.objects.get_or_create(username="bench_asgi")
     token = create_api_token(user=user, name="bench")

@@ -192,9 +192,9 @@ def main() -> None:
     setup_django()
     from django.db import transaction
 
+    from mentoring.accounts.tokens import create_api_token
+    from mentoring.boards.services import create_thread
     from mentoring.models import Board, Membership, User
-    from mentoring.services.boards import create_thread
-    from mentoring.services.tokens import create_api_token
     from tests.conftest import ServerProcess
 
     cohort = _scale_cohort()

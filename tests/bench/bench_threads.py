@@ -44,8 +44,8 @@ def _people(prefix: str, count: int):
 
 def _bench_cohort():
     """A fresh cohort (its name carries the time) with one tutor and CLIENTS members."""
+    from mentoring.cohorts.services import add_membership, create_cohort
     from mentoring.models import Membership
-    from mentoring.services.cohorts import add_membership, create_cohort
 
     tutor = _people("bench_tutor", 1)[0]
     members = _people("bench_member", CLIENTS)
@@ -56,8 +56,8 @@ def _bench_cohort():
 
 
 def _long_thread(cohort, members):
+    from mentoring.boards import services
     from mentoring.models import Board
-    from mentoring.services import boards as services
 
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
     thread = services.create_thread(
@@ -80,7 +80,7 @@ def _render_figures(thread, reader) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from mentoring.selectors.boards import thread_page
+    from mentoring.boards.selectors import thread_page
 
     def raw_sql():
         with connection.cursor() as cursor:
@@ -159,9 +159,9 @@ async def _load(url: str, plan: list[tuple[str, str, dict | None]], tokens: list
 
 
 def _load_figures(cohort, members) -> None:
+    from mentoring.accounts.tokens import create_api_token
+    from mentoring.boards import services
     from mentoring.models import Board
-    from mentoring.services import boards as services
-    from mentoring.services.tokens import create_api_token
     from tests.bench.common import start_server
 
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)

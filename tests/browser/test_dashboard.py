@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from mentoring.boards import services as boards
 from mentoring.models import Board
-from mentoring.services import boards
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cms.demo import seed_home_page
-from mentoring.services.notifications import notify
+from mentoring.notifications.services import notify
 from tests.conftest import run_in_thread
 from tests.factories import TEST_PASSWORD
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from mentoring.boards import services
 from mentoring.models import Board, Post
-from mentoring.services import boards as services
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort
 from tests.mentoring.test_boards_rendering import XSS_PAYLOADS

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mentoring.boards import services
 from mentoring.models import Post, ReadEvent, Thread, User
-from mentoring.services import boards as services
 from tests.factories import make_cohort
 
 from .boards_helpers import general_board, private_board

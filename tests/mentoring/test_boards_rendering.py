@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from mentoring.rendering import excerpt, extract_hashtags, render_post
+from mentoring.core.rendering import excerpt, extract_hashtags, render_post
 
 XSS_PAYLOADS = [
     "<script>window.__xss = 1</script>",

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.errors import ServiceError
+from mentoring.boards import selectors, services
+from mentoring.core.errors import ServiceError
 from mentoring.models import (
     MAX_POST_LENGTH,
     Membership,
@@ -16,9 +17,7 @@ from mentoring.models import (
     Thread,
     ThreadReadState,
 )
-from mentoring.permissions import forget_cached_permissions
-from mentoring.selectors import boards as selectors
-from mentoring.services import boards as services
+from mentoring.rules.permissions import forget_cached_permissions
 from tests.factories import UserFactory, make_cohort
 
 from .boards_helpers import general_board, private_board
@@ -216,7 +215,7 @@ def test_tutors_hide_and_unhide_posts_with_a_reason(cohort, tutor, members):
 
 
 def test_unread_counts_follow_reads(cohort, members):
-    from mentoring.services.participation import record_thread_read
+    from mentoring.participation.services import record_thread_read
 
     a, b, _ = members
     board = general_board(cohort)

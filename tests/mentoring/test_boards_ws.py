@@ -7,8 +7,8 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from mentoring.boards import services
 from mentoring.models import Board
-from mentoring.services import boards as services
 from tests.conftest import ws_first_json
 from tests.factories import make_cohort
 

@@ -1,14 +1,14 @@
 import pytest
 
-from mentoring.errors import Forbidden, ServiceError
-from mentoring.models import Board, Cohort, Membership
-from mentoring.permissions import can_view_cohort, can_view_participation, is_tutor
-from mentoring.services.cohorts import (
+from mentoring.cohorts.services import (
     create_cohort_by_usernames,
     enrol_members,
     remove_membership,
     update_cohort_settings,
 )
+from mentoring.core.errors import Forbidden, ServiceError
+from mentoring.models import Board, Cohort, Membership
+from mentoring.rules.permissions import can_view_cohort, can_view_participation, is_tutor
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db

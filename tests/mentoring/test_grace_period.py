@@ -12,9 +12,9 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from mentoring.errors import ServiceError
+from mentoring.boards import services
+from mentoring.core.errors import ServiceError
 from mentoring.models import Post, PostRevision
-from mentoring.services import boards as services
 from tests.factories import make_cohort
 
 from .boards_helpers import general_board
@@ -69,10 +69,10 @@ def test_edit_after_the_grace_period_is_refused(cohort, members):
 def test_the_boundary_instant_itself_is_already_over(cohort, members):
     post = _post(cohort, members[0])
     just_before = post.editable_until - timedelta(microseconds=1)
-    with mock.patch("mentoring.services.boards.timezone.now", return_value=just_before):
+    with mock.patch("mentoring.boards.services.timezone.now", return_value=just_before):
         services.edit_post(post=post, by=members[0], body="in time")
     with (
-        mock.patch("mentoring.services.boards.timezone.now", return_value=post.editable_until),
+        mock.patch("mentoring.boards.services.timezone.now", return_value=post.editable_until),
         pytest.raises(ServiceError, match="over"),
     ):
         services.edit_post(post=post, by=members[0], body="too late")

@@ -8,11 +8,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.errors import NotFound, ServiceError
+from mentoring.boards import services as boards
+from mentoring.core.errors import NotFound, ServiceError
 from mentoring.models import Board, Membership, Notification, Nudge, Thread
-from mentoring.selectors.participation import cohort_participation, nudge_conversion
-from mentoring.services import boards, participation
-from mentoring.services.nudges import nudge_members, render_message
+from mentoring.participation import services as participation
+from mentoring.participation.nudges import nudge_members, render_message
+from mentoring.participation.selectors import cohort_participation, nudge_conversion
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db

@@ -12,14 +12,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from mentoring.boards import services as boards
 from mentoring.models import Board, Membership, Post, ReadEvent, Thread
-from mentoring.selectors.participation import (
+from mentoring.participation import services as participation
+from mentoring.participation.selectors import (
     cohort_participation,
     member_row,
     status_counts,
     weekly_trend,
 )
-from mentoring.services import boards, participation
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_member_row_is_one_query_for_one_member(everyone, django_assert_num_quer
 def test_live_rows_for_many_members_are_read_in_one_query(
     everyone, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from mentoring import events
+    from mentoring.realtime import events
 
     cohort, _, people = everyone
     ids = list(Membership.objects.filter(cohort=cohort, role="member").values_list("pk", flat=True))

@@ -9,11 +9,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from mentoring.errors import ServiceError
+from mentoring.boards import selectors, services
+from mentoring.core.errors import ServiceError
 from mentoring.models import Membership, Notification, Post, Thread, User
-from mentoring.selectors import boards as selectors
-from mentoring.services import boards as services
-from mentoring.tasks import send_notification_email
+from mentoring.notifications.tasks import send_notification_email
 
 from .boards_helpers import general_board
 
@@ -170,7 +169,7 @@ def test_a_kept_reply_is_emailed_after_the_grace_period(
 
 
 def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohort, members):
-    from mentoring.tasks import queue_daily_digests, send_daily_digest
+    from mentoring.notifications.tasks import queue_daily_digests, send_daily_digest
 
     a, b, c = members
     services.set_email_preference(user=a, preference=User.EmailPreference.DAILY)

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mentoring.errors import Forbidden, ServiceError
+from mentoring.boards.selectors import visible_boards
+from mentoring.cohorts.services import enrol_members
+from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import Board
-from mentoring.selectors.boards import visible_boards
-from mentoring.services.cohorts import enrol_members
 from scenarios import selectors
 from scenarios.models import GroupMember, Release, ScenarioGroup, Solution
 from scenarios.services import add_group, close_release, move_member, release_scenario

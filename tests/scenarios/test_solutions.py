@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from mentoring.errors import ServiceError
+from mentoring.core.errors import ServiceError
 from mentoring.models import Notification
 from scenarios import selectors
 from scenarios.models import Reflection, Solution, SolutionVersion

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from mentoring.accounts.tokens import create_api_token
 from mentoring.models import User
-from mentoring.services.tokens import create_api_token
 
 
 class Command(BaseCommand):

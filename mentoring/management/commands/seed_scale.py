@@ -18,10 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from mentoring.cohorts.services import create_cohort
 from mentoring.models import Board, Cohort, Membership, Thread, User
-from mentoring.permissions import MEMBER_PERMISSIONS
-from mentoring.services.cohorts import create_cohort
-from mentoring.services.participation import rebuild_counters
+from mentoring.participation.services import rebuild_counters
+from mentoring.rules.permissions import MEMBER_PERMISSIONS
 
 # Roughly the module's mix: a fifth post, most of the rest read, some only open resources.
 SHARE_CONTRIBUTORS = 0.20

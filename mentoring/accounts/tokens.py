@@ -1,0 +1,40 @@
+"""API tokens: only their hash is stored; revocable."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from mentoring.models import ApiToken, User
+
+
+@transaction.atomic
+def create_api_token(*, user: User, name: str = "") -> str:
+    """Create a token for ``user`` and return the key. It is shown once and never stored."""
+    key = ApiToken.generate_key()
+    ApiToken.objects.create(
+        user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH], key_hash=ApiToken.hash_key(key)
+    )
+    return key
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def user_for_token(key: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    if not key:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every request would cost a row lock per call; a minute's precision is enough.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

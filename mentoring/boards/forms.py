@@ -1,0 +1,90 @@
+"""Forms of the server-rendered board pages. The services validate again and have the last word;
+the forms give a person field errors without a round trip through an exception."""
+
+from __future__ import annotations
+
+from django import forms
+
+from mentoring.core.errors import ServiceError
+from mentoring.models import MAX_POST_LENGTH, User
+
+BODY_HELP = (
+    "Markdown works: **bold**, *italic*, lists, [links](https://example.org). "
+    "Tag a topic with a hashtag, like #behaviour."
+)
+
+
+class _ServiceErrorsMixin:
+    def add_service_error(self, error: ServiceError) -> None:
+        """Show a refused request next to the field it is about (or above the form)."""
+        field = error.extra.get("field")
+        if field not in self.fields or self.fields[field].widget.is_hidden:
+            field = None  # a hidden field's error would not be seen next to it
+        self.add_error(field, error.detail)
+
+
+def _body_field(label: str = "Your post") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=MAX_POST_LENGTH,
+        strip=True,
+        help_text=BODY_HELP,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_POST_LENGTH}),
+        error_messages={
+            "required": "Write something before posting.",
+            "max_length": f"A post can be at most {MAX_POST_LENGTH:,} characters "
+            "(it has %(show_value)d).",
+        },
+    )
+
+
+class AnonymousFieldMixin:
+    def __init__(self, *args, allow_anonymous: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_anonymous:
+            del self.fields["anonymous"]
+
+
+class ThreadForm(_ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
+    title = forms.CharField(max_length=200, error_messages={"required": "Give the thread a title."})
+    body = _body_field("Your first post")
+    anonymous = forms.BooleanField(
+        required=False,
+        label="Anonymous to peers",
+        help_text="Other members see “a member of this cohort”; tutors still see your name.",
+    )
+
+
+class PostForm(_ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
+    body = _body_field("Your reply")
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    anonymous = ThreadForm.base_fields["anonymous"]
+
+
+class EditPostForm(_ServiceErrorsMixin, forms.Form):
+    body = _body_field("Your post")
+
+
+class HidePostForm(_ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        help_text="The author sees this reason. You can show the post again later.",
+        error_messages={"required": "Say why the post is hidden."},
+    )
+
+
+class FlagPostForm(_ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(max_length=500, required=False, label="What worries you? (optional)")
+
+
+class EmailPreferenceForm(_ServiceErrorsMixin, forms.Form):
+    preference = forms.ChoiceField(
+        label="Email me about replies",
+        choices=User.EmailPreference.choices,
+        widget=forms.RadioSelect,
+        help_text="Emails wait until the reply's author can no longer retract it.",
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search the discussions", max_length=200, required=False)

@@ -1,0 +1,89 @@
+"""Request and response shapes of the boards API (django-ninja)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from mentoring.models import MAX_POST_LENGTH
+
+
+class BoardOut(Schema):
+    id: int
+    title: str
+    kind: str
+    description: str
+    cohort_id: int
+
+
+class ThreadSummaryOut(Schema):
+    id: int
+    title: str
+    board_id: int
+    author: str
+    created_at: datetime
+    last_activity_at: datetime
+    post_count: int
+    unread: int
+
+
+class PostOut(Schema):
+    id: int
+    thread_id: int
+    reply_to: int | None
+    author: str = Field(description="The author as the caller may see them.")
+    author_id: int | None = Field(description="Null when the author is anonymous to the caller.")
+    anonymous: bool
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    editable_until: datetime
+    retracted: bool
+    hidden: bool
+    hidden_reason: str = ""
+    mine: bool
+    can_edit: bool
+
+
+class ThreadOut(Schema):
+    id: int
+    title: str
+    board_id: int
+    cohort_id: int
+    author: str
+    created_at: datetime
+    posts: list[PostOut]
+
+
+class ThreadIn(Schema):
+    # Length limits are checked by the service, so that the API and the forms say the same.
+    title: str = Field(..., max_length=1000)
+    body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
+    anonymous: bool = False
+
+
+class PostIn(Schema):
+    body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
+    reply_to: int | None = None
+    anonymous: bool = False
+
+
+class PostPatch(Schema):
+    body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
+
+
+class HideIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+class FlagIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class FlagOut(Schema):
+    id: int
+    post_id: int
+    reason: str
+    created_at: datetime
+    resolved: bool

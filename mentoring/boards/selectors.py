@@ -1,0 +1,346 @@
+"""Boards, threads and posts as a given user may see them.
+
+Who sees what: members and tutors of a cohort see its boards (a restricted scenario board only
+its group and the tutors); on "ask a tutor" a member sees only the threads they started; a post
+written anonymously to peers shows "a member of this cohort" to everyone but its author and the
+tutors; a hidden post's text is for tutors only. Pages and the API both read through here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from mentoring.boards.services import ANONYMOUS_NAME, SEARCH_CONFIG, author_name_for
+from mentoring.core.rendering import excerpt, normalise_tag
+from mentoring.models import Board, Cohort, Post, PostFlag, Thread, ThreadReadState, User
+from mentoring.rules.permissions import can_view_cohort, is_tutor
+
+
+def visible_boards(*, user: User, cohort: Cohort) -> QuerySet[Board]:
+    """Boards of ``cohort`` the user may open: restricted ones only for their group or tutors."""
+    if not can_view_cohort(user, cohort):
+        return Board.objects.none()
+    boards = Board.objects.filter(cohort=cohort)
+    if not is_tutor(user, cohort):
+        boards = boards.filter(Q(restricted=False) | Q(allowed_users=user)).distinct()
+    return boards.order_by("id")
+
+
+def _board_open_to(user: User, board: Board, *, tutor: bool) -> bool:
+    if not board.restricted or tutor:
+        return True
+    return board.allowed_users.filter(pk=user.pk).exists()
+
+
+def visible_board(*, user: User, board_id: int) -> Board | None:
+    board = Board.objects.select_related("cohort").filter(pk=board_id).first()
+    if board is None or not can_view_cohort(user, board.cohort):
+        return None
+    tutor = is_tutor(user, board.cohort)
+    if not _board_open_to(user, board, tutor=tutor):
+        return None
+    board.viewer_is_tutor = tutor
+    return board
+
+
+def visible_threads(*, user: User, board: Board) -> QuerySet[Thread]:
+    """Threads of a board the user may see: on "ask a tutor", only their own (tutors: all)."""
+    threads = Thread.objects.filter(board=board)
+    tutor = getattr(board, "viewer_is_tutor", None)
+    if tutor is None:
+        tutor = is_tutor(user, board.cohort)
+    if board.kind == Board.Kind.PRIVATE and not tutor:
+        threads = threads.filter(author=user)
+    return threads
+
+
+def visible_thread(*, user: User, thread_id: int) -> Thread | None:
+    """The thread if ``user`` may see it, else None; sets ``viewer_is_tutor`` on it.
+
+    Two permission checks whatever the board: the hot path of every thread page and post.
+    """
+    thread = Thread.objects.select_related("board", "cohort", "author").filter(pk=thread_id).first()
+    if thread is None or not can_view_cohort(user, thread.cohort):
+        return None
+    tutor = is_tutor(user, thread.cohort)
+    if not _board_open_to(user, thread.board, tutor=tutor):
+        return None
+    if thread.board.kind == Board.Kind.PRIVATE and not tutor and thread.author_id != user.pk:
+        return None
+    thread.viewer_is_tutor = tutor
+    return thread
+
+
+def cohort_threads(*, user: User, cohort: Cohort, tutor: bool | None = None) -> QuerySet[Thread]:
+    """Every thread of a cohort the user may see, across its boards."""
+    tutor = is_tutor(user, cohort) if tutor is None else tutor
+    threads = Thread.objects.filter(
+        cohort=cohort, board__in=visible_boards(user=user, cohort=cohort).values("pk")
+    )
+    if not tutor:
+        threads = threads.filter(~Q(board__kind=Board.Kind.PRIVATE) | Q(author=user))
+    return threads
+
+
+def _first_post(field_name: str) -> Subquery:
+    return Subquery(
+        Post.objects.filter(thread=OuterRef("pk"))
+        .order_by("created_at", "id")
+        .values(field_name)[:1]
+    )
+
+
+def with_reading(threads: QuerySet[Thread], *, user: User) -> QuerySet[Thread]:
+    """Annotate ``post_count`` and ``unread`` (posts by others since the user last read it)."""
+    last_read = ThreadReadState.objects.filter(thread=OuterRef("pk"), user=user).values(
+        "last_read_at"
+    )[:1]
+    live = Q(posts__retracted_at__isnull=True)
+    return threads.annotate(
+        my_last_read_at=Subquery(last_read),
+        first_post_anonymous=_first_post("anonymous"),
+        post_count=Count("posts", filter=live),
+        unread=Count(
+            "posts",
+            filter=live
+            & ~Q(posts__author=user)
+            & (Q(my_last_read_at__isnull=True) | Q(posts__created_at__gt=F("my_last_read_at"))),
+        ),
+    )
+
+
+def thread_author_name(thread: Thread, *, viewer: User, viewer_is_tutor: bool) -> str:
+    """A thread's starter is its first post's author, anonymous to peers if that post was."""
+    anonymous = getattr(thread, "first_post_anonymous", False)
+    if anonymous and not viewer_is_tutor and thread.author_id != viewer.pk:
+        return ANONYMOUS_NAME
+    return thread.author.shown_name
+
+
+def board_threads(*, user: User, board: Board) -> list[Thread]:
+    """A board's threads for its page or the API, newest activity first, with unread counts."""
+    tutor = is_tutor(user, board.cohort)
+    threads = with_reading(visible_threads(user=user, board=board), user=user).select_related(
+        "author"
+    )
+    threads = list(threads.order_by("-last_activity_at", "-id"))
+    for thread in threads:
+        thread.shown_author = thread_author_name(thread, viewer=user, viewer_is_tutor=tutor)
+    return threads
+
+
+# --- One thread -------------------------------------------------------------------------------
+@dataclass
+class ThreadPage:
+    """A thread with its posts arranged one level deep, each decorated for ``viewer``."""
+
+    thread: Thread
+    viewer: User
+    viewer_is_tutor: bool
+    posts: list[Post]  # in order of writing, replies included
+    top_level: list[Post] = field(default_factory=list)
+    previous_read_at: datetime | None = None
+    now: datetime = field(default_factory=timezone.now)
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for post in self.posts if post.is_new)
+
+
+def decorate_post(post: Post, *, viewer: User, viewer_is_tutor: bool, now: datetime) -> Post:
+    """Set what a page or payload shows of ``post`` to ``viewer``, on the instance."""
+    post.shown_author = author_name_for(post, viewer=viewer, viewer_is_tutor=viewer_is_tutor)
+    post.author_visible = post.shown_author != ANONYMOUS_NAME or not post.anonymous
+    post.is_own = post.author_id == viewer.pk
+    post.can_edit = post.is_own and not post.is_retracted and post.within_grace(now)
+    post.can_moderate = viewer_is_tutor
+    post.text_visible = not post.is_retracted and (not post.is_hidden or viewer_is_tutor)
+    post.shown_html = post.body_html if post.text_visible else ""
+    post.is_new = False
+    post.children = []
+    return post
+
+
+def thread_page(*, user: User, thread_id: int) -> ThreadPage | None:
+    """The thread and all its posts in a fixed number of queries, whatever their number.
+
+    Call before recording the read, so ``previous_read_at`` is the visit before this one.
+    """
+    thread = visible_thread(user=user, thread_id=thread_id)
+    if thread is None:
+        return None
+    tutor = thread.viewer_is_tutor
+    posts = list(
+        Post.objects.filter(thread=thread)
+        .select_related("author")
+        .defer("search_vector", "body", "author__password")
+        .order_by("created_at", "id")
+    )
+    previous = (
+        ThreadReadState.objects.filter(user=user, thread=thread)
+        .values_list("last_read_at", flat=True)
+        .first()
+    )
+    page = ThreadPage(
+        thread=thread, viewer=user, viewer_is_tutor=tutor, posts=posts, previous_read_at=previous
+    )
+    by_id = {}
+    for post in posts:
+        decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=page.now)
+        post.is_new = previous is not None and post.created_at > previous and not post.is_own
+        by_id[post.pk] = post
+    for post in posts:
+        parent = by_id.get(post.reply_to_id)
+        if parent is not None:
+            parent.children.append(post)
+        else:
+            page.top_level.append(post)
+    thread.shown_author = (
+        posts[0].shown_author
+        if posts and posts[0].author_id == thread.author_id
+        else thread.author.shown_name
+    )
+    return page
+
+
+def visible_post(*, user: User, post_id: int) -> Post | None:
+    """One post as ``user`` may see it (for the live page's fragments and the API)."""
+    post = Post.objects.select_related("author").filter(pk=post_id).first()
+    thread = None if post is None else visible_thread(user=user, thread_id=post.thread_id)
+    if thread is None:
+        return None
+    post.thread, post.cohort = thread, thread.cohort
+    return decorate_post(
+        post, viewer=user, viewer_is_tutor=thread.viewer_is_tutor, now=timezone.now()
+    )
+
+
+# --- Across a cohort --------------------------------------------------------------------------
+def _readable_posts(*, user: User, cohort: Cohort, tutor: bool) -> QuerySet[Post]:
+    posts = Post.objects.filter(
+        thread__in=cohort_threads(user=user, cohort=cohort, tutor=tutor).values("pk"),
+        retracted_at__isnull=True,
+    )
+    if not tutor:
+        posts = posts.filter(hidden_at__isnull=True)
+    return posts
+
+
+def _decorate_items(posts, *, user: User, tutor: bool) -> list[Post]:
+    items = list(posts)
+    now = timezone.now()
+    for post in items:
+        decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=now)
+        post.excerpt = excerpt(post.body)
+        post.starts_thread = post.pk == post.first_post_id
+    return items
+
+
+def activity_stream(*, user: User, cohort: Cohort, limit: int = 20) -> list[Post]:
+    """The latest threads and posts of a cohort the user may read, newest first."""
+    tutor = is_tutor(user, cohort)
+    posts = (
+        _readable_posts(user=user, cohort=cohort, tutor=tutor)
+        .select_related("author", "thread", "thread__board")
+        .annotate(
+            first_post_id=Subquery(
+                Post.objects.filter(thread=OuterRef("thread"))
+                .order_by("created_at", "id")
+                .values("pk")[:1]
+            )
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return _decorate_items(posts, user=user, tutor=tutor)
+
+
+def tagged_posts(*, user: User, cohort: Cohort, tag: str, limit: int = 100) -> list[Post]:
+    """Posts carrying ``#tag`` (case-insensitive), newest first."""
+    tutor = is_tutor(user, cohort)
+    tag = normalise_tag(tag)
+    if not tag:
+        return []
+    posts = (
+        _readable_posts(user=user, cohort=cohort, tutor=tutor)
+        .filter(hashtags__contains=[tag])
+        .select_related("author", "thread", "thread__board")
+        .annotate(first_post_id=F("pk"))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    items = _decorate_items(posts, user=user, tutor=tutor)
+    for post in items:
+        post.starts_thread = False
+    return items
+
+
+_MARK_START, _MARK_STOP = "\x1e", "\x1f"
+
+
+def search_posts(*, user: User, cohort: Cohort, query: str, limit: int = 50) -> list[Post]:
+    """Full-text search (PostgreSQL, GIN-indexed) over the posts and thread titles a user may
+    read; each result has ``headline_html`` with the matches in ``<mark>``."""
+    query = " ".join((query or "").split())[:200]
+    if not query:
+        return []
+    tutor = is_tutor(user, cohort)
+    search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    posts = (
+        _readable_posts(user=user, cohort=cohort, tutor=tutor)
+        .filter(search_vector=search)
+        .select_related("author", "thread", "thread__board")
+        .annotate(
+            rank=SearchRank(F("search_vector"), search),
+            headline=SearchHeadline(
+                "body",
+                search,
+                config=SEARCH_CONFIG,
+                start_sel=_MARK_START,
+                stop_sel=_MARK_STOP,
+                max_words=35,
+                min_words=15,
+            ),
+            first_post_id=F("pk"),
+        )
+        .order_by("-rank", "-created_at")[:limit]
+    )
+    items = _decorate_items(posts, user=user, tutor=tutor)
+    for post in items:
+        text = html.escape(post.headline.replace(_MARK_START, "\x00").replace(_MARK_STOP, "\x01"))
+        post.headline_html = text.replace("\x00", "<mark>").replace("\x01", "</mark>")
+        post.starts_thread = False
+    return items
+
+
+def unread_in_cohort(*, user: User, cohort: Cohort) -> int:
+    """Threads of the cohort with posts the user has not seen yet."""
+    threads = with_reading(cohort_threads(user=user, cohort=cohort), user=user)
+    return threads.filter(unread__gt=0).count()
+
+
+# --- Moderation -------------------------------------------------------------------------------
+def moderation_queue(*, cohort: Cohort) -> dict[str, list]:
+    """Open flags (grouped by post) and currently hidden posts of a cohort, for its tutors.
+
+    The caller checks ``can_moderate``; this only reads.
+    """
+    flags = list(
+        PostFlag.objects.filter(post__cohort=cohort, resolved_at__isnull=True)
+        .select_related("post__author", "post__thread", "flagged_by")
+        .order_by("created_at", "id")
+    )
+    flagged: dict[int, dict] = {}
+    for flag in flags:
+        entry = flagged.setdefault(flag.post_id, {"post": flag.post, "flags": []})
+        entry["flags"].append(flag)
+    hidden = list(
+        Post.objects.filter(cohort=cohort, hidden_at__isnull=False)
+        .select_related("author", "thread", "hidden_by")
+        .order_by("-hidden_at")
+    )
+    return {"flagged": list(flagged.values()), "hidden": hidden}

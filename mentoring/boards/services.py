@@ -1,0 +1,473 @@
+"""Boards, threads and posts: writing, editing and retracting within the grace period,
+moderation by tutors.
+
+The grace period is the research's answer to a board that "prohibited rather than liberated"
+discussion: an author may take back what they wrote for ``cohort.edit_grace_seconds``. The
+server alone decides whether that time is over, with the post's row locked, so an edit and a
+retraction racing at the boundary get exactly one outcome each and never both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.rendering import excerpt, render_post
+from mentoring.models import (
+    MAX_POST_LENGTH,
+    Board,
+    Cohort,
+    Notification,
+    Post,
+    PostFlag,
+    PostRevision,
+    Thread,
+    User,
+)
+from mentoring.notifications.services import notify, withdraw_notifications_about
+from mentoring.participation import services as participation
+from mentoring.realtime import events
+from mentoring.rules.permissions import can_moderate, is_tutor
+
+GRACE_PERIOD_OVER = "grace_period_over"
+ANONYMOUS_NAME = "a member of this cohort"
+MAX_TITLE_LENGTH = 200
+SEARCH_CONFIG = "english"
+
+
+@transaction.atomic
+def create_board(
+    *,
+    cohort: Cohort,
+    kind: str,
+    title: str,
+    description: str = "",
+    restricted: bool = False,
+    allowed_users: Iterable[User] | None = None,
+) -> Board:
+    """Create a board. A restricted board is seen only by ``allowed_users`` and the tutors."""
+    board = Board.objects.create(
+        cohort=cohort, kind=kind, title=title, description=description, restricted=restricted
+    )
+    if allowed_users:
+        board.allowed_users.set(list(allowed_users))
+    return board
+
+
+@transaction.atomic
+def set_board_audience(*, board: Board, users: Iterable[User]) -> Board:
+    """Restrict ``board`` to ``users`` (and the tutors), e.g. when a scenario group changes."""
+    board.restricted = True
+    board.save(update_fields=["restricted"])
+    board.allowed_users.set(list(users))
+    return board
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+def tag_url(cohort_id: int, tag: str) -> str:
+    """The tag search a hashtag links to (baked into the rendered HTML at write time)."""
+    try:
+        return reverse("tag_search", kwargs={"cohort_id": cohort_id, "tag": tag})
+    except NoReverseMatch:  # URLs not wired (e.g. a bare shell): keep the link harmless.
+        return f"/cohorts/{cohort_id}/tags/{tag}/"
+
+
+def thread_url(post: Post) -> str:
+    try:
+        url = reverse("thread", kwargs={"thread_id": post.thread_id})
+    except NoReverseMatch:
+        url = f"/threads/{post.thread_id}/"
+    return f"{url}#post-{post.pk}"
+
+
+def _clean_body(body: str | None) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError("invalid", "Write something before posting.", field="body")
+    if len(body) > MAX_POST_LENGTH:
+        raise ServiceError(
+            "invalid",
+            f"A post can be at most {MAX_POST_LENGTH:,} characters; this one has {len(body):,}.",
+            field="body",
+        )
+    return body
+
+
+def _clean_title(title: str | None) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ServiceError("invalid", "Give the thread a title.", field="title")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ServiceError(
+            "invalid", f"A title can be at most {MAX_TITLE_LENGTH} characters.", field="title"
+        )
+    return title
+
+
+def _apply_body(post: Post, body: str) -> None:
+    rendered = render_post(body, tag_url=lambda tag: tag_url(post.cohort_id, tag))
+    post.body = body
+    post.body_html = rendered.html
+    post.hashtags = rendered.hashtags
+
+
+def _update_search_vector(post: Post, *, title: str = "") -> None:
+    """Index the post's text (and its thread's title, for a thread's first post)."""
+    vector = SearchVector("body", weight="B", config=SEARCH_CONFIG)
+    if title:
+        vector = SearchVector(Value(title), weight="A", config=SEARCH_CONFIG) + vector
+    Post.objects.filter(pk=post.pk).update(search_vector=vector)
+
+
+def author_name_for(post: Post, *, viewer: User | None, viewer_is_tutor: bool) -> str:
+    """The author as ``viewer`` may see them: anonymous posts hide the name from peers only."""
+    if post.anonymous and not viewer_is_tutor and (viewer is None or viewer.pk != post.author_id):
+        return ANONYMOUS_NAME
+    return post.author.shown_name
+
+
+def _visible_thread_or_404(*, user: User, thread_id: int) -> Thread:
+    from mentoring.boards.selectors import visible_thread
+
+    thread = visible_thread(user=user, thread_id=thread_id)
+    if thread is None:
+        raise NotFound("There is no such thread, or you cannot see it.")
+    return thread
+
+
+def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
+    """Lock the author's post and read the clock after the lock is held.
+
+    The lock serialises an edit and a retraction (or two of either) of the same post, and the
+    time is taken once we hold it: whichever request gets the row decides against the same
+    ``editable_until`` the other will see, so at the boundary there is exactly one outcome.
+    """
+    post_id = post.pk if isinstance(post, Post) else post
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread", "cohort", "author")
+        .filter(pk=post_id, retracted_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("There is no such post, or it was retracted.")
+    # Someone who cannot see the thread (not even its author, once they have left the cohort)
+    # learns nothing about the post: 404, not 403.
+    _visible_thread_or_404(user=by, thread_id=locked.thread_id)
+    if locked.author_id != by.pk:
+        raise Forbidden("not_author", "Only its author can edit or retract a post.")
+    now = timezone.now()
+    if not locked.within_grace(now):
+        raise Forbidden(
+            GRACE_PERIOD_OVER,
+            "The time to edit or retract this post is over: it ended at "
+            f"{timezone.localtime(locked.editable_until):%H:%M on %d %b %Y}.",
+        )
+    return locked, now
+
+
+# --- Threads and posts ------------------------------------------------------------------------
+@transaction.atomic
+def create_thread(
+    *, board: Board, author: User, title: str, body: str, anonymous: bool = False
+) -> Thread:
+    """Start a thread with its first post. On "ask a tutor" only the author and tutors see it."""
+    from mentoring.boards.selectors import visible_board
+
+    checked = visible_board(user=author, board_id=board.pk)
+    if checked is None:
+        raise NotFound("There is no such board, or you cannot see it.")
+    title = _clean_title(title)
+    body = _clean_body(body)
+    now = timezone.now()
+    thread = Thread.objects.create(
+        board=board,
+        cohort_id=board.cohort_id,
+        author=author,
+        title=title,
+        created_at=now,
+        last_activity_at=now,
+    )
+    thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
+    _add_post(thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous)
+    return thread
+
+
+@transaction.atomic
+def create_post(
+    *,
+    thread: Thread,
+    author: User,
+    body: str,
+    reply_to: Post | int | None = None,
+    anonymous: bool = False,
+) -> Post:
+    """Add a post (or a reply to one of the thread's posts) to a thread the author can see."""
+    thread = _visible_thread_or_404(user=author, thread_id=thread.pk)
+    body = _clean_body(body)
+    parent = None
+    if reply_to is not None:
+        parent_id = reply_to.pk if isinstance(reply_to, Post) else reply_to
+        parent = Post.objects.select_related("author").filter(pk=parent_id).first()
+        if parent is None or parent.thread_id != thread.pk:
+            raise ServiceError(
+                "invalid_reply_to", "You can only reply to a post in this thread.", field="reply_to"
+            )
+        if parent.is_retracted:
+            raise ServiceError(
+                "invalid_reply_to", "That post was retracted by its author.", field="reply_to"
+            )
+    return _add_post(thread=thread, author=author, body=body, reply_to=parent, anonymous=anonymous)
+
+
+def _add_post(
+    *, thread: Thread, author: User, body: str, reply_to: Post | None, anonymous: bool
+) -> Post:
+    cohort = thread.cohort
+    author_is_tutor = getattr(thread, "viewer_is_tutor", None)
+    if author_is_tutor is None:
+        author_is_tutor = is_tutor(author, cohort)
+    if anonymous and not cohort.allow_anonymous_to_peers:
+        raise ServiceError(
+            "anonymous_not_allowed",
+            "This cohort does not allow anonymous posts.",
+            field="anonymous",
+        )
+    if anonymous and author_is_tutor:
+        raise ServiceError(
+            "anonymous_not_allowed", "Tutors post under their own name.", field="anonymous"
+        )
+    # Replies are one level deep: a reply to a reply hangs on the post that started it.
+    root = reply_to
+    if root is not None and root.reply_to_id is not None:
+        root = Post.objects.select_related("author").get(pk=root.reply_to_id)
+    now = timezone.now()
+    post = Post(
+        thread=thread,
+        cohort=cohort,
+        author=author,
+        reply_to=root,
+        anonymous=anonymous,
+        created_at=now,
+        editable_until=now + cohort.grace_period,
+    )
+    _apply_body(post, body)
+    post.save()
+    is_first = not Post.objects.filter(thread=thread).exclude(pk=post.pk).exists()
+    _update_search_vector(post, title=thread.title if is_first else "")
+    Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
+    participation.post_added(post=post)
+    _notify_reply(post=post, thread=thread, replied_to=reply_to)
+    events.post_created(post)
+    return post
+
+
+def _notify_reply(*, post: Post, thread: Thread, replied_to: Post | None) -> None:
+    """Tell the author of the post replied to, and the thread's author, about a reply.
+
+    The notification carries ``post`` so that retracting the reply withdraws it, and its email
+    is not due before the reply's grace period ends.
+    """
+    recipients: dict[int, str] = {}
+    if replied_to is not None and replied_to.author_id != post.author_id:
+        recipients[replied_to.author_id] = "your post"
+    if thread.author_id != post.author_id and thread.author_id not in recipients:
+        recipients[thread.author_id] = "your thread"
+    if not recipients:
+        return
+    users = User.objects.in_bulk(list(recipients))
+    for user_id, what in recipients.items():
+        user = users[user_id]
+        name = author_name_for(post, viewer=user, viewer_is_tutor=is_tutor(user, post.cohort))
+        notify(
+            user=user,
+            kind=Notification.Kind.REPLY,
+            title=f"{name[:1].upper()}{name[1:]} replied to {what} in “{thread.title}”",
+            body=excerpt(post.body, 300),
+            url=thread_url(post),
+            cohort=post.cohort,
+            post=post,
+        )
+
+
+@transaction.atomic
+def edit_post(*, post: Post | int, by: User, body: str) -> Post:
+    """Change a post's text within its grace period; the earlier text is kept as a revision
+    (until the post is retracted)."""
+    post, now = _locked_own_post(post=post, by=by)
+    body = _clean_body(body)
+    if body == post.body:
+        return post
+    PostRevision.objects.create(post=post, body=post.body, replaced_at=now)
+    _apply_body(post, body)
+    post.edited_at = now
+    post.save(update_fields=["body", "body_html", "hashtags", "edited_at"])
+    is_first = post.pk == Post.objects.filter(thread_id=post.thread_id).values("pk")[:1][0]["pk"]
+    _update_search_vector(post, title=post.thread.title if is_first else "")
+    # Notifications quote the reply: keep them in step with what the author now says.
+    Notification.objects.filter(post=post, kind=Notification.Kind.REPLY).update(
+        body=excerpt(body, 300)
+    )
+    events.post_edited(post)
+    return post
+
+
+@transaction.atomic
+def retract_post(*, post: Post | int, by: User) -> Post | None:
+    """Take a post back within its grace period: its text goes for good.
+
+    Body, rendered HTML, hashtags, search data, earlier revisions and every notification about
+    it (so any email not yet sent) are deleted. A tombstone stays only where replies hang on
+    the post; otherwise the row goes too (and a thread left with no posts goes with it).
+    Returns the tombstone, or None when nothing remains.
+    """
+    post, now = _locked_own_post(post=post, by=by)
+    participation.post_removed(post=post)
+    withdraw_notifications_about(post=post)
+    PostRevision.objects.filter(post=post).delete()
+    PostFlag.objects.filter(post=post).delete()
+    has_replies = Post.objects.filter(reply_to=post).exists()
+    thread_id, post_id = post.thread_id, post.pk
+    opens_thread = (
+        not Post.objects.filter(thread_id=thread_id)
+        .filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk))
+        .exists()
+    )
+    if opens_thread:
+        _forget_thread_title(thread_id=thread_id)
+    if has_replies:
+        post.body = ""
+        post.body_html = ""
+        post.hashtags = []
+        post.search_vector = None
+        post.retracted_at = now
+        post.save(update_fields=["body", "body_html", "hashtags", "search_vector", "retracted_at"])
+        events.post_retracted(post_id=post_id, thread_id=thread_id, tombstone=True)
+        return post
+    post.delete()
+    if not Post.objects.filter(thread_id=thread_id).exists():
+        Thread.objects.filter(pk=thread_id).delete()
+    events.post_retracted(post_id=post_id, thread_id=thread_id, tombstone=False)
+    return None
+
+
+RETRACTED_THREAD_TITLE = "A thread whose opening post was retracted"
+
+
+def _forget_thread_title(*, thread_id: int) -> None:
+    """The title is the opening post's author's words too: it goes with the post, from the
+    thread and from the notifications that quote it."""
+    thread = Thread.objects.select_for_update().get(pk=thread_id)
+    if thread.title == RETRACTED_THREAD_TITLE:
+        return
+    Notification.objects.filter(post__thread_id=thread_id).update(
+        title=Replace("title", Value(thread.title), Value(RETRACTED_THREAD_TITLE)),
+        body=Replace("body", Value(thread.title), Value(RETRACTED_THREAD_TITLE)),
+    )
+    thread.title = RETRACTED_THREAD_TITLE
+    thread.save(update_fields=["title"])
+
+
+# --- Moderation -------------------------------------------------------------------------------
+def _moderated_post(*, post: Post | int, by: User) -> Post:
+    post_id = post.pk if isinstance(post, Post) else post
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("cohort", "thread")
+        .filter(pk=post_id)
+        .first()
+    )
+    if locked is None or not can_moderate(by, locked.cohort):
+        if locked is not None:
+            _visible_thread_or_404(user=by, thread_id=locked.thread_id)
+            raise Forbidden("forbidden", "Only the cohort's tutors can moderate posts.")
+        raise NotFound("There is no such post.")
+    return locked
+
+
+@transaction.atomic
+def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
+    """A tutor hides a post from members, with a reason the author sees. Reversible; the text
+    is kept (unlike a retraction, which is the author's own decision)."""
+    post = _moderated_post(post=post, by=by)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ServiceError("invalid", "Say why the post is hidden.", field="reason")
+    if len(reason) > 500:
+        raise ServiceError("invalid", "Keep the reason under 500 characters.", field="reason")
+    if post.is_retracted:
+        raise ServiceError("invalid", "A retracted post has nothing left to hide.")
+    now = timezone.now()
+    post.hidden_at, post.hidden_by, post.hidden_reason = now, by, reason
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    PostFlag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=by
+    )
+    if post.author_id != by.pk:
+        notify(
+            user=post.author,
+            kind=Notification.Kind.MODERATION,
+            title=f"A tutor hid your post in “{post.thread.title}”",
+            body=f"Reason: {reason}",
+            url=thread_url(post),
+            cohort=post.cohort,
+            post=post,
+        )
+    events.post_hidden(post)
+    return post
+
+
+@transaction.atomic
+def unhide_post(*, post: Post | int, by: User) -> Post:
+    post = _moderated_post(post=post, by=by)
+    post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    events.post_hidden(post)
+    return post
+
+
+@transaction.atomic
+def flag_post(*, post: Post | int, by: User, reason: str = "") -> PostFlag:
+    """A member asks the tutors to look at a post; flagging twice changes nothing."""
+    post_id = post.pk if isinstance(post, Post) else post
+    found = Post.objects.filter(pk=post_id, retracted_at__isnull=True).first()
+    if found is None:
+        raise NotFound("There is no such post.")
+    _visible_thread_or_404(user=by, thread_id=found.thread_id)
+    reason = " ".join((reason or "").split())[:500]
+    flag, _ = PostFlag.objects.get_or_create(post=found, flagged_by=by, defaults={"reason": reason})
+    if flag.resolved_at is not None:  # Flagged again after a tutor looked: back in the queue.
+        flag.resolved_at, flag.resolved_by, flag.reason = None, None, reason or flag.reason
+        flag.save(update_fields=["resolved_at", "resolved_by", "reason"])
+    return flag
+
+
+@transaction.atomic
+def resolve_flag(*, flag: PostFlag | int, by: User) -> PostFlag:
+    flag_id = flag.pk if isinstance(flag, PostFlag) else flag
+    found = PostFlag.objects.select_related("post__cohort").filter(pk=flag_id).first()
+    if found is None or not can_moderate(by, found.post.cohort):
+        raise NotFound("There is no such flag.")
+    if found.resolved_at is None:
+        found.resolved_at, found.resolved_by = timezone.now(), by
+        found.save(update_fields=["resolved_at", "resolved_by"])
+    return found
+
+
+# --- Preferences ------------------------------------------------------------------------------
+@transaction.atomic
+def set_email_preference(*, user: User, preference: str) -> User:
+    """How a user hears about replies by email: as it happens, a daily digest, or not at all."""
+    if preference not in User.EmailPreference.values:
+        raise ServiceError("invalid", "Choose one of the offered options.", field="preference")
+    User.objects.filter(pk=user.pk).update(email_preference=preference)
+    user.email_preference = preference
+    return user

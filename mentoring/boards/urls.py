@@ -1,0 +1,27 @@
+"""Board pages. Names are global (no namespace): services build thread and tag links from them."""
+
+from django.urls import path
+
+from mentoring.boards import views as boards
+
+urlpatterns = [
+    path("cohorts/<int:cohort_id>/", boards.cohort_home, name="cohort_home"),
+    path("cohorts/<int:cohort_id>/ask-a-tutor/", boards.ask_a_tutor, name="ask_a_tutor"),
+    path("cohorts/<int:cohort_id>/tags/<str:tag>/", boards.tag_search, name="tag_search"),
+    path("cohorts/<int:cohort_id>/search/", boards.search, name="board_search"),
+    path("cohorts/<int:cohort_id>/moderation/", boards.moderation_queue, name="moderation_queue"),
+    path("boards/<int:board_id>/", boards.board, name="board"),
+    path("threads/<int:thread_id>/", boards.thread, name="thread"),
+    path(
+        "threads/<int:thread_id>/posts/<int:post_id>/fragment/",
+        boards.post_fragment,
+        name="post_fragment",
+    ),
+    path("posts/<int:post_id>/edit/", boards.edit_post, name="post_edit"),
+    path("posts/<int:post_id>/retract/", boards.retract_post, name="post_retract"),
+    path("posts/<int:post_id>/flag/", boards.flag_post, name="post_flag"),
+    path("posts/<int:post_id>/hide/", boards.hide_post, name="post_hide"),
+    path("posts/<int:post_id>/unhide/", boards.unhide_post, name="post_unhide"),
+    path("flags/<int:flag_id>/resolve/", boards.resolve_flag, name="flag_resolve"),
+    path("settings/notifications/", boards.email_preference, name="email_preference"),
+]

@@ -1,0 +1,371 @@
+"""Board pages: cohort home, boards, threads, editing and retracting, tags, search, moderation.
+
+Thin: selectors read, services write, refused requests come back as messages or field errors.
+Pages work without JavaScript; ``thread.js`` adds live updates and the grace-period countdown.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mentoring.boards import selectors, services
+from mentoring.boards.forms import (
+    EditPostForm,
+    EmailPreferenceForm,
+    FlagPostForm,
+    HidePostForm,
+    PostForm,
+    SearchForm,
+    ThreadForm,
+)
+from mentoring.cohorts.selectors import visible_cohort
+from mentoring.core.errors import ServiceError
+from mentoring.models import Board, Cohort, Post
+from mentoring.participation.services import record_thread_read
+from mentoring.rules.permissions import can_moderate, is_tutor
+
+
+def _found(obj):
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def _cohort(request: HttpRequest, cohort_id: int) -> Cohort:
+    return _found(visible_cohort(user=request.user, cohort_id=cohort_id))
+
+
+def _thread_link(post: Post) -> str:
+    return services.thread_url(post)
+
+
+def grace_text(seconds: int) -> str:
+    """``1800`` → "30 minutes": the grace period as the thread page states it."""
+    if seconds % 3600 == 0 and seconds >= 3600:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    if seconds % 60 == 0 and seconds >= 60:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def _refused(request: HttpRequest, error: ServiceError, post: Post | None = None):
+    """A refused edit/retract: say why on the thread page (or a 404 for what one cannot see)."""
+    if error.status == 404:
+        raise Http404(error.detail)
+    messages.error(request, error.detail)
+    if post is not None:
+        return redirect(_thread_link(post))
+    return redirect("/")
+
+
+@login_required
+def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _cohort(request, cohort_id)
+    boards = list(selectors.visible_boards(user=request.user, cohort=cohort))
+    return render(
+        request,
+        "mentoring/cohort_home.html",
+        {
+            "cohort": cohort,
+            "boards": boards,
+            "private_board": next((b for b in boards if b.kind == Board.Kind.PRIVATE), None),
+            "is_tutor": is_tutor(request.user, cohort),
+            "can_moderate": can_moderate(request.user, cohort),
+            "activity": selectors.activity_stream(user=request.user, cohort=cohort),
+            "unread_threads": selectors.unread_in_cohort(user=request.user, cohort=cohort),
+            "search_form": SearchForm(),
+        },
+    )
+
+
+@login_required
+def ask_a_tutor(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _cohort(request, cohort_id)
+    board = _found(
+        selectors.visible_boards(user=request.user, cohort=cohort)
+        .filter(kind=Board.Kind.PRIVATE)
+        .first()
+    )
+    return redirect("board", board_id=board.pk)
+
+
+@login_required
+def board(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _found(selectors.visible_board(user=request.user, board_id=board_id))
+    cohort = board.cohort
+    tutor = is_tutor(request.user, cohort)
+    allow_anonymous = cohort.allow_anonymous_to_peers and not tutor
+    form = ThreadForm(request.POST or None, allow_anonymous=allow_anonymous)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = services.create_thread(
+                board=board,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                anonymous=form.cleaned_data.get("anonymous", False),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            return redirect("thread", thread_id=thread.pk)
+    return render(
+        request,
+        "mentoring/board.html",
+        {
+            "board": board,
+            "cohort": cohort,
+            "is_tutor": tutor,
+            "threads": selectors.board_threads(user=request.user, board=board),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    page = _found(selectors.thread_page(user=request.user, thread_id=thread_id))
+    cohort = page.thread.cohort
+    allow_anonymous = cohort.allow_anonymous_to_peers and not page.viewer_is_tutor
+    reply_to = request.GET.get("reply_to")
+    form = PostForm(
+        request.POST or None,
+        initial={"reply_to": reply_to} if reply_to and reply_to.isdigit() else None,
+        allow_anonymous=allow_anonymous,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                post = services.create_post(
+                    thread=page.thread,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    reply_to=form.cleaned_data.get("reply_to"),
+                    anonymous=form.cleaned_data.get("anonymous", False),
+                )
+            except ServiceError as error:
+                if error.status == 404:
+                    raise Http404(error.detail) from error
+                form.add_service_error(error)
+            else:
+                messages.success(request, "Posted. You can edit or retract it for a while.")
+                return redirect(_thread_link(post))
+    else:
+        record_thread_read(user=request.user, thread=page.thread)
+    replying_to = next((p for p in page.posts if str(p.pk) == str(form["reply_to"].value())), None)
+    return render(
+        request,
+        "mentoring/thread.html",
+        {
+            "page": page,
+            "thread": page.thread,
+            "cohort": cohort,
+            "form": form,
+            "replying_to": replying_to,
+            "grace_text": grace_text(cohort.edit_grace_seconds),
+            "fragment_url": reverse(
+                "post_fragment", kwargs={"thread_id": page.thread.pk, "post_id": 0}
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def post_fragment(request: HttpRequest, thread_id: int, post_id: int) -> HttpResponse:
+    """One post as this reader sees it, for the live thread page to put in place."""
+    post = _found(selectors.visible_post(user=request.user, post_id=post_id))
+    if post.thread_id != thread_id:
+        raise Http404
+    return render(request, "mentoring/includes/post.html", {"post": post, "now": timezone.now()})
+
+
+def _own_post(request: HttpRequest, post_id: int) -> Post:
+    post = _found(selectors.visible_post(user=request.user, post_id=post_id))
+    if post.is_retracted:
+        raise Http404
+    return post
+
+
+@login_required
+def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _own_post(request, post_id)
+    if not post.is_own:
+        messages.error(request, "Only its author can edit a post.")
+        return redirect(_thread_link(post))
+    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_post(post=post.pk, by=request.user, body=form.cleaned_data["body"])
+        except ServiceError as error:
+            if error.extra.get("field") == "body":
+                form.add_service_error(error)
+            else:
+                return _refused(request, error, post)
+        else:
+            messages.success(request, "Your post is updated.")
+            return redirect(_thread_link(post))
+    if request.method == "GET" and not post.can_edit:
+        messages.error(request, "The time to edit this post is over.")
+        return redirect(_thread_link(post))
+    return render(
+        request,
+        "mentoring/post_edit.html",
+        {"post": post, "form": form, "thread": post.thread, "now": timezone.now()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def retract_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _own_post(request, post_id)
+    if not post.is_own:
+        messages.error(request, "Only its author can retract a post.")
+        return redirect(_thread_link(post))
+    if request.method == "POST":
+        try:
+            services.retract_post(post=post.pk, by=request.user)
+        except ServiceError as error:
+            return _refused(request, error, post)
+        messages.success(request, "Your post is retracted: its text is gone for good.")
+        if services.Thread.objects.filter(pk=post.thread_id).exists():
+            return redirect("thread", thread_id=post.thread_id)
+        return redirect("board", board_id=post.thread.board_id)
+    if not post.can_edit:
+        messages.error(request, "The time to retract this post is over.")
+        return redirect(_thread_link(post))
+    return render(
+        request,
+        "mentoring/post_retract.html",
+        {"post": post, "thread": post.thread, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def flag_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _own_post(request, post_id)
+    form = FlagPostForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.flag_post(post=post.pk, by=request.user, reason=reason)
+    except ServiceError as error:
+        return _refused(request, error, post)
+    messages.success(request, "Thank you: the tutors will look at this post.")
+    return redirect(_thread_link(post))
+
+
+@login_required
+def hide_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _found(selectors.visible_post(user=request.user, post_id=post_id))
+    if not can_moderate(request.user, post.cohort):
+        raise Http404
+    form = HidePostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hide_post(post=post.pk, by=request.user, reason=form.cleaned_data["reason"])
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "The post is hidden from members.")
+            return redirect(request.POST.get("next") or _thread_link(post))
+    return render(
+        request,
+        "mentoring/post_hide.html",
+        {"post": post, "form": form, "thread": post.thread},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def unhide_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _found(selectors.visible_post(user=request.user, post_id=post_id))
+    try:
+        services.unhide_post(post=post.pk, by=request.user)
+    except ServiceError as error:
+        return _refused(request, error, post)
+    messages.success(request, "The post is shown again.")
+    return redirect(request.POST.get("next") or _thread_link(post))
+
+
+@login_required
+@require_POST
+def resolve_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
+    try:
+        flag = services.resolve_flag(flag=flag_id, by=request.user)
+    except ServiceError as error:
+        return _refused(request, error)
+    messages.success(request, "Flag resolved.")
+    return redirect("moderation_queue", cohort_id=flag.post.cohort_id)
+
+
+@login_required
+def moderation_queue(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _cohort(request, cohort_id)
+    if not can_moderate(request.user, cohort):
+        raise Http404
+    return render(
+        request,
+        "mentoring/moderation.html",
+        {"cohort": cohort, **selectors.moderation_queue(cohort=cohort)},
+    )
+
+
+@login_required
+def tag_search(request: HttpRequest, cohort_id: int, tag: str) -> HttpResponse:
+    cohort = _cohort(request, cohort_id)
+    return render(
+        request,
+        "mentoring/search.html",
+        {
+            "cohort": cohort,
+            "tag": tag.lower(),
+            "results": selectors.tagged_posts(user=request.user, cohort=cohort, tag=tag),
+            "search_form": SearchForm(),
+        },
+    )
+
+
+@login_required
+def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _cohort(request, cohort_id)
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    return render(
+        request,
+        "mentoring/search.html",
+        {
+            "cohort": cohort,
+            "query": query,
+            "results": selectors.search_posts(user=request.user, cohort=cohort, query=query),
+            "search_form": form,
+        },
+    )
+
+
+@login_required
+def email_preference(request: HttpRequest) -> HttpResponse:
+    form = EmailPreferenceForm(
+        request.POST or None, initial={"preference": request.user.email_preference}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_email_preference(
+                user=request.user, preference=form.cleaned_data["preference"]
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Your email preference is saved.")
+            return redirect("email_preference")
+    return render(request, "mentoring/email_preference.html", {"form": form})

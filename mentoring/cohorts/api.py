@@ -1,0 +1,166 @@
+"""Me, cohorts, members and notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Router, Schema
+
+from mentoring.cohorts import services as cohort_services
+from mentoring.cohorts.selectors import cohorts_for, visible_cohort
+from mentoring.core.api import ApiError, found
+from mentoring.models import Cohort, Membership
+from mentoring.notifications.selectors import notification_payload, notifications_for, unread_count
+from mentoring.notifications.services import mark_read
+from mentoring.rules.permissions import is_tutor
+
+router = Router(tags=["cohorts"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    email: str
+    is_staff: bool
+
+
+class CohortOut(Schema):
+    id: int
+    name: str
+    kind: str
+    role: str
+    edit_grace_seconds: int
+    reader_threshold: int
+    allow_anonymous_to_peers: bool
+
+
+class CohortIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    tutors: list[str] = Field(..., min_length=1)
+    kind: str = Cohort.Kind.INDUCTION
+
+
+class CohortPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    edit_grace_seconds: int | None = Field(None, ge=0, le=86400)
+    reader_threshold: int | None = Field(None, ge=1)
+    allow_anonymous_to_peers: bool | None = None
+    nudge_template: str | None = Field(None, max_length=5000)
+
+
+class MembersIn(Schema):
+    usernames: list[str] = Field(..., min_length=1)
+
+
+class MemberOut(Schema):
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    cohort_id: int | None
+    created_at: datetime
+    read: bool
+
+
+class NotificationsOut(Schema):
+    unread: int
+    notifications: list[NotificationOut]
+
+
+class MarkReadIn(Schema):
+    ids: list[int] | None = None
+
+
+def _cohort_out(cohort: Cohort, role: str) -> dict:
+    return {
+        "id": cohort.pk,
+        "name": cohort.name,
+        "kind": cohort.kind,
+        "role": role,
+        "edit_grace_seconds": cohort.edit_grace_seconds,
+        "reader_threshold": cohort.reader_threshold,
+        "allow_anonymous_to_peers": cohort.allow_anonymous_to_peers,
+    }
+
+
+@router.get("/me", response=MeOut)
+def me(request):
+    user = request.auth
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.shown_name,
+        "email": user.email,
+        "is_staff": user.is_staff,
+    }
+
+
+@router.get("/cohorts", response=list[CohortOut])
+def list_cohorts(request):
+    return [_cohort_out(m.cohort, m.role) for m in cohorts_for(user=request.auth)]
+
+
+@router.post("/cohorts", response={201: CohortOut})
+def create_cohort(request, data: CohortIn):
+    if data.kind not in Cohort.Kind.values:
+        raise ApiError("invalid", f"kind must be one of {', '.join(Cohort.Kind.values)}.")
+    cohort = cohort_services.create_cohort_by_usernames(
+        name=data.name, tutors=data.tutors, created_by=request.auth, kind=data.kind
+    )
+    role = Membership.Role.TUTOR if is_tutor(request.auth, cohort) else "staff"
+    return 201, _cohort_out(cohort, role)
+
+
+@router.get("/cohorts/{cohort_id}", response=CohortOut)
+def get_cohort(request, cohort_id: int):
+    cohort = found(visible_cohort(user=request.auth, cohort_id=cohort_id))
+    role = Membership.Role.TUTOR if is_tutor(request.auth, cohort) else Membership.Role.MEMBER
+    return _cohort_out(cohort, role)
+
+
+@router.patch("/cohorts/{cohort_id}", response=CohortOut)
+def update_cohort(request, cohort_id: int, data: CohortPatch):
+    cohort = found(visible_cohort(user=request.auth, cohort_id=cohort_id))
+    changes = data.dict(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        raise ApiError("invalid", "Settings cannot be set to null.")
+    cohort = cohort_services.update_cohort_settings(cohort=cohort, by=request.auth, **changes)
+    return _cohort_out(cohort, Membership.Role.TUTOR)
+
+
+@router.post("/cohorts/{cohort_id}/members", response={201: list[MemberOut]})
+def enrol_members(request, cohort_id: int, data: MembersIn):
+    cohort = found(visible_cohort(user=request.auth, cohort_id=cohort_id))
+    memberships = cohort_services.enrol_members(
+        cohort=cohort, usernames=data.usernames, by=request.auth
+    )
+    return 201, [
+        {
+            "user_id": m.user_id,
+            "username": m.user.username,
+            "display_name": m.user.shown_name,
+            "role": m.role,
+        }
+        for m in memberships
+    ]
+
+
+@router.get("/notifications", response=NotificationsOut)
+def list_notifications(request, limit: int = 50):
+    limit = max(1, min(limit, 200))
+    items = [notification_payload(n) for n in notifications_for(user=request.auth, limit=limit)]
+    return {"unread": unread_count(user=request.auth), "notifications": items}
+
+
+@router.post("/notifications/read")
+def read_notifications(request, data: MarkReadIn):
+    return {"marked": mark_read(user=request.auth, notification_ids=data.ids)}

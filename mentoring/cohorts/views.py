@@ -1,0 +1,94 @@
+"""Running a cohort: staff create it; its tutors change settings and enrol members."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from mentoring.cohorts import services as cohort_services
+from mentoring.cohorts.forms import CohortCreateForm, CohortSettingsForm, EnrolForm
+from mentoring.cohorts.selectors import visible_cohort
+from mentoring.core.errors import ServiceError
+from mentoring.models import Cohort, Membership, User
+from mentoring.rules.permissions import can_create_cohorts, is_tutor
+
+
+def _tutored_cohort(request: HttpRequest, cohort_id: int) -> Cohort:
+    cohort = visible_cohort(user=request.user, cohort_id=cohort_id)
+    if cohort is None or not is_tutor(request.user, cohort):
+        raise Http404
+    return cohort
+
+
+@login_required
+def cohort_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_cohorts(request.user):
+        raise Http404
+    form = CohortCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cohort = cohort_services.create_cohort_by_usernames(
+                name=data["name"],
+                tutors=data["tutors"],
+                kind=data["kind"],
+                created_by=request.user,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+        except ServiceError as error:
+            form.add_error(error.extra.get("field") or "tutors", error.detail)
+        else:
+            messages.success(request, f"Created {cohort.name}.")
+            return redirect("cohort_home", cohort.pk)
+    return render(request, "mentoring/cohort_new.html", {"form": form})
+
+
+@login_required
+def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    form = CohortSettingsForm(request.POST or None, instance=Cohort.objects.get(pk=cohort.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        try:
+            cohort_services.update_cohort_settings(cohort=cohort, by=request.user, **changes)
+        except ServiceError as error:
+            form.add_error(error.extra.get("field"), error.detail)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("cohort_settings", cohort.pk)
+    return render(request, "mentoring/cohort_settings.html", {"cohort": cohort, "form": form})
+
+
+@login_required
+def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    form = EnrolForm(request.POST or None if "enrol" in request.POST else None)
+    if request.method == "POST" and "remove" in request.POST:
+        user = User.objects.filter(pk=request.POST.get("remove")).first()
+        if user is not None and user != request.user:
+            cohort_services.remove_membership(cohort=cohort, user=user)
+            messages.success(request, f"{user.shown_name} is no longer in {cohort.name}.")
+        return redirect("cohort_members", cohort.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolled = cohort_services.enrol_members(
+                cohort=cohort, usernames=form.cleaned_data["usernames"], by=request.user
+            )
+        except ServiceError as error:
+            form.add_error("usernames", error.detail)
+        else:
+            messages.success(request, f"Enrolled {len(enrolled)} member(s).")
+            return redirect("cohort_members", cohort.pk)
+    memberships = (
+        Membership.objects.filter(cohort=cohort)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    return render(
+        request,
+        "mentoring/cohort_members.html",
+        {"cohort": cohort, "form": form, "memberships": memberships},
+    )

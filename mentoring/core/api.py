@@ -1,0 +1,113 @@
+"""What every API router shares: authentication, the one error type, and error responses.
+
+Errors are always JSON ``{"code": ..., "detail": ...}`` with a 4xx status. Services raise
+``ServiceError`` (of which ``ApiError`` is the API's name), and handlers let it propagate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+
+from mentoring.accounts.tokens import user_for_token
+from mentoring.core.errors import NotFound, ServiceError
+
+ApiError = ServiceError
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` from ``manage.py create_api_token``."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def _csrf_failure(request: HttpRequest) -> str | None:
+    checker = CsrfViewMiddleware(lambda req: HttpResponse())
+    checker.process_request(request)
+    response = checker.process_view(request, lambda req: HttpResponse(), (), {})
+    return None if response is None else "CSRF verification failed."
+
+
+class SessionWithCsrfAuth(APIKeyCookie):
+    """The browser's session; unsafe methods must carry the CSRF token as Django's forms do."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
+            raise ApiError("csrf_failed", "CSRF verification failed.", status=403)
+        return user
+
+
+def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **extra}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def service_error(request, exc: ServiceError):
+        return api.create_response(
+            request, error_body(exc.code, exc.detail, **exc.extra), status=exc.status
+        )
+
+    def not_found(request, exc):
+        return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+    def validation_error(request, exc: ValidationError):
+        problems = []
+        for error in exc.errors:
+            where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body",))
+            problems.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+        return api.create_response(
+            request,
+            error_body("invalid", "; ".join(problems) or "Invalid input.", errors=exc.errors),
+            status=400,
+        )
+
+    def authentication_error(request, exc):
+        return api.create_response(
+            request,
+            error_body("unauthenticated", "Sign in or send a valid bearer token."),
+            status=401,
+        )
+
+    def http_error(request, exc: HttpError):
+        codes = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "throttled",
+        }
+        code = codes.get(exc.status_code, "error")
+        return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+    api.add_exception_handler(ServiceError, service_error)
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(ValidationError, validation_error)
+    api.add_exception_handler(AuthenticationError, authentication_error)
+    api.add_exception_handler(HttpError, http_error)
+
+
+def found(obj):
+    """Return ``obj`` or raise the API's 404 (what the caller may not see does not exist)."""
+    if obj is None:
+        raise NotFound()
+    return obj

@@ -1,0 +1,30 @@
+"""The caller's notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from mentoring.models import Notification, User
+
+
+def notifications_for(*, user: User, limit: int = 50) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+
+
+def unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_payload(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "url": notification.url,
+        "cohort_id": notification.cohort_id,
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }

@@ -1,0 +1,66 @@
+"""In-app notifications (live over /ws/notifications/) and their emails (in the background)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from mentoring.models import Cohort, Notification, Post, User
+from mentoring.realtime import events
+
+
+@transaction.atomic
+def notify(
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    cohort: Cohort | None = None,
+    post: Post | None = None,
+) -> Notification:
+    """Notify ``user``; pass ``post`` when it is about a post, so retracting it withdraws this.
+
+    An email, if the user wants one as it happens, is due no earlier than the end of the post's
+    grace period (as Moodle waits out its editing time), so a retracted post never reaches an
+    inbox. The queued task carries only the notification's id, never its text.
+    """
+    now = timezone.now()
+    email_due_at = None
+    if user.email and user.email_preference == User.EmailPreference.IMMEDIATE:
+        email_due_at = max(now, post.editable_until) if post is not None else now
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        url=url,
+        cohort=cohort,
+        post=post,
+        email_due_at=email_due_at,
+    )
+    events.notification_created(notification)
+    if email_due_at is not None:
+        from mentoring.notifications.tasks import schedule_notification_email
+
+        transaction.on_commit(lambda: schedule_notification_email(notification.pk, email_due_at))
+    return notification
+
+
+@transaction.atomic
+def withdraw_notifications_about(*, post: Post) -> int:
+    """Delete every notification about ``post`` (and so any email not yet sent)."""
+    withdrawn = list(Notification.objects.filter(post=post).values_list("pk", "user_id"))
+    Notification.objects.filter(pk__in=[pk for pk, _ in withdrawn]).delete()
+    for pk, user_id in withdrawn:
+        events.notification_withdrawn(user_id=user_id, notification_id=pk)
+    return len(withdrawn)
+
+
+def mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications (or the given ones) as read; returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())

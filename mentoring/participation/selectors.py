@@ -1,0 +1,312 @@
+"""Who reads, who posts, who only opens the resources: the tutors' dashboard reads.
+
+Status is derived in SQL from the per-member counters on ``Membership`` (kept up to date by
+``mentoring.participation.services``), so one request reads one row per member and never
+re-aggregates the read events. Only the weekly trend touches the events, bounded by weeks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, TruncWeek
+from django.utils import timezone
+
+from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, User
+from mentoring.participation.charts import WeekPoint
+from mentoring.rules.permissions import can_view_participation
+
+
+class Status:
+    """Participation statuses, in the order the dashboard shows them (CONTRACT.md)."""
+
+    CONTRIBUTOR = "contributor"
+    READER = "reader"
+    RESOURCE_ONLY = "resource_only"
+    INACTIVE = "inactive"
+
+    ALL = (CONTRIBUTOR, READER, RESOURCE_ONLY, INACTIVE)
+    LABELS = {
+        CONTRIBUTOR: "Contributor",
+        READER: "Reader",
+        RESOURCE_ONLY: "Resources only",
+        INACTIVE: "Inactive",
+    }
+    PLURALS = {
+        CONTRIBUTOR: "contributors",
+        READER: "readers",
+        RESOURCE_ONLY: "resource-only members",
+        INACTIVE: "inactive members",
+    }
+
+
+def tutored_cohort(*, user: User, cohort_id: int) -> Cohort | None:
+    """The cohort if ``user`` may see its participation (its tutors), else None: members,
+    strangers and missing cohorts all look the same to the caller (404)."""
+    cohort = Cohort.objects.filter(pk=cohort_id).first()
+    if cohort is None or not can_view_participation(user, cohort):
+        return None
+    return cohort
+
+
+def status_conditions(reader_threshold: int | F) -> dict[str, Q]:
+    """The contract's rules as filters on a membership's counters, one per status.
+
+    ``posts`` counts non-retracted posts only, so a retracted post never makes a contributor.
+    A member who read fewer threads than the threshold (but some) is neither a reader nor
+    resource-only: the contract leaves them ``inactive``.
+    """
+    return {
+        Status.CONTRIBUTOR: Q(posts__gte=1),
+        Status.READER: Q(posts=0, threads_read__gte=reader_threshold),
+        Status.RESOURCE_ONLY: Q(posts=0, threads_read=0, resource_views__gte=1),
+    }
+
+
+def status_expression(reader_threshold: int | F) -> Case:
+    return Case(
+        *(
+            When(cond, then=Value(status))
+            for status, cond in status_conditions(reader_threshold).items()
+        ),
+        default=Value(Status.INACTIVE),
+        output_field=CharField(),
+    )
+
+
+def posted_after_nudge_expression() -> Case:
+    # last_posted_at is the newest *live* post (the service recomputes it on retraction).
+    return Case(
+        When(
+            last_nudged_at__isnull=False,
+            last_posted_at__isnull=False,
+            last_posted_at__gte=F("last_nudged_at"),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def member_rows(
+    *, cohort: Cohort, status: str | None = None, order: str | None = None
+) -> QuerySet[Membership]:
+    """Members (never tutors) with ``status`` and ``posted_after_nudge`` annotated: one query."""
+    rows = Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).select_related(
+        "user"
+    )
+    rows = _with_status(rows, cohort.reader_threshold)
+    if status in Status.ALL:
+        rows = rows.filter(status=status)
+    return rows.order_by(*_ordering(order))
+
+
+SORTABLE = {
+    "name": ("shown_name",),
+    "username": ("user__username",),
+    "status": ("status",),
+    "threads_read": ("threads_read",),
+    "posts": ("posts",),
+    "resource_views": ("resource_views",),
+    "last_seen": ("last_seen_at",),
+    "nudged_at": ("last_nudged_at",),
+}
+
+
+def _ordering(order: str | None) -> list:
+    descending = bool(order) and order.startswith("-")
+    key = (order or "").lstrip("-")
+    fields = SORTABLE.get(key, SORTABLE["username"])
+    columns = [Lower(_shown_name()) if f == "shown_name" else F(f) for f in fields]
+    expressions = [
+        c.desc(nulls_last=True) if descending else c.asc(nulls_last=True) for c in columns
+    ]
+    return [*expressions, "user__username", "pk"]
+
+
+def _with_status(rows: QuerySet[Membership], reader_threshold: int | F) -> QuerySet[Membership]:
+    return rows.annotate(
+        status=status_expression(reader_threshold),
+        posted_after_nudge=posted_after_nudge_expression(),
+    )
+
+
+def member_rows_by_id(*, membership_ids: list[int]) -> list[dict]:
+    """Those members' rows as JSON-ready data, for live ``member.updated`` events.
+
+    One query for just those members (the threshold joined from each cohort): a live update
+    never recomputes the whole cohort, and a bulk nudge does not read its members one by one.
+    """
+    rows = Membership.objects.filter(pk__in=membership_ids, role=Membership.Role.MEMBER)
+    payload = list(_as_payload(_with_status(rows, F("cohort__reader_threshold"))))
+    for row in payload:
+        for key in ("last_seen", "nudged_at"):
+            row[key] = row[key] and row[key].isoformat()
+    return payload
+
+
+def member_row(*, membership_id: int) -> dict | None:
+    rows = member_rows_by_id(membership_ids=[membership_id])
+    return rows[0] if rows else None
+
+
+def own_participation(*, user: User, cohort_id: int) -> Membership | None:
+    """The caller's own row in a cohort they are a member of (tutors have none)."""
+    rows = Membership.objects.filter(
+        cohort_id=cohort_id, user=user, role=Membership.Role.MEMBER
+    ).select_related("cohort", "user")
+    return _with_status(rows, F("cohort__reader_threshold")).first()
+
+
+def status_counts(*, cohort: Cohort) -> dict[str, int]:
+    """How many members have each status: one aggregate over the counters."""
+    conditions = status_conditions(cohort.reader_threshold)
+    totals = Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).aggregate(
+        total=Count("pk"),
+        **{status: Count("pk", filter=cond) for status, cond in conditions.items()},
+    )
+    counts = {status: totals[status] for status in conditions}
+    counts[Status.INACTIVE] = totals["total"] - sum(counts.values())
+    return {status: counts[status] for status in Status.ALL}
+
+
+def _shown_name() -> Coalesce:
+    """``User.shown_name`` in SQL: display name, else full name, else username."""
+    full_name = Trim(Concat("user__first_name", Value(" "), "user__last_name"))
+    return Coalesce(
+        NullIf("user__display_name", Value("")), NullIf(full_name, Value("")), "user__username"
+    )
+
+
+def _as_payload(rows: QuerySet[Membership]) -> QuerySet[dict]:
+    """Rows in the participation shape of CONTRACT.md (plus ``posted_after_nudge``)."""
+    return rows.values(
+        "user_id",
+        "status",
+        "threads_read",
+        "posts",
+        "resource_views",
+        "posted_after_nudge",
+        username=F("user__username"),
+        display_name=_shown_name(),
+        last_seen=F("last_seen_at"),
+        nudged_at=F("last_nudged_at"),
+    )
+
+
+def member_values(
+    *, cohort: Cohort, status: str | None = None, order: str | None = None
+) -> list[dict]:
+    """The members in the participation shape as plain dicts, straight from one query.
+
+    For the JSON API at scale: building 2,200 model instances for 1,100 members costs more
+    than the query itself.
+    """
+    return list(_as_payload(member_rows(cohort=cohort, status=status, order=order)))
+
+
+@dataclass(frozen=True)
+class Participation:
+    members: list[Membership]
+    counts: dict[str, int]
+
+
+def cohort_participation(
+    *, cohort: Cohort, status: str | None = None, order: str | None = None
+) -> Participation:
+    """Rows and counts for the dashboard and the API: two queries whatever the cohort size."""
+    return Participation(
+        members=list(member_rows(cohort=cohort, status=status, order=order)),
+        counts=status_counts(cohort=cohort),
+    )
+
+
+@dataclass(frozen=True)
+class Conversion:
+    nudged_members: int
+    converted_members: int
+    nudges_sent: int
+
+    @property
+    def rate(self) -> float | None:
+        if not self.nudged_members:
+            return None
+        return self.converted_members / self.nudged_members
+
+
+def nudge_conversion(*, cohort: Cohort) -> Conversion:
+    """Of the members nudged, how many posted (and kept the post) after a nudge."""
+    totals = Nudge.objects.filter(cohort=cohort).aggregate(
+        sent=Count("pk"),
+        nudged=Count("member", distinct=True),
+        converted=Count("member", distinct=True, filter=Q(converted_at__isnull=False)),
+    )
+    return Conversion(
+        nudged_members=totals["nudged"],
+        converted_members=totals["converted"],
+        nudges_sent=totals["sent"],
+    )
+
+
+def recent_nudges(*, cohort: Cohort, limit: int = 50) -> list[Nudge]:
+    """Who was nudged when, by whom, and whether they posted afterwards (newest first)."""
+    return list(
+        Nudge.objects.filter(cohort=cohort)
+        .select_related("member", "tutor", "thread")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def week_start(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    monday = local - timedelta(days=local.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def weekly_trend(
+    *, cohort: Cohort, weeks: int = 12, now: datetime | None = None
+) -> list[WeekPoint]:
+    """Reads against posts per week for the cohort's members over the last ``weeks`` weeks.
+
+    The only read of the events on the dashboard; bounded by time so it uses the
+    (cohort, created_at) indexes and stays the same size however long the module runs.
+    Tutors' reads and posts are left out: the trend is about the members.
+    """
+    since = week_start(now or timezone.now()) - timedelta(weeks=weeks - 1)
+    tutor_ids = Membership.objects.filter(cohort=cohort, role=Membership.Role.TUTOR).values(
+        "user_id"
+    )
+
+    def per_week(queryset) -> dict:
+        rows = (
+            queryset.filter(cohort=cohort, created_at__gte=since)
+            .exclude(**{"author_id__in" if queryset.model is Post else "user_id__in": tutor_ids})
+            .annotate(week=TruncWeek("created_at"))
+            .values("week")
+            .annotate(n=Count("pk"))
+        )
+        return {timezone.localtime(row["week"]).date(): row["n"] for row in rows}
+
+    reads = per_week(ReadEvent.objects.all())
+    posts = per_week(Post.objects.live())
+    first = since.date()
+    return [
+        WeekPoint(
+            week=first + timedelta(weeks=i),
+            reads=reads.get(first + timedelta(weeks=i), 0),
+            posts=posts.get(first + timedelta(weeks=i), 0),
+        )
+        for i in range(weeks)
+    ]

@@ -1,0 +1,219 @@
+"""Participation: the per-member counters behind the tutor dashboard.
+
+Each hook updates one membership row in the caller's transaction, so the counters are exactly as
+committed as the activity they count, and sends ``member.updated`` for that member only, after
+commit. Nothing here re-aggregates events; ``rebuild_participation`` recomputes from them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, ResourceView, Thread, User
+from mentoring.realtime import events
+
+_UPSERT_READ_STATE = """
+INSERT INTO mentoring_threadreadstate (user_id, thread_id, first_read_at, last_read_at)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (user_id, thread_id) DO UPDATE
+    SET previous_read_at = mentoring_threadreadstate.last_read_at,
+        last_read_at = EXCLUDED.last_read_at
+RETURNING (xmax = 0) AS inserted, previous_read_at
+"""
+
+
+def _member_id(*, user_id: int, cohort_id: int) -> int | None:
+    return (
+        Membership.objects.filter(user_id=user_id, cohort_id=cohort_id, role=Membership.Role.MEMBER)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def record_thread_read(*, user: User, thread: Thread) -> bool:
+    """Record that ``user`` opened ``thread``: one upsert of their read state, a read event at
+    most once per user and thread every READ_EVENT_THROTTLE_SECONDS, and the member's counters.
+
+    Returns True when this was the user's first read of the thread.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_READ_STATE, [user.pk, thread.pk, now, now])
+        first_read, previous_read_at = cursor.fetchone()
+    membership_id = _member_id(user_id=user.pk, cohort_id=thread.cohort_id)
+    if membership_id is None:  # Tutors and staff keep read state but are not counted.
+        return first_read
+    throttle = timedelta(seconds=settings.READ_EVENT_THROTTLE_SECONDS)
+    new_event = first_read or previous_read_at is None or now - previous_read_at >= throttle
+    if new_event:
+        ReadEvent.objects.create(
+            user=user, thread=thread, cohort_id=thread.cohort_id, created_at=now
+        )
+    changes: dict = {"last_seen_at": now}
+    if first_read:
+        changes["threads_read"] = F("threads_read") + 1
+    Membership.objects.filter(pk=membership_id).update(**changes)
+    if first_read or new_event:
+        events.member_updated(membership_id, thread.cohort_id)
+    return first_read
+
+
+@transaction.atomic
+def post_added(*, post: Post) -> None:
+    """Count a new post by its author; it converts any nudge of theirs still waiting."""
+    membership_id = _member_id(user_id=post.author_id, cohort_id=post.cohort_id)
+    if membership_id is None:
+        return
+    Membership.objects.filter(pk=membership_id).update(
+        posts=F("posts") + 1,
+        last_posted_at=Greatest(F("last_posted_at"), Value(post.created_at)),
+        last_seen_at=timezone.now(),
+    )
+    # Coalesce-free Greatest: PostgreSQL's GREATEST ignores NULLs, so a first post sets it.
+    Nudge.objects.filter(
+        cohort_id=post.cohort_id,
+        member_id=post.author_id,
+        converted_at__isnull=True,
+        created_at__lte=post.created_at,
+    ).update(converted_at=post.created_at)
+    events.member_updated(membership_id, post.cohort_id)
+
+
+@transaction.atomic
+def post_removed(*, post: Post) -> None:
+    """Uncount a retracted post: call it in the retraction's transaction, once per post.
+
+    Nudges this post had converted are re-pointed at the member's next live post, if any.
+    """
+    membership_id = _member_id(user_id=post.author_id, cohort_id=post.cohort_id)
+    if membership_id is None:
+        return
+    live_posts = (
+        Post.objects.live()
+        .filter(cohort_id=post.cohort_id, author_id=post.author_id)
+        .exclude(pk=post.pk)
+    )
+    last_live = live_posts.order_by("-created_at").values("created_at")[:1]
+    Membership.objects.filter(pk=membership_id).update(
+        posts=Greatest(F("posts") - 1, Value(0)),
+        last_posted_at=Subquery(last_live),
+    )
+    next_live_after_nudge = (
+        live_posts.filter(created_at__gte=OuterRef("created_at"))
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    Nudge.objects.filter(
+        cohort_id=post.cohort_id, member_id=post.author_id, converted_at__isnull=False
+    ).update(converted_at=Subquery(next_live_after_nudge))
+    events.member_updated(membership_id, post.cohort_id)
+
+
+@transaction.atomic
+def record_resource_view(
+    *, user: User, cohort: Cohort, resource_kind: str, resource_id: str | int
+) -> bool:
+    """Count a member opening a resource (a scenario page, a document). True if counted."""
+    membership_id = _member_id(user_id=user.pk, cohort_id=cohort.pk)
+    if membership_id is None:
+        return False
+    now = timezone.now()
+    ResourceView.objects.create(
+        user=user,
+        cohort=cohort,
+        resource_kind=resource_kind,
+        resource_id=str(resource_id),
+        created_at=now,
+    )
+    Membership.objects.filter(pk=membership_id).update(
+        resource_views=F("resource_views") + 1, last_seen_at=now
+    )
+    events.member_updated(membership_id, cohort.pk)
+    return True
+
+
+# --- Rebuilding from the events ---------------------------------------------------------------
+# Every counter recomputed in one statement per table, set-based, for the given cohorts. Threads
+# read come from the read states (one row per first read, as ``record_thread_read`` counts);
+# posts from live posts; resource views from their rows; the times from the same places.
+_REBUILD_MEMBERSHIPS = """
+WITH members AS (
+    SELECT id, cohort_id, user_id FROM mentoring_membership
+    WHERE cohort_id = ANY(%(cohorts)s) AND role = 'member'
+), reads AS (
+    SELECT t.cohort_id, s.user_id, count(*) AS n, max(s.last_read_at) AS last_at
+    FROM mentoring_threadreadstate s JOIN mentoring_thread t ON t.id = s.thread_id
+    WHERE t.cohort_id = ANY(%(cohorts)s)
+    GROUP BY t.cohort_id, s.user_id
+), posts AS (
+    SELECT cohort_id, author_id AS user_id,
+           count(*) FILTER (WHERE retracted_at IS NULL) AS n,
+           max(created_at) FILTER (WHERE retracted_at IS NULL) AS last_live_at,
+           max(created_at) AS last_at
+    FROM mentoring_post WHERE cohort_id = ANY(%(cohorts)s)
+    GROUP BY cohort_id, author_id
+), views AS (
+    SELECT cohort_id, user_id, count(*) AS n, max(created_at) AS last_at
+    FROM mentoring_resourceview WHERE cohort_id = ANY(%(cohorts)s)
+    GROUP BY cohort_id, user_id
+), nudges AS (
+    SELECT cohort_id, member_id AS user_id, max(created_at) AS last_at
+    FROM mentoring_nudge WHERE cohort_id = ANY(%(cohorts)s)
+    GROUP BY cohort_id, member_id
+)
+UPDATE mentoring_membership AS m SET
+    threads_read = coalesce(reads.n, 0),
+    posts = coalesce(posts.n, 0),
+    resource_views = coalesce(views.n, 0),
+    last_posted_at = posts.last_live_at,
+    last_nudged_at = nudges.last_at,
+    -- Deleted (retracted) posts leave no trace, so last seen only ever moves forward.
+    last_seen_at = greatest(m.last_seen_at, reads.last_at, posts.last_at, views.last_at)
+FROM members
+LEFT JOIN reads ON reads.cohort_id = members.cohort_id AND reads.user_id = members.user_id
+LEFT JOIN posts ON posts.cohort_id = members.cohort_id AND posts.user_id = members.user_id
+LEFT JOIN views ON views.cohort_id = members.cohort_id AND views.user_id = members.user_id
+LEFT JOIN nudges ON nudges.cohort_id = members.cohort_id AND nudges.user_id = members.user_id
+WHERE m.id = members.id
+"""
+
+_REBUILD_CONVERSIONS = """
+UPDATE mentoring_nudge AS n SET converted_at = (
+    SELECT min(p.created_at) FROM mentoring_post p
+    WHERE p.cohort_id = n.cohort_id AND p.author_id = n.member_id
+      AND p.retracted_at IS NULL AND p.created_at >= n.created_at
+)
+WHERE n.cohort_id = ANY(%(cohorts)s)
+"""
+
+
+@transaction.atomic
+def rebuild_counters(*, cohort_ids: list[int] | None = None) -> int:
+    """Recompute every member's counters (and nudge conversions) from the recorded activity.
+
+    For repairs and bulk imports; the hooks above keep them right as things happen. Rows are
+    locked for the rebuild so a read recorded meanwhile waits rather than being lost. Returns
+    the number of memberships rebuilt. No live events are sent: dashboards reload.
+    """
+    if cohort_ids is None:
+        cohort_ids = list(Cohort.objects.values_list("pk", flat=True))
+    cohort_ids = [int(pk) for pk in cohort_ids]
+    if not cohort_ids:
+        return 0
+    list(
+        Membership.objects.select_for_update()
+        .filter(cohort_id__in=cohort_ids, role=Membership.Role.MEMBER)
+        .values_list("pk", flat=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_REBUILD_MEMBERSHIPS, {"cohorts": cohort_ids})
+        rebuilt = cursor.rowcount
+        cursor.execute(_REBUILD_CONVERSIONS, {"cohorts": cohort_ids})
+    return rebuilt

@@ -1,0 +1,265 @@
+"""The tutors' participation dashboard and a member's own summary: thin views over the
+participation selectors and the nudge service."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from mentoring.core.errors import ServiceError
+from mentoring.models import Board, Cohort, Membership, Nudge, Thread
+from mentoring.participation.charts import status_breakdown_svg, weekly_trend_svg
+from mentoring.participation.nudges import (
+    NUDGE_COOLDOWN,
+    PLACEHOLDERS,
+    nudge_members,
+    update_nudge_template,
+)
+from mentoring.participation.selectors import (
+    SORTABLE,
+    Status,
+    cohort_participation,
+    member_rows,
+    nudge_conversion,
+    own_participation,
+    recent_nudges,
+    tutored_cohort,
+    weekly_trend,
+)
+
+TREND_WEEKS = 12
+# The trend is the one part of the page that reads the events (~0.3 s over a million reads);
+# past weeks do not change, so a couple of minutes' staleness in this week's point is fine.
+TREND_CACHE_SECONDS = 120
+
+
+class NudgeForm(forms.Form):
+    """Nudge the ticked members with a message from the cohort's editable template."""
+
+    user_ids = forms.TypedMultipleChoiceField(
+        coerce=int, label="Members", error_messages={"required": "Tick at least one member."}
+    )
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": "Write a message for the nudge."},
+        help_text="You can use " + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
+    )
+    thread = forms.ModelChoiceField(
+        queryset=Thread.objects.none(),
+        required=False,
+        label="Invite them to a thread (optional)",
+        empty_label="No particular thread",
+    )
+    override_cooldown = forms.BooleanField(
+        required=False,
+        label=f"Nudge again anyway, even if nudged in the last {NUDGE_COOLDOWN.days} days",
+    )
+    save_template = forms.BooleanField(
+        required=False, label="Save this message as the cohort's template"
+    )
+
+    def __init__(self, *args, cohort: Cohort, member_choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user_ids"].choices = member_choices
+        # The 100 most active open threads; a subquery (not a slice) so the field can still
+        # validate the choice against it.
+        recent = (
+            Thread.objects.filter(cohort=cohort, board__restricted=False)
+            .exclude(board__kind=Board.Kind.PRIVATE)
+            .order_by("-last_activity_at")
+            .values("pk")[:100]
+        )
+        self.fields["thread"].queryset = Thread.objects.filter(pk__in=recent).order_by(
+            "-last_activity_at"
+        )
+
+
+def _tutored_or_404(request: HttpRequest, cohort_id: int) -> Cohort:
+    cohort = tutored_cohort(user=request.user, cohort_id=cohort_id)
+    if cohort is None:
+        raise Http404("No such dashboard.")
+    return cohort
+
+
+def _trend_svg(cohort: Cohort) -> str:
+    key = f"dashboard-trend:{cohort.pk}:{TREND_WEEKS}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = weekly_trend_svg(weekly_trend(cohort=cohort, weeks=TREND_WEEKS))
+        cache.set(key, svg, TREND_CACHE_SECONDS)
+    return svg
+
+
+def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
+    wanted_status = request.GET.get("status") or ""
+    order = request.GET.get("sort") or "username"
+    data = cohort_participation(cohort=cohort, order=order)
+    if form is None:
+        form = NudgeForm(
+            cohort=cohort,
+            member_choices=[(m.user_id, m.user.username) for m in data.members],
+            initial={"message": cohort.nudge_template},
+        )
+    total = sum(data.counts.values())
+    context = {
+        "cohort": cohort,
+        "members": data.members,
+        "counts": [
+            {"status": s, "label": Status.LABELS[s], "count": data.counts[s]} for s in Status.ALL
+        ],
+        "total": total,
+        "status_filter": wanted_status if wanted_status in Status.ALL else "",
+        "statuses": [(s, Status.LABELS[s], Status.PLURALS[s]) for s in Status.ALL],
+        "sort": order,
+        "sortable": list(SORTABLE),
+        "breakdown_svg": mark_safe(status_breakdown_svg(data.counts)),
+        "trend_svg": mark_safe(_trend_svg(cohort)),
+        "trend_weeks": TREND_WEEKS,
+        "conversion": nudge_conversion(cohort=cohort),
+        "nudges": recent_nudges(cohort=cohort),
+        "form": form,
+        "cooldown_days": NUDGE_COOLDOWN.days,
+    }
+    return render(request, "mentoring/dashboard.html", context, status=status)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Counts per status, the charts, the member table and the nudge form (tutors only)."""
+    return _render_dashboard(request, _tutored_or_404(request, cohort_id), None)
+
+
+@login_required
+@require_POST
+def send_nudges(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _tutored_or_404(request, cohort_id)
+    member_ids = Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER)
+    data = request.POST.copy()
+    if data.get("only_user"):  # A row's own "Nudge" button nudges that member alone.
+        data.setlist("user_ids", [data["only_user"]])
+    form = NudgeForm(
+        data,
+        cohort=cohort,
+        member_choices=[(pk, str(pk)) for pk in member_ids.values_list("user_id", flat=True)],
+    )
+    if not form.is_valid():
+        return _render_dashboard(request, cohort, form, status=400)
+    try:
+        if form.cleaned_data["save_template"]:
+            update_nudge_template(
+                cohort=cohort, tutor=request.user, template=form.cleaned_data["message"]
+            )
+        outcome = nudge_members(
+            cohort=cohort,
+            tutor=request.user,
+            user_ids=form.cleaned_data["user_ids"],
+            message=form.cleaned_data["message"],
+            thread=form.cleaned_data["thread"],
+            override_cooldown=form.cleaned_data["override_cooldown"],
+        )
+    except ServiceError as error:
+        form.add_error(error.extra.get("field"), error.detail)
+        return _render_dashboard(request, cohort, form, status=400)
+    sent = len(outcome.nudges)
+    text = f"Nudged {sent} member{'s' if sent != 1 else ''}."
+    if outcome.skipped:
+        names = ", ".join(m.user.username for m in outcome.skipped)
+        text += f" Not nudged again (nudged in the last {NUDGE_COOLDOWN.days} days): {names}."
+    messages.success(request, text)
+    return redirect("dashboard:cohort", cohort_id=cohort.pk)
+
+
+CSV_COLUMNS = [
+    "username",
+    "display_name",
+    "status",
+    "threads_read",
+    "posts",
+    "resource_views",
+    "last_seen",
+    "nudged_at",
+    "posted_after_nudge",
+]
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    # A display name starting with =, +, - or @ would run as a formula in a spreadsheet.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The member table for the cohort's records, one row per member."""
+    cohort = _tutored_or_404(request, cohort_id)
+    wanted = request.GET.get("status")
+    rows = member_rows(cohort=cohort, status=wanted if wanted in Status.ALL else None)
+    writer = csv.writer(_Echo())
+    lines = [writer.writerow(CSV_COLUMNS)]
+    for m in rows:
+        values = {
+            "username": m.user.username,
+            "display_name": m.user.shown_name,
+            "status": m.status,
+            "threads_read": m.threads_read,
+            "posts": m.posts,
+            "resource_views": m.resource_views,
+            "last_seen": m.last_seen_at,
+            "nudged_at": m.last_nudged_at,
+            "posted_after_nudge": "yes" if m.posted_after_nudge else "no",
+        }
+        lines.append(writer.writerow([_csv_cell(values[c]) for c in CSV_COLUMNS]))
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="cohort-{cohort.pk}-participation-{stamp}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def my_participation(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """A member's own counters and status, and exactly what the tutors can see about them."""
+    membership = own_participation(user=request.user, cohort_id=cohort_id)
+    if membership is None:
+        raise Http404("You are not a member of this cohort.")
+    cohort = membership.cohort
+    nudges = Nudge.objects.filter(cohort=cohort, member=request.user).select_related(
+        "tutor", "thread"
+    )[:20]
+    private_board = Board.objects.filter(cohort=cohort, kind=Board.Kind.PRIVATE).first()
+    return render(
+        request,
+        "mentoring/dashboard_member.html",
+        {
+            "cohort": cohort,
+            "membership": membership,
+            "status_label": Status.LABELS[membership.status],
+            "nudges": nudges,
+            "private_board": private_board,
+        },
+    )

@@ -1,9 +1,0 @@
-from django.urls import path
-
-from . import consumers
-
-websocket_urlpatterns = [
-    path("ws/notifications/", consumers.NotificationConsumer.as_asgi()),
-    path("ws/threads/<int:thread_id>/", consumers.ThreadConsumer.as_asgi()),
-    path("ws/cohorts/<int:cohort_id>/dashboard/", consumers.DashboardConsumer.as_asgi()),
-]

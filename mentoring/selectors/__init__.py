@@ -1,1 +1,0 @@
-"""Reads shared by pages, the API and consumers."""

@@ -1,1 +1,0 @@
-"""Every write in ``mentoring``: plain functions with keyword-only arguments, in transactions."""
