@@ -17,6 +17,9 @@ def _fill_rich_text(field, text: str) -> None:
     editor = field.locator("[contenteditable='true']").first
     editor.click()
     editor.type(text)
+    # Draftail saves into its hidden input on change: wait until the editor shows the text, so
+    # a slow machine cannot publish before the block holds it.
+    expect(editor).to_contain_text(text)
 
 
 def test_tutor_authors_and_releases_member_works_outsider_404(
@@ -32,16 +35,19 @@ def test_tutor_authors_and_releases_member_works_outsider_404(
     admin.locator("#id_summary").fill("Jordan keeps his coat on in every lesson.")
     admin.get_by_role("button", name="Insert a block").first.click()
     admin.get_by_role("option", name="Situation").click()
+    expect(admin.locator("[data-contentpath='body'] [data-contentpath='text']")).to_have_count(1)
     situation = admin.locator("[data-contentpath='body'] [data-contentpath='text']").first
     _fill_rich_text(situation, "It is November and Jordan will not take his coat off.")
     admin.get_by_role("button", name="Insert a block").last.click()
     admin.get_by_role("option", name="The task").click()
+    expect(admin.locator("[data-contentpath='brief']")).to_have_count(1)
     task = admin.locator("[data-contentpath='brief']").first
     _fill_rich_text(task, "Agree what you would say to Jordan at the door.")
     criteria = admin.locator("[data-contentpath='criteria'] input[type='text']").first
     if not criteria.count():
         admin.locator("[data-contentpath='criteria']").get_by_role("button").first.click()
     criteria.fill("Keeps the relationship and the expectation.")
+    expect(criteria).to_have_value("Keeps the relationship and the expectation.")
     admin.get_by_role("button", name="More actions").click()
     admin.get_by_role("button", name="Publish").click()
     expect(admin.locator(".messages")).to_contain_text("published")
