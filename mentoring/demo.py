@@ -130,7 +130,7 @@ DEMO_THREADS = [
 def seed_discussions(people: DemoPeople) -> None:
     """A term's worth of talk in the induction cohort, in the mix the research describes:
     a few post, most only read, two only open the resources, one has not logged in."""
-    from mentoring.boards.services import create_post, create_thread
+    from mentoring.boards.posts import create_post, create_thread
     from mentoring.models import Board, Thread
     from mentoring.participation.services import record_resource_view, record_thread_read
 

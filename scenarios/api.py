@@ -16,7 +16,7 @@ from wagtail.documents import get_document_model
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import ApiError, found
 from mentoring.models import User
-from scenarios import selectors, services
+from scenarios import releases, resources, selectors
 from scenarios.blocks import EXPERT_STAGE
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
 from scenarios.schemas import ReleasedScenarioOut, ReleaseIn, ReleaseOut, ScenarioOut
@@ -110,7 +110,7 @@ def scenario_detail(request, scenario_id: int):
     access = selectors.scenario_access(user=user, page=page)
     if not access.can_view:
         found(None)
-    services.record_scenario_view(user=user, page=page, access=access)
+    resources.record_scenario_view(user=user, page=page, access=access)
     releases = access.member_releases or access.tutor_releases
     return {
         **_about(page, request),
@@ -137,7 +137,7 @@ def create_release(request, cohort_id: int, data: ReleaseIn):
                 "unknown_users", "These usernames do not exist: " + ", ".join(unknown) + "."
             )
         groups = [[users[name] for name in group] for group in data.groups]
-    release = services.release_scenario(
+    release = releases.release_scenario(
         cohort=cohort,
         scenario=data.scenario_id,
         by=user,

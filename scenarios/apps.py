@@ -9,7 +9,7 @@ class ScenariosConfig(AppConfig):
 
     def ready(self) -> None:
         from mentoring.signals import members_enrolled
-        from scenarios.services import place_late_joiners_on_enrolment
+        from scenarios.groups import place_late_joiners_on_enrolment
 
         # Late joiners are placed inside the enrolment transaction: if the enrolment rolls
         # back, so do their group places (and nobody is ever enrolled without a group).

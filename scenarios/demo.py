@@ -16,10 +16,10 @@ from django.db import transaction
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
-from mentoring.boards.services import create_post, create_thread
+from mentoring.boards.posts import create_post, create_thread
 from mentoring.models import Cohort, Thread, User
 from scenarios import demo_content as content
-from scenarios import services
+from scenarios import releases, solutions
 from scenarios.models import ModulePage, Release, ScenarioPage
 from scenarios.permissions import allow_authoring_in, grant_scenario_authoring, scenarios_collection
 
@@ -94,7 +94,7 @@ def _scenario(module: ModulePage, data: dict, documents: dict[str, int]) -> Scen
 def _release(cohort: Cohort, scenario: ScenarioPage, *, seed: int) -> Release:
     release = Release.objects.filter(cohort=cohort, scenario=scenario).first()
     if release is None:
-        release = services.release_scenario(
+        release = releases.release_scenario(
             cohort=cohort,
             scenario=scenario,
             by=None,
@@ -129,7 +129,7 @@ def _groups_at_work(release: Release) -> None:
             body="Agreed. I recognise Sam's 'just go straight to questions' - I do that too. "
             "But Leah's point worries me more: the quiet ones are giving up.",
         )
-    services.save_solution(group=group, author=first, body=content.DRAFT_SOLUTION)
+    solutions.save_solution(group=group, author=first, body=content.DRAFT_SOLUTION)
 
 
 @transaction.atomic

@@ -130,13 +130,13 @@ class ScenarioPage(Page):
 
     def serve(self, request, *args, **kwargs):
         """Answer 404 to anyone who may not open the scenario; count a member's view."""
-        from scenarios import services
+        from scenarios import resources
         from scenarios.selectors import scenario_access
 
         access = scenario_access(user=request.user, page=self)
         if not access.can_view:
             raise Http404
-        services.record_scenario_view(user=request.user, page=self, access=access)
+        resources.record_scenario_view(user=request.user, page=self, access=access)
         request.scenario_access = access
         return super().serve(request, *args, **kwargs)
 

@@ -17,7 +17,7 @@ from mentoring.cohorts.selectors import cohorts_for, visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort
 from mentoring.rules.permissions import is_tutor
-from scenarios import selectors, services
+from scenarios import groups, releases, resources, selectors, solutions
 from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
 
@@ -74,7 +74,7 @@ def cohort_releases(request: HttpRequest, cohort_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                release = services.release_scenario(
+                release = releases.release_scenario(
                     cohort=cohort,
                     scenario=data["scenario"],
                     by=request.user,
@@ -92,11 +92,11 @@ def cohort_releases(request: HttpRequest, cohort_id: int) -> HttpResponse:
                     f"{release.groups.count()} groups.",
                 )
                 return redirect("scenarios:release", release_id=release.pk)
-    releases = list(selectors.releases_for_cohort(user=request.user, cohort=cohort))
+    released = list(selectors.releases_for_cohort(user=request.user, cohort=cohort))
     return render(
         request,
         "scenarios/cohort_releases.html",
-        {"cohort": cohort, "is_tutor": tutor, "releases": releases, "form": form},
+        {"cohort": cohort, "is_tutor": tutor, "releases": released, "form": form},
         status=400 if form is not None and form.errors else 200,
     )
 
@@ -187,7 +187,7 @@ def save_solution(request: HttpRequest, group_id: int) -> HttpResponse:
     form = SolutionForm(request.POST)
     if form.is_valid():
         try:
-            services.save_solution(
+            solutions.save_solution(
                 group=group,
                 author=request.user,
                 body=form.cleaned_data["body"],
@@ -208,7 +208,7 @@ def save_solution(request: HttpRequest, group_id: int) -> HttpResponse:
 def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
     group = _group_or_404(request, group_id)
     try:
-        services.submit_solution(group=group, by=request.user)
+        solutions.submit_solution(group=group, by=request.user)
     except ServiceError as error:
         return _refused(request, error, f"/scenarios/groups/{group.pk}/")
     messages.success(
@@ -226,7 +226,7 @@ def give_feedback(request: HttpRequest, group_id: int) -> HttpResponse:
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:
-            services.give_feedback(
+            solutions.give_feedback(
                 solution=group.solution, tutor=request.user, body=form.cleaned_data["body"]
             )
         except ServiceError as error:
@@ -247,7 +247,7 @@ def save_reflection(request: HttpRequest, release_id: int) -> HttpResponse:
     group = selectors.group_of(user=request.user, release=release)
     if form.is_valid():
         try:
-            services.save_reflection(
+            solutions.save_reflection(
                 release=release, author=request.user, body=form.cleaned_data["body"]
             )
         except ServiceError as error:
@@ -269,7 +269,7 @@ def move_member(request: HttpRequest, release_id: int) -> HttpResponse:
         messages.error(request, "Choose a member and a group.")
         return redirect("scenarios:release", release_id=release.pk)
     try:
-        group = services.move_member(
+        group = groups.move_member(
             release=release,
             user=form.cleaned_data["user"],
             to_group=form.cleaned_data["group"],
@@ -285,7 +285,7 @@ def move_member(request: HttpRequest, release_id: int) -> HttpResponse:
 @require_POST
 def add_group(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _tutored_release_or_404(request, release_id)
-    group = services.add_group(release=release, by=request.user)
+    group = groups.add_group(release=release, by=request.user)
     messages.success(request, f"Added {group.name}. Move members into it below.")
     return redirect("scenarios:release", release_id=release.pk)
 
@@ -294,7 +294,7 @@ def add_group(request: HttpRequest, release_id: int) -> HttpResponse:
 @require_POST
 def close_release(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _tutored_release_or_404(request, release_id)
-    services.close_release(release=release, by=request.user)
+    releases.close_release(release=release, by=request.user)
     messages.success(request, f"Closed “{release.scenario.title}” for {release.cohort.name}.")
     return redirect("scenarios:cohort", cohort_id=release.cohort_id)
 
@@ -306,7 +306,7 @@ def download_document(request: HttpRequest, page_id: int, document_id: int) -> H
     if not access.can_view or document_id not in page.document_ids():
         raise Http404
     document = _found(get_document_model().objects.filter(pk=document_id).first())
-    services.record_document_download(user=request.user, document_id=document.pk, access=access)
+    resources.record_document_download(user=request.user, document_id=document.pk, access=access)
     response = FileResponse(
         document.file.open("rb"), as_attachment=True, filename=document.filename
     )

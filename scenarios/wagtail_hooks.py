@@ -1,6 +1,6 @@
 """The Wagtail admin: releases under "Scenario releases", and scenario documents kept private.
 
-Creating a release in the admin goes through ``services.release_scenario`` like the UI and the
+Creating a release in the admin goes through ``releases.release_scenario`` like the UI and the
 API do, so groups and their boards are formed the same way and bad input is refused the same.
 """
 
@@ -16,7 +16,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort, Membership
-from scenarios import services
+from scenarios import releases
 from scenarios.models import ModulePage, Release, ScenarioPage
 from scenarios.permissions import SCENARIOS_COLLECTION, allow_authoring_in
 
@@ -63,7 +63,7 @@ class ReleaseCreateView(generic.CreateView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            self.object = services.release_scenario(
+            self.object = releases.release_scenario(
                 cohort=data["cohort"],
                 scenario=data["scenario"],
                 by=self.request.user,
@@ -84,7 +84,7 @@ class ReleaseCreateView(generic.CreateView):
 class ReleaseEditView(generic.EditView):
     def form_valid(self, form):
         try:
-            self.object = services.change_closing(
+            self.object = releases.change_closing(
                 release=self.object, by=self.request.user, closes_at=form.cleaned_data["closes_at"]
             )
         except ServiceError as error:

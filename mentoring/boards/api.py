@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from mentoring.boards import selectors, services
+from mentoring.boards import moderation, posts, selectors
 from mentoring.boards.schemas import (
     BoardOut,
     FlagIn,
@@ -80,7 +80,7 @@ def list_threads(request: HttpRequest, board_id: int):
 @router.post("/boards/{board_id}/threads", response={201: ThreadOut})
 def start_thread(request: HttpRequest, board_id: int, data: ThreadIn):
     board = found(selectors.visible_board(user=request.user, board_id=board_id))
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=board,
         author=request.user,
         title=data.title,
@@ -113,7 +113,7 @@ def get_thread(request: HttpRequest, thread_id: int):
 @router.post("/threads/{thread_id}/posts", response={201: PostOut})
 def add_post(request: HttpRequest, thread_id: int, data: PostIn):
     thread = found(selectors.visible_thread(user=request.user, thread_id=thread_id))
-    post = services.create_post(
+    post = posts.create_post(
         thread=thread,
         author=request.user,
         body=data.body,
@@ -125,19 +125,19 @@ def add_post(request: HttpRequest, thread_id: int, data: PostIn):
 
 @router.patch("/posts/{post_id}", response=PostOut)
 def edit_post(request: HttpRequest, post_id: int, data: PostPatch):
-    post = services.edit_post(post=post_id, by=request.user, body=data.body)
+    post = posts.edit_post(post=post_id, by=request.user, body=data.body)
     return _own_view(request, post)
 
 
 @router.delete("/posts/{post_id}", response={204: None})
 def retract_post(request: HttpRequest, post_id: int):
-    services.retract_post(post=post_id, by=request.user)
+    posts.retract_post(post=post_id, by=request.user)
     return 204, None
 
 
 @router.post("/posts/{post_id}/flags", response={201: FlagOut})
 def flag_post(request: HttpRequest, post_id: int, data: FlagIn):
-    flag = services.flag_post(post=post_id, by=request.user, reason=data.reason)
+    flag = moderation.flag_post(post=post_id, by=request.user, reason=data.reason)
     return 201, {
         "id": flag.pk,
         "post_id": flag.post_id,
@@ -149,11 +149,11 @@ def flag_post(request: HttpRequest, post_id: int, data: FlagIn):
 
 @router.post("/posts/{post_id}/hide", response=PostOut)
 def hide_post(request: HttpRequest, post_id: int, data: HideIn):
-    post = services.hide_post(post=post_id, by=request.user, reason=data.reason)
+    post = moderation.hide_post(post=post_id, by=request.user, reason=data.reason)
     return _own_view(request, post)
 
 
 @router.delete("/posts/{post_id}/hide", response=PostOut)
 def unhide_post(request: HttpRequest, post_id: int):
-    post = services.unhide_post(post=post_id, by=request.user)
+    post = moderation.unhide_post(post=post_id, by=request.user)
     return _own_view(request, post)

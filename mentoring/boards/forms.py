@@ -5,22 +5,13 @@ from __future__ import annotations
 
 from django import forms
 
-from mentoring.core.errors import ServiceError
-from mentoring.models import MAX_POST_LENGTH, User
+from mentoring.core.forms import ServiceErrorsMixin
+from mentoring.models import MAX_POST_LENGTH
 
 BODY_HELP = (
     "Markdown works: **bold**, *italic*, lists, [links](https://example.org). "
     "Tag a topic with a hashtag, like #behaviour."
 )
-
-
-class _ServiceErrorsMixin:
-    def add_service_error(self, error: ServiceError) -> None:
-        """Show a refused request next to the field it is about (or above the form)."""
-        field = error.extra.get("field")
-        if field not in self.fields or self.fields[field].widget.is_hidden:
-            field = None  # a hidden field's error would not be seen next to it
-        self.add_error(field, error.detail)
 
 
 def _body_field(label: str = "Your post") -> forms.CharField:
@@ -45,7 +36,7 @@ class AnonymousFieldMixin:
             del self.fields["anonymous"]
 
 
-class ThreadForm(_ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
+class ThreadForm(ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
     title = forms.CharField(max_length=200, error_messages={"required": "Give the thread a title."})
     body = _body_field("Your first post")
     anonymous = forms.BooleanField(
@@ -55,17 +46,17 @@ class ThreadForm(_ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
     )
 
 
-class PostForm(_ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
+class PostForm(ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
     body = _body_field("Your reply")
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
     anonymous = ThreadForm.base_fields["anonymous"]
 
 
-class EditPostForm(_ServiceErrorsMixin, forms.Form):
+class EditPostForm(ServiceErrorsMixin, forms.Form):
     body = _body_field("Your post")
 
 
-class HidePostForm(_ServiceErrorsMixin, forms.Form):
+class HidePostForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(
         max_length=500,
         help_text="The author sees this reason. You can show the post again later.",
@@ -73,17 +64,8 @@ class HidePostForm(_ServiceErrorsMixin, forms.Form):
     )
 
 
-class FlagPostForm(_ServiceErrorsMixin, forms.Form):
+class FlagPostForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(max_length=500, required=False, label="What worries you? (optional)")
-
-
-class EmailPreferenceForm(_ServiceErrorsMixin, forms.Form):
-    preference = forms.ChoiceField(
-        label="Email me about replies",
-        choices=User.EmailPreference.choices,
-        widget=forms.RadioSelect,
-        help_text="Emails wait until the reply's author can no longer retract it.",
-    )
 
 
 class SearchForm(forms.Form):

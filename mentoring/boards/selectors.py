@@ -16,10 +16,11 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from mentoring.boards.services import ANONYMOUS_NAME, SEARCH_CONFIG, author_name_for
 from mentoring.core.rendering import excerpt, normalise_tag
 from mentoring.models import Board, Cohort, Post, PostFlag, Thread, ThreadReadState, User
+from mentoring.rules.authors import ANONYMOUS_NAME, author_name_for
 from mentoring.rules.permissions import can_view_cohort, is_tutor
+from mentoring.rules.search import SEARCH_CONFIG
 
 
 def visible_boards(*, user: User, cohort: Cohort) -> QuerySet[Board]:

@@ -23,5 +23,4 @@ urlpatterns = [
     path("posts/<int:post_id>/hide/", boards.hide_post, name="post_hide"),
     path("posts/<int:post_id>/unhide/", boards.unhide_post, name="post_unhide"),
     path("flags/<int:flag_id>/resolve/", boards.resolve_flag, name="flag_resolve"),
-    path("settings/notifications/", boards.email_preference, name="email_preference"),
 ]

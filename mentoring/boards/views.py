@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentoring.boards import selectors, services
+from mentoring.boards import moderation, posts, selectors
 from mentoring.boards.forms import (
     EditPostForm,
-    EmailPreferenceForm,
     FlagPostForm,
     HidePostForm,
     PostForm,
@@ -26,7 +25,7 @@ from mentoring.boards.forms import (
 )
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
-from mentoring.models import Board, Cohort, Post
+from mentoring.models import Board, Cohort, Post, Thread
 from mentoring.participation.services import record_thread_read
 from mentoring.rules.permissions import can_moderate, is_tutor
 
@@ -39,10 +38,6 @@ def _found(obj):
 
 def _cohort(request: HttpRequest, cohort_id: int) -> Cohort:
     return _found(visible_cohort(user=request.user, cohort_id=cohort_id))
-
-
-def _thread_link(post: Post) -> str:
-    return services.thread_url(post)
 
 
 def grace_text(seconds: int) -> str:
@@ -62,7 +57,7 @@ def _refused(request: HttpRequest, error: ServiceError, post: Post | None = None
         raise Http404(error.detail)
     messages.error(request, error.detail)
     if post is not None:
-        return redirect(_thread_link(post))
+        return redirect(post.get_absolute_url())
     return redirect("/")
 
 
@@ -106,7 +101,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
     form = ThreadForm(request.POST or None, allow_anonymous=allow_anonymous)
     if request.method == "POST" and form.is_valid():
         try:
-            thread = services.create_thread(
+            thread = posts.create_thread(
                 board=board,
                 author=request.user,
                 title=form.cleaned_data["title"],
@@ -145,7 +140,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                post = services.create_post(
+                post = posts.create_post(
                     thread=page.thread,
                     author=request.user,
                     body=form.cleaned_data["body"],
@@ -158,7 +153,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                 form.add_service_error(error)
             else:
                 messages.success(request, "Posted. You can edit or retract it for a while.")
-                return redirect(_thread_link(post))
+                return redirect(post.get_absolute_url())
     else:
         record_thread_read(user=request.user, thread=page.thread)
     replying_to = next((p for p in page.posts if str(p.pk) == str(form["reply_to"].value())), None)
@@ -201,11 +196,11 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _own_post(request, post_id)
     if not post.is_own:
         messages.error(request, "Only its author can edit a post.")
-        return redirect(_thread_link(post))
+        return redirect(post.get_absolute_url())
     form = EditPostForm(request.POST or None, initial={"body": post.body})
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_post(post=post.pk, by=request.user, body=form.cleaned_data["body"])
+            posts.edit_post(post=post.pk, by=request.user, body=form.cleaned_data["body"])
         except ServiceError as error:
             if error.extra.get("field") == "body":
                 form.add_service_error(error)
@@ -213,10 +208,10 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
                 return _refused(request, error, post)
         else:
             messages.success(request, "Your post is updated.")
-            return redirect(_thread_link(post))
+            return redirect(post.get_absolute_url())
     if request.method == "GET" and not post.can_edit:
         messages.error(request, "The time to edit this post is over.")
-        return redirect(_thread_link(post))
+        return redirect(post.get_absolute_url())
     return render(
         request,
         "mentoring/post_edit.html",
@@ -230,19 +225,19 @@ def retract_post(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _own_post(request, post_id)
     if not post.is_own:
         messages.error(request, "Only its author can retract a post.")
-        return redirect(_thread_link(post))
+        return redirect(post.get_absolute_url())
     if request.method == "POST":
         try:
-            services.retract_post(post=post.pk, by=request.user)
+            posts.retract_post(post=post.pk, by=request.user)
         except ServiceError as error:
             return _refused(request, error, post)
         messages.success(request, "Your post is retracted: its text is gone for good.")
-        if services.Thread.objects.filter(pk=post.thread_id).exists():
+        if Thread.objects.filter(pk=post.thread_id).exists():
             return redirect("thread", thread_id=post.thread_id)
         return redirect("board", board_id=post.thread.board_id)
     if not post.can_edit:
         messages.error(request, "The time to retract this post is over.")
-        return redirect(_thread_link(post))
+        return redirect(post.get_absolute_url())
     return render(
         request,
         "mentoring/post_retract.html",
@@ -257,11 +252,11 @@ def flag_post(request: HttpRequest, post_id: int) -> HttpResponse:
     form = FlagPostForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.flag_post(post=post.pk, by=request.user, reason=reason)
+        moderation.flag_post(post=post.pk, by=request.user, reason=reason)
     except ServiceError as error:
         return _refused(request, error, post)
     messages.success(request, "Thank you: the tutors will look at this post.")
-    return redirect(_thread_link(post))
+    return redirect(post.get_absolute_url())
 
 
 @login_required
@@ -272,12 +267,12 @@ def hide_post(request: HttpRequest, post_id: int) -> HttpResponse:
     form = HidePostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.hide_post(post=post.pk, by=request.user, reason=form.cleaned_data["reason"])
+            moderation.hide_post(post=post.pk, by=request.user, reason=form.cleaned_data["reason"])
         except ServiceError as error:
             form.add_service_error(error)
         else:
             messages.success(request, "The post is hidden from members.")
-            return redirect(request.POST.get("next") or _thread_link(post))
+            return redirect(request.POST.get("next") or post.get_absolute_url())
     return render(
         request,
         "mentoring/post_hide.html",
@@ -291,18 +286,18 @@ def hide_post(request: HttpRequest, post_id: int) -> HttpResponse:
 def unhide_post(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _found(selectors.visible_post(user=request.user, post_id=post_id))
     try:
-        services.unhide_post(post=post.pk, by=request.user)
+        moderation.unhide_post(post=post.pk, by=request.user)
     except ServiceError as error:
         return _refused(request, error, post)
     messages.success(request, "The post is shown again.")
-    return redirect(request.POST.get("next") or _thread_link(post))
+    return redirect(request.POST.get("next") or post.get_absolute_url())
 
 
 @login_required
 @require_POST
 def resolve_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
     try:
-        flag = services.resolve_flag(flag=flag_id, by=request.user)
+        flag = moderation.resolve_flag(flag=flag_id, by=request.user)
     except ServiceError as error:
         return _refused(request, error)
     messages.success(request, "Flag resolved.")
@@ -351,21 +346,3 @@ def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "search_form": form,
         },
     )
-
-
-@login_required
-def email_preference(request: HttpRequest) -> HttpResponse:
-    form = EmailPreferenceForm(
-        request.POST or None, initial={"preference": request.user.email_preference}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_email_preference(
-                user=request.user, preference=form.cleaned_data["preference"]
-            )
-        except ServiceError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, "Your email preference is saved.")
-            return redirect("email_preference")
-    return render(request, "mentoring/email_preference.html", {"form": form})

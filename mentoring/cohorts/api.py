@@ -1,8 +1,6 @@
-"""Me, cohorts, members and notifications."""
+"""Cohorts and their members."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from ninja import Field, Router, Schema
 
@@ -10,19 +8,9 @@ from mentoring.cohorts import services as cohort_services
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
 from mentoring.core.api import ApiError, found
 from mentoring.models import Cohort, Membership
-from mentoring.notifications.selectors import notification_payload, notifications_for, unread_count
-from mentoring.notifications.services import mark_read
 from mentoring.rules.permissions import is_tutor
 
 router = Router(tags=["cohorts"])
-
-
-class MeOut(Schema):
-    id: int
-    username: str
-    display_name: str
-    email: str
-    is_staff: bool
 
 
 class CohortOut(Schema):
@@ -60,26 +48,6 @@ class MemberOut(Schema):
     role: str
 
 
-class NotificationOut(Schema):
-    id: int
-    kind: str
-    title: str
-    body: str
-    url: str
-    cohort_id: int | None
-    created_at: datetime
-    read: bool
-
-
-class NotificationsOut(Schema):
-    unread: int
-    notifications: list[NotificationOut]
-
-
-class MarkReadIn(Schema):
-    ids: list[int] | None = None
-
-
 def _cohort_out(cohort: Cohort, role: str) -> dict:
     return {
         "id": cohort.pk,
@@ -89,18 +57,6 @@ def _cohort_out(cohort: Cohort, role: str) -> dict:
         "edit_grace_seconds": cohort.edit_grace_seconds,
         "reader_threshold": cohort.reader_threshold,
         "allow_anonymous_to_peers": cohort.allow_anonymous_to_peers,
-    }
-
-
-@router.get("/me", response=MeOut)
-def me(request):
-    user = request.auth
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "display_name": user.shown_name,
-        "email": user.email,
-        "is_staff": user.is_staff,
     }
 
 
@@ -152,15 +108,3 @@ def enrol_members(request, cohort_id: int, data: MembersIn):
         }
         for m in memberships
     ]
-
-
-@router.get("/notifications", response=NotificationsOut)
-def list_notifications(request, limit: int = 50):
-    limit = max(1, min(limit, 200))
-    items = [notification_payload(n) for n in notifications_for(user=request.auth, limit=limit)]
-    return {"unread": unread_count(user=request.auth), "notifications": items}
-
-
-@router.post("/notifications/read")
-def read_notifications(request, data: MarkReadIn):
-    return {"marked": mark_read(user=request.auth, notification_ids=data.ids)}

@@ -8,7 +8,7 @@ from datetime import date
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from mentoring.boards.services import create_board
+from mentoring.boards.setup import create_board
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
 from mentoring.rules.permissions import (

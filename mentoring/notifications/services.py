@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort, Notification, Post, User
 from mentoring.realtime import events
 
@@ -64,3 +65,13 @@ def mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def set_email_preference(*, user: User, preference: str) -> User:
+    """How a user hears about replies by email: as it happens, a daily digest, or not at all."""
+    if preference not in User.EmailPreference.values:
+        raise ServiceError("invalid", "Choose one of the offered options.", field="preference")
+    User.objects.filter(pk=user.pk).update(email_preference=preference)
+    user.email_preference = preference
+    return user

@@ -1,4 +1,4 @@
-"""The notifications page."""
+"""The notifications page and the email preference."""
 
 from django.urls import path
 
@@ -6,4 +6,5 @@ from mentoring.notifications import views
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path("settings/notifications/", views.email_preference, name="email_preference"),
 ]

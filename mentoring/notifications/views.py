@@ -1,4 +1,4 @@
-"""The notifications page."""
+"""The notifications page and the email preference."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from mentoring.core.errors import ServiceError
+from mentoring.notifications.forms import EmailPreferenceForm
 from mentoring.notifications.selectors import notifications_for
-from mentoring.notifications.services import mark_read
+from mentoring.notifications.services import mark_read, set_email_preference
 
 
 @login_required
@@ -22,3 +24,19 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "mentoring/notifications.html",
         {"notifications": notifications_for(user=request.user, limit=100)},
     )
+
+
+@login_required
+def email_preference(request: HttpRequest) -> HttpResponse:
+    form = EmailPreferenceForm(
+        request.POST or None, initial={"preference": request.user.email_preference}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_email_preference(user=request.user, preference=form.cleaned_data["preference"])
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Your email preference is saved.")
+            return redirect("email_preference")
+    return render(request, "mentoring/email_preference.html", {"form": form})

@@ -18,6 +18,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from mentoring.rules.authors import ANONYMOUS_NAME
+
 logger = logging.getLogger(__name__)
 
 
@@ -92,8 +94,6 @@ def members_updated(membership_ids: list[int], cohort_id: int) -> None:
 def _post_payload(post, *, for_tutors: bool) -> dict[str, Any]:
     """A post as a thread's watchers may see it. Peers never get an anonymous author's name or
     id; a hidden post's text goes to tutors only."""
-    from mentoring.boards.services import ANONYMOUS_NAME
-
     named = for_tutors or not post.anonymous
     hidden_from_reader = post.hidden_at is not None and not for_tutors
     return {

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.boards import services as boards
+from mentoring.boards import posts
 from mentoring.models import Board, Notification, Nudge
 from mentoring.participation import services as participation
 from tests.factories import UserFactory, make_cohort
@@ -31,8 +31,8 @@ MEMBER_FIELDS = {
 def busy_cohort(cohort, tutor, members):
     """member1 posts, member2 reads, member3 does nothing."""
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
-    thread = boards.create_thread(board=board, author=tutor, title="Hello", body="Say hello")
-    boards.create_post(thread=thread, author=members[0], body="Hello!")
+    thread = posts.create_thread(board=board, author=tutor, title="Hello", body="Say hello")
+    posts.create_post(thread=thread, author=members[0], body="Hello!")
     participation.record_thread_read(user=members[1], thread=thread)
     return cohort
 
@@ -170,7 +170,7 @@ def test_posting_after_the_nudge_shows_as_converted(api, busy_cohort, tutor, mem
         f"/api/v1/cohorts/{busy_cohort.pk}/nudges", {"user_ids": [members[1].pk], "message": "Hi"}
     )
     thread = busy_cohort.threads.first()
-    boards.create_post(thread=thread, author=members[1], body="My first post")
+    posts.create_post(thread=thread, author=members[1], body="My first post")
     data = client.get(f"/api/v1/cohorts/{busy_cohort.pk}/participation").data
     member2 = next(m for m in data["members"] if m["username"] == "member2")
     assert (member2["status"], member2["posted_after_nudge"]) == ("contributor", True)

@@ -193,7 +193,7 @@ def main() -> None:
     from django.db import transaction
 
     from mentoring.accounts.tokens import create_api_token
-    from mentoring.boards.services import create_thread
+    from mentoring.boards.posts import create_thread
     from mentoring.models import Board, Membership, User
     from tests.conftest import ServerProcess
 

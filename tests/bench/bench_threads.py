@@ -56,16 +56,16 @@ def _bench_cohort():
 
 
 def _long_thread(cohort, members):
-    from mentoring.boards import services
+    from mentoring.boards import posts
     from mentoring.models import Board
 
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=board, author=members[0], title="A long thread", body="Where do we start? #bench"
     )
     first = thread.posts.get()
     for i in range(POSTS_IN_THREAD - 1):
-        services.create_post(
+        posts.create_post(
             thread=thread,
             author=members[i % len(members)],
             body=f"Post {i}: **seating plans**, [a link](https://example.org/{i}) and #tag{i % 7}",
@@ -160,20 +160,20 @@ async def _load(url: str, plan: list[tuple[str, str, dict | None]], tokens: list
 
 def _load_figures(cohort, members) -> None:
     from mentoring.accounts.tokens import create_api_token
-    from mentoring.boards import services
+    from mentoring.boards import posts
     from mentoring.models import Board
     from tests.bench.common import start_server
 
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
     threads = [
-        services.create_thread(
+        posts.create_thread(
             board=board, author=members[i], title=f"Load {i}", body=f"Thread {i} opening"
         )
         for i in range(LOAD_THREADS)
     ]
     for thread in threads:
         for j in range(20):
-            services.create_post(thread=thread, author=members[j], body=f"Earlier post {j}")
+            posts.create_post(thread=thread, author=members[j], body=f"Earlier post {j}")
     tokens = [create_api_token(user=m, name="bench") for m in members]
     thread_ids = [t.pk for t in threads]
 

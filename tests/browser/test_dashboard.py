@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import services as boards
+from mentoring.boards import posts
 from mentoring.models import Board
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort
@@ -20,7 +20,7 @@ def test_reader_appears_live_and_receives_the_nudge(browser_as, live_url):
     cohort = make_cohort(name="Spring NQTs", tutors=[tutor], members=nqts)
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
     thread = run_in_thread(
-        boards.create_thread,
+        posts.create_thread,
         board=board,
         author=tutor,
         title="Your first parents' evening",

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import services
+from mentoring.boards import posts
 from mentoring.models import Board, Post
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort
@@ -30,7 +30,7 @@ def _cohort_and_thread(nqts, **settings):
     cohort = make_cohort(name="Browser cohort", tutors=[tutor], members=list(nqts), **settings)
     board = Board.objects.get(cohort=cohort, kind="general")
     thread = run_in_thread(
-        services.create_thread,
+        posts.create_thread,
         board=board,
         author=nqts[1],
         title="Behaviour on Fridays",
@@ -135,7 +135,7 @@ def test_with_a_short_grace_period_the_buttons_go_and_the_server_refuses(
 def test_no_injection_payload_executes_in_the_page(browser_as, nqts):
     _, thread = _cohort_and_thread(nqts)
     for payload in XSS_PAYLOADS:
-        run_in_thread(services.create_post, thread=thread, author=nqts[1], body=payload)
+        run_in_thread(posts.create_post, thread=thread, author=nqts[1], body=payload)
     page = browser_as(nqts[0])
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import services
+from mentoring.boards import posts
 from mentoring.models import Post, ReadEvent, Thread, User
 from tests.factories import make_cohort
 
@@ -25,7 +25,7 @@ def signed_in(user) -> Client:
 
 @pytest.fixture
 def thread(cohort, members):
-    return services.create_thread(
+    return posts.create_thread(
         board=general_board(cohort),
         author=members[0],
         title="Lesson starters",
@@ -105,7 +105,7 @@ def test_nobody_else_can_edit_a_post(cohort, members, thread):
 
 
 def test_ask_a_tutor_threads_are_404_for_peers(cohort, tutor, members):
-    private = services.create_thread(
+    private = posts.create_thread(
         board=private_board(cohort), author=members[0], title="Worried", body="About SLT"
     )
     assert signed_in(members[1]).get(f"/threads/{private.pk}/").status_code == 404
@@ -130,7 +130,7 @@ def test_anonymous_posts_on_pages_and_fragments(tutor, members):
     cohort = make_cohort(
         name="Anon pages", tutors=[tutor], members=members, allow_anonymous_to_peers=True
     )
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=general_board(cohort), author=members[0], title="Quiet", body="hush", anonymous=True
     )
     post = thread.posts.get()
@@ -171,8 +171,8 @@ def test_email_preference_page(members):
 
 def test_a_reply_to_a_retracted_post_explains_why_it_failed(cohort, members, thread):
     first = thread.posts.get()
-    services.create_post(thread=thread, author=members[1], body="keeps it", reply_to=first)
-    services.retract_post(post=first, by=members[0])
+    posts.create_post(thread=thread, author=members[1], body="keeps it", reply_to=first)
+    posts.retract_post(post=first, by=members[0])
     response = signed_in(members[2]).post(
         f"/threads/{thread.pk}/", {"body": "late reply", "reply_to": first.pk}
     )

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.boards import selectors, services
+from mentoring.boards import moderation, posts, selectors
 from mentoring.core.errors import ServiceError
 from mentoring.models import (
     MAX_POST_LENGTH,
@@ -32,7 +32,7 @@ def test_every_new_cohort_has_a_general_and_an_ask_a_tutor_board(cohort, members
 
 def test_thread_starts_with_its_first_post_and_counts_as_posting(cohort, members):
     nqt = members[0]
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=general_board(cohort),
         author=nqt,
         title="  Year 9 on Fridays ",
@@ -48,13 +48,13 @@ def test_thread_starts_with_its_first_post_and_counts_as_posting(cohort, members
 @pytest.mark.parametrize("body", ["", "   \n ", "x" * (MAX_POST_LENGTH + 1)])
 def test_empty_or_overlong_bodies_are_refused_and_nothing_is_written(cohort, members, body):
     with pytest.raises(ServiceError) as refused:
-        services.create_thread(board=general_board(cohort), author=members[0], title="T", body=body)
+        posts.create_thread(board=general_board(cohort), author=members[0], title="T", body=body)
     assert refused.value.extra["field"] == "body"
     assert not Thread.objects.exists() and not Post.objects.exists()
 
 
 def test_a_body_of_exactly_the_limit_is_accepted(cohort, members):
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=general_board(cohort), author=members[0], title="Long", body="y" * MAX_POST_LENGTH
     )
     assert len(thread.posts.get().body) == MAX_POST_LENGTH
@@ -62,10 +62,10 @@ def test_a_body_of_exactly_the_limit_is_accepted(cohort, members):
 
 def test_reply_to_a_post_of_another_thread_is_refused(cohort, members):
     board = general_board(cohort)
-    one = services.create_thread(board=board, author=members[0], title="One", body="first")
-    two = services.create_thread(board=board, author=members[1], title="Two", body="second")
+    one = posts.create_thread(board=board, author=members[0], title="One", body="first")
+    two = posts.create_thread(board=board, author=members[1], title="Two", body="second")
     with pytest.raises(ServiceError) as refused:
-        services.create_post(thread=two, author=members[2], body="hi", reply_to=one.posts.get().pk)
+        posts.create_post(thread=two, author=members[2], body="hi", reply_to=one.posts.get().pk)
     assert refused.value.code == "invalid_reply_to"
     assert two.posts.count() == 1
 
@@ -73,19 +73,17 @@ def test_reply_to_a_post_of_another_thread_is_refused(cohort, members):
 def test_posting_to_a_board_of_another_cohort_is_not_found(cohort, members):
     other = make_cohort(name="Other cohort", tutors=[UserFactory(username="tutor_other")])
     with pytest.raises(ServiceError) as refused:
-        services.create_thread(board=general_board(other), author=members[0], title="x", body="y")
+        posts.create_thread(board=general_board(other), author=members[0], title="x", body="y")
     assert refused.value.status == 404
     assert not Thread.objects.exists()
 
 
 def test_replies_are_one_level_deep_and_notify_the_authors(cohort, members):
     a, b, c = members
-    thread = services.create_thread(
-        board=general_board(cohort), author=a, title="Marking", body="?"
-    )
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="Marking", body="?")
     first = thread.posts.get()
-    reply = services.create_post(thread=thread, author=b, body="Try *rubrics*", reply_to=first)
-    nested = services.create_post(thread=thread, author=c, body="Agreed", reply_to=reply)
+    reply = posts.create_post(thread=thread, author=b, body="Try *rubrics*", reply_to=first)
+    nested = posts.create_post(thread=thread, author=c, body="Agreed", reply_to=reply)
     assert reply.reply_to_id == first.pk
     assert nested.reply_to_id == first.pk  # a reply to a reply hangs on the post it answers
     to_a = Notification.objects.filter(user=a, kind="reply").order_by("created_at")
@@ -100,8 +98,8 @@ def test_anonymous_posts_hide_the_author_from_peers_but_not_tutors(tutor, member
         name="Anon", tutors=[tutor], members=members, allow_anonymous_to_peers=True
     )
     a, b, _ = members
-    thread = services.create_thread(board=general_board(cohort), author=b, title="Q", body="start")
-    services.create_post(thread=thread, author=a, body="I struggle with #behaviour", anonymous=True)
+    thread = posts.create_thread(board=general_board(cohort), author=b, title="Q", body="start")
+    posts.create_post(thread=thread, author=a, body="I struggle with #behaviour", anonymous=True)
     peer_page = selectors.thread_page(user=b, thread_id=thread.pk)
     tutor_page = selectors.thread_page(user=tutor, thread_id=thread.pk)
     own_page = selectors.thread_page(user=a, thread_id=thread.pk)
@@ -122,7 +120,7 @@ def test_anonymous_posts_hide_the_author_from_peers_but_not_tutors(tutor, member
 
 def test_anonymous_posting_is_refused_where_the_cohort_does_not_allow_it(cohort, members):
     with pytest.raises(ServiceError) as refused:
-        services.create_thread(
+        posts.create_thread(
             board=general_board(cohort), author=members[0], title="T", body="b", anonymous=True
         )
     assert refused.value.code == "anonymous_not_allowed"
@@ -132,27 +130,27 @@ def test_anonymous_posting_is_refused_where_the_cohort_does_not_allow_it(cohort,
 def test_ask_a_tutor_threads_are_seen_by_their_author_and_tutors_only(cohort, tutor, members):
     a, b, _ = members
     board = private_board(cohort)
-    thread = services.create_thread(board=board, author=a, title="Scared of SLT", body="Help")
+    thread = posts.create_thread(board=board, author=a, title="Scared of SLT", body="Help")
     assert selectors.visible_thread(user=a, thread_id=thread.pk) is not None
     assert selectors.visible_thread(user=tutor, thread_id=thread.pk) is not None
     assert selectors.visible_thread(user=b, thread_id=thread.pk) is None
     assert [t.pk for t in selectors.board_threads(user=b, board=board)] == []
     assert selectors.activity_stream(user=b, cohort=cohort) == []
     with pytest.raises(ServiceError) as refused:
-        services.create_post(thread=thread, author=b, body="nosy")
+        posts.create_post(thread=thread, author=b, body="nosy")
     assert refused.value.status == 404
-    services.create_post(thread=thread, author=tutor, body="Let's talk")
+    posts.create_post(thread=thread, author=tutor, body="Let's talk")
     assert Notification.objects.get(user=a).post.author == tutor
 
 
 def test_outsiders_see_nothing(cohort, members, outsider):
-    services.create_thread(board=general_board(cohort), author=members[0], title="T", body="b")
+    posts.create_thread(board=general_board(cohort), author=members[0], title="T", body="b")
     assert not selectors.visible_boards(user=outsider, cohort=cohort).exists()
     assert selectors.search_posts(user=outsider, cohort=cohort, query="b") == []
 
 
 def test_hashtags_are_stored_and_found_by_tag(cohort, members):
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=general_board(cohort),
         author=members[0],
         title="Seating",
@@ -168,7 +166,7 @@ def test_hashtags_are_stored_and_found_by_tag(cohort, members):
 
 def test_full_text_search_follows_edits_and_highlights_safely(cohort, members):
     a = members[0]
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=general_board(cohort),
         author=a,
         title="Parents evening",
@@ -177,12 +175,12 @@ def test_full_text_search_follows_edits_and_highlights_safely(cohort, members):
     post = thread.posts.get()
     by_title = selectors.search_posts(user=members[1], cohort=cohort, query="parents")
     assert [p.pk for p in by_title] == [post.pk]
-    services.edit_post(post=post, by=a, body="Confident about marking")
+    posts.edit_post(post=post, by=a, body="Confident about marking")
     assert selectors.search_posts(user=members[1], cohort=cohort, query="nervous") == []
     found = selectors.search_posts(user=members[1], cohort=cohort, query="marking")
     assert [p.pk for p in found] == [post.pk]
     assert "<mark>marking</mark>" in found[0].headline_html
-    services.create_post(thread=thread, author=a, body="<script>x</script> marking again")
+    posts.create_post(thread=thread, author=a, body="<script>x</script> marking again")
     html = " ".join(
         p.headline_html for p in selectors.search_posts(user=a, cohort=cohort, query="marking")
     )
@@ -191,26 +189,26 @@ def test_full_text_search_follows_edits_and_highlights_safely(cohort, members):
 
 def test_tutors_hide_and_unhide_posts_with_a_reason(cohort, tutor, members):
     a, b, _ = members
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="rude")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="rude")
     post = thread.posts.get()
-    services.flag_post(post=post, by=b, reason="unkind")
-    services.flag_post(post=post, by=b, reason="unkind")  # twice changes nothing
+    moderation.flag_post(post=post, by=b, reason="unkind")
+    moderation.flag_post(post=post, by=b, reason="unkind")  # twice changes nothing
     assert PostFlag.objects.count() == 1
     queue = selectors.moderation_queue(cohort=cohort)
     assert [entry["post"].pk for entry in queue["flagged"]] == [post.pk]
     with pytest.raises(ServiceError) as refused:
-        services.hide_post(post=post, by=b, reason="I don't like it")
+        moderation.hide_post(post=post, by=b, reason="I don't like it")
     assert refused.value.status == 403
     with pytest.raises(ServiceError):
-        services.hide_post(post=post, by=tutor, reason="  ")
-    services.hide_post(post=post, by=tutor, reason="Please keep it kind")
+        moderation.hide_post(post=post, by=tutor, reason="  ")
+    moderation.hide_post(post=post, by=tutor, reason="Please keep it kind")
     peer_view = selectors.thread_page(user=b, thread_id=thread.pk).posts[0]
     assert peer_view.shown_html == "" and peer_view.is_hidden
     assert selectors.thread_page(user=tutor, thread_id=thread.pk).posts[0].shown_html
     assert selectors.search_posts(user=b, cohort=cohort, query="rude") == []
     assert selectors.moderation_queue(cohort=cohort)["flagged"] == []
     assert Notification.objects.get(user=a, kind="moderation").body == "Reason: Please keep it kind"
-    services.unhide_post(post=post, by=tutor)
+    moderation.unhide_post(post=post, by=tutor)
     assert selectors.thread_page(user=b, thread_id=thread.pk).posts[0].shown_html == "<p>rude</p>\n"
 
 
@@ -219,13 +217,13 @@ def test_unread_counts_follow_reads(cohort, members):
 
     a, b, _ = members
     board = general_board(cohort)
-    thread = services.create_thread(board=board, author=a, title="T", body="one")
-    services.create_post(thread=thread, author=a, body="two")
+    thread = posts.create_thread(board=board, author=a, title="T", body="one")
+    posts.create_post(thread=thread, author=a, body="two")
     assert selectors.board_threads(user=b, board=board)[0].unread == 2
     assert selectors.unread_in_cohort(user=b, cohort=cohort) == 1
     record_thread_read(user=b, thread=thread)
     assert selectors.board_threads(user=b, board=board)[0].unread == 0
-    services.create_post(thread=thread, author=a, body="three")
+    posts.create_post(thread=thread, author=a, body="three")
     assert selectors.board_threads(user=b, board=board)[0].unread == 1
     page = selectors.thread_page(user=b, thread_id=thread.pk)
     assert [p.is_new for p in page.posts] == [False, False, True]
@@ -238,7 +236,7 @@ def _thread_with_posts(cohort, members, n):
 
     from django.utils import timezone
 
-    thread = services.create_thread(
+    thread = posts.create_thread(
         board=general_board(cohort), author=members[0], title="Long", body="start"
     )
     root = thread.posts.get()

@@ -7,7 +7,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from mentoring.boards import services
+from mentoring.boards import moderation, posts
 from mentoring.models import Board
 from tests.conftest import ws_first_json
 from tests.factories import make_cohort
@@ -22,7 +22,7 @@ async def receive_json(communicator, timeout=3):
 @database_sync_to_async
 def start_thread(cohort, author, kind="general", **kwargs):
     board = Board.objects.get(cohort=cohort, kind=kind)
-    return services.create_thread(board=board, author=author, title="Live", body="start", **kwargs)
+    return posts.create_thread(board=board, author=author, title="Live", body="start", **kwargs)
 
 
 async def test_post_created_edited_retracted_reach_the_thread_socket(ws_connect, cohort, members):
@@ -31,7 +31,7 @@ async def test_post_created_edited_retracted_reach_the_thread_socket(ws_connect,
     watcher, connected, first = await ws_connect(f"/ws/threads/{thread.pk}/", user=b)
     assert ws_first_json(first) == {"type": "ready"}
 
-    post = await database_sync_to_async(services.create_post)(thread=thread, author=a, body="*new*")
+    post = await database_sync_to_async(posts.create_post)(thread=thread, author=a, body="*new*")
     created = await receive_json(watcher)
     assert created["type"] == "post.created"
     assert (
@@ -39,11 +39,11 @@ async def test_post_created_edited_retracted_reach_the_thread_socket(ws_connect,
     )
     assert created["post"]["author"] == "Member 1"
 
-    await database_sync_to_async(services.edit_post)(post=post, by=a, body="changed")
+    await database_sync_to_async(posts.edit_post)(post=post, by=a, body="changed")
     edited = await receive_json(watcher)
     assert edited["type"] == "post.edited" and edited["post"]["body_html"] == "<p>changed</p>\n"
 
-    await database_sync_to_async(services.retract_post)(post=post, by=a)
+    await database_sync_to_async(posts.retract_post)(post=post, by=a)
     retracted = await receive_json(watcher)
     assert retracted == {
         "type": "post.retracted",
@@ -60,7 +60,7 @@ async def test_anonymous_authors_reach_tutors_but_never_peers(ws_connect, tutor,
     thread = await start_thread(cohort, b)
     peer, _, _ = await ws_connect(f"/ws/threads/{thread.pk}/", user=b)
     teacher, _, _ = await ws_connect(f"/ws/threads/{thread.pk}/", user=tutor)
-    await database_sync_to_async(services.create_post)(
+    await database_sync_to_async(posts.create_post)(
         thread=thread, author=a, body="quietly", anonymous=True
     )
     raw = await peer.receive_from(timeout=3)
@@ -86,7 +86,7 @@ async def test_a_hidden_posts_text_goes_to_tutors_only(ws_connect, cohort, tutor
     thread = await start_thread(cohort, a)
     post = await database_sync_to_async(lambda: thread.posts.get())()
     peer, _, _ = await ws_connect(f"/ws/threads/{thread.pk}/", user=b)
-    await database_sync_to_async(services.hide_post)(post=post, by=tutor, reason="Unkind")
+    await database_sync_to_async(moderation.hide_post)(post=post, by=tutor, reason="Unkind")
     message = await receive_json(peer)
     assert message["type"] == "post.hidden"
     assert message["post"]["hidden"] is True and message["post"]["body_html"] == ""

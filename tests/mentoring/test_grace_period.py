@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from mentoring.boards import services
+from mentoring.boards import posts
 from mentoring.core.errors import ServiceError
 from mentoring.models import Post, PostRevision
 from tests.factories import make_cohort
@@ -21,9 +21,7 @@ from .boards_helpers import general_board
 
 
 def _post(cohort, author, body="first words"):
-    thread = services.create_thread(
-        board=general_board(cohort), author=author, title="T", body=body
-    )
+    thread = posts.create_thread(board=general_board(cohort), author=author, title="T", body=body)
     return thread.posts.get()
 
 
@@ -42,7 +40,7 @@ def test_editable_until_is_stored_at_creation_from_the_cohorts_setting(tutor, me
 @pytest.mark.django_db
 def test_edit_within_the_grace_period_keeps_a_revision(cohort, members):
     post = _post(cohort, members[0])
-    services.edit_post(post=post, by=members[0], body="better words")
+    posts.edit_post(post=post, by=members[0], body="better words")
     post.refresh_from_db()
     assert post.body == "better words" and post.edited_at is not None
     assert list(PostRevision.objects.filter(post=post).values_list("body", flat=True)) == [
@@ -55,8 +53,8 @@ def test_edit_after_the_grace_period_is_refused(cohort, members):
     post = _post(cohort, members[0])
     Post.objects.filter(pk=post.pk).update(editable_until=timezone.now() - timedelta(seconds=1))
     for attempt in (
-        lambda: services.edit_post(post=post, by=members[0], body="too late"),
-        lambda: services.retract_post(post=post, by=members[0]),
+        lambda: posts.edit_post(post=post, by=members[0], body="too late"),
+        lambda: posts.retract_post(post=post, by=members[0]),
     ):
         with pytest.raises(ServiceError) as refused:
             attempt()
@@ -69,13 +67,13 @@ def test_edit_after_the_grace_period_is_refused(cohort, members):
 def test_the_boundary_instant_itself_is_already_over(cohort, members):
     post = _post(cohort, members[0])
     just_before = post.editable_until - timedelta(microseconds=1)
-    with mock.patch("mentoring.boards.services.timezone.now", return_value=just_before):
-        services.edit_post(post=post, by=members[0], body="in time")
+    with mock.patch("mentoring.boards.posts.timezone.now", return_value=just_before):
+        posts.edit_post(post=post, by=members[0], body="in time")
     with (
-        mock.patch("mentoring.boards.services.timezone.now", return_value=post.editable_until),
+        mock.patch("mentoring.boards.posts.timezone.now", return_value=post.editable_until),
         pytest.raises(ServiceError, match="over"),
     ):
-        services.edit_post(post=post, by=members[0], body="too late")
+        posts.edit_post(post=post, by=members[0], body="too late")
     post.refresh_from_db()
     assert post.body == "in time"
 
@@ -84,10 +82,10 @@ def test_the_boundary_instant_itself_is_already_over(cohort, members):
 def test_someone_elses_post_cannot_be_edited_or_retracted(cohort, members, outsider):
     post = _post(cohort, members[0])
     with pytest.raises(ServiceError) as refused:
-        services.edit_post(post=post, by=members[1], body="mine now")
+        posts.edit_post(post=post, by=members[1], body="mine now")
     assert refused.value.status == 403
     with pytest.raises(ServiceError) as hidden:
-        services.retract_post(post=post, by=outsider)
+        posts.retract_post(post=post, by=outsider)
     assert hidden.value.status == 404  # an outsider cannot even know it exists
     post.refresh_from_db()
     assert post.body == "first words"
@@ -116,7 +114,7 @@ def test_the_decision_waits_for_the_row_lock_and_uses_the_time_it_gets_it(tutor,
         locked.wait(5)
         outcome["asked_at"] = timezone.now()
         try:
-            services.edit_post(post=post.pk, by=members[0], body="raced")
+            posts.edit_post(post=post.pk, by=members[0], body="raced")
             outcome["result"] = "edited"
         except ServiceError as error:
             outcome["result"] = error.code
@@ -148,9 +146,9 @@ def test_racing_edits_and_retraction_at_the_boundary_get_one_outcome_each(tutor,
         time.sleep(0.05 * n)  # spread the requests across the deadline
         try:
             if kind == "edit":
-                services.edit_post(post=post.pk, by=author, body=f"edit {n}")
+                posts.edit_post(post=post.pk, by=author, body=f"edit {n}")
             else:
-                services.retract_post(post=post.pk, by=author)
+                posts.retract_post(post=post.pk, by=author)
             results.append(f"{kind}:ok")
         except ServiceError as error:
             results.append(f"{kind}:{error.code}")

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import services as boards
+from mentoring.boards import posts
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.models import Board, Membership, Notification, Nudge, Thread
 from mentoring.participation import services as participation
@@ -25,7 +25,7 @@ def setting(db):
     readers = [UserFactory(username=f"nqt{i}", display_name=f"NQT {i}") for i in (1, 2, 3)]
     cohort = make_cohort(name="Autumn NQTs", tutors=[tutor], members=readers)
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
-    thread = boards.create_thread(board=board, author=tutor, title="First week", body="How was it?")
+    thread = posts.create_thread(board=board, author=tutor, title="First week", body="How was it?")
     for reader in readers:
         participation.record_thread_read(user=reader, thread=thread)
     return cohort, tutor, readers, thread
@@ -148,7 +148,7 @@ def test_nudge_after_eight_days_is_allowed(setting):
 def test_a_private_thread_cannot_be_the_invitation(setting):
     cohort, tutor, readers, _ = setting
     private = Board.objects.get(cohort=cohort, kind=Board.Kind.PRIVATE)
-    secret = boards.create_thread(board=private, author=readers[2], title="Help", body="Quietly")
+    secret = posts.create_thread(board=private, author=readers[2], title="Help", body="Quietly")
     with pytest.raises(ServiceError) as refused:
         nudge_members(
             cohort=cohort, tutor=tutor, user_ids=[readers[0].pk], message="Hi", thread=secret
@@ -160,7 +160,7 @@ def test_posting_after_a_nudge_converts_it_and_retracting_unconverts(setting):
     cohort, tutor, readers, thread = setting
     nudge_members(cohort=cohort, tutor=tutor, user_ids=[r.pk for r in readers], message="Hi")
     assert nudge_conversion(cohort=cohort).rate == 0
-    post = boards.create_post(thread=thread, author=readers[0], body="Thanks, it went well.")
+    post = posts.create_post(thread=thread, author=readers[0], body="Thanks, it went well.")
     nudge = Nudge.objects.get(member=readers[0])
     assert nudge.converted_at == post.created_at
     assert row(cohort, readers[0]).posted_after_nudge is True
@@ -169,7 +169,7 @@ def test_posting_after_a_nudge_converts_it_and_retracting_unconverts(setting):
     assert (conversion.converted_members, conversion.nudged_members) == (1, 3)
     assert conversion.rate == pytest.approx(1 / 3)
 
-    boards.retract_post(post=post, by=readers[0])  # the only post: no longer converted
+    posts.retract_post(post=post, by=readers[0])  # the only post: no longer converted
     assert Nudge.objects.get(member=readers[0]).converted_at is None
     assert row(cohort, readers[0]).posted_after_nudge is False
     assert nudge_conversion(cohort=cohort).converted_members == 0
@@ -177,7 +177,7 @@ def test_posting_after_a_nudge_converts_it_and_retracting_unconverts(setting):
 
 def test_a_post_before_the_nudge_does_not_convert_it(setting):
     cohort, tutor, readers, thread = setting
-    boards.create_post(thread=thread, author=readers[0], body="Early bird.")
+    posts.create_post(thread=thread, author=readers[0], body="Early bird.")
     nudge_members(cohort=cohort, tutor=tutor, user_ids=[readers[0].pk], message="Hi")
     assert Nudge.objects.get(member=readers[0]).converted_at is None
     assert row(cohort, readers[0]).posted_after_nudge is False
@@ -235,7 +235,7 @@ def test_form_shows_errors_and_nudges_nobody(setting):
 def test_dashboard_lists_nudges_and_the_conversion_rate(setting):
     cohort, tutor, readers, thread = setting
     nudge_members(cohort=cohort, tutor=tutor, user_ids=[readers[0].pk, readers[1].pk], message="Hi")
-    boards.create_post(thread=thread, author=readers[1], body="Here goes.")
+    posts.create_post(thread=thread, author=readers[1], body="Here goes.")
     html = tutor_client(tutor).get(f"/cohorts/{cohort.pk}/dashboard/").content.decode()
     assert "<strong>1 of 2</strong>" in html
     assert "<strong data-conversion-rate>50%</strong>" in html
@@ -246,7 +246,7 @@ def test_dashboard_lists_nudges_and_the_conversion_rate(setting):
 def test_nudge_threads_offered_are_open_threads_only(setting):
     cohort, tutor, readers, thread = setting
     private = Board.objects.get(cohort=cohort, kind=Board.Kind.PRIVATE)
-    boards.create_thread(board=private, author=readers[2], title="Secret worry", body="Quietly")
+    posts.create_thread(board=private, author=readers[2], title="Secret worry", body="Quietly")
     html = tutor_client(tutor).get(f"/cohorts/{cohort.pk}/dashboard/").content.decode()
     assert "First week" in html
     assert "Secret worry" not in html

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import services as boards
+from mentoring.boards import posts
 from mentoring.models import Board, Membership, Post, ReadEvent, Thread
 from mentoring.participation import services as participation
 from mentoring.participation.selectors import (
@@ -31,7 +31,7 @@ def general_board(cohort) -> Board:
 
 
 def start_thread(cohort, author, title="Behaviour in Year 9") -> Thread:
-    return boards.create_thread(
+    return posts.create_thread(
         board=general_board(cohort), author=author, title=title, body="How do you start lessons?"
     )
 
@@ -51,7 +51,7 @@ def everyone(db):
     )
     first = start_thread(cohort, tutor, "Welcome")
     second = start_thread(cohort, tutor, "Marking")
-    boards.create_post(thread=first, author=people["writer"], body="I use a seating plan.")
+    posts.create_post(thread=first, author=people["writer"], body="I use a seating plan.")
     for name in ("reader", "retracted_reader"):
         participation.record_thread_read(user=people[name], thread=first)
         participation.record_thread_read(user=people[name], thread=second)
@@ -60,8 +60,8 @@ def everyone(db):
         user=people["browser"], cohort=cohort, resource_kind="scenario", resource_id=1
     )
     for name in ("retracted", "retracted_reader"):
-        post = boards.create_post(thread=first, author=people[name], body="Second thoughts.")
-        boards.retract_post(post=post, by=people[name])
+        post = posts.create_post(thread=first, author=people[name], body="Second thoughts.")
+        posts.retract_post(post=post, by=people[name])
     # The tutor reads and posts too, and is still never counted.
     participation.record_thread_read(user=tutor, thread=first)
     return cohort, tutor, people
@@ -267,9 +267,9 @@ def test_member_sees_own_summary_and_what_tutors_can_see(everyone):
 def test_posts_count_only_once_each_and_retraction_uncounts(everyone):
     cohort, _, people = everyone
     thread = Thread.objects.filter(cohort=cohort).first()
-    post = boards.create_post(thread=thread, author=people["quiet"], body="Hello")
+    post = posts.create_post(thread=thread, author=people["quiet"], body="Hello")
     assert statuses(cohort)["quiet"] == "contributor"
-    boards.retract_post(post=post, by=people["quiet"])
+    posts.retract_post(post=post, by=people["quiet"])
     assert statuses(cohort)["quiet"] == "inactive"
     assert not Post.objects.filter(author=people["quiet"]).live().exists()
 

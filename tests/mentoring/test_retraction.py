@@ -9,9 +9,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from mentoring.boards import selectors, services
+from mentoring.boards import moderation, posts, selectors
 from mentoring.core.errors import ServiceError
 from mentoring.models import Membership, Notification, Post, Thread, User
+from mentoring.notifications import services as notification_services
 from mentoring.notifications.tasks import send_notification_email
 
 from .boards_helpers import general_board
@@ -50,22 +51,22 @@ def tables_containing(marker: str) -> list[str]:
 def test_a_retracted_posts_text_is_in_no_table(cohort, members, django_capture_on_commit_callbacks):
     a, b, c = members
     marker, earlier = "zebracornquux", "wombatflarp"
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
     with django_capture_on_commit_callbacks(execute=True):
-        post = services.create_post(
+        post = posts.create_post(
             thread=thread,
             author=b,
             body=f"My {earlier} draft #{earlier}",
         )
-        services.edit_post(post=post, by=b, body=f"Really {marker} thoughts #{marker}")
-        services.create_post(thread=thread, author=c, body="a reply to it", reply_to=post)
-        services.flag_post(post=post, by=c, reason="please check")
+        posts.edit_post(post=post, by=b, body=f"Really {marker} thoughts #{marker}")
+        posts.create_post(thread=thread, author=c, body="a reply to it", reply_to=post)
+        moderation.flag_post(post=post, by=c, reason="please check")
     # The text is everywhere it should be before: post, revision, search, notification, queue.
     before = tables_containing(marker) + tables_containing(earlier)
     assert "mentoring_post.body" in before and "mentoring_notification.body" in before
     assert "mentoring_postrevision.body" in before and "mentoring_post.search_vector" in before
     with django_capture_on_commit_callbacks(execute=True):
-        services.retract_post(post=post, by=b)
+        posts.retract_post(post=post, by=b)
     assert tables_containing(marker) == []
     assert tables_containing(earlier) == []
     tombstone = Post.objects.get(pk=post.pk)
@@ -79,24 +80,24 @@ def test_retracting_an_opening_post_takes_the_thread_title_too(
     a, b, _ = members
     marker = "quokkatitlezz"
     with django_capture_on_commit_callbacks(execute=True):
-        thread = services.create_thread(
+        thread = posts.create_thread(
             board=general_board(cohort), author=a, title=f"About {marker}", body="Opening words"
         )
         opening = thread.posts.get()
-        services.create_post(thread=thread, author=b, body="a reply", reply_to=opening)
+        posts.create_post(thread=thread, author=b, body="a reply", reply_to=opening)
     assert "mentoring_thread.title" in tables_containing(marker)
     assert "mentoring_notification.title" in tables_containing(marker)
     with django_capture_on_commit_callbacks(execute=True):
-        services.retract_post(post=opening, by=a)
+        posts.retract_post(post=opening, by=a)
     assert tables_containing(marker) == []
-    assert Thread.objects.get(pk=thread.pk).title == services.RETRACTED_THREAD_TITLE
+    assert Thread.objects.get(pk=thread.pk).title == posts.RETRACTED_THREAD_TITLE
 
 
 def test_queued_tasks_carry_ids_never_text(cohort, members, django_capture_on_commit_callbacks):
     a, b, _ = members
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
     with django_capture_on_commit_callbacks(execute=True):
-        services.create_post(thread=thread, author=b, body="secretivewords in a reply")
+        posts.create_post(thread=thread, author=b, body="secretivewords in a reply")
     from django_tasks_db.models import DBTaskResult
 
     queued = list(DBTaskResult.objects.values_list("args_kwargs", flat=True))
@@ -112,9 +113,9 @@ def test_queued_tasks_carry_ids_never_text(cohort, members, django_capture_on_co
 
 def test_a_post_without_replies_disappears_and_so_does_an_emptied_thread(cohort, members):
     a = members[0]
-    thread = services.create_thread(board=general_board(cohort), author=a, title="Oops", body="x")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="Oops", body="x")
     post = thread.posts.get()
-    assert services.retract_post(post=post, by=a) is None
+    assert posts.retract_post(post=post, by=a) is None
     assert not Post.objects.filter(pk=post.pk).exists()
     assert not Thread.objects.filter(pk=thread.pk).exists()
     assert Membership.objects.get(cohort=cohort, user=a).posts == 0
@@ -122,18 +123,18 @@ def test_a_post_without_replies_disappears_and_so_does_an_emptied_thread(cohort,
 
 def test_a_post_with_replies_leaves_a_tombstone_the_thread_shows(cohort, members):
     a, b, _ = members
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="first")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="first")
     first = thread.posts.get()
-    services.create_post(thread=thread, author=b, body="answer", reply_to=first)
-    services.retract_post(post=first, by=a)
+    posts.create_post(thread=thread, author=b, body="answer", reply_to=first)
+    posts.retract_post(post=first, by=a)
     page = selectors.thread_page(user=b, thread_id=thread.pk)
     assert [p.is_retracted for p in page.posts] == [True, False]
     assert page.posts[0].shown_html == "" and page.top_level[0].children == [page.posts[1]]
     assert Membership.objects.get(cohort=cohort, user=a).posts == 0
     with pytest.raises(ServiceError):
-        services.edit_post(post=first, by=a, body="back from the dead")
+        posts.edit_post(post=first, by=a, body="back from the dead")
     with pytest.raises(ServiceError) as refused:
-        services.create_post(thread=thread, author=b, body="to a tombstone", reply_to=first)
+        posts.create_post(thread=thread, author=b, body="to a tombstone", reply_to=first)
     assert refused.value.code == "invalid_reply_to"
 
 
@@ -141,15 +142,15 @@ def test_a_retracted_reply_never_reaches_an_inbox(
     cohort, members, django_capture_on_commit_callbacks
 ):
     a, b, _ = members
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
     with django_capture_on_commit_callbacks(execute=True):
-        reply = services.create_post(thread=thread, author=b, body="hasty words")
+        reply = posts.create_post(thread=thread, author=b, body="hasty words")
     notification = Notification.objects.get(user=a)
     assert notification.email_due_at == reply.editable_until  # not before the grace period ends
     # The task runs early (a worker picking it up at once) and must not send.
     assert send_notification_email.call(notification.pk) is False
     assert mail.outbox == []
-    services.retract_post(post=reply, by=b)
+    posts.retract_post(post=reply, by=b)
     # …and when it runs after the deadline, there is nothing left to send.
     assert send_notification_email.call(notification.pk) is False
     assert mail.outbox == []
@@ -159,8 +160,8 @@ def test_a_kept_reply_is_emailed_after_the_grace_period(
     cohort, members, django_capture_on_commit_callbacks
 ):
     a, b, _ = members
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
-    reply = services.create_post(thread=thread, author=b, body="considered words")
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    reply = posts.create_post(thread=thread, author=b, body="considered words")
     Post.objects.filter(pk=reply.pk).update(editable_until=timezone.now() - timedelta(seconds=1))
     notification = Notification.objects.get(user=a)
     Notification.objects.filter(pk=notification.pk).update(email_due_at=timezone.now())
@@ -172,16 +173,16 @@ def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohor
     from mentoring.notifications.tasks import queue_daily_digests, send_daily_digest
 
     a, b, c = members
-    services.set_email_preference(user=a, preference=User.EmailPreference.DAILY)
-    thread = services.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
-    kept = services.create_post(thread=thread, author=b, body="kept words")
-    young = services.create_post(thread=thread, author=c, body="too young to send")
-    gone = services.create_post(thread=thread, author=c, body="retracted words")
+    notification_services.set_email_preference(user=a, preference=User.EmailPreference.DAILY)
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    kept = posts.create_post(thread=thread, author=b, body="kept words")
+    young = posts.create_post(thread=thread, author=c, body="too young to send")
+    gone = posts.create_post(thread=thread, author=c, body="retracted words")
     assert Notification.objects.filter(user=a, email_due_at__isnull=True).count() == 3
     Post.objects.filter(pk__in=[kept.pk, gone.pk]).update(
         editable_until=timezone.now() + timedelta(seconds=5)
     )
-    services.retract_post(post=gone, by=c)
+    posts.retract_post(post=gone, by=c)
     Post.objects.filter(pk=kept.pk).update(editable_until=timezone.now() - timedelta(seconds=1))
     assert queue_daily_digests() == 1
     assert send_daily_digest.call(a.pk) == 1

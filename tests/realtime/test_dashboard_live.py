@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 
 from mentoring.accounts.tokens import create_api_token
-from mentoring.boards import services as boards
+from mentoring.boards import posts
 from mentoring.models import Board
 from mentoring.participation import services as participation
 from mentoring.participation.nudges import nudge_members
@@ -29,7 +29,7 @@ async def receive_json(communicator, timeout=1.0):
 
 def make_thread(cohort, tutor):
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
-    return boards.create_thread(board=board, author=tutor, title="Lesson starters", body="Ideas?")
+    return posts.create_thread(board=board, author=tutor, title="Lesson starters", body="Ideas?")
 
 
 async def open_dashboard(ws_connect, cohort, user):
@@ -60,13 +60,13 @@ async def test_post_retraction_and_resource_view_each_send_the_new_row(
 ):
     thread = await database_sync_to_async(make_thread)(cohort, tutor)
     dashboard = await open_dashboard(ws_connect, cohort, tutor)
-    post = await database_sync_to_async(boards.create_post)(
+    post = await database_sync_to_async(posts.create_post)(
         thread=thread, author=members[1], body="Try a silent starter."
     )
     member = (await receive_json(dashboard))["member"]
     assert (member["username"], member["status"], member["posts"]) == ("member2", "contributor", 1)
 
-    await database_sync_to_async(boards.retract_post)(post=post, by=members[1])
+    await database_sync_to_async(posts.retract_post)(post=post, by=members[1])
     member = (await receive_json(dashboard))["member"]
     assert (member["username"], member["status"], member["posts"]) == ("member2", "inactive", 0)
 

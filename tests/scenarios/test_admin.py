@@ -7,7 +7,7 @@ from django.test import Client
 from mentoring.models import Cohort
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
 from scenarios.permissions import grant_scenario_authoring
-from scenarios.services import release_scenario
+from scenarios.releases import release_scenario
 from tests.factories import UserFactory, make_cohort
 from tests.scenarios.helpers import EXPERT_TEXT, full_body, make_document
 

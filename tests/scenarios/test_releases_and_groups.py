@@ -11,8 +11,9 @@ from mentoring.cohorts.services import enrol_members
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import Board
 from scenarios import selectors
+from scenarios.groups import add_group, move_member
 from scenarios.models import GroupMember, Release, ScenarioGroup, Solution
-from scenarios.services import add_group, close_release, move_member, release_scenario
+from scenarios.releases import close_release, release_scenario
 from tests.factories import UserFactory, make_cohort
 from tests.scenarios.helpers import make_scenario
 

@@ -7,14 +7,8 @@ from mentoring.core.errors import ServiceError
 from mentoring.models import Notification
 from scenarios import selectors
 from scenarios.models import Reflection, Solution, SolutionVersion
-from scenarios.services import (
-    close_release,
-    give_feedback,
-    release_scenario,
-    save_reflection,
-    save_solution,
-    submit_solution,
-)
+from scenarios.releases import close_release, release_scenario
+from scenarios.solutions import give_feedback, save_reflection, save_solution, submit_solution
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

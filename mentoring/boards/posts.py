@@ -1,5 +1,4 @@
-"""Boards, threads and posts: writing, editing and retracting within the grace period,
-moderation by tutors.
+"""Threads and posts: writing, editing and retracting within the grace period.
 
 The grace period is the research's answer to a board that "prohibited rather than liberated"
 discussion: an author may take back what they wrote for ``cohort.edit_grace_seconds``. The
@@ -9,22 +8,21 @@ retraction racing at the boundary get exactly one outcome each and never both wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from mentoring.boards.selectors import visible_board, visible_thread
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import excerpt, render_post
 from mentoring.models import (
     MAX_POST_LENGTH,
     Board,
-    Cohort,
     Notification,
     Post,
     PostFlag,
@@ -35,57 +33,24 @@ from mentoring.models import (
 from mentoring.notifications.services import notify, withdraw_notifications_about
 from mentoring.participation import services as participation
 from mentoring.realtime import events
-from mentoring.rules.permissions import can_moderate, is_tutor
+from mentoring.rules.authors import author_name_for
+from mentoring.rules.permissions import is_tutor
+from mentoring.rules.search import SEARCH_CONFIG
 
 GRACE_PERIOD_OVER = "grace_period_over"
-ANONYMOUS_NAME = "a member of this cohort"
 MAX_TITLE_LENGTH = 200
-SEARCH_CONFIG = "english"
 
 
-@transaction.atomic
-def create_board(
-    *,
-    cohort: Cohort,
-    kind: str,
-    title: str,
-    description: str = "",
-    restricted: bool = False,
-    allowed_users: Iterable[User] | None = None,
-) -> Board:
-    """Create a board. A restricted board is seen only by ``allowed_users`` and the tutors."""
-    board = Board.objects.create(
-        cohort=cohort, kind=kind, title=title, description=description, restricted=restricted
-    )
-    if allowed_users:
-        board.allowed_users.set(list(allowed_users))
-    return board
-
-
-@transaction.atomic
-def set_board_audience(*, board: Board, users: Iterable[User]) -> Board:
-    """Restrict ``board`` to ``users`` (and the tutors), e.g. when a scenario group changes."""
-    board.restricted = True
-    board.save(update_fields=["restricted"])
-    board.allowed_users.set(list(users))
-    return board
-
-
-# --- Helpers ----------------------------------------------------------------------------------
 def tag_url(cohort_id: int, tag: str) -> str:
     """The tag search a hashtag links to (baked into the rendered HTML at write time)."""
-    try:
-        return reverse("tag_search", kwargs={"cohort_id": cohort_id, "tag": tag})
-    except NoReverseMatch:  # URLs not wired (e.g. a bare shell): keep the link harmless.
-        return f"/cohorts/{cohort_id}/tags/{tag}/"
+    return reverse("tag_search", kwargs={"cohort_id": cohort_id, "tag": tag})
 
 
-def thread_url(post: Post) -> str:
-    try:
-        url = reverse("thread", kwargs={"thread_id": post.thread_id})
-    except NoReverseMatch:
-        url = f"/threads/{post.thread_id}/"
-    return f"{url}#post-{post.pk}"
+def visible_thread_or_404(*, user: User, thread_id: int) -> Thread:
+    thread = visible_thread(user=user, thread_id=thread_id)
+    if thread is None:
+        raise NotFound("There is no such thread, or you cannot see it.")
+    return thread
 
 
 def _clean_body(body: str | None) -> str:
@@ -127,22 +92,6 @@ def _update_search_vector(post: Post, *, title: str = "") -> None:
     Post.objects.filter(pk=post.pk).update(search_vector=vector)
 
 
-def author_name_for(post: Post, *, viewer: User | None, viewer_is_tutor: bool) -> str:
-    """The author as ``viewer`` may see them: anonymous posts hide the name from peers only."""
-    if post.anonymous and not viewer_is_tutor and (viewer is None or viewer.pk != post.author_id):
-        return ANONYMOUS_NAME
-    return post.author.shown_name
-
-
-def _visible_thread_or_404(*, user: User, thread_id: int) -> Thread:
-    from mentoring.boards.selectors import visible_thread
-
-    thread = visible_thread(user=user, thread_id=thread_id)
-    if thread is None:
-        raise NotFound("There is no such thread, or you cannot see it.")
-    return thread
-
-
 def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
     """Lock the author's post and read the clock after the lock is held.
 
@@ -161,7 +110,7 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
         raise NotFound("There is no such post, or it was retracted.")
     # Someone who cannot see the thread (not even its author, once they have left the cohort)
     # learns nothing about the post: 404, not 403.
-    _visible_thread_or_404(user=by, thread_id=locked.thread_id)
+    visible_thread_or_404(user=by, thread_id=locked.thread_id)
     if locked.author_id != by.pk:
         raise Forbidden("not_author", "Only its author can edit or retract a post.")
     now = timezone.now()
@@ -174,14 +123,11 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
     return locked, now
 
 
-# --- Threads and posts ------------------------------------------------------------------------
 @transaction.atomic
 def create_thread(
     *, board: Board, author: User, title: str, body: str, anonymous: bool = False
 ) -> Thread:
     """Start a thread with its first post. On "ask a tutor" only the author and tutors see it."""
-    from mentoring.boards.selectors import visible_board
-
     checked = visible_board(user=author, board_id=board.pk)
     if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
@@ -211,7 +157,7 @@ def create_post(
     anonymous: bool = False,
 ) -> Post:
     """Add a post (or a reply to one of the thread's posts) to a thread the author can see."""
-    thread = _visible_thread_or_404(user=author, thread_id=thread.pk)
+    thread = visible_thread_or_404(user=author, thread_id=thread.pk)
     body = _clean_body(body)
     parent = None
     if reply_to is not None:
@@ -292,7 +238,7 @@ def _notify_reply(*, post: Post, thread: Thread, replied_to: Post | None) -> Non
             kind=Notification.Kind.REPLY,
             title=f"{name[:1].upper()}{name[1:]} replied to {what} in “{thread.title}”",
             body=excerpt(post.body, 300),
-            url=thread_url(post),
+            url=post.get_absolute_url(),
             cohort=post.cohort,
             post=post,
         )
@@ -374,100 +320,3 @@ def _forget_thread_title(*, thread_id: int) -> None:
     )
     thread.title = RETRACTED_THREAD_TITLE
     thread.save(update_fields=["title"])
-
-
-# --- Moderation -------------------------------------------------------------------------------
-def _moderated_post(*, post: Post | int, by: User) -> Post:
-    post_id = post.pk if isinstance(post, Post) else post
-    locked = (
-        Post.objects.select_for_update(of=("self",))
-        .select_related("cohort", "thread")
-        .filter(pk=post_id)
-        .first()
-    )
-    if locked is None or not can_moderate(by, locked.cohort):
-        if locked is not None:
-            _visible_thread_or_404(user=by, thread_id=locked.thread_id)
-            raise Forbidden("forbidden", "Only the cohort's tutors can moderate posts.")
-        raise NotFound("There is no such post.")
-    return locked
-
-
-@transaction.atomic
-def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
-    """A tutor hides a post from members, with a reason the author sees. Reversible; the text
-    is kept (unlike a retraction, which is the author's own decision)."""
-    post = _moderated_post(post=post, by=by)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ServiceError("invalid", "Say why the post is hidden.", field="reason")
-    if len(reason) > 500:
-        raise ServiceError("invalid", "Keep the reason under 500 characters.", field="reason")
-    if post.is_retracted:
-        raise ServiceError("invalid", "A retracted post has nothing left to hide.")
-    now = timezone.now()
-    post.hidden_at, post.hidden_by, post.hidden_reason = now, by, reason
-    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    PostFlag.objects.filter(post=post, resolved_at__isnull=True).update(
-        resolved_at=now, resolved_by=by
-    )
-    if post.author_id != by.pk:
-        notify(
-            user=post.author,
-            kind=Notification.Kind.MODERATION,
-            title=f"A tutor hid your post in “{post.thread.title}”",
-            body=f"Reason: {reason}",
-            url=thread_url(post),
-            cohort=post.cohort,
-            post=post,
-        )
-    events.post_hidden(post)
-    return post
-
-
-@transaction.atomic
-def unhide_post(*, post: Post | int, by: User) -> Post:
-    post = _moderated_post(post=post, by=by)
-    post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
-    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    events.post_hidden(post)
-    return post
-
-
-@transaction.atomic
-def flag_post(*, post: Post | int, by: User, reason: str = "") -> PostFlag:
-    """A member asks the tutors to look at a post; flagging twice changes nothing."""
-    post_id = post.pk if isinstance(post, Post) else post
-    found = Post.objects.filter(pk=post_id, retracted_at__isnull=True).first()
-    if found is None:
-        raise NotFound("There is no such post.")
-    _visible_thread_or_404(user=by, thread_id=found.thread_id)
-    reason = " ".join((reason or "").split())[:500]
-    flag, _ = PostFlag.objects.get_or_create(post=found, flagged_by=by, defaults={"reason": reason})
-    if flag.resolved_at is not None:  # Flagged again after a tutor looked: back in the queue.
-        flag.resolved_at, flag.resolved_by, flag.reason = None, None, reason or flag.reason
-        flag.save(update_fields=["resolved_at", "resolved_by", "reason"])
-    return flag
-
-
-@transaction.atomic
-def resolve_flag(*, flag: PostFlag | int, by: User) -> PostFlag:
-    flag_id = flag.pk if isinstance(flag, PostFlag) else flag
-    found = PostFlag.objects.select_related("post__cohort").filter(pk=flag_id).first()
-    if found is None or not can_moderate(by, found.post.cohort):
-        raise NotFound("There is no such flag.")
-    if found.resolved_at is None:
-        found.resolved_at, found.resolved_by = timezone.now(), by
-        found.save(update_fields=["resolved_at", "resolved_by"])
-    return found
-
-
-# --- Preferences ------------------------------------------------------------------------------
-@transaction.atomic
-def set_email_preference(*, user: User, preference: str) -> User:
-    """How a user hears about replies by email: as it happens, a daily digest, or not at all."""
-    if preference not in User.EmailPreference.values:
-        raise ServiceError("invalid", "Choose one of the offered options.", field="preference")
-    User.objects.filter(pk=user.pk).update(email_preference=preference)
-    user.email_preference = preference
-    return user

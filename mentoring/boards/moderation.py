@@ -1,0 +1,98 @@
+"""Moderation: tutors hide and unhide posts; members flag posts for a tutor to look at."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from mentoring.boards.posts import visible_thread_or_404
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.models import Notification, Post, PostFlag, User
+from mentoring.notifications.services import notify
+from mentoring.realtime import events
+from mentoring.rules.permissions import can_moderate
+
+
+def _moderated_post(*, post: Post | int, by: User) -> Post:
+    post_id = post.pk if isinstance(post, Post) else post
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("cohort", "thread")
+        .filter(pk=post_id)
+        .first()
+    )
+    if locked is None or not can_moderate(by, locked.cohort):
+        if locked is not None:
+            visible_thread_or_404(user=by, thread_id=locked.thread_id)
+            raise Forbidden("forbidden", "Only the cohort's tutors can moderate posts.")
+        raise NotFound("There is no such post.")
+    return locked
+
+
+@transaction.atomic
+def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
+    """A tutor hides a post from members, with a reason the author sees. Reversible; the text
+    is kept (unlike a retraction, which is the author's own decision)."""
+    post = _moderated_post(post=post, by=by)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ServiceError("invalid", "Say why the post is hidden.", field="reason")
+    if len(reason) > 500:
+        raise ServiceError("invalid", "Keep the reason under 500 characters.", field="reason")
+    if post.is_retracted:
+        raise ServiceError("invalid", "A retracted post has nothing left to hide.")
+    now = timezone.now()
+    post.hidden_at, post.hidden_by, post.hidden_reason = now, by, reason
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    PostFlag.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=by
+    )
+    if post.author_id != by.pk:
+        notify(
+            user=post.author,
+            kind=Notification.Kind.MODERATION,
+            title=f"A tutor hid your post in “{post.thread.title}”",
+            body=f"Reason: {reason}",
+            url=post.get_absolute_url(),
+            cohort=post.cohort,
+            post=post,
+        )
+    events.post_hidden(post)
+    return post
+
+
+@transaction.atomic
+def unhide_post(*, post: Post | int, by: User) -> Post:
+    post = _moderated_post(post=post, by=by)
+    post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    events.post_hidden(post)
+    return post
+
+
+@transaction.atomic
+def flag_post(*, post: Post | int, by: User, reason: str = "") -> PostFlag:
+    """A member asks the tutors to look at a post; flagging twice changes nothing."""
+    post_id = post.pk if isinstance(post, Post) else post
+    found = Post.objects.filter(pk=post_id, retracted_at__isnull=True).first()
+    if found is None:
+        raise NotFound("There is no such post.")
+    visible_thread_or_404(user=by, thread_id=found.thread_id)
+    reason = " ".join((reason or "").split())[:500]
+    flag, _ = PostFlag.objects.get_or_create(post=found, flagged_by=by, defaults={"reason": reason})
+    if flag.resolved_at is not None:  # Flagged again after a tutor looked: back in the queue.
+        flag.resolved_at, flag.resolved_by, flag.reason = None, None, reason or flag.reason
+        flag.save(update_fields=["resolved_at", "resolved_by", "reason"])
+    return flag
+
+
+@transaction.atomic
+def resolve_flag(*, flag: PostFlag | int, by: User) -> PostFlag:
+    flag_id = flag.pk if isinstance(flag, PostFlag) else flag
+    found = PostFlag.objects.select_related("post__cohort").filter(pk=flag_id).first()
+    if found is None or not can_moderate(by, found.post.cohort):
+        raise NotFound("There is no such flag.")
+    if found.resolved_at is None:
+        found.resolved_at, found.resolved_by = timezone.now(), by
+        found.save(update_fields=["resolved_at", "resolved_by"])
+    return found

@@ -1,0 +1,37 @@
+"""Making boards and choosing who sees a restricted one (cohort set-up, scenario groups)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from mentoring.models import Board, Cohort, User
+
+
+@transaction.atomic
+def create_board(
+    *,
+    cohort: Cohort,
+    kind: str,
+    title: str,
+    description: str = "",
+    restricted: bool = False,
+    allowed_users: Iterable[User] | None = None,
+) -> Board:
+    """Create a board. A restricted board is seen only by ``allowed_users`` and the tutors."""
+    board = Board.objects.create(
+        cohort=cohort, kind=kind, title=title, description=description, restricted=restricted
+    )
+    if allowed_users:
+        board.allowed_users.set(list(allowed_users))
+    return board
+
+
+@transaction.atomic
+def set_board_audience(*, board: Board, users: Iterable[User]) -> Board:
+    """Restrict ``board`` to ``users`` (and the tutors), e.g. when a scenario group changes."""
+    board.restricted = True
+    board.save(update_fields=["restricted"])
+    board.allowed_users.set(list(users))
+    return board

@@ -1,0 +1,55 @@
+"""Activity the participation dashboard counts (reads, resource views) and tutors' nudges."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from mentoring.models.accounts import User
+from mentoring.models.boards import Thread
+from mentoring.models.cohorts import Cohort
+
+
+class ReadEvent(models.Model):
+    """A timestamped read of a thread, for the dashboard's trend (throttled by the service)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["cohort", "created_at"]),
+            models.Index(fields=["user", "thread", "-created_at"]),
+        ]
+
+
+class ResourceView(models.Model):
+    """A member opened a resource (a scenario page, a document) of a cohort."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    resource_kind = models.CharField(max_length=30)
+    resource_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["cohort", "user", "created_at"])]
+
+
+class Nudge(models.Model):
+    """A tutor's invitation to a member who reads but does not post."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="nudges")
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="nudges_received")
+    tutor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="nudges_sent")
+    message = models.TextField()
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    # First non-retracted post by the member in the cohort after this nudge.
+    converted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cohort", "member", "-created_at"])]

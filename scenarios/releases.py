@@ -1,0 +1,195 @@
+"""Releasing a scenario to a cohort, and changing when the release closes.
+
+Plain functions with keyword-only arguments, each in one transaction and checking permission
+itself, so the views, the API, the Wagtail admin and the demo seeder all get the same rules and
+a refused request leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from mentoring.core.errors import Forbidden, ServiceError
+from mentoring.models import Cohort, Notification, User
+from mentoring.notifications.services import notify
+from mentoring.rules.permissions import is_tutor
+from scenarios.groups import (
+    check_manual_groups,
+    cohort_members,
+    new_group,
+    place_in_smallest_group,
+    split_into_groups,
+)
+from scenarios.models import (
+    DEFAULT_GROUP_SIZE,
+    MAX_GROUP_SIZE,
+    MIN_GROUP_SIZE,
+    Release,
+    ScenarioPage,
+)
+
+
+def may_manage_releases(user: User, cohort: Cohort) -> bool:
+    """The cohort's tutors, and site administrators working in the Wagtail admin."""
+    return is_tutor(user, cohort) or bool(user.is_active and user.is_superuser)
+
+
+def release_url(release: Release) -> str:
+    return reverse("scenarios:release", kwargs={"release_id": release.pk})
+
+
+# --- Releases ---------------------------------------------------------------------------------
+def _scenario_to_release(scenario: ScenarioPage | int | None) -> ScenarioPage:
+    scenario_id = scenario.pk if isinstance(scenario, ScenarioPage) else scenario
+    page = ScenarioPage.objects.filter(pk=scenario_id).first() if scenario_id else None
+    if page is None:
+        raise ServiceError(
+            "unknown_scenario", f"There is no scenario with id {scenario_id}.", field="scenario_id"
+        )
+    if not page.live:
+        raise ServiceError(
+            "scenario_not_published",
+            f"“{page.title}” is not published yet: publish it in the admin before releasing it.",
+            field="scenario_id",
+        )
+    return page
+
+
+def _check_release_dates(opens_at: datetime, closes_at: datetime | None) -> None:
+    if closes_at is None:
+        return
+    if closes_at <= opens_at:
+        raise ServiceError(
+            "invalid",
+            "closes_at must be after opens_at (when the release opens).",
+            field="closes_at",
+        )
+    if closes_at <= timezone.now():
+        raise ServiceError("invalid", "closes_at is already in the past.", field="closes_at")
+
+
+def _check_group_size(group_size: int) -> None:
+    if not isinstance(group_size, int) or group_size < MIN_GROUP_SIZE:
+        raise ServiceError(
+            "invalid", f"Groups need at least {MIN_GROUP_SIZE} people.", field="group_size"
+        )
+    if group_size > MAX_GROUP_SIZE:
+        raise ServiceError(
+            "invalid", f"Groups can have at most {MAX_GROUP_SIZE} people.", field="group_size"
+        )
+
+
+@transaction.atomic
+def release_scenario(
+    *,
+    cohort: Cohort,
+    scenario: ScenarioPage | int | None,
+    by: User | None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    group_size: int = DEFAULT_GROUP_SIZE,
+    grouping: str = Release.Grouping.RANDOM,
+    groups: Sequence[Sequence[User]] | None = None,
+    rng: random.Random | None = None,
+) -> Release:
+    """Release a published scenario to ``cohort`` and split its members into groups.
+
+    ``grouping="random"`` shuffles the members into groups of about ``group_size``; ``"manual"``
+    takes ``groups`` (lists of members) as the tutor arranged them, and anyone left out goes to
+    the smallest group. ``by=None`` is the system (the demo seeder).
+    """
+    if by is not None and not may_manage_releases(by, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can release scenarios to it.")
+    page = _scenario_to_release(scenario)
+    opens_at = opens_at or timezone.now()
+    _check_release_dates(opens_at, closes_at)
+    _check_group_size(group_size)
+    if grouping not in Release.Grouping.values:
+        raise ServiceError("invalid", "grouping must be 'random' or 'manual'.", field="grouping")
+    if Release.objects.filter(cohort=cohort, scenario=page).exists():
+        raise ServiceError(
+            "already_released",
+            f"“{page.title}” has already been released to {cohort.name}.",
+            status=409,
+            field="scenario_id",
+        )
+    members = cohort_members(cohort)
+    if grouping == Release.Grouping.MANUAL and groups is not None:
+        arranged = check_manual_groups(members=members, groups=groups)
+    else:
+        shuffled = list(members)
+        (rng or random).shuffle(shuffled)
+        arranged = split_into_groups(shuffled, group_size)
+    try:
+        with transaction.atomic():
+            release = Release.objects.create(
+                cohort=cohort,
+                scenario=page,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                group_size=group_size,
+                grouping=grouping,
+                created_by=by,
+            )
+    except IntegrityError as exc:  # a concurrent release of the same scenario won the race
+        raise ServiceError(
+            "already_released",
+            f"“{page.title}” has already been released to {cohort.name}.",
+            status=409,
+        ) from exc
+    for number, group_members in enumerate(arranged, start=1):
+        new_group(release=release, members=group_members, number=number)
+    placed = {user.pk for group_members in arranged for user in group_members}
+    for user in members:
+        if user.pk not in placed:
+            place_in_smallest_group(release=release, user=user)
+    if release.is_open():
+        _announce_release(release=release, members=members)
+    return release
+
+
+def _announce_release(*, release: Release, members: Iterable[User]) -> None:
+    for user in members:
+        notify(
+            user=user,
+            kind=Notification.Kind.SYSTEM,
+            title=f"New scenario: {release.scenario.title}",
+            body="Your group's board and shared solution are ready.",
+            url=release_url(release),
+            cohort=release.cohort,
+        )
+
+
+@transaction.atomic
+def change_closing(*, release: Release, by: User, closes_at: datetime | None) -> Release:
+    """Set (or clear) when a release closes; closing it now hides it from members at once."""
+    if not may_manage_releases(by, release.cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can change a release.")
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    if closes_at is not None and closes_at <= release.opens_at:
+        raise ServiceError(
+            "invalid",
+            "closes_at must be after opens_at (when the release opens).",
+            field="closes_at",
+        )
+    release.closes_at = closes_at
+    release.save(update_fields=["closes_at"])
+    return release
+
+
+@transaction.atomic
+def close_release(*, release: Release, by: User) -> Release:
+    """Close a release now. One that has not opened yet is withdrawn instead."""
+    if not may_manage_releases(by, release.cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can close a release.")
+    now = timezone.now()
+    if release.opens_at >= now:
+        Release.objects.filter(pk=release.pk).update(opens_at=now - timedelta(seconds=1))
+        release.opens_at = now - timedelta(seconds=1)
+    return change_closing(release=release, by=by, closes_at=now)

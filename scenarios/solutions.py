@@ -1,0 +1,192 @@
+"""A group's shared solution (versions, submission), tutors' feedback and members' reflections."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from markdown_it import MarkdownIt
+
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.rendering import sanitise
+from mentoring.models import Membership, Notification, User
+from mentoring.notifications.services import notify
+from mentoring.rules.permissions import is_tutor
+from scenarios.models import (
+    MAX_SOLUTION_LENGTH,
+    Feedback,
+    GroupMember,
+    Reflection,
+    Release,
+    ScenarioGroup,
+    Solution,
+    SolutionVersion,
+)
+from scenarios.releases import release_url
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def render_markdown(text: str) -> str:
+    """Solutions, feedback and reflections are Markdown, rendered once and sanitised."""
+    return sanitise(_markdown.render(text or ""))
+
+
+def _clean_text(text: str | None, *, field: str, what: str, limit: int = MAX_SOLUTION_LENGTH):
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("invalid", f"Write something before saving the {what}.", field=field)
+    if len(text) > limit:
+        raise ServiceError(
+            "invalid", f"The {what} can be at most {limit:,} characters.", field=field
+        )
+    return text
+
+
+def _locked_solution_for_member(*, group: ScenarioGroup, user: User) -> Solution:
+    solution = (
+        Solution.objects.select_for_update(of=("self",))
+        .select_related("group__release__cohort", "group__release__scenario")
+        .get(group=group)
+    )
+    release = solution.group.release
+    if not GroupMember.objects.filter(group=group, user=user).exists():
+        if is_tutor(user, release.cohort):
+            raise Forbidden("forbidden", "Only the group's members write its solution.")
+        raise NotFound("There is no such group.")
+    if not release.is_open():
+        raise ServiceError("release_closed", "This scenario is closed: it can't be changed now.")
+    return solution
+
+
+@transaction.atomic
+def save_solution(
+    *, group: ScenarioGroup, author: User, body: str, base_version: int | None = None
+) -> Solution:
+    """Save the group's draft; every save is kept as a version with its author.
+
+    ``base_version`` is the version the author started from: if someone else in the group
+    saved since, the save is refused (409) rather than silently overwriting their words.
+    """
+    solution = _locked_solution_for_member(group=group, user=author)
+    if solution.is_submitted:
+        raise ServiceError(
+            "already_submitted", "Your group has already submitted its solution.", status=409
+        )
+    body = _clean_text(body, field="body", what="solution")
+    if base_version is not None and base_version != solution.version:
+        last = solution.updated_by.shown_name if solution.updated_by else "someone"
+        raise ServiceError(
+            "edit_conflict",
+            f"{last} saved the solution while you were editing (version {solution.version}). "
+            "Your text was not saved: copy it, reload the page and merge the two.",
+            status=409,
+            current_version=solution.version,
+        )
+    if body == solution.body:
+        return solution
+    now = timezone.now()
+    solution.version += 1
+    solution.body = body
+    solution.body_html = render_markdown(body)
+    solution.updated_at = now
+    solution.updated_by = author
+    solution.save(update_fields=["version", "body", "body_html", "updated_at", "updated_by"])
+    SolutionVersion.objects.create(
+        solution=solution, number=solution.version, body=body, author=author, created_at=now
+    )
+    return solution
+
+
+@transaction.atomic
+def submit_solution(*, group: ScenarioGroup, by: User) -> Solution:
+    """Submit the group's solution (once): the expert perspective opens for the group and the
+    tutors are told."""
+    solution = _locked_solution_for_member(group=group, user=by)
+    if solution.is_submitted:
+        when = timezone.localtime(solution.submitted_at).strftime("%-d %B at %H:%M")
+        who = solution.submitted_by.shown_name if solution.submitted_by else "your group"
+        raise ServiceError(
+            "already_submitted",
+            f"Your group's solution was already submitted on {when} by {who}.",
+            status=409,
+        )
+    if not solution.body.strip():
+        raise ServiceError("empty_solution", "Write and save your solution before submitting.")
+    solution.status = Solution.Status.SUBMITTED
+    solution.submitted_at = timezone.now()
+    solution.submitted_by = by
+    solution.save(update_fields=["status", "submitted_at", "submitted_by"])
+    release = solution.group.release
+    tutors = User.objects.filter(
+        memberships__cohort=release.cohort, memberships__role=Membership.Role.TUTOR
+    )
+    for tutor in tutors:
+        notify(
+            user=tutor,
+            kind=Notification.Kind.SYSTEM,
+            title=f"{solution.group.name} submitted its solution to “{release.scenario.title}”",
+            url=release_url(release),
+            cohort=release.cohort,
+        )
+    return solution
+
+
+@transaction.atomic
+def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
+    """A tutor's feedback on a submitted solution; each member of the group is notified."""
+    solution = (
+        Solution.objects.select_for_update(of=("self",))
+        .select_related("group__release__cohort", "group__release__scenario")
+        .get(pk=solution.pk)
+    )
+    release = solution.group.release
+    if not is_tutor(tutor, release.cohort):
+        raise NotFound("There is no such solution.")
+    if not solution.is_submitted:
+        raise ServiceError(
+            "not_submitted", "Feedback can be given once the group has submitted its solution."
+        )
+    body = _clean_text(body, field="body", what="feedback", limit=20_000)
+    feedback = Feedback.objects.create(
+        solution=solution, tutor=tutor, body=body, body_html=render_markdown(body)
+    )
+    for member in solution.group.members.all():
+        notify(
+            user=member,
+            kind=Notification.Kind.FEEDBACK,
+            title=f"Feedback on your group's solution to “{release.scenario.title}”",
+            body=body[:300],
+            url=release_url(release) + "#feedback",
+            cohort=release.cohort,
+        )
+    return feedback
+
+
+# --- Reflections ------------------------------------------------------------------------------
+@transaction.atomic
+def save_reflection(*, release: Release, author: User, body: str) -> Reflection:
+    """A member's private reflection on a scenario (one per release, kept up to date)."""
+    if not Membership.objects.filter(
+        cohort=release.cohort, user=author, role=Membership.Role.MEMBER
+    ).exists():
+        raise NotFound("There is no such scenario.")
+    if release.opens_at > timezone.now():
+        raise NotFound("There is no such scenario.")
+    body = _clean_text(body, field="body", what="reflection")
+    now = timezone.now()
+    reflection, created = Reflection.objects.select_for_update().get_or_create(
+        release=release,
+        author=author,
+        defaults={
+            "body": body,
+            "body_html": render_markdown(body),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if not created:
+        reflection.body = body
+        reflection.body_html = render_markdown(body)
+        reflection.updated_at = now
+        reflection.save(update_fields=["body", "body_html", "updated_at"])
+    return reflection
