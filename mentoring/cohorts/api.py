@@ -21,6 +21,9 @@ class CohortOut(Schema):
     edit_grace_seconds: int
     reader_threshold: int
     allow_anonymous_to_peers: bool
+    quiet_days: int
+    never_started_days: int
+    unanswered_hours: int
 
 
 class CohortIn(Schema):
@@ -35,6 +38,9 @@ class CohortPatch(Schema):
     reader_threshold: int | None = Field(None, ge=1)
     allow_anonymous_to_peers: bool | None = None
     nudge_template: str | None = Field(None, max_length=5000)
+    quiet_days: int | None = Field(None, ge=1, le=365, description="Default 14.")
+    never_started_days: int | None = Field(None, ge=1, le=365, description="Default 7.")
+    unanswered_hours: int | None = Field(None, ge=1, le=1440, description="Default 48.")
 
 
 class MembersIn(Schema):
@@ -57,6 +63,9 @@ def _cohort_out(cohort: Cohort, role: str) -> dict:
         "edit_grace_seconds": cohort.edit_grace_seconds,
         "reader_threshold": cohort.reader_threshold,
         "allow_anonymous_to_peers": cohort.allow_anonymous_to_peers,
+        "quiet_days": cohort.quiet_days,
+        "never_started_days": cohort.never_started_days,
+        "unanswered_hours": cohort.unanswered_hours,
     }
 
 

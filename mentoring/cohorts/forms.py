@@ -41,6 +41,9 @@ class CohortSettingsForm(forms.ModelForm):
             "reader_threshold",
             "allow_anonymous_to_peers",
             "nudge_template",
+            "quiet_days",
+            "never_started_days",
+            "unanswered_hours",
         ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),

@@ -163,6 +163,15 @@ SETTING_FIELDS = {
     "nudge_template",
     "starts_on",
     "ends_on",
+    "quiet_days",
+    "never_started_days",
+    "unanswered_hours",
+}
+# Early-warning and inbox thresholds (issue 10): inclusive bounds, as the model validates.
+THRESHOLD_BOUNDS = {
+    "quiet_days": (1, 365),
+    "never_started_days": (1, 365),
+    "unanswered_hours": (1, 1440),
 }
 
 
@@ -187,6 +196,10 @@ def update_cohort_settings(*, cohort: Cohort, by: User, **changes) -> Cohort:
         raise ServiceError(
             "invalid", "reader_threshold must be at least 1.", field="reader_threshold"
         )
+    for field, (low, high) in THRESHOLD_BOUNDS.items():
+        value = changes.get(field)
+        if value is not None and not low <= value <= high:
+            raise ServiceError("invalid", f"{field} must be between {low} and {high}.", field=field)
     if "name" in changes and not (changes["name"] or "").strip():
         raise ServiceError("invalid", "A cohort needs a name.", field="name")
     for field, value in changes.items():

@@ -19,7 +19,7 @@ from mentoring.models.boards import (
 )
 from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, Cohort, Membership
 from mentoring.models.notifications import Notification
-from mentoring.models.participation import Nudge, ReadEvent, ResourceView
+from mentoring.models.participation import MemberWeek, Nudge, ReadEvent, ResourceView
 
 __all__ = [
     "DEFAULT_GRACE_SECONDS",
@@ -28,6 +28,7 @@ __all__ = [
     "ApiToken",
     "Board",
     "Cohort",
+    "MemberWeek",
     "Membership",
     "Notification",
     "Nudge",

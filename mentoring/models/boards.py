@@ -55,6 +55,13 @@ class Board(models.Model):
 
 
 class Thread(models.Model):
+    """A conversation on a board. A tutor's thread may be ``scheduled``: only tutors see it
+    until the background worker publishes it at ``publish_at``."""
+
+    class State(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="threads")
     # Denormalised from the board: participation and search filter by cohort on hot paths.
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="threads")
@@ -62,12 +69,27 @@ class Thread(models.Model):
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
+    publish_at = models.DateTimeField(null=True, blank=True)
+    # The tutor inbox: a tutor dismissed what waited here (a later member post brings it back);
+    # the tutors were told that the thread has waited unanswered.
+    inbox_dismissed_at = models.DateTimeField(null=True, blank=True)
+    unanswered_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
         indexes = [
             models.Index(fields=["board", "-last_activity_at"]),
             models.Index(fields=["cohort", "-last_activity_at"]),
+            models.Index(
+                fields=["publish_at"], condition=Q(state="scheduled"), name="thread_scheduled"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="published") | Q(publish_at__isnull=False),
+                name="scheduled_thread_has_publish_at",
+            )
         ]
 
     def __str__(self) -> str:
@@ -75,6 +97,10 @@ class Thread(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("thread", kwargs={"thread_id": self.pk})
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.state == self.State.SCHEDULED
 
 
 class PostQuerySet(models.QuerySet):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -48,6 +49,23 @@ class Cohort(models.Model):
             "that caught your eye?"
         ),
     )
+    # Early warning and the tutor inbox (issue 10): thresholds a cohort's tutors choose.
+    quiet_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A member who was active and then did nothing for this many days went quiet.",
+    )
+    never_started_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A member enrolled this many days ago with no activity at all never started.",
+    )
+    unanswered_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="A member's thread with no reply for this many hours goes to the tutors.",
+    )
+    weekly_digest_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -104,6 +122,9 @@ class Membership(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     last_nudged_at = models.DateTimeField(null=True, blank=True)
     last_posted_at = models.DateTimeField(null=True, blank=True)
+    # The alerts the tutors' last weekly digest told them about, so the next one says what is
+    # new. Null until the first digest (bulk loads by COPY need not know the column).
+    alerts_digested = ArrayField(models.CharField(max_length=20), null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -20,6 +20,10 @@ class Notification(models.Model):
         MODERATION = "moderation", "Moderation"
         FEEDBACK = "feedback", "Feedback"
         SYSTEM = "system", "Notice"
+        QUESTION = "question", "Question for the tutors"
+        FLAG = "flag", "Flagged post"
+        UNANSWERED = "unanswered", "Unanswered thread"
+        PROMPT = "prompt", "New thread from a tutor"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from mentoring.models.accounts import User
 from mentoring.models.boards import Thread
-from mentoring.models.cohorts import Cohort
+from mentoring.models.cohorts import Cohort, Membership
 
 
 class ReadEvent(models.Model):
@@ -22,6 +22,23 @@ class ReadEvent(models.Model):
         indexes = [
             models.Index(fields=["cohort", "created_at"]),
             models.Index(fields=["user", "thread", "-created_at"]),
+        ]
+
+
+class MemberWeek(models.Model):
+    """A member's reads of threads in one calendar week (Monday), kept by the read service.
+
+    The early-warning alerts compare weeks; this bucket means they read six small rows per
+    member instead of re-counting the read events on every dashboard request.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="weeks")
+    week = models.DateField(help_text="The Monday the week starts on (local time).")
+    reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "week"], name="one_bucket_per_week")
         ]
 
 

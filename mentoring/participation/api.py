@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
 from mentoring.core.api import found
+from mentoring.participation import alerts as alert_rules
 from mentoring.participation.nudges import nudge_members
 from mentoring.participation.selectors import (
     Status,
@@ -35,6 +36,9 @@ class ParticipantOut(Schema):
     nudged_at: datetime | None = Field(description="When a tutor last nudged this member.")
     posted_after_nudge: bool = Field(
         description="The member has a live post written after their last nudge."
+    )
+    alerts: list[str] = Field(
+        description="Early warnings: went_quiet, reading_declined, never_started (see README)."
     )
 
 
@@ -87,20 +91,27 @@ class NudgesOut(Schema):
 
 
 @router.get("/cohorts/{cohort_id}/participation", response=ParticipationOut)
-def participation(request, cohort_id: int, status: str | None = None, sort: str | None = None):
-    """Every member's status and counters, with counts per status (tutors only).
+def participation(
+    request,
+    cohort_id: int,
+    status: str | None = None,
+    sort: str | None = None,
+    alert: str | None = None,
+):
+    """Every member's status, counters and alerts, with counts per status (tutors only).
 
-    ``status`` filters the members (counts stay for the whole cohort); ``sort`` is a column
-    name, with ``-`` for descending.
+    ``status`` and ``alert`` filter the members (counts stay for the whole cohort); ``sort``
+    is a column name, with ``-`` for descending.
     """
     cohort = found(tutored_cohort(user=request.auth, cohort_id=cohort_id))
     wanted = status if status in Status.ALL else None
+    wanted_alert = alert if alert in alert_rules.ALL else None
     conversion = nudge_conversion(cohort=cohort)
     payload = {
         "cohort_id": cohort.pk,
         "reader_threshold": cohort.reader_threshold,
         "counts": status_counts(cohort=cohort),
-        "members": member_values(cohort=cohort, status=wanted, order=sort),
+        "members": member_values(cohort=cohort, status=wanted, order=sort, alert=wanted_alert),
         "conversion": {
             "nudged_members": conversion.nudged_members,
             "converted_members": conversion.converted_members,

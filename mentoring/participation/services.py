@@ -16,6 +16,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, ResourceView, Thread, User
+from mentoring.participation.alerts import week_monday
 from mentoring.realtime import events
 
 _UPSERT_READ_STATE = """
@@ -25,6 +26,12 @@ ON CONFLICT (user_id, thread_id) DO UPDATE
     SET previous_read_at = mentoring_threadreadstate.last_read_at,
         last_read_at = EXCLUDED.last_read_at
 RETURNING (xmax = 0) AS inserted, previous_read_at
+"""
+
+# One more read in the member's weekly bucket (the early-warning alerts compare weeks).
+_BUMP_WEEK = """
+INSERT INTO mentoring_memberweek (membership_id, week, reads) VALUES (%s, %s, 1)
+ON CONFLICT (membership_id, week) DO UPDATE SET reads = mentoring_memberweek.reads + 1
 """
 
 
@@ -56,6 +63,8 @@ def record_thread_read(*, user: User, thread: Thread) -> bool:
         ReadEvent.objects.create(
             user=user, thread=thread, cohort_id=thread.cohort_id, created_at=now
         )
+        with connection.cursor() as cursor:
+            cursor.execute(_BUMP_WEEK, [membership_id, week_monday(now)])
     changes: dict = {"last_seen_at": now}
     if first_read:
         changes["threads_read"] = F("threads_read") + 1
@@ -184,6 +193,20 @@ LEFT JOIN nudges ON nudges.cohort_id = members.cohort_id AND nudges.user_id = me
 WHERE m.id = members.id
 """
 
+# The weekly read buckets from the read events, in the local time zone the service uses.
+_CLEAR_WEEKS = """
+DELETE FROM mentoring_memberweek w USING mentoring_membership m
+WHERE w.membership_id = m.id AND m.cohort_id = ANY(%(cohorts)s)
+"""
+_REBUILD_WEEKS = """
+INSERT INTO mentoring_memberweek (membership_id, week, reads)
+SELECT m.id, date_trunc('week', r.created_at AT TIME ZONE %(tz)s)::date, count(*)
+FROM mentoring_readevent r
+JOIN mentoring_membership m ON m.cohort_id = r.cohort_id AND m.user_id = r.user_id
+WHERE r.cohort_id = ANY(%(cohorts)s) AND m.role = 'member'
+GROUP BY 1, 2
+"""
+
 _REBUILD_CONVERSIONS = """
 UPDATE mentoring_nudge AS n SET converted_at = (
     SELECT min(p.created_at) FROM mentoring_post p
@@ -196,7 +219,8 @@ WHERE n.cohort_id = ANY(%(cohorts)s)
 
 @transaction.atomic
 def rebuild_counters(*, cohort_ids: list[int] | None = None) -> int:
-    """Recompute every member's counters (and nudge conversions) from the recorded activity.
+    """Recompute every member's counters, weekly read buckets and nudge conversions from the
+    recorded activity.
 
     For repairs and bulk imports; the hooks above keep them right as things happen. Rows are
     locked for the rebuild so a read recorded meanwhile waits rather than being lost. Returns
@@ -216,4 +240,8 @@ def rebuild_counters(*, cohort_ids: list[int] | None = None) -> int:
         cursor.execute(_REBUILD_MEMBERSHIPS, {"cohorts": cohort_ids})
         rebuilt = cursor.rowcount
         cursor.execute(_REBUILD_CONVERSIONS, {"cohorts": cohort_ids})
+        cursor.execute(_CLEAR_WEEKS, {"cohorts": cohort_ids})
+        cursor.execute(
+            _REBUILD_WEEKS, {"cohorts": cohort_ids, "tz": timezone.get_current_timezone_name()}
+        )
     return rebuilt

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
+from mentoring.participation import alerts as alert_rules
 from mentoring.participation.charts import status_breakdown_svg, weekly_trend_svg
 from mentoring.participation.nudges import (
     NUDGE_COOLDOWN,
@@ -102,8 +103,15 @@ def _trend_svg(cohort: Cohort) -> str:
 
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
+    wanted_alert = request.GET.get("alert") or ""
     order = request.GET.get("sort") or "username"
     data = cohort_participation(cohort=cohort, order=order)
+    now = timezone.now()
+    for member in data.members:
+        member.alert_badges = [
+            (code, alert_rules.LABELS[code], reason)
+            for code, reason in alert_rules.reasons(member, cohort=cohort, now=now)
+        ]
     if form is None:
         form = NudgeForm(
             cohort=cohort,
@@ -119,6 +127,14 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         ],
         "total": total,
         "status_filter": wanted_status if wanted_status in Status.ALL else "",
+        "alert_filter": wanted_alert if wanted_alert in alert_rules.ALL else "",
+        "alert_choices": [
+            (a, alert_rules.LABELS[a], alert_rules.PLURALS[a]) for a in alert_rules.ALL
+        ],
+        "alert_counts": [
+            {"code": a, "label": alert_rules.LABELS[a], "count": data.alert_counts[a]}
+            for a in alert_rules.ALL
+        ],
         "statuses": [(s, Status.LABELS[s], Status.PLURALS[s]) for s in Status.ALL],
         "sort": order,
         "sortable": list(SORTABLE),
@@ -148,6 +164,9 @@ def send_nudges(request: HttpRequest, cohort_id: int) -> HttpResponse:
     data = request.POST.copy()
     if data.get("only_user"):  # A row's own "Nudge" button nudges that member alone.
         data.setlist("user_ids", [data["only_user"]])
+    elif data.get("alert_group") in alert_rules.ALL:  # "Nudge everyone who went quiet".
+        group = member_rows(cohort=cohort, alert=data["alert_group"])
+        data.setlist("user_ids", [str(pk) for pk in group.values_list("user_id", flat=True)])
     form = NudgeForm(
         data,
         cohort=cohort,
@@ -258,6 +277,7 @@ def my_participation(request: HttpRequest, cohort_id: int) -> HttpResponse:
         {
             "cohort": cohort,
             "membership": membership,
+            "alert_reasons": alert_rules.reasons(membership, cohort=cohort),
             "status_label": Status.LABELS[membership.status],
             "nudges": nudges,
             "private_board": private_board,

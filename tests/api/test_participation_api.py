@@ -20,6 +20,7 @@ MEMBER_FIELDS = {
     "status",
     "threads_read",
     "posts",
+    "alerts",
     "resource_views",
     "last_seen",
     "nudged_at",

@@ -10,6 +10,36 @@ const STATUS_LABELS = {
   inactive: "Inactive",
 };
 
+const ALERT_LABELS = {
+  went_quiet: "Went quiet",
+  reading_declined: "Reading declined",
+  never_started: "Never started",
+};
+
+function setAlerts(root, row, alerts) {
+  const before = (row.dataset.alerts || "").split(" ").filter(Boolean);
+  for (const code of before) if (!alerts.includes(code)) adjustAlertCount(root, code, -1);
+  for (const code of alerts) if (!before.includes(code)) adjustAlertCount(root, code, +1);
+  row.dataset.alerts = alerts.join(" ");
+  const cell = row.querySelector('[data-field="alerts"]');
+  if (!cell) return;
+  cell.replaceChildren(
+    ...alerts.map((code) => {
+      const badge = document.createElement("span");
+      badge.className = `alert alert-${code}`;
+      badge.dataset.alert = code;
+      badge.textContent = ALERT_LABELS[code] || code;
+      return badge;
+    }),
+  );
+}
+
+function adjustAlertCount(root, code, delta) {
+  for (const el of root.querySelectorAll(`[data-alert-count="${code}"]`)) {
+    el.textContent = String(Math.max(0, Number(el.textContent) + delta));
+  }
+}
+
 function formatTime(iso) {
   if (!iso) return "—";
   const when = new Date(iso);
@@ -58,6 +88,7 @@ export function applyMemberUpdate(root, member) {
     badge.className = `status status-${member.status}`;
     badge.dataset.sortValue = member.status;
   }
+  if (Array.isArray(member.alerts)) setAlerts(root, row, member.alerts);
   setNumber(row.querySelector('[data-field="threads_read"]'), member.threads_read);
   setNumber(row.querySelector('[data-field="posts"]'), member.posts);
   setNumber(row.querySelector('[data-field="resource_views"]'), member.resource_views);
@@ -78,9 +109,13 @@ export function applyMemberUpdate(root, member) {
 function applyFilter(root) {
   const select = root.querySelector("[data-status-filter]");
   const wanted = select ? select.value : "";
+  const alertSelect = root.querySelector("[data-alert-filter]");
+  const wantedAlert = alertSelect ? alertSelect.value : "";
   let shown = 0;
   for (const row of root.querySelectorAll("tbody tr[data-user-id]")) {
-    const visible = !wanted || row.dataset.status === wanted;
+    const alerts = (row.dataset.alerts || "").split(" ");
+    const visible =
+      (!wanted || row.dataset.status === wanted) && (!wantedAlert || alerts.includes(wantedAlert));
     row.hidden = !visible;
     if (visible) shown += 1;
   }
@@ -136,6 +171,26 @@ function init(root) {
       if (filter.value) url.searchParams.set("status", filter.value);
       else url.searchParams.delete("status");
       history.replaceState(null, "", url);
+    });
+  }
+  const alertFilter = root.querySelector("[data-alert-filter]");
+  if (alertFilter) {
+    alertFilter.addEventListener("change", () => {
+      applyFilter(root);
+      const url = new URL(location.href);
+      if (alertFilter.value) url.searchParams.set("alert", alertFilter.value);
+      else url.searchParams.delete("alert");
+      history.replaceState(null, "", url);
+    });
+  }
+  for (const button of root.querySelectorAll("[data-select-alert]")) {
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      const wanted = button.dataset.selectAlert;
+      for (const row of root.querySelectorAll("tbody tr[data-user-id]")) {
+        const box = row.querySelector("input[name=user_ids]");
+        if (box) box.checked = (row.dataset.alerts || "").split(" ").includes(wanted);
+      }
     });
   }
   for (const button of root.querySelectorAll("[data-sort]")) {
