@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import services as boards
+from mentoring.boards import posts as boards
 from mentoring.models import Board, Membership, MemberWeek, ReadEvent
 from mentoring.participation import alerts
 from mentoring.participation import services as participation
