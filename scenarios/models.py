@@ -11,6 +11,7 @@ the tutors of cohorts it is released to and members of cohorts with an open rele
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -24,6 +25,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from mentoring.notifications.services import mark_read_for_target
 from scenarios.blocks import ScenarioStages
 
 DEFAULT_GROUP_SIZE = 5
@@ -52,6 +54,8 @@ class ModulePage(Page):
     def serve(self, request, *args, **kwargs):
         from scenarios.selectors import scenarios_in_module_for
 
+        if not request.user.is_authenticated:  # a bookmark, signed out: sign in and come back
+            return redirect_to_login(request.get_full_path())
         scenarios = scenarios_in_module_for(user=request.user, module=self)
         if not scenarios and not self.permissions_for_user(request.user).can_edit():
             raise Http404
@@ -133,10 +137,13 @@ class ScenarioPage(Page):
         from scenarios import resources
         from scenarios.selectors import scenario_access
 
+        if not request.user.is_authenticated:  # a bookmark, signed out: sign in and come back
+            return redirect_to_login(request.get_full_path())
         access = scenario_access(user=request.user, page=self)
         if not access.can_view:
             raise Http404
         resources.record_scenario_view(user=request.user, page=self, access=access)
+        mark_read_for_target(user=request.user, path=request.path)
         request.scenario_access = access
         return super().serve(request, *args, **kwargs)
 

@@ -16,6 +16,7 @@ from wagtail.documents import get_document_model
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort
+from mentoring.notifications.decorators import reads_notifications
 from mentoring.rules.permissions import is_tutor
 from scenarios import groups, releases, resources, selectors, solutions
 from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
@@ -102,6 +103,7 @@ def cohort_releases(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 
 @login_required
+@reads_notifications
 def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
     """Tutors: the groups and their solutions. Members: their group's workspace."""
     release = _release_or_404(request, release_id)
@@ -175,6 +177,7 @@ def _group_or_404(request: HttpRequest, group_id: int) -> ScenarioGroup:
 
 
 @login_required
+@reads_notifications
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     group = _group_or_404(request, group_id)
     return _workspace(request, release=group.release, group=group)
@@ -299,6 +302,7 @@ def close_release(request: HttpRequest, release_id: int) -> HttpResponse:
     return redirect("scenarios:cohort", cohort_id=release.cohort_id)
 
 
+@login_required
 def download_document(request: HttpRequest, page_id: int, document_id: int) -> HttpResponse:
     """A scenario's evidence document, for those who may open the scenario; counts as a view."""
     page = _found(ScenarioPage.objects.live().filter(pk=page_id).first())

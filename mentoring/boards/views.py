@@ -26,6 +26,7 @@ from mentoring.boards.forms import (
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.models import Board, Cohort, Post, Thread
+from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.services import record_thread_read
 from mentoring.rules.permissions import can_moderate, is_tutor
 
@@ -49,6 +50,14 @@ def grace_text(seconds: int) -> str:
         minutes = seconds // 60
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def _offers_anonymity(board: Board, cohort: Cohort, *, viewer_is_tutor: bool) -> bool:
+    """Anonymity hides a member from peers; on "Ask a tutor" no peer sees the post, so the
+    choice would only confuse. Tutors always post under their name."""
+    return (
+        cohort.allow_anonymous_to_peers and not viewer_is_tutor and board.kind != Board.Kind.PRIVATE
+    )
 
 
 def _refused(request: HttpRequest, error: ServiceError, post: Post | None = None):
@@ -97,7 +106,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _found(selectors.visible_board(user=request.user, board_id=board_id))
     cohort = board.cohort
     tutor = is_tutor(request.user, cohort)
-    allow_anonymous = cohort.allow_anonymous_to_peers and not tutor
+    allow_anonymous = _offers_anonymity(board, cohort, viewer_is_tutor=tutor)
     form = ThreadForm(request.POST or None, allow_anonymous=allow_anonymous)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,16 +136,21 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
 
 
 @login_required
+@reads_notifications
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     page = _found(selectors.thread_page(user=request.user, thread_id=thread_id))
     cohort = page.thread.cohort
-    allow_anonymous = cohort.allow_anonymous_to_peers and not page.viewer_is_tutor
-    reply_to = request.GET.get("reply_to")
-    form = PostForm(
-        request.POST or None,
-        initial={"reply_to": reply_to} if reply_to and reply_to.isdigit() else None,
-        allow_anonymous=allow_anonymous,
+    allow_anonymous = _offers_anonymity(
+        page.thread.board, cohort, viewer_is_tutor=page.viewer_is_tutor
     )
+    reply_to = request.GET.get("reply_to")
+    initial = {"reply_to": reply_to} if reply_to and reply_to.isdigit() else {}
+    opening = page.posts[0] if page.posts else None
+    # In a thread one opened anonymously, a reply stays anonymous unless its author unticks it.
+    initial["anonymous"] = bool(
+        opening and opening.is_own and opening.anonymous and not opening.reply_to_id
+    )
+    form = PostForm(request.POST or None, initial=initial, allow_anonymous=allow_anonymous)
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -7,6 +7,9 @@ import re
 from django import forms
 
 from mentoring.models import MAX_GRACE_SECONDS, Cohort
+from mentoring.participation.nudges import placeholder_help
+
+MAX_GRACE_MINUTES = MAX_GRACE_SECONDS // 60
 
 
 def split_usernames(text: str) -> list[str]:
@@ -31,13 +34,29 @@ class CohortCreateForm(forms.Form):
 
 
 class CohortSettingsForm(forms.ModelForm):
+    """The cohort's settings as a tutor thinks of them: the grace period in minutes (the API
+    keeps ``edit_grace_seconds``); ``cleaned_data`` speaks the service's field names."""
+
+    edit_grace_minutes = forms.IntegerField(
+        label="Editing time after posting (minutes)",
+        min_value=0,
+        max_value=MAX_GRACE_MINUTES,
+        help_text=f"From 0 to {MAX_GRACE_MINUTES:,} minutes (a day); 30 is the default. "
+        "Members can edit or retract a post for this long.",
+        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_GRACE_MINUTES, "step": 1}),
+        error_messages={
+            "min_value": "The editing time cannot be negative.",
+            "max_value": f"The editing time can be at most {MAX_GRACE_MINUTES:,} minutes (a day).",
+        },
+    )
+
     class Meta:
         model = Cohort
         fields = [
             "name",
             "starts_on",
             "ends_on",
-            "edit_grace_seconds",
+            "edit_grace_minutes",
             "reader_threshold",
             "allow_anonymous_to_peers",
             "nudge_template",
@@ -48,13 +67,14 @@ class CohortSettingsForm(forms.ModelForm):
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
-            "edit_grace_seconds": forms.NumberInput(attrs={"min": 0, "max": MAX_GRACE_SECONDS}),
             "reader_threshold": forms.NumberInput(attrs={"min": 1}),
         }
-        help_texts = {
-            "edit_grace_seconds": "Seconds, from 0 to 86400 (a day). 1800 is 30 minutes.",
-            "nudge_template": "The starting text of a nudge. {name} and {cohort} are filled in.",
-        }
+        help_texts = {"nudge_template": "The starting text of a nudge. " + placeholder_help()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        seconds = self.instance.edit_grace_seconds
+        self.fields["edit_grace_minutes"].initial = round(seconds / 60)
 
     def clean(self):
         cleaned = super().clean()
@@ -62,6 +82,18 @@ class CohortSettingsForm(forms.ModelForm):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The cohort cannot end before it starts.")
         return cleaned
+
+    def changed_settings(self) -> dict:
+        """The changed settings under the service's names (minutes become seconds; an untouched
+        minutes field keeps a grace period the API set in odd seconds)."""
+        changes = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name != "edit_grace_minutes"
+        }
+        if "edit_grace_minutes" in self.changed_data:
+            changes["edit_grace_seconds"] = self.cleaned_data["edit_grace_minutes"] * 60
+        return changes
 
 
 class EnrolForm(forms.Form):

@@ -51,11 +51,15 @@ def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _tutored_cohort(request, cohort_id)
     form = CohortSettingsForm(request.POST or None, instance=Cohort.objects.get(pk=cohort.pk))
     if request.method == "POST" and form.is_valid():
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
         try:
-            cohort_services.update_cohort_settings(cohort=cohort, by=request.user, **changes)
+            cohort_services.update_cohort_settings(
+                cohort=cohort, by=request.user, **form.changed_settings()
+            )
         except ServiceError as error:
-            form.add_error(error.extra.get("field"), error.detail)
+            field = error.extra.get("field")
+            form.add_error(
+                "edit_grace_minutes" if field == "edit_grace_seconds" else field, error.detail
+            )
         else:
             messages.success(request, "Settings saved.")
             return redirect("cohort_settings", cohort.pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from mentoring.models import Notification, User
 
@@ -28,3 +28,13 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
         "created_at": notification.created_at.isoformat(),
         "read": notification.read_at is not None,
     }
+
+
+def notification_pointing_at(*, user: User, path: str) -> Notification | None:
+    """The user's latest notification whose link leads to ``path`` (anchor or query aside)."""
+    return (
+        Notification.objects.filter(user=user)
+        .filter(Q(url=path) | Q(url__startswith=path + "#") | Q(url__startswith=path + "?"))
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mentoring.core.errors import ServiceError
@@ -75,3 +76,16 @@ def set_email_preference(*, user: User, preference: str) -> User:
     User.objects.filter(pk=user.pk).update(email_preference=preference)
     user.email_preference = preference
     return user
+
+
+def mark_read_for_target(*, user: User, path: str) -> int:
+    """Mark read the user's notifications that point at ``path`` (a page they just opened):
+    opening what a notification is about is reading it. Links may carry a ``#post-…`` anchor
+    or a query string; the page is the same."""
+    if not user.is_authenticated:
+        return 0
+    return (
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .filter(Q(url=path) | Q(url__startswith=path + "#") | Q(url__startswith=path + "?"))
+        .update(read_at=timezone.now())
+    )

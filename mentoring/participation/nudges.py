@@ -28,6 +28,14 @@ from mentoring.rules.permissions import can_view_participation
 NUDGE_COOLDOWN = timedelta(days=7)
 MAX_MESSAGE_LENGTH = 5000
 PLACEHOLDERS = ("name", "cohort", "thread", "thread_url")
+
+
+def placeholder_help() -> str:
+    """The one sentence that lists the placeholders, for every form that edits a nudge."""
+    names = ["{" + p + "}" for p in PLACEHOLDERS]
+    return f"You can use {', '.join(names[:-1])} and {names[-1]}: they are filled in per member."
+
+
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
+from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation import alerts as alert_rules
 from mentoring.participation.charts import status_breakdown_svg, weekly_trend_svg
 from mentoring.participation.nudges import (
     NUDGE_COOLDOWN,
-    PLACEHOLDERS,
     nudge_members,
+    placeholder_help,
     update_nudge_template,
 )
 from mentoring.participation.selectors import (
@@ -53,7 +54,7 @@ class NudgeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         error_messages={"required": "Write a message for the nudge."},
-        help_text="You can use " + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
+        help_text=placeholder_help(),
     )
     thread = forms.ModelChoiceField(
         queryset=Thread.objects.none(),
@@ -151,6 +152,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
 
 @login_required
 @require_GET
+@reads_notifications
 def dashboard(request: HttpRequest, cohort_id: int) -> HttpResponse:
     """Counts per status, the charts, the member table and the nudge form (tutors only)."""
     return _render_dashboard(request, _tutored_or_404(request, cohort_id), None)
@@ -261,6 +263,7 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@reads_notifications
 def my_participation(request: HttpRequest, cohort_id: int) -> HttpResponse:
     """A member's own counters and status, and exactly what the tutors can see about them."""
     membership = own_participation(user=request.user, cohort_id=cohort_id)

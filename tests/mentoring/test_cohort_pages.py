@@ -38,20 +38,52 @@ def test_tutor_changes_settings_and_bad_values_show_field_errors(cohort, tutor):
     client = signed_in(tutor)
     data = {
         "name": cohort.name,
-        "edit_grace_seconds": 90000,
+        "edit_grace_minutes": 1441,
         "reader_threshold": 0,
         "nudge_template": "Hi {name}",
     }
     response = client.post(f"/cohorts/{cohort.pk}/settings/", data)
     assert response.status_code == 200
-    assert b"errorlist" in response.content
+    assert "at most 1,440 minutes" in response.content.decode()
     cohort.refresh_from_db()
     assert cohort.edit_grace_seconds == 1800
-    data.update(edit_grace_seconds=600, reader_threshold=2, allow_anonymous_to_peers="on")
+    data.update(edit_grace_minutes=10, reader_threshold=2, allow_anonymous_to_peers="on")
     assert client.post(f"/cohorts/{cohort.pk}/settings/", data).status_code == 302
     cohort.refresh_from_db()
     assert (cohort.edit_grace_seconds, cohort.reader_threshold) == (600, 2)
     assert cohort.allow_anonymous_to_peers
+
+
+def test_settings_take_the_grace_period_in_minutes_and_show_the_range(cohort, tutor):
+    client = signed_in(tutor)
+    page = client.get(f"/cohorts/{cohort.pk}/settings/").content.decode()
+    assert 'name="edit_grace_minutes"' in page and 'value="30"' in page
+    assert "From 0 to 1,440 minutes" in page
+    assert 'max="1440"' in page
+    assert "edit_grace_seconds" not in page
+
+
+def test_saving_other_settings_keeps_a_grace_period_set_in_odd_seconds(cohort, tutor):
+    cohort.edit_grace_seconds = 45  # the API takes seconds
+    cohort.save()
+    client = signed_in(tutor)
+    data = {
+        "name": "Renamed",
+        "edit_grace_minutes": 1,
+        "reader_threshold": 1,
+        "nudge_template": "x",
+    }
+    assert client.post(f"/cohorts/{cohort.pk}/settings/", data).status_code == 302
+    cohort.refresh_from_db()
+    assert (cohort.name, cohort.edit_grace_seconds) == ("Renamed", 45)
+
+
+def test_nudge_template_help_lists_the_dashboards_placeholders(cohort, tutor):
+    client = signed_in(tutor)
+    settings_page = client.get(f"/cohorts/{cohort.pk}/settings/").content.decode()
+    dashboard = client.get(f"/cohorts/{cohort.pk}/dashboard/").content.decode()
+    for placeholder in ("{name}", "{cohort}", "{thread}", "{thread_url}"):
+        assert placeholder in settings_page and placeholder in dashboard
 
 
 def test_members_and_outsiders_get_404_on_tutor_pages(cohort, members, outsider):

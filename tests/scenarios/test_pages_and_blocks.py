@@ -21,6 +21,12 @@ from tests.scenarios.helpers import EXPERT_TEXT, make_document, make_image, make
 pytestmark = pytest.mark.django_db
 
 
+def assert_sends_to_sign_in(response, url: str) -> None:
+    """Signed out, a scenario or module URL leads to sign-in and back (never a bare 404)."""
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=" + url
+
+
 def _client(user=None) -> Client:
     client = Client()
     if user is not None:
@@ -102,7 +108,7 @@ def test_page_fields_and_tags(scenario):
 # --- Never public ---------------------------------------------------------------------------
 def test_unreleased_scenario_is_404_for_everyone_but_editors(scenario, cohort, members):
     url = scenario.url
-    assert _client().get(url).status_code == 404
+    assert_sends_to_sign_in(_client().get(url), url)
     assert _client(members[0]).get(url).status_code == 404
     editor = UserFactory(username="editor", is_superuser=True, is_staff=True)
     response = _client(editor).get(url)
@@ -118,7 +124,7 @@ def test_members_open_only_open_releases_and_outsiders_never(scenario, cohort, m
     assert "Ms Brennan" in html and "Your group's board" in html
     assert EXPERT_TEXT not in html and "opens once your group" in html
     assert _client(outsider).get(scenario.url).status_code == 404
-    assert _client().get(scenario.url).status_code == 404
+    assert_sends_to_sign_in(_client().get(scenario.url), scenario.url)
 
 
 def test_scheduled_and_closed_releases_are_404_for_members_not_tutors(
@@ -146,7 +152,7 @@ def test_module_page_lists_only_what_the_user_may_open(module, cohort, members, 
     html = _client(members[0]).get(module.url).content.decode()
     assert "Open to the cohort" in html and "Not released" not in html
     assert _client(outsider).get(module.url).status_code == 404
-    assert _client().get(module.url).status_code == 404
+    assert_sends_to_sign_in(_client().get(module.url), module.url)
 
 
 def test_submitting_unlocks_the_expert_perspective_for_that_group_only(cohort, scenario, members):
