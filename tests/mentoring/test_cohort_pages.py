@@ -6,6 +6,8 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+ALERT_DEFAULTS = {"quiet_days": 14, "never_started_days": 7, "unanswered_hours": 48}
+
 
 def signed_in(user) -> Client:
     client = Client()
@@ -41,6 +43,7 @@ def test_tutor_changes_settings_and_bad_values_show_field_errors(cohort, tutor):
         "edit_grace_minutes": 1441,
         "reader_threshold": 0,
         "nudge_template": "Hi {name}",
+        **ALERT_DEFAULTS,
     }
     response = client.post(f"/cohorts/{cohort.pk}/settings/", data)
     assert response.status_code == 200
@@ -72,6 +75,7 @@ def test_saving_other_settings_keeps_a_grace_period_set_in_odd_seconds(cohort, t
         "edit_grace_minutes": 1,
         "reader_threshold": 1,
         "nudge_template": "x",
+        **ALERT_DEFAULTS,
     }
     assert client.post(f"/cohorts/{cohort.pk}/settings/", data).status_code == 302
     cohort.refresh_from_db()
