@@ -8,7 +8,7 @@ from django.utils import timezone
 from mentoring.boards.posts import visible_thread_or_404
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.models import Notification, Post, PostFlag, User
-from mentoring.notifications.services import notify
+from mentoring.notifications.services import notify, withdraw_notifications_about
 from mentoring.realtime import events
 from mentoring.rules.permissions import can_moderate
 
@@ -32,7 +32,11 @@ def _moderated_post(*, post: Post | int, by: User) -> Post:
 @transaction.atomic
 def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
     """A tutor hides a post from members, with a reason the author sees. Reversible; the text
-    is kept (unlike a retraction, which is the author's own decision)."""
+    is kept (unlike a retraction, which is the author's own decision).
+
+    The notifications that quote the post (replies to others) are withdrawn, and with them any
+    email not yet sent: a hidden post must not stay readable in someone's inbox. Unhiding does
+    not send them again; the post is back on the thread for whoever looks."""
     post = _moderated_post(post=post, by=by)
     reason = " ".join((reason or "").split())
     if not reason:
@@ -47,6 +51,7 @@ def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
     PostFlag.objects.filter(post=post, resolved_at__isnull=True).update(
         resolved_at=now, resolved_by=by
     )
+    withdraw_notifications_about(post=post, keep_kinds=(Notification.Kind.MODERATION,))
     if post.author_id != by.pk:
         notify(
             user=post.author,

@@ -24,6 +24,7 @@ from mentoring.models import (
     MAX_POST_LENGTH,
     Board,
     Notification,
+    Nudge,
     Post,
     PostFlag,
     PostRevision,
@@ -310,13 +311,19 @@ RETRACTED_THREAD_TITLE = "A thread whose opening post was retracted"
 
 def _forget_thread_title(*, thread_id: int) -> None:
     """The title is the opening post's author's words too: it goes with the post, from the
-    thread and from the notifications that quote it."""
+    thread, from the notifications that quote it and from the nudges that invited to it."""
     thread = Thread.objects.select_for_update().get(pk=thread_id)
     if thread.title == RETRACTED_THREAD_TITLE:
         return
-    Notification.objects.filter(post__thread_id=thread_id).update(
-        title=Replace("title", Value(thread.title), Value(RETRACTED_THREAD_TITLE)),
-        body=Replace("body", Value(thread.title), Value(RETRACTED_THREAD_TITLE)),
+    quoted = Value(thread.title)
+    replacement = Value(RETRACTED_THREAD_TITLE)
+    Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id)).update(
+        title=Replace("title", quoted, replacement),
+        body=Replace("body", quoted, replacement),
+    )
+    # A nudge inviting members to the thread quoted its title in the tutor's message.
+    Nudge.objects.filter(thread_id=thread_id).update(
+        message=Replace("message", quoted, replacement)
     )
     thread.title = RETRACTED_THREAD_TITLE
     thread.save(update_fields=["title"])

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentoring.models.accounts import User
-from mentoring.models.boards import Post
+from mentoring.models.boards import Post, Thread
 from mentoring.models.cohorts import Cohort
 
 
@@ -31,6 +31,11 @@ class Notification(models.Model):
     # Set for notifications about a post, so that retracting it withdraws them.
     post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # The thread it concerns (a reply's, or the thread a nudge invites to): retracting that
+    # thread's opening post purges its title from here too.
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)

@@ -19,6 +19,7 @@ class NotificationOut(Schema):
     body: str
     url: str
     cohort_id: int | None
+    thread_id: int | None
     created_at: datetime
     read: bool
 

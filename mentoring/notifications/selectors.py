@@ -25,6 +25,7 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
         "body": notification.body,
         "url": notification.url,
         "cohort_id": notification.cohort_id,
+        "thread_id": notification.thread_id,
         "created_at": notification.created_at.isoformat(),
         "read": notification.read_at is not None,
     }

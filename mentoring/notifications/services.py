@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentoring.core.errors import ServiceError
-from mentoring.models import Cohort, Notification, Post, User
+from mentoring.models import Cohort, Notification, Post, Thread, User
 from mentoring.realtime import events
 
 
@@ -21,17 +21,22 @@ def notify(
     url: str = "",
     cohort: Cohort | None = None,
     post: Post | None = None,
+    thread: Thread | None = None,
 ) -> Notification:
-    """Notify ``user``; pass ``post`` when it is about a post, so retracting it withdraws this.
+    """Notify ``user``; pass ``post`` when it is about a post, so retracting it withdraws this,
+    and ``thread`` when it quotes a thread (its title) without being about one post.
 
-    An email, if the user wants one as it happens, is due no earlier than the end of the post's
-    grace period (as Moodle waits out its editing time), so a retracted post never reaches an
-    inbox. The queued task carries only the notification's id, never its text.
+    An email, if the user wants one as it happens, is due no earlier than the end of the grace
+    period of every post whose words it quotes — the post's, and the thread's opening post's for
+    its title (as Moodle waits out its editing time) — so retracted words never reach an inbox.
+    The queued task carries only the notification's id, never its text.
     """
     now = timezone.now()
+    if post is not None and thread is None:
+        thread = post.thread
     email_due_at = None
     if user.email and user.email_preference == User.EmailPreference.IMMEDIATE:
-        email_due_at = max(now, post.editable_until) if post is not None else now
+        email_due_at = max([now, *_quoted_until(post=post, thread=thread)])
     notification = Notification.objects.create(
         user=user,
         kind=kind,
@@ -40,6 +45,7 @@ def notify(
         url=url,
         cohort=cohort,
         post=post,
+        thread=thread,
         email_due_at=email_due_at,
     )
     events.notification_created(notification)
@@ -50,10 +56,30 @@ def notify(
     return notification
 
 
+def _quoted_until(*, post: Post | None, thread: Thread | None) -> list:
+    """When the words a notification quotes stop being retractable."""
+    until = [post.editable_until] if post is not None else []
+    if thread is not None:
+        opening = (
+            Post.objects.filter(thread_id=thread.pk)
+            .order_by("created_at", "pk")
+            .values_list("editable_until", flat=True)
+            .first()
+        )
+        if opening is not None:
+            until.append(opening)
+    return until
+
+
 @transaction.atomic
-def withdraw_notifications_about(*, post: Post) -> int:
-    """Delete every notification about ``post`` (and so any email not yet sent)."""
-    withdrawn = list(Notification.objects.filter(post=post).values_list("pk", "user_id"))
+def withdraw_notifications_about(*, post: Post, keep_kinds: tuple[str, ...] = ()) -> int:
+    """Delete the notifications about ``post`` (and so any email not yet sent), except those
+    of ``keep_kinds`` (a hidden post's author keeps the notice that says why)."""
+    withdrawn = list(
+        Notification.objects.filter(post=post)
+        .exclude(kind__in=keep_kinds)
+        .values_list("pk", "user_id")
+    )
     Notification.objects.filter(pk__in=[pk for pk, _ in withdrawn]).delete()
     for pk, user_id in withdrawn:
         events.notification_withdrawn(user_id=user_id, notification_id=pk)

@@ -197,6 +197,7 @@ def nudge_members(
             body=text,
             url=link,
             cohort=cohort,
+            thread=invite_to,
         )
     Nudge.objects.bulk_create(outcome.nudges)
     Membership.objects.filter(pk__in=[m.pk for m in to_nudge]).update(last_nudged_at=now)

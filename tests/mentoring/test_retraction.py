@@ -191,3 +191,69 @@ def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohor
     assert "kept words" in body
     assert "retracted words" not in body and "too young" not in body
     assert Notification.objects.get(post=young).emailed_at is None
+
+
+def test_retracting_an_opening_post_purges_its_title_from_nudges_quoting_it(
+    cohort, tutor, members, django_capture_on_commit_callbacks
+):
+    from mentoring.participation.nudges import nudge_members
+
+    a, b, _ = members
+    marker = "pangolintitlezz"
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = posts.create_thread(
+            board=general_board(cohort), author=a, title=f"On {marker}", body="Opening words"
+        )
+        opening = thread.posts.get()
+        posts.create_post(thread=thread, author=b, body="a reply", reply_to=opening)
+        nudge_members(
+            cohort=cohort,
+            tutor=tutor,
+            user_ids=[b.pk],
+            message="Have a look at {thread}, {name}",
+            thread=thread,
+        )
+    nudge_notice = Notification.objects.get(user=b, kind=Notification.Kind.NUDGE)
+    assert marker in nudge_notice.body and nudge_notice.thread_id == thread.pk
+    # Quoting the title, the nudge's email waits for the opening post's grace period.
+    assert nudge_notice.email_due_at >= opening.editable_until
+    assert send_notification_email.call(nudge_notice.pk) is False
+    assert "mentoring_nudge.message" in tables_containing(marker)
+    with django_capture_on_commit_callbacks(execute=True):
+        posts.retract_post(post=opening, by=a)
+    assert tables_containing(marker) == []
+    nudge_notice.refresh_from_db()
+    assert posts.RETRACTED_THREAD_TITLE in nudge_notice.body  # the tutor's own words stay
+
+
+def test_hiding_a_post_withdraws_the_notifications_quoting_it(
+    cohort, tutor, members, django_capture_on_commit_callbacks
+):
+    a, b, _ = members
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = posts.create_post(thread=thread, author=b, body="unkind ocelotwords")
+    quoted = Notification.objects.get(user=a, post=reply)
+    assert "ocelotwords" in quoted.body
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.hide_post(post=reply, by=tutor, reason="Not kind")
+    # The thread's author no longer has the hidden text in an inbox, and no email goes out…
+    assert not Notification.objects.filter(pk=quoted.pk).exists()
+    Post.objects.filter(pk=reply.pk).update(editable_until=timezone.now() - timedelta(seconds=1))
+    assert send_notification_email.call(quoted.pk) is False
+    assert mail.outbox == []
+    # …while the post's author keeps the notice saying why it was hidden.
+    notice = Notification.objects.get(user=b, post=reply)
+    assert notice.kind == Notification.Kind.MODERATION and "Not kind" in notice.body
+    assert set(tables_containing("ocelotwords")) == {
+        "mentoring_post.body",
+        "mentoring_post.body_html",
+    }
+
+
+def test_notifications_in_the_api_name_the_thread_they_concern(cohort, members, api):
+    a, b, _ = members
+    thread = posts.create_thread(board=general_board(cohort), author=a, title="T", body="Q?")
+    posts.create_post(thread=thread, author=b, body="an answer")
+    items = api(a).get("/api/v1/notifications").json()["notifications"]
+    assert [n["thread_id"] for n in items if n["kind"] == "reply"] == [thread.pk]
