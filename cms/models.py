@@ -27,11 +27,15 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from mentoring.cohorts.selectors import cohorts_for
+        from mentoring.inbox.selectors import inbox_count
         from mentoring.notifications.selectors import notifications_for
 
         context = super().get_context(request, *args, **kwargs)
         if request.user.is_authenticated:
-            context["memberships"] = list(cohorts_for(user=request.user))
+            memberships = list(cohorts_for(user=request.user))
+            for m in memberships:  # A tutor sees what waits in each cohort they tutor.
+                m.inbox_count = inbox_count(cohort=m.cohort) if m.role == "tutor" else None
+            context["memberships"] = memberships
             context["notifications"] = list(notifications_for(user=request.user, limit=10))
         return context
 

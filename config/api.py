@@ -6,6 +6,7 @@ from mentoring.accounts import api as accounts
 from mentoring.boards import api as boards
 from mentoring.cohorts import api as cohorts
 from mentoring.core.api import BearerTokenAuth, SessionWithCsrfAuth, install_error_handlers
+from mentoring.inbox import api as inbox
 from mentoring.notifications import api as notifications
 from mentoring.participation import api as participation
 from scenarios import api as scenarios_api
@@ -23,5 +24,6 @@ api.add_router("", accounts.router)
 api.add_router("", cohorts.router)
 api.add_router("", boards.router)
 api.add_router("", participation.router)
+api.add_router("", inbox.router)
 api.add_router("", notifications.router)
 api.add_router("", scenarios_api.router)

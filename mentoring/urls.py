@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("mentoring.cohorts.urls")),
     path("", include("mentoring.boards.urls")),
     path("", include("mentoring.participation.urls")),
+    path("", include("mentoring.inbox.urls")),
 ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from mentoring.boards.posts import visible_thread_or_404
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.inbox import services as inbox
 from mentoring.models import Notification, Post, PostFlag, User
 from mentoring.notifications.services import notify, withdraw_notifications_about
 from mentoring.realtime import events
@@ -48,9 +49,10 @@ def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
     now = timezone.now()
     post.hidden_at, post.hidden_by, post.hidden_reason = now, by, reason
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    PostFlag.objects.filter(post=post, resolved_at__isnull=True).update(
+    if PostFlag.objects.filter(post=post, resolved_at__isnull=True).update(
         resolved_at=now, resolved_by=by
-    )
+    ):
+        inbox.flags_closed(cohort_id=post.cohort_id)
     withdraw_notifications_about(post=post, keep_kinds=(Notification.Kind.MODERATION,))
     if post.author_id != by.pk:
         notify(
@@ -79,15 +81,24 @@ def unhide_post(*, post: Post | int, by: User) -> Post:
 def flag_post(*, post: Post | int, by: User, reason: str = "") -> PostFlag:
     """A member asks the tutors to look at a post; flagging twice changes nothing."""
     post_id = post.pk if isinstance(post, Post) else post
-    found = Post.objects.filter(pk=post_id, retracted_at__isnull=True).first()
+    found = (
+        Post.objects.select_related("thread", "author", "cohort")
+        .filter(pk=post_id, retracted_at__isnull=True)
+        .first()
+    )
     if found is None:
         raise NotFound("There is no such post.")
     visible_thread_or_404(user=by, thread_id=found.thread_id)
     reason = " ".join((reason or "").split())[:500]
-    flag, _ = PostFlag.objects.get_or_create(post=found, flagged_by=by, defaults={"reason": reason})
-    if flag.resolved_at is not None:  # Flagged again after a tutor looked: back in the queue.
+    flag, created = PostFlag.objects.get_or_create(
+        post=found, flagged_by=by, defaults={"reason": reason}
+    )
+    reopened = flag.resolved_at is not None
+    if reopened:  # Flagged again after a tutor looked: back in the queue.
         flag.resolved_at, flag.resolved_by, flag.reason = None, None, reason or flag.reason
         flag.save(update_fields=["resolved_at", "resolved_by", "reason"])
+    if created or reopened:
+        inbox.flag_opened(flag=flag, post=found)
     return flag
 
 
@@ -100,4 +111,5 @@ def resolve_flag(*, flag: PostFlag | int, by: User) -> PostFlag:
     if found.resolved_at is None:
         found.resolved_at, found.resolved_by = timezone.now(), by
         found.save(update_fields=["resolved_at", "resolved_by"])
+        inbox.flags_closed(cohort_id=found.post.cohort_id)
     return found

@@ -20,6 +20,7 @@ from django.utils import timezone
 from mentoring.boards.selectors import visible_board, visible_thread
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import excerpt, render_post
+from mentoring.inbox import services as inbox
 from mentoring.models import (
     MAX_POST_LENGTH,
     Board,
@@ -213,6 +214,7 @@ def _add_post(
     Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
     participation.post_added(post=post)
     _notify_reply(post=post, thread=thread, replied_to=reply_to)
+    inbox.post_added(post=post, thread=thread, author_is_tutor=author_is_tutor)
     events.post_created(post)
     return post
 
@@ -278,6 +280,7 @@ def retract_post(*, post: Post | int, by: User) -> Post | None:
     """
     post, now = _locked_own_post(post=post, by=by)
     participation.post_removed(post=post)
+    inbox.post_removed(post=post)
     withdraw_notifications_about(post=post)
     PostRevision.objects.filter(post=post).delete()
     PostFlag.objects.filter(post=post).delete()

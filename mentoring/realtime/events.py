@@ -150,3 +150,10 @@ def post_retracted(*, post_id: int, thread_id: int, tombstone: bool) -> None:
             },
         },
     )
+
+
+# --- The tutor inbox --------------------------------------------------------------------------
+def inbox_updated(cohort_id: int) -> None:
+    """Something in the cohort's inbox changed: open inbox pages (on the dashboard socket, which
+    only the cohort's tutors may open) refetch it. The message names no post or person."""
+    send_after_commit(dashboard_group(cohort_id), {"type": "inbox.updated", "cohort_id": cohort_id})

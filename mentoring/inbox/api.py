@@ -1,0 +1,73 @@
+"""The tutor inbox as JSON (CONTRACT.md: ``GET /api/v1/cohorts/{id}/inbox``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from mentoring.core.api import ApiError, found
+from mentoring.inbox import selectors, services
+
+router = Router(tags=["inbox"])
+
+
+class InboxItemOut(Schema):
+    kind: str = Field(description="question, flag or unanswered")
+    thread_id: int
+    post_id: int | None = Field(description="The waiting or flagged post; null for a thread.")
+    since: datetime = Field(description="Since when it has waited.")
+    waited_seconds: int
+    title: str
+    author: str = Field(description="Who wrote it (tutors always see the author).")
+    detail: str
+    url: str
+
+
+class DismissIn(Schema):
+    kind: str = Field(description="question, flag or unanswered")
+    thread_id: int
+    post_id: int | None = None
+
+
+def item_out(item: selectors.InboxItem, now: datetime) -> dict:
+    url = reverse("thread", kwargs={"thread_id": item.thread_id})
+    return {
+        "kind": item.kind,
+        "thread_id": item.thread_id,
+        "post_id": item.post_id,
+        "since": item.since,
+        "waited_seconds": int(item.waited(now).total_seconds()),
+        "title": item.title,
+        "author": item.author,
+        "detail": item.detail,
+        "url": f"{url}#post-{item.post_id}" if item.post_id else url,
+    }
+
+
+@router.get("/cohorts/{cohort_id}/inbox", response=list[InboxItemOut], url_name="cohort_inbox")
+def inbox(request: HttpRequest, cohort_id: int):
+    """What waits for a tutor now, oldest first (the cohort's tutors only)."""
+    cohort = found(selectors.inbox_cohort(user=request.auth, cohort_id=cohort_id))
+    now = timezone.now()
+    return [item_out(item, now) for item in selectors.cohort_inbox(cohort=cohort, now=now)]
+
+
+@router.post("/cohorts/{cohort_id}/inbox/dismissals", response={204: None})
+def dismiss(request: HttpRequest, cohort_id: int, data: DismissIn):
+    """Take an item out of the inbox without answering: a question or unanswered thread is
+    dismissed (a member's later post on "Ask a tutor" brings it back); a flag is resolved."""
+    cohort = found(selectors.inbox_cohort(user=request.auth, cohort_id=cohort_id))
+    if data.kind not in selectors.KINDS:
+        raise ApiError("invalid", "kind must be question, flag or unanswered.")
+    services.dismiss(
+        cohort=cohort,
+        kind=data.kind,
+        thread_id=data.thread_id,
+        post_id=data.post_id,
+        by=request.auth,
+    )
+    return 204, None

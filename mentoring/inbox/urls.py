@@ -1,0 +1,12 @@
+"""The tutor inbox pages."""
+
+from django.urls import path
+
+from mentoring.inbox import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("cohorts/<int:cohort_id>/inbox/", views.inbox, name="cohort"),
+    path("cohorts/<int:cohort_id>/inbox/dismiss/", views.dismiss, name="dismiss"),
+]

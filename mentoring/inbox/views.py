@@ -1,0 +1,59 @@
+"""The tutor inbox page: thin views over the inbox selectors and services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from mentoring.core.errors import ServiceError
+from mentoring.inbox import selectors, services
+from mentoring.models import Cohort
+
+
+class DismissForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k) for k in selectors.KINDS])
+    thread_id = forms.IntegerField(min_value=1)
+    post_id = forms.IntegerField(min_value=1, required=False)
+
+
+def _tutored_or_404(request: HttpRequest, cohort_id: int) -> Cohort:
+    cohort = selectors.inbox_cohort(user=request.user, cohort_id=cohort_id)
+    if cohort is None:
+        raise Http404("No such inbox.")
+    return cohort
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """What waits for a tutor, oldest first; refreshed live by ``inbox.updated``."""
+    cohort = _tutored_or_404(request, cohort_id)
+    now = timezone.now()
+    items = selectors.cohort_inbox(cohort=cohort, now=now)
+    return render(
+        request,
+        "mentoring/inbox.html",
+        {"cohort": cohort, "items": items, "now": now},
+    )
+
+
+@login_required
+@require_POST
+def dismiss(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _tutored_or_404(request, cohort_id)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That item could not be dismissed.")
+        return redirect("inbox:cohort", cohort_id=cohort.pk)
+    try:
+        services.dismiss(cohort=cohort, by=request.user, **form.cleaned_data)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Taken out of the inbox.")
+    return redirect("inbox:cohort", cohort_id=cohort.pk)
