@@ -7,6 +7,8 @@ set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# npm installs axe-core for the accessibility tests (tests/browser/axe.py), into var/axe.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
 	! { command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; }; then
 	missing+=(postgresql)
