@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from mentoring.boards import moderation, posts, selectors
+from mentoring.boards import moderation, posts, scheduling, selectors
 from mentoring.boards.schemas import (
     BoardOut,
     FlagIn,
@@ -14,14 +14,19 @@ from mentoring.boards.schemas import (
     PostIn,
     PostOut,
     PostPatch,
+    ReschedulePatch,
+    ScheduledOut,
+    SeriesIn,
     ThreadIn,
     ThreadOut,
     ThreadSummaryOut,
 )
 from mentoring.cohorts.selectors import visible_cohort
-from mentoring.core.api import found
+from mentoring.core.api import ApiError, found
+from mentoring.core.errors import NotFound
 from mentoring.models import Post
 from mentoring.participation.services import record_thread_read
+from mentoring.rules.permissions import is_tutor
 
 router = Router(tags=["boards"])
 
@@ -80,14 +85,66 @@ def list_threads(request: HttpRequest, board_id: int):
 @router.post("/boards/{board_id}/threads", response={201: ThreadOut})
 def start_thread(request: HttpRequest, board_id: int, data: ThreadIn):
     board = found(selectors.visible_board(user=request.user, board_id=board_id))
-    thread = posts.create_thread(
+    if data.publish_at is not None:
+        if data.anonymous:
+            raise ApiError("anonymous_not_allowed", "Tutors post under their own name.")
+        thread = scheduling.schedule_thread(
+            board=board,
+            author=request.user,
+            title=data.title,
+            body=data.body,
+            publish_at=data.publish_at,
+        )
+    else:
+        thread = posts.create_thread(
+            board=board,
+            author=request.user,
+            title=data.title,
+            body=data.body,
+            anonymous=data.anonymous,
+        )
+    return 201, _thread_out(found(selectors.thread_page(user=request.user, thread_id=thread.pk)))
+
+
+def _scheduled_out(thread) -> dict:
+    return {
+        "id": thread.pk,
+        "title": thread.title,
+        "board_id": thread.board_id,
+        "publish_at": thread.publish_at,
+        "author": thread.author.shown_name,
+    }
+
+
+@router.get("/cohorts/{cohort_id}/scheduled-threads", response=list[ScheduledOut])
+def list_scheduled(request: HttpRequest, cohort_id: int):
+    """The cohort's scheduled threads, soonest first (its tutors only)."""
+    cohort = found(visible_cohort(user=request.user, cohort_id=cohort_id))
+    if not is_tutor(request.user, cohort):
+        raise NotFound()
+    return [_scheduled_out(t) for t in scheduling.scheduled_threads(cohort=cohort)]
+
+
+@router.post("/boards/{board_id}/scheduled-threads", response={201: list[ScheduledOut]})
+def schedule_series(request: HttpRequest, board_id: int, data: SeriesIn):
+    """A term's worth of prompts at once (tutors): all scheduled, or none."""
+    board = found(selectors.visible_board(user=request.user, board_id=board_id))
+    threads = scheduling.schedule_series(
         board=board,
         author=request.user,
-        title=data.title,
-        body=data.body,
-        anonymous=data.anonymous,
+        prompts=[scheduling.Prompt(p.title, p.body, p.publish_at) for p in data.prompts],
     )
-    return 201, _thread_out(found(selectors.thread_page(user=request.user, thread_id=thread.pk)))
+    return 201, [_scheduled_out(t) for t in threads]
+
+
+@router.patch("/threads/{thread_id}/schedule", response=ScheduledOut)
+def reschedule(request: HttpRequest, thread_id: int, data: ReschedulePatch):
+    """Move or retitle a scheduled thread (its tutors)."""
+    found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    thread = scheduling.reschedule_thread(
+        thread=thread_id, by=request.user, publish_at=data.publish_at, title=data.title
+    )
+    return _scheduled_out(thread)
 
 
 def _thread_out(page: selectors.ThreadPage) -> dict:

@@ -68,6 +68,11 @@ def _clean_body(body: str | None) -> str:
     return body
 
 
+def clean_title(title: str | None) -> str:
+    """A thread title on one line, present and not too long (also for scheduled threads)."""
+    return _clean_title(title)
+
+
 def _clean_title(title: str | None) -> str:
     title = " ".join((title or "").split())
     if not title:
@@ -127,9 +132,19 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
 
 @transaction.atomic
 def create_thread(
-    *, board: Board, author: User, title: str, body: str, anonymous: bool = False
+    *,
+    board: Board,
+    author: User,
+    title: str,
+    body: str,
+    anonymous: bool = False,
+    publish_at: datetime | None = None,
 ) -> Thread:
-    """Start a thread with its first post. On "ask a tutor" only the author and tutors see it."""
+    """Start a thread with its first post. On "ask a tutor" only the author and tutors see it.
+
+    With ``publish_at`` the thread is scheduled: only tutors see it until then (checks and the
+    publishing itself are in ``mentoring.boards.scheduling``, which passes it).
+    """
     checked = visible_board(user=author, board_id=board.pk)
     if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
@@ -143,6 +158,8 @@ def create_thread(
         title=title,
         created_at=now,
         last_activity_at=now,
+        state=Thread.State.SCHEDULED if publish_at else Thread.State.PUBLISHED,
+        publish_at=publish_at,
     )
     thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
     _add_post(thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous)
@@ -198,6 +215,8 @@ def _add_post(
     if root is not None and root.reply_to_id is not None:
         root = Post.objects.select_related("author").get(pk=root.reply_to_id)
     now = timezone.now()
+    # A scheduled thread's author can edit it until its grace period after publication.
+    editable_from = max(now, thread.publish_at) if thread.publish_at else now
     post = Post(
         thread=thread,
         cohort=cohort,
@@ -205,7 +224,7 @@ def _add_post(
         reply_to=root,
         anonymous=anonymous,
         created_at=now,
-        editable_until=now + cohort.grace_period,
+        editable_until=editable_from + cohort.grace_period,
     )
     _apply_body(post, body)
     post.save()

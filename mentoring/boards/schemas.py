@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from mentoring.boards.scheduling import MAX_PROMPTS
 from mentoring.models import MAX_POST_LENGTH
 
 
@@ -61,6 +62,10 @@ class ThreadIn(Schema):
     title: str = Field(..., max_length=1000)
     body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
     anonymous: bool = False
+    publish_at: datetime | None = Field(
+        None,
+        description="Tutors only: schedule the thread; members see nothing of it before then.",
+    )
 
 
 class PostIn(Schema):
@@ -87,3 +92,26 @@ class FlagOut(Schema):
     reason: str
     created_at: datetime
     resolved: bool
+
+
+class ScheduledOut(Schema):
+    id: int
+    title: str
+    board_id: int
+    publish_at: datetime
+    author: str
+
+
+class PromptIn(Schema):
+    title: str = Field(..., max_length=1000)
+    body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
+    publish_at: datetime
+
+
+class SeriesIn(Schema):
+    prompts: list[PromptIn] = Field(..., min_length=1, max_length=MAX_PROMPTS)
+
+
+class ReschedulePatch(Schema):
+    title: str | None = Field(None, max_length=1000)
+    publish_at: datetime | None = None

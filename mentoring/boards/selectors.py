@@ -58,6 +58,8 @@ def visible_threads(*, user: User, board: Board) -> QuerySet[Thread]:
         tutor = is_tutor(user, board.cohort)
     if board.kind == Board.Kind.PRIVATE and not tutor:
         threads = threads.filter(author=user)
+    if not tutor:  # Scheduled threads are the tutors' until they are published.
+        threads = threads.filter(state=Thread.State.PUBLISHED)
     return threads
 
 
@@ -74,6 +76,8 @@ def visible_thread(*, user: User, thread_id: int) -> Thread | None:
         return None
     if thread.board.kind == Board.Kind.PRIVATE and not tutor and thread.author_id != user.pk:
         return None
+    if thread.state != Thread.State.PUBLISHED and not tutor:
+        return None
     thread.viewer_is_tutor = tutor
     return thread
 
@@ -85,7 +89,9 @@ def cohort_threads(*, user: User, cohort: Cohort, tutor: bool | None = None) -> 
         cohort=cohort, board__in=visible_boards(user=user, cohort=cohort).values("pk")
     )
     if not tutor:
-        threads = threads.filter(~Q(board__kind=Board.Kind.PRIVATE) | Q(author=user))
+        threads = threads.filter(~Q(board__kind=Board.Kind.PRIVATE) | Q(author=user)).filter(
+            state=Thread.State.PUBLISHED
+        )
     return threads
 
 

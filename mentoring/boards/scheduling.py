@@ -1,0 +1,188 @@
+"""Scheduled prompts: a tutor writes a thread now, or a term's weekly prompts at once, and the
+background worker publishes each at its time.
+
+Until then a scheduled thread is the tutors' alone (the board selectors hide it from members).
+Publishing is a state change claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` in the same
+transaction as the members' notifications: two workers, or a task run twice after a restart,
+publish a thread exactly once; a worker that dies mid-way rolls back and the next run (the
+queued task, or ``manage.py publish_scheduled``) picks it up. The queue holds no text, only the
+fact that something is due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from mentoring.boards import posts
+from mentoring.boards.selectors import visible_board
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.rendering import excerpt
+from mentoring.models import Board, Cohort, Membership, Notification, Post, Thread, User
+from mentoring.notifications.services import notify
+from mentoring.realtime import events
+from mentoring.rules.permissions import is_tutor
+
+MAX_PROMPTS = 52  # a year of weekly prompts in one go
+
+
+@dataclass(frozen=True)
+class Prompt:
+    title: str
+    body: str
+    publish_at: datetime
+
+
+def _check_schedulable(*, board: Board, by: User, publish_at: datetime, now: datetime) -> None:
+    checked = visible_board(user=by, board_id=board.pk)
+    if checked is None:
+        raise NotFound("There is no such board, or you cannot see it.")
+    if not is_tutor(by, checked.cohort):
+        raise Forbidden("tutors_only", "Only the cohort's tutors can schedule threads.")
+    if board.kind == Board.Kind.PRIVATE:
+        raise ServiceError(
+            "invalid", "Ask a tutor is for members' questions: schedule prompts elsewhere."
+        )
+    if timezone.is_naive(publish_at):
+        raise ServiceError("invalid", "Give publish_at with a time zone.", field="publish_at")
+    if publish_at <= now:
+        raise ServiceError("invalid", "publish_at must be in the future.", field="publish_at")
+
+
+@transaction.atomic
+def schedule_thread(
+    *, board: Board, author: User, title: str, body: str, publish_at: datetime
+) -> Thread:
+    """A tutor's thread that members see from ``publish_at`` on (and are told about then)."""
+    _check_schedulable(board=board, by=author, publish_at=publish_at, now=timezone.now())
+    thread = posts.create_thread(
+        board=board, author=author, title=title, body=body, publish_at=publish_at
+    )
+    _queue(publish_at)
+    return thread
+
+
+@transaction.atomic
+def schedule_series(*, board: Board, author: User, prompts: list[Prompt]) -> list[Thread]:
+    """A term's worth of prompts at once: all scheduled, or (any invalid) none."""
+    if not prompts:
+        raise ServiceError("invalid", "Give at least one prompt.", field="prompts")
+    if len(prompts) > MAX_PROMPTS:
+        raise ServiceError("invalid", f"At most {MAX_PROMPTS} prompts at once.", field="prompts")
+    return [
+        schedule_thread(
+            board=board, author=author, title=p.title, body=p.body, publish_at=p.publish_at
+        )
+        for p in prompts
+    ]
+
+
+@transaction.atomic
+def reschedule_thread(
+    *, thread: Thread | int, by: User, publish_at: datetime | None = None, title: str | None = None
+) -> Thread:
+    """Move a scheduled thread, or retitle it (its text is edited like any post)."""
+    thread_id = thread.pk if isinstance(thread, Thread) else thread
+    locked = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("board", "cohort")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if locked is None or not is_tutor(by, locked.cohort):
+        raise NotFound("There is no such thread.")
+    if not locked.is_scheduled:
+        raise ServiceError("already_published", "This thread is already published.")
+    now = timezone.now()
+    if publish_at is not None:
+        _check_schedulable(board=locked.board, by=by, publish_at=publish_at, now=now)
+        locked.publish_at = publish_at
+        # Its author may still change it until the grace period after the new time.
+        Post.objects.filter(thread=locked).update(
+            editable_until=publish_at + locked.cohort.grace_period
+        )
+        _queue(publish_at)
+    if title is not None:
+        locked.title = posts.clean_title(title)
+    locked.save(update_fields=["publish_at", "title"])
+    return locked
+
+
+def scheduled_threads(*, cohort: Cohort) -> list[Thread]:
+    """What is scheduled in a cohort, soonest first (for its tutors)."""
+    return list(
+        Thread.objects.filter(cohort=cohort, state=Thread.State.SCHEDULED)
+        .select_related("board", "author")
+        .order_by("publish_at", "pk")
+    )
+
+
+def _queue(publish_at: datetime) -> None:
+    transaction.on_commit(lambda: publish_scheduled.using(run_after=publish_at).enqueue())
+
+
+# --- Publishing -----------------------------------------------------------------------------
+def publish_due(*, now: datetime | None = None) -> list[int]:
+    """Publish every scheduled thread whose time has come; returns their ids.
+
+    One transaction per thread, each claimed with SKIP LOCKED: a thread another worker is
+    publishing is skipped, not waited for, and one that was published is never seen again.
+    """
+    now = now or timezone.now()
+    published = []
+    while True:
+        with transaction.atomic():
+            thread = (
+                Thread.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("board", "cohort", "author")
+                .filter(state=Thread.State.SCHEDULED, publish_at__lte=now)
+                .exclude(pk__in=published)
+                .order_by("publish_at", "pk")
+                .first()
+            )
+            if thread is None:
+                return published
+            _publish(thread, now=now)
+            published.append(thread.pk)
+
+
+def _publish(thread: Thread, *, now: datetime) -> None:
+    Thread.objects.filter(pk=thread.pk).update(
+        state=Thread.State.PUBLISHED, created_at=now, last_activity_at=now
+    )
+    thread.state = Thread.State.PUBLISHED
+    opening = Post.objects.filter(thread=thread).order_by("created_at", "pk").first()
+    if opening is None:  # retracted while scheduled: the thread went with it
+        return
+    # It is posted now: the grace period to edit or retract it runs from now.
+    Post.objects.filter(pk=opening.pk).update(
+        created_at=now, editable_until=now + thread.cohort.grace_period
+    )
+    opening.created_at, opening.editable_until = now, now + thread.cohort.grace_period
+    members = User.objects.filter(
+        memberships__cohort_id=thread.cohort_id, memberships__role=Membership.Role.MEMBER
+    )
+    if thread.board.restricted:
+        members = members.filter(Q(restricted_boards=thread.board))
+    for member in members.order_by("pk"):
+        notify(
+            user=member,
+            kind=Notification.Kind.PROMPT,
+            title=f"{thread.author.shown_name} started “{thread.title}”",
+            body=excerpt(opening.body, 300),
+            url=thread.get_absolute_url(),
+            cohort=thread.cohort,
+            post=opening,
+        )
+    events.post_created(opening)
+
+
+@task()
+def publish_scheduled() -> int:
+    """Background: publish what is due (whatever queued this run, so nothing is left behind)."""
+    return len(publish_due())
