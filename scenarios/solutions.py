@@ -98,10 +98,16 @@ def save_solution(
 
 
 @transaction.atomic
-def submit_solution(*, group: ScenarioGroup, by: User) -> Solution:
+def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = None) -> Solution:
     """Submit the group's solution (once): the expert perspective opens for the group and the
-    tutors are told."""
+    tutors are told.
+
+    ``version`` is the version the submitter has seen: if someone saved a newer one since, the
+    submission is refused, so nobody submits for the whole group words they have not read.
+    """
     solution = _locked_solution_for_member(group=group, user=by)
+    if version is not None and version != solution.version and not solution.is_submitted:
+        raise stale_copy_error(solution)
     if solution.is_submitted:
         when = timezone.localtime(solution.submitted_at).strftime("%-d %B at %H:%M")
         who = solution.submitted_by.shown_name if solution.submitted_by else "your group"
@@ -129,6 +135,18 @@ def submit_solution(*, group: ScenarioGroup, by: User) -> Solution:
             cohort=release.cohort,
         )
     return solution
+
+
+def stale_copy_error(solution: Solution) -> ServiceError:
+    who = solution.updated_by.shown_name if solution.updated_by else "Someone in your group"
+    when = timezone.localtime(solution.updated_at).strftime("%-d %b %Y, %H:%M")
+    return ServiceError(
+        "stale_copy",
+        f"{who} saved a newer version (version {solution.version}, {when}) after you opened "
+        "the solution. Read it before submitting; nothing was submitted.",
+        status=409,
+        current_version=solution.version,
+    )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
 
@@ -209,15 +210,46 @@ def save_solution(request: HttpRequest, group_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Two steps, no JavaScript needed: the first POST shows what will be submitted for the
+    whole group and who last edited it; the second (``confirm``) submits that version only."""
     group = _group_or_404(request, group_id)
     try:
-        solutions.submit_solution(group=group, by=request.user)
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    if not group.members.filter(pk=request.user.pk).exists():
+        raise Http404  # only the group's members submit its solution
+    solution = selectors.solution_with_history(group=group)
+    if version is None:
+        messages.error(request, "Reload the page and try again: the form was incomplete.")
+        return redirect("scenarios:group", group_id=group.pk)
+    if "confirm" not in request.POST and not solution.is_submitted:
+        if version != solution.version:
+            return _refused(request, solutions.stale_copy_error(solution), _group_url(group))
+        return render(
+            request,
+            "scenarios/submit_confirm.html",
+            {
+                "group": group,
+                "release": group.release,
+                "scenario": group.release.scenario,
+                "cohort": group.release.cohort,
+                "solution": solution,
+                "members": list(group.members.all()),
+            },
+        )
+    try:
+        solutions.submit_solution(group=group, by=request.user, version=version)
     except ServiceError as error:
-        return _refused(request, error, f"/scenarios/groups/{group.pk}/")
+        return _refused(request, error, _group_url(group))
     messages.success(
         request, "Solution submitted. The expert perspective is now open to your group."
     )
     return redirect("scenarios:group", group_id=group.pk)
+
+
+def _group_url(group: ScenarioGroup) -> str:
+    return reverse("scenarios:group", kwargs={"group_id": group.pk})
 
 
 @login_required
@@ -296,7 +328,14 @@ def add_group(request: HttpRequest, release_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def close_release(request: HttpRequest, release_id: int) -> HttpResponse:
+    """Asks first (a page, no JavaScript needed): closing takes the scenario from every member."""
     release = _tutored_release_or_404(request, release_id)
+    if "confirm" not in request.POST:
+        return render(
+            request,
+            "scenarios/close_confirm.html",
+            {"release": release, "cohort": release.cohort, "groups": release.groups.count()},
+        )
     releases.close_release(release=release, by=request.user)
     messages.success(request, f"Closed “{release.scenario.title}” for {release.cohort.name}.")
     return redirect("scenarios:cohort", cohort_id=release.cohort_id)

@@ -72,6 +72,14 @@ def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
     form = EnrolForm(request.POST or None if "enrol" in request.POST else None)
     if request.method == "POST" and "remove" in request.POST:
         user = User.objects.filter(pk=request.POST.get("remove")).first()
+        membership = Membership.objects.filter(cohort=cohort, user=user).first()
+        if membership is not None and user != request.user and "confirm" not in request.POST:
+            # Ask first, on a page of its own (works without JavaScript), saying what follows.
+            return render(
+                request,
+                "mentoring/member_remove_confirm.html",
+                {"cohort": cohort, "membership": membership},
+            )
         if user is not None and user != request.user:
             cohort_services.remove_membership(cohort=cohort, user=user)
             messages.success(request, f"{user.shown_name} is no longer in {cohort.name}.")

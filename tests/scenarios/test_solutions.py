@@ -142,8 +142,8 @@ def test_group_workspace_save_submit_and_feedback_through_the_pages(group, membe
     assert stale.status_code == 400 and "saved the solution while you were editing" in (
         stale.content.decode()
     )
-    assert member.post(url + "submit/").status_code == 302
-    again = member.post(url + "submit/", follow=True)
+    assert member.post(url + "submit/", {"version": 1, "confirm": 1}).status_code == 302
+    again = member.post(url + "submit/", {"version": 1}, follow=True)
     assert "already submitted" in again.content.decode()
     page = _client(tutor).get(url).content.decode()
     assert "Plan <strong>A</strong>" in page and "Send feedback" in page
