@@ -177,3 +177,10 @@ def notify_unanswered(*, cohort_id: int, now: datetime | None = None) -> int:
             )
     events.inbox_updated(cohort_id)
     return len(claimed)
+
+
+def sweep_unanswered() -> int:
+    """Catch up on every cohort (after an outage, or a changed ``unanswered_hours``)."""
+    return sum(
+        notify_unanswered(cohort_id=pk) for pk in Cohort.objects.values_list("pk", flat=True)
+    )
