@@ -164,3 +164,86 @@ def seed_discussions(people: DemoPeople) -> None:
             resource_kind="document",
             resource_id="induction-handbook",
         )
+
+
+WEEKLY_PROMPTS = [
+    (
+        "Week ahead: one thing you will try",
+        "Name one small change you will try this week, "
+        "and how you will know whether it worked. #reflection",
+    ),
+    (
+        "Looking back: a lesson that surprised you",
+        "Which lesson went differently from your "
+        "plan this week? What did the class show you? #reflection",
+    ),
+    (
+        "Your questions for the mid-term review",
+        "What would you like us to cover when we meet "
+        "at mid-term? Anything goes — or ask privately on Ask a tutor.",
+    ),
+]
+
+
+@transaction.atomic
+def seed_tutor_week(people: DemoPeople) -> None:
+    """The tutor's week in the induction cohort: an inbox with a waiting private question (the
+    nqt4 thread above) and a flag, a member with each early warning, and weekly prompts
+    scheduled from next Monday. The README's mix of statuses stays as it is."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mentoring.boards.moderation import flag_post
+    from mentoring.boards.scheduling import schedule_thread
+    from mentoring.models import Board, Post, ReadEvent, Thread, ThreadReadState
+    from mentoring.participation.services import rebuild_counters
+
+    cohort = people.induction
+    if Thread.objects.filter(cohort=cohort, publish_at__isnull=False).exists():
+        return
+    users = {u.username: u for u in [people.tutor, *people.nqts]}
+    general = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    now = timezone.now()
+    # A flag: nqt6 (a reader; flagging is not posting) asks a tutor to look at a reply.
+    flagged = Post.objects.filter(cohort=cohort, author=users["nqt3"]).order_by("pk").first()
+    if flagged is not None:
+        flag_post(post=flagged, by=users["nqt6"], reason="This might upset someone in my school.")
+    # went_quiet: nqt9 read, then nothing for three weeks.
+    quiet_since = now - timedelta(days=21)
+    ReadEvent.objects.filter(cohort=cohort, user=users["nqt9"]).update(created_at=quiet_since)
+    ThreadReadState.objects.filter(thread__cohort=cohort, user=users["nqt9"]).update(
+        first_read_at=quiet_since, last_read_at=quiet_since
+    )
+    Membership.objects.filter(cohort=cohort, user=users["nqt9"]).update(last_seen_at=quiet_since)
+    # reading_declined: nqt8 read a few threads a week for a month, then far less.
+    threads = list(Thread.objects.filter(board=general).order_by("pk"))
+    for weeks_ago in range(3, 7):
+        for thread in threads:
+            ReadEvent.objects.create(
+                user=users["nqt8"],
+                thread=thread,
+                cohort=cohort,
+                created_at=now - timedelta(weeks=weeks_ago, days=1),
+            )
+    # never_started: nqt12 was enrolled a fortnight ago and has not been seen since.
+    Membership.objects.filter(cohort=cohort, user=users["nqt12"]).update(
+        joined_at=now - timedelta(days=14)
+    )
+    Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).exclude(
+        user=users["nqt12"]
+    ).update(joined_at=now - timedelta(days=60))
+    rebuild_counters(cohort_ids=[cohort.pk])  # the weekly buckets from those events
+    # Weekly prompts, Mondays at 09:00 from next week.
+    local = timezone.localtime(now)
+    monday = (local + timedelta(days=7 - local.weekday())).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    for week, (title, body) in enumerate(WEEKLY_PROMPTS):
+        schedule_thread(
+            board=general,
+            author=people.tutor,
+            title=title,
+            body=body,
+            publish_at=monday + timedelta(weeks=week),
+        )
