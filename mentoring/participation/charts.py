@@ -52,6 +52,8 @@ def status_breakdown_svg(counts: Mapping[str, int], *, width: int = 480) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-breakdown" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        # dashboard.js redraws the bars from the status counts with the same geometry.
+        f'data-bar-space="{bar_space}" data-label-width="{label_width}" '
         f'aria-labelledby="breakdown-title">',
         f'<title id="breakdown-title">Members by participation status ({total} members)</title>',
     ]

@@ -16,12 +16,13 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    IntegerField,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, TruncWeek
+from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf, Trim, TruncWeek
 from django.utils import timezone
 
 from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, User
@@ -137,11 +138,23 @@ SORTABLE = {
 }
 
 
+# Names sort naturally (Member 2 before Member 10; the "natural" ICU collation of migration
+# 0005), statuses in the order of their meaning rather than alphabetically.
+_SORT_COLUMNS = {
+    "shown_name": lambda: Collate(Lower(_shown_name()), "natural"),
+    "status": lambda: Case(
+        *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.ALL)),
+        default=Value(len(Status.ALL)),
+        output_field=IntegerField(),
+    ),
+}
+
+
 def _ordering(order: str | None) -> list:
     descending = bool(order) and order.startswith("-")
     key = (order or "").lstrip("-")
     fields = SORTABLE.get(key, SORTABLE["username"])
-    columns = [Lower(_shown_name()) if f == "shown_name" else F(f) for f in fields]
+    columns = [_SORT_COLUMNS[f]() if f in _SORT_COLUMNS else F(f) for f in fields]
     expressions = [
         c.desc(nulls_last=True) if descending else c.asc(nulls_last=True) for c in columns
     ]

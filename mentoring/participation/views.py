@@ -105,7 +105,7 @@ def _trend_svg(cohort: Cohort) -> str:
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
     wanted_alert = request.GET.get("alert") or ""
-    order = request.GET.get("sort") or "username"
+    order = request.GET.get("sort") or "name"
     data = cohort_participation(cohort=cohort, order=order)
     now = timezone.now()
     for member in data.members:

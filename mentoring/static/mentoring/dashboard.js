@@ -10,6 +10,11 @@ const STATUS_LABELS = {
   inactive: "Inactive",
 };
 
+const STATUS_ORDER = Object.keys(STATUS_LABELS); // the order of meaning, as the server sorts
+
+// Names compare naturally ("Member 2" before "Member 10"), as the server's "natural" collation.
+const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
 const ALERT_LABELS = {
   went_quiet: "Went quiet",
   reading_declined: "Reading declined",
@@ -40,10 +45,26 @@ function adjustAlertCount(root, code, delta) {
   }
 }
 
-function formatTime(iso) {
+// Dates as the server renders them ("j M Y, H:i" in the site's time zone, e.g.
+// "26 Nov 2026, 00:15"), so a live-updated cell reads like its neighbours.
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+export function formatTime(iso, timeZone) {
   if (!iso) return "—";
-  const when = new Date(iso);
-  return when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: timeZone || undefined,
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(new Date(iso))
+      .map((part) => [part.type, part.value]),
+  );
+  return `${Number(parts.day)} ${MONTHS[Number(parts.month) - 1]} ${parts.year}, ${parts.hour}:${parts.minute}`;
 }
 
 function setTime(cell, iso) {
@@ -53,7 +74,7 @@ function setTime(cell, iso) {
   if (iso) {
     const time = document.createElement("time");
     time.dateTime = iso;
-    time.textContent = formatTime(iso);
+    time.textContent = formatTime(iso, cell.closest("[data-time-zone]")?.dataset.timeZone);
     cell.append(time);
   } else {
     cell.textContent = "—";
@@ -70,6 +91,45 @@ function adjustCount(root, status, delta) {
   for (const el of root.querySelectorAll(`[data-count="${status}"]`)) {
     el.textContent = String(Math.max(0, Number(el.textContent) + delta));
   }
+  redrawBreakdown(root);
+}
+
+/** Redraw the status chart from the status cards, as charts.py draws it: the two always agree. */
+export function redrawBreakdown(root) {
+  const chart = root.querySelector("svg.chart-breakdown");
+  if (!chart) return;
+  const counts = {};
+  for (const status of STATUS_ORDER) {
+    const card = root.querySelector(`[data-count="${status}"]`);
+    counts[status] = card ? Number(card.textContent) : 0;
+  }
+  const total = STATUS_ORDER.reduce((sum, status) => sum + counts[status], 0);
+  const barSpace = Number(chart.dataset.barSpace);
+  const labelWidth = Number(chart.dataset.labelWidth);
+  const title = chart.querySelector("title");
+  if (title) title.textContent = `Members by participation status (${total} members)`;
+  for (const status of STATUS_ORDER) {
+    const group = chart.querySelector(`g[data-status="${status}"]`);
+    if (!group) continue;
+    const value = counts[status];
+    // Python's round() rounds halves to even; Math.round rounds them up: match the server.
+    const exact = total ? (barSpace * value) / total : 0;
+    const bar = roundHalfEven(exact);
+    const rect = group.querySelector("rect");
+    rect.setAttribute("width", String(bar));
+    rect.querySelector("title").textContent = `${STATUS_LABELS[status]}: ${value}`;
+    const text = group.querySelector(".chart-value");
+    text.setAttribute("x", String(labelWidth + bar + 6));
+    const pct = total ? `${roundHalfEven((100 * value) / total)}%` : "0%";
+    text.textContent = `${value} (${pct})`;
+  }
+}
+
+function roundHalfEven(x) {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (Math.abs(diff - 0.5) < 1e-9) return floor % 2 === 0 ? floor : floor + 1;
+  return Math.round(x);
 }
 
 /** Apply one member's new participation row to the table and the counts. */
@@ -133,11 +193,15 @@ function sortBy(root, key, button) {
   const value = (row) => {
     const cell = row.querySelector(`[data-field="${key}"]`);
     const raw = cell ? (cell.dataset.sortValue ?? cell.textContent.trim()) : "";
+    if (key === "status") return STATUS_ORDER.indexOf(raw);
     return raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw.toLowerCase();
   };
   rows.sort((a, b) => {
     const [x, y] = [value(a), value(b)];
-    const order = x < y ? -1 : x > y ? 1 : 0;
+    const order =
+      typeof x === "string" && typeof y === "string"
+        ? COLLATOR.compare(x, y)
+        : x < y ? -1 : x > y ? 1 : 0;
     return descending ? -order : order;
   });
   tbody.append(...rows);
