@@ -70,3 +70,45 @@ class FlagPostForm(ServiceErrorsMixin, forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search the discussions", max_length=200, required=False)
+
+
+class PromptSeriesForm(forms.Form):
+    """A term's weekly prompts at once: one block per prompt, its first line the title."""
+
+    board = forms.TypedChoiceField(coerce=int, label="Board")
+    first_at = forms.DateTimeField(
+        label="First one published at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Local time.",
+    )
+    every_days = forms.IntegerField(
+        label="Then one every … days", min_value=1, max_value=90, initial=7
+    )
+    prompts = forms.CharField(
+        label="Prompts",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=MAX_POST_LENGTH * 4,
+        help_text="One prompt per block, blocks separated by a line with just ---. "
+        "The first line of each block is its title, the rest its text (Markdown).",
+    )
+
+    def __init__(self, *args, boards: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].choices = boards
+
+    def clean_prompts(self) -> list[tuple[str, str]]:
+        blocks = [b.strip() for b in self.cleaned_data["prompts"].split("\n---") if b.strip()]
+        parsed = []
+        for number, block in enumerate(blocks, start=1):
+            title, _, body = block.partition("\n")
+            if not body.strip():
+                raise forms.ValidationError(f"Prompt {number} needs a text under its title.")
+            parsed.append((title.strip(), body.strip()))
+        if not parsed:
+            raise forms.ValidationError("Write at least one prompt.")
+        return parsed
+
+
+class RescheduleForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    publish_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

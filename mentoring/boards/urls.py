@@ -23,4 +23,6 @@ urlpatterns = [
     path("posts/<int:post_id>/hide/", boards.hide_post, name="post_hide"),
     path("posts/<int:post_id>/unhide/", boards.unhide_post, name="post_unhide"),
     path("flags/<int:flag_id>/resolve/", boards.resolve_flag, name="flag_resolve"),
+    path("cohorts/<int:cohort_id>/scheduled/", boards.scheduled_prompts, name="scheduled_prompts"),
+    path("threads/<int:thread_id>/reschedule/", boards.reschedule_prompt, name="reschedule_prompt"),
 ]

@@ -6,6 +6,8 @@ Pages work without JavaScript; ``thread.js`` adds live updates and the grace-per
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,12 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentoring.boards import moderation, posts, selectors
+from mentoring.boards import moderation, posts, scheduling, selectors
 from mentoring.boards.forms import (
     EditPostForm,
     FlagPostForm,
     HidePostForm,
     PostForm,
+    PromptSeriesForm,
+    RescheduleForm,
     SearchForm,
     ThreadForm,
 )
@@ -360,3 +364,90 @@ def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "search_form": form,
         },
     )
+
+
+# --- Scheduled prompts (tutors) ----------------------------------------------------------------
+def _tutored(request: HttpRequest, cohort_id: int) -> Cohort:
+    cohort = _cohort(request, cohort_id)
+    if not is_tutor(request.user, cohort):
+        raise Http404
+    return cohort
+
+
+@login_required
+def scheduled_prompts(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """What is scheduled, soonest first, and a form for a term's weekly prompts at once."""
+    cohort = _tutored(request, cohort_id)
+    boards = [
+        (b.pk, b.title)
+        for b in selectors.visible_boards(user=request.user, cohort=cohort).exclude(
+            kind=Board.Kind.PRIVATE
+        )
+    ]
+    form = PromptSeriesForm(request.POST or None, boards=boards)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        board = Board.objects.get(pk=data["board"], cohort=cohort)
+        first = data["first_at"]
+        prompts = [
+            scheduling.Prompt(title, body, first + timedelta(days=data["every_days"] * i))
+            for i, (title, body) in enumerate(data["prompts"])
+        ]
+        try:
+            threads = scheduling.schedule_series(board=board, author=request.user, prompts=prompts)
+        except ServiceError as error:
+            form.add_error(
+                error.extra.get("field") if error.extra.get("field") in form.fields else None,
+                error.detail,
+            )
+        else:
+            messages.success(
+                request, f"Scheduled {len(threads)} prompt{'s' if len(threads) != 1 else ''}."
+            )
+            return redirect("scheduled_prompts", cohort_id=cohort.pk)
+    return render(
+        request,
+        "mentoring/scheduled.html",
+        {
+            "cohort": cohort,
+            "form": form,
+            "scheduled": [
+                (
+                    t,
+                    RescheduleForm(
+                        initial={
+                            "title": t.title,
+                            "publish_at": timezone.localtime(t.publish_at).strftime(
+                                "%Y-%m-%dT%H:%M"
+                            ),
+                        },
+                        prefix=f"t{t.pk}",
+                    ),
+                )
+                for t in scheduling.scheduled_threads(cohort=cohort)
+            ],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def reschedule_prompt(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    form = RescheduleForm(request.POST, prefix=f"t{thread.pk}")
+    if not form.is_valid():
+        messages.error(request, "Give a title and a date and time.")
+    else:
+        try:
+            scheduling.reschedule_thread(
+                thread=thread,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                publish_at=form.cleaned_data["publish_at"],
+            )
+        except ServiceError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, "Rescheduled.")
+    return redirect("scheduled_prompts", cohort_id=thread.cohort_id)

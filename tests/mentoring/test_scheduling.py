@@ -236,3 +236,48 @@ def _database_url(settings) -> str:
     password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
     port = f":{db['PORT']}" if db.get("PORT") else ""
     return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+@pytest.mark.django_db
+def test_tutors_page_schedules_a_series_and_reschedules(setting):
+    from django.test import Client
+
+    cohort, tutor, (nqt1, _) = setting
+    client = Client()
+    client.force_login(tutor)
+    page = client.get(f"/cohorts/{cohort.pk}/scheduled/")
+    assert page.status_code == 200 and "Nothing is scheduled." in page.content.decode()
+    first = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT09:00")
+    response = client.post(
+        f"/cohorts/{cohort.pk}/scheduled/",
+        {
+            "board": general_board(cohort).pk,
+            "first_at": first,
+            "every_days": 7,
+            "prompts": "Week 1\nWhat went well?\n---\nWeek 2\nWhat surprised you?",
+        },
+    )
+    assert response.status_code == 302
+    threads = scheduling.scheduled_threads(cohort=cohort)
+    assert [t.title for t in threads] == ["Week 1", "Week 2"]
+    assert threads[1].publish_at - threads[0].publish_at == timedelta(days=7)
+    bad = client.post(
+        f"/cohorts/{cohort.pk}/scheduled/",
+        {
+            "board": general_board(cohort).pk,
+            "first_at": first,
+            "every_days": 7,
+            "prompts": "Only a title",
+        },
+    )
+    assert bad.status_code == 400 and "needs a text" in bad.content.decode()
+    later = (timezone.localtime() + timedelta(days=5)).strftime("%Y-%m-%dT10:00")
+    moved = client.post(
+        f"/threads/{threads[0].pk}/reschedule/",
+        {f"t{threads[0].pk}-title": "Week 1, again", f"t{threads[0].pk}-publish_at": later},
+    )
+    assert moved.status_code == 302
+    assert Thread.objects.get(pk=threads[0].pk).title == "Week 1, again"
+    member = Client()
+    member.force_login(nqt1)
+    assert member.get(f"/cohorts/{cohort.pk}/scheduled/").status_code == 404
