@@ -281,3 +281,22 @@ def test_tutors_page_schedules_a_series_and_reschedules(setting):
     member = Client()
     member.force_login(nqt1)
     assert member.get(f"/cohorts/{cohort.pk}/scheduled/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_tutors_see_scheduled_threads_marked_on_board_and_thread(setting):
+    from django.test import Client
+
+    cohort, tutor, (nqt1, _) = setting
+    thread = schedule(cohort, tutor, title="Week 9 prompt")
+    client = Client()
+    client.force_login(tutor)
+    board_html = client.get(f"/boards/{general_board(cohort).pk}/").content.decode()
+    assert "Week 9 prompt" in board_html and "Scheduled for" in board_html
+    assert "data-scheduled" in client.get(f"/threads/{thread.pk}/").content.decode()
+    member = Client()
+    member.force_login(nqt1)
+    assert (
+        "Week 9 prompt" not in member.get(f"/boards/{general_board(cohort).pk}/").content.decode()
+    )
+    assert member.get(f"/threads/{thread.pk}/").status_code == 404
