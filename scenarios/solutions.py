@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from markdown_it import MarkdownIt
 
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import sanitise
 from mentoring.models import Membership, Notification, User
 from mentoring.notifications.services import notify
+from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from scenarios.models import (
     MAX_SOLUTION_LENGTH,
@@ -93,6 +95,17 @@ def save_solution(
     solution.save(update_fields=["version", "body", "body_html", "updated_at", "updated_by"])
     SolutionVersion.objects.create(
         solution=solution, number=solution.version, body=body, author=author, created_at=now
+    )
+    events.solution_saved(
+        user_ids=list(group.members.values_list("pk", flat=True)),
+        payload={
+            "group_id": group.pk,
+            "version": solution.version,
+            "author": author.shown_name,
+            "saved_at": now.isoformat(),
+            # The page's own format for dates, so the live notice reads like the page.
+            "saved_at_display": date_format(timezone.localtime(now), "j M Y, H:i"),
+        },
     )
     return solution
 

@@ -157,3 +157,13 @@ def inbox_updated(cohort_id: int) -> None:
     """Something in the cohort's inbox changed: open inbox pages (on the dashboard socket, which
     only the cohort's tutors may open) refetch it. The message names no post or person."""
     send_after_commit(dashboard_group(cohort_id), {"type": "inbox.updated", "cohort_id": cohort_id})
+
+
+# --- Shared solutions (scenarios) -----------------------------------------------------------
+def solution_saved(*, user_ids: list[int], payload: dict[str, Any]) -> None:
+    """A group's shared solution has a new version: its members' open pages say so, without
+    touching what they are typing. ``payload`` (``group_id``, ``version``, ``author``,
+    ``saved_at``, ``saved_at_display``) is built by the scenarios app, which owns solutions."""
+    message = {"type": "solution.saved", **payload}
+    for user_id in user_ids:
+        send_after_commit(user_group(user_id), message)

@@ -43,6 +43,9 @@ openLiveSocket("/ws/notifications/", (message) => {
       list.prepend(renderItem(n));
     }
     showToast(n.title, n.url);
+  } else if (message.type === "solution.saved") {
+    // For the page that shows that solution (scenarios' solution.js): one socket per page.
+    document.dispatchEvent(new CustomEvent("staffroom:solution-saved", { detail: message }));
   } else if (message.type === "notification.withdrawn") {
     const items = document.querySelectorAll(`[data-notification-id="${message.id}"]`);
     for (const item of items) {
