@@ -28,9 +28,9 @@ class InboxItemOut(Schema):
 
 
 class DismissIn(Schema):
-    kind: str = Field(description="question, flag or unanswered")
-    thread_id: int
-    post_id: int | None = None
+    kind: str = Field(description="question, flag or unanswered", max_length=20)
+    thread_id: int = Field(..., ge=1, le=2**31 - 1)
+    post_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 def item_out(item: selectors.InboxItem, now: datetime) -> dict:
