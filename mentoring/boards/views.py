@@ -29,7 +29,8 @@ from mentoring.boards.forms import (
 )
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
-from mentoring.models import Board, Cohort, Post, Thread
+from mentoring.core.rendering import render_post
+from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.services import record_thread_read
 from mentoring.rules.permissions import can_moderate, is_tutor
@@ -103,6 +104,25 @@ def ask_a_tutor(request: HttpRequest, cohort_id: int) -> HttpResponse:
         .first()
     )
     return redirect("board", board_id=board.pk)
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest, board_id: int) -> HttpResponse:
+    """A post's Markdown as it would appear, rendered and sanitised exactly as a post is (same
+    renderer, same hashtag links), for the preview under the thread and reply forms."""
+    board = _found(selectors.visible_board(user=request.user, board_id=board_id))
+    body = request.POST.get("body", "")
+    if len(body) > MAX_POST_LENGTH:
+        return HttpResponse(
+            f"A post can be at most {MAX_POST_LENGTH:,} characters.",
+            status=400,
+            content_type="text/plain",
+        )
+    html = render_post(body, tag_url=lambda tag: posts.tag_url(board.cohort_id, tag)).html
+    return render(
+        request, "mentoring/includes/preview.html", {"html": html, "empty": not body.strip()}
+    )
 
 
 @login_required

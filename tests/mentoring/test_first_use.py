@@ -168,3 +168,26 @@ def test_header_names_the_account_page_and_tutors_reach_cohort_settings(
     assert f'href="/cohorts/{cohort.pk}/settings/">Cohort settings</a>' in home
     member_home = signed_in(members[0]).get("/").content.decode()
     assert f"/cohorts/{cohort.pk}/settings/" not in member_home
+
+
+# --- Markdown preview, by the same renderer and sanitiser as a post --------------------------
+def test_preview_renders_like_a_post_and_only_for_those_who_see_the_board(
+    cohort, members, outsider
+):
+    board = general_board(cohort)
+    url = f"/boards/{board.pk}/preview/"
+    body = "**Calm** start #behaviour <script>alert(1)</script>"
+    response = signed_in(members[0]).post(url, {"body": body})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>Calm</strong>" in html and "<script>" not in html
+    assert f'href="/cohorts/{cohort.pk}/tags/behaviour/"' in html
+    post = create_post(
+        thread=create_thread(board=board, author=members[0], title="T", body="b"),
+        author=members[0],
+        body=body,
+    )
+    assert post.body_html in html
+    assert signed_in(outsider).post(url, {"body": "x"}).status_code == 404
+    assert signed_in(members[0]).post(url, {"body": "x" * 20001}).status_code == 400
+    assert signed_in(members[0]).get(url).status_code == 405

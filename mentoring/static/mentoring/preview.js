@@ -1,0 +1,49 @@
+// Markdown preview under the thread and reply forms: the server renders it with the same
+// renderer and sanitiser as a post (POST /boards/{id}/preview/), so what you see is what posts.
+// Without JavaScript the forms work as before, just without a preview.
+for (const form of document.querySelectorAll("form[data-preview-url]")) {
+  const textarea = form.querySelector("textarea[name=body]");
+  if (!textarea) continue;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary preview-button";
+  button.textContent = "Preview";
+  const region = document.createElement("section");
+  region.className = "preview";
+  region.setAttribute("aria-live", "polite");
+  region.setAttribute("aria-label", "Preview of your post");
+  region.hidden = true;
+  textarea.closest(".field").after(button, region);
+  button.addEventListener("click", async () => {
+    const data = new FormData();
+    data.append("body", textarea.value);
+    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    button.disabled = true;
+    try {
+      const response = await fetch(form.dataset.previewUrl, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      const text = await response.text();
+      region.replaceChildren();
+      const heading = document.createElement("h3");
+      heading.textContent = "Preview";
+      region.append(heading);
+      if (response.ok) {
+        const body = document.createElement("div");
+        body.innerHTML = text; // sanitised by the server, as every post is
+        region.append(...body.childNodes);
+      } else {
+        const error = document.createElement("p");
+        error.className = "errorlist";
+        error.textContent = text || "The preview could not be made.";
+        region.append(error);
+      }
+      region.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
