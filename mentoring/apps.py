@@ -5,3 +5,8 @@ class MentoringConfig(AppConfig):
     name = "mentoring"
     verbose_name = "Mentoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mentoring.accounts import receivers
+
+        receivers.connect()

@@ -83,6 +83,27 @@ def wagtail_root(db):
 
 
 # --- Websockets (Channels' communicator with the real ASGI stack) ---------------------------
+@pytest.fixture(autouse=True)
+def live_events_match_their_schemas(monkeypatch):
+    """Every live event any test causes is checked, per audience, against its typed schema
+    (``mentoring.realtime.schemas``) as the exact text the sockets get; yields what was sent."""
+    from mentoring.realtime import hub
+    from mentoring.realtime.schemas import live_message
+
+    sent: list[tuple[str, int, dict]] = []
+    publish = hub.publish
+
+    def checked(stream: str, seq: int, texts: dict[str, str]) -> None:
+        for text in texts.values():
+            message = live_message.validate_json(text)
+            assert message.seq == seq > 0, text
+        sent.append((stream, seq, texts))
+        publish(stream, seq, texts)
+
+    monkeypatch.setattr(hub, "publish", checked)
+    return sent
+
+
 def session_cookie_for(user) -> str:
     client = Client()
     client.force_login(user)

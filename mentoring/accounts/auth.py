@@ -18,10 +18,10 @@ def bearer_token(scope) -> str | None:
 
 
 @database_sync_to_async
-def _user_for_token(token: str):
-    from mentoring.accounts.tokens import user_for_token
+def _live_token(key: str):
+    from mentoring.accounts.tokens import live_token
 
-    return user_for_token(token)
+    return live_token(key)
 
 
 class TokenAuthMiddleware:
@@ -35,8 +35,13 @@ class TokenAuthMiddleware:
         if token is not None:
             from django.contrib.auth.models import AnonymousUser
 
-            user = await _user_for_token(token)
-            scope = dict(scope, user=user or AnonymousUser())
+            found = await _live_token(token)
+            # The token's id lets its revocation close this socket (mentoring.realtime.hub).
+            scope = dict(
+                scope,
+                user=found.user if found is not None else AnonymousUser(),
+                auth_token_id=found.pk if found is not None else None,
+            )
         return await self.inner(scope, receive, send)
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentoring.models import ApiToken, User
+from mentoring.realtime import events
 
 
 @transaction.atomic
@@ -18,12 +19,21 @@ def create_api_token(*, user: User, name: str = "") -> str:
     return key
 
 
+@transaction.atomic
 def revoke_api_token(*, token: ApiToken) -> None:
+    """Revoke the token; sockets opened with it close at once (4403)."""
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    events.token_revoked(token_id=token.pk)
 
 
 def user_for_token(key: str) -> User | None:
     """The active user a live token belongs to, or None."""
+    token = live_token(key)
+    return token.user if token is not None else None
+
+
+def live_token(key: str) -> ApiToken | None:
+    """The unrevoked token of an active user with this key (its ``user`` loaded), or None."""
     if not key:
         return None
     token = (
@@ -37,4 +47,4 @@ def user_for_token(key: str) -> User | None:
     # Writing on every request would cost a row lock per call; a minute's precision is enough.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

@@ -339,7 +339,8 @@ def _forget_thread_title(*, thread_id: int) -> None:
         return
     quoted = Value(thread.title)
     replacement = Value(RETRACTED_THREAD_TITLE)
-    Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id)).update(
+    quoting = Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id))
+    quoting.update(
         title=Replace("title", quoted, replacement),
         body=Replace("body", quoted, replacement),
     )
@@ -349,3 +350,5 @@ def _forget_thread_title(*, thread_id: int) -> None:
     )
     thread.title = RETRACTED_THREAD_TITLE
     thread.save(update_fields=["title"])
+    for notification in quoting:  # and from the live log's copies of them
+        events.notification_rewritten(notification)

@@ -29,7 +29,9 @@ class ThreadSummaryOut(Schema):
     unread: int
 
 
-class PostOut(Schema):
+class PostShape(Schema):
+    """A post as anyone watching may see it: the API's post and the live ``post.*`` events."""
+
     id: int
     thread_id: int
     reply_to: int | None
@@ -42,6 +44,9 @@ class PostOut(Schema):
     editable_until: datetime
     retracted: bool
     hidden: bool
+
+
+class PostOut(PostShape):
     hidden_reason: str = ""
     mine: bool
     can_edit: bool

@@ -11,6 +11,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from mentoring.boards.setup import create_board
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
+from mentoring.realtime import events
 from mentoring.rules.permissions import (
     MEMBER_PERMISSIONS,
     TUTOR_PERMISSIONS,
@@ -153,6 +154,7 @@ def remove_membership(*, cohort: Cohort, user: User) -> None:
     forget_cached_permissions(user)
     for codename in TUTOR_PERMISSIONS:
         remove_perm(f"mentoring.{codename}", user, cohort)
+    events.membership_ended(user_id=user.pk, cohort_id=cohort.pk)
 
 
 SETTING_FIELDS = {

@@ -18,6 +18,7 @@ from mentoring.models.boards import (
     ThreadReadState,
 )
 from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, Cohort, Membership
+from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
 from mentoring.models.participation import MemberWeek, Nudge, ReadEvent, ResourceView
 
@@ -28,6 +29,8 @@ __all__ = [
     "ApiToken",
     "Board",
     "Cohort",
+    "LiveEvent",
+    "LiveStream",
     "MemberWeek",
     "Membership",
     "Notification",

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from ninja import Router, Schema
 
+from mentoring.notifications.schemas import NotificationOut
 from mentoring.notifications.selectors import notification_payload, notifications_for, unread_count
 from mentoring.notifications.services import mark_read
 
 router = Router(tags=["notifications"])
-
-
-class NotificationOut(Schema):
-    id: int
-    kind: str
-    title: str
-    body: str
-    url: str
-    cohort_id: int | None
-    thread_id: int | None
-    created_at: datetime
-    read: bool
 
 
 class NotificationsOut(Schema):

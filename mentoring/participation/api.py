@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 from mentoring.core.api import found
 from mentoring.participation import alerts as alert_rules
 from mentoring.participation.nudges import nudge_members
+from mentoring.participation.schemas import ParticipantOut
 from mentoring.participation.selectors import (
     Status,
     member_values,
@@ -22,24 +23,6 @@ from mentoring.participation.selectors import (
 
 router = Router(tags=["participation"])
 JSON = "application/json"
-
-
-class ParticipantOut(Schema):
-    user_id: int
-    username: str
-    display_name: str
-    status: str
-    threads_read: int
-    posts: int
-    resource_views: int
-    last_seen: datetime | None
-    nudged_at: datetime | None = Field(description="When a tutor last nudged this member.")
-    posted_after_nudge: bool = Field(
-        description="The member has a live post written after their last nudge."
-    )
-    alerts: list[str] = Field(
-        description="Early warnings: went_quiet, reading_declined, never_started (see README)."
-    )
 
 
 class ConversionOut(Schema):

@@ -1,81 +1,202 @@
-"""Websocket consumers: authenticate, check the object permission, join groups, forward.
+"""Websocket consumers: authenticate, check the object permission, subscribe, forward.
 
-No business logic: what to send is decided by ``mentoring.realtime.events``. Anyone not allowed is
-accepted and then closed with 4403, so clients can tell "forbidden" from a network error.
+No business logic: what to send is decided by ``mentoring.realtime.events``, and delivery by
+this process's hub (``mentoring.realtime.hub``). Anyone not allowed is accepted and then closed
+with 4403, so clients can tell "forbidden" from a network error.
+
+A socket's first message is ``{"type": "ready", "seq": N}``. With ``?since=N`` the events that
+followed N come next, or ``{"type": "resync", "seq": M}`` when they cannot be replayed (the
+client refetches and carries on from M); then live events, each with its ``seq``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from mentoring.realtime import events
+from mentoring.realtime import events, hub, log
+from mentoring.realtime.schemas import Ready, Resync
 
 FORBIDDEN = 4403
+# A socket this far behind (a stalled client) is closed: it reconnects with ?since= instead of
+# holding the server's memory.
+MAX_BACKLOG = 2000
+TRY_AGAIN_LATER = 1013
+
+_events_after = database_sync_to_async(log.events_after)
 
 
-class GuardedConsumer(AsyncJsonWebsocketConsumer):
-    """Base consumer: subclasses say which groups the connected user may join, or None."""
+@dataclass(frozen=True)
+class Subscription:
+    stream: str
+    audience: str = "member"  # or "tutor": which encoding of each event this socket gets
+    cohort_id: int | None = None  # removal from this cohort closes the socket
 
-    groups_joined: list[str]
-    sees_tutor_payload = False
 
-    async def authorize(self, user) -> list[str] | None:
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Base consumer: subclasses say which stream the connected user may follow, or None."""
+
+    # The hub joins each stream's group once per process: sockets need no channel of their own.
+    channel_layer_alias = "live-sockets-use-the-hub"
+
+    user_id: int | None = None
+    cohort_id: int | None = None
+    session_key: str | None = None
+    token_id: int | None = None
+
+    async def authorize(self, user) -> Subscription | None:
         raise NotImplementedError
 
     async def connect(self) -> None:
-        self.groups_joined = []
+        self.revoked = False
+        self.last_seq = 0
+        self.audience = "member"
+        self.outbox: asyncio.Queue[str] = asyncio.Queue()
+        self.held: list[tuple[int, dict[str, str]]] | None = []  # pushes during the catch-up
+        self.writer: asyncio.Task | None = None
+        self.hub: hub.Hub | None = None
         user = self.scope.get("user")
-        groups = None
+        subscription = None
         if user is not None and user.is_authenticated:
-            groups = await self.authorize(user)
+            self.user_id = user.pk
+            self.token_id = self.scope.get("auth_token_id")
+            session = self.scope.get("session")
+            if self.token_id is None and session is not None:
+                self.session_key = session.session_key
+            self.hub = hub.hub()
+            self.hub.track(self)
+            subscription = await self.authorize(user)
         await self.accept()
-        if not groups:
-            await self.close(code=FORBIDDEN)
+        if subscription is None or self.revoked:
+            await self._refuse()
             return
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
-        await self.send_json({"type": "ready"})
+        self.audience, self.cohort_id = subscription.audience, subscription.cohort_id
+        self.writer = asyncio.get_running_loop().create_task(self._write())
+        start = await self.hub.join(subscription.stream, self)
+        since = self._since()
+        if since is None:
+            self.last_seq = start
+            self._send(Ready(seq=start).model_dump_json())
+        else:
+            current, missed = await _events_after(subscription.stream, since)
+            self._send(Ready(seq=since).model_dump_json())
+            if missed is None:
+                self._send(Resync(seq=current).model_dump_json())
+            else:
+                for event in missed:
+                    self._send(event.texts()[self.audience])
+            self.last_seq = current
+        held, self.held = self.held or [], None
+        for seq, texts in sorted(held, key=lambda item: item[0]):
+            self.push(seq, texts)
+
+    def _since(self) -> int | None:
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("since")
+        if not values:
+            return None
+        try:
+            since = int(values[-1])
+        except ValueError:
+            return -1  # nothing to replay from: resync
+        return since if since >= 0 else -1
+
+    async def _refuse(self) -> None:
+        if self.hub is not None:
+            self.hub.forget(self)
+        await self.close(code=FORBIDDEN)
+
+    # --- called by the hub (in this event loop) --------------------------------------------
+    def push(self, seq: int, texts: dict[str, str]) -> None:
+        if self.revoked:
+            return
+        if self.held is not None:
+            self.held.append((seq, texts))
+            return
+        if seq <= self.last_seq:
+            return
+        self.last_seq = seq
+        self._send(texts[self.audience])
+
+    def resync(self, seq: int) -> None:
+        if self.revoked or self.held is not None:
+            return
+        self.last_seq = seq
+        self._send(Resync(seq=seq).model_dump_json())
+
+    def revoke(self) -> None:
+        """Access is gone: drop what is queued, close with 4403 now."""
+        if self.revoked:
+            return
+        self.revoked = True
+        if self.hub is not None:
+            self.hub.forget(self)
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        if self.writer is not None:
+            self.writer.cancel()
+            asyncio.get_running_loop().create_task(self.close(code=FORBIDDEN))
+
+    # --- sending ---------------------------------------------------------------------------
+    def _send(self, text: str) -> None:
+        if self.outbox.qsize() >= MAX_BACKLOG:
+            self.revoked = True  # stop queueing; it catches up with ?since= when it reconnects
+            if self.hub is not None:
+                self.hub.forget(self)
+            asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))
+            return
+        self.outbox.put_nowait(text)
+
+    async def _write(self) -> None:
+        """One writer per socket: a slow client holds up only itself."""
+        while True:
+            text = await self.outbox.get()
+            await self.send(text_data=text)
 
     async def disconnect(self, code) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.hub is not None:
+            self.hub.forget(self)
+        if self.writer is not None:
+            self.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.writer
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
-    async def forward(self, message) -> None:
-        payload = message["payload"]
-        if self.sees_tutor_payload and "tutor_payload" in message:
-            payload = message["tutor_payload"]
-        await self.send_json(payload)
 
-
-class NotificationConsumer(GuardedConsumer):
-    async def authorize(self, user) -> list[str] | None:
-        return [events.user_group(user.pk)]
+class NotificationConsumer(LiveConsumer):
+    async def authorize(self, user) -> Subscription | None:
+        return Subscription(events.user_group(user.pk))
 
 
 @database_sync_to_async
-def _thread_access(user, thread_id: int) -> tuple[bool, bool]:
-    """(may see the thread, is a tutor of its cohort)."""
+def _thread_access(user, thread_id: int) -> tuple[int, bool] | None:
+    """(the thread's cohort, whether the user tutors it), or None when they may not see it."""
     from mentoring.boards.selectors import visible_thread
     from mentoring.rules.permissions import is_tutor
 
     thread = visible_thread(user=user, thread_id=thread_id)
     if thread is None:
-        return False, False
-    return True, is_tutor(user, thread.cohort)
+        return None
+    return thread.cohort_id, is_tutor(user, thread.cohort)
 
 
-class ThreadConsumer(GuardedConsumer):
-    async def authorize(self, user) -> list[str] | None:
+class ThreadConsumer(LiveConsumer):
+    async def authorize(self, user) -> Subscription | None:
         thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        allowed, tutor = await _thread_access(user, thread_id)
-        self.sees_tutor_payload = tutor
-        return [events.thread_group(thread_id)] if allowed else None
+        access = await _thread_access(user, thread_id)
+        if access is None:
+            return None
+        cohort_id, tutor = access
+        return Subscription(
+            events.thread_group(thread_id), "tutor" if tutor else "member", cohort_id
+        )
 
 
 @database_sync_to_async
@@ -87,11 +208,9 @@ def _may_watch_dashboard(user, cohort_id: int) -> bool:
     return cohort is not None and can_view_participation(user, cohort)
 
 
-class DashboardConsumer(GuardedConsumer):
-    sees_tutor_payload = True
-
-    async def authorize(self, user) -> list[str] | None:
+class DashboardConsumer(LiveConsumer):
+    async def authorize(self, user) -> Subscription | None:
         cohort_id = int(self.scope["url_route"]["kwargs"]["cohort_id"])
         if await _may_watch_dashboard(user, cohort_id):
-            return [events.dashboard_group(cohort_id)]
+            return Subscription(events.dashboard_group(cohort_id), "tutor", cohort_id)
         return None

@@ -1,23 +1,35 @@
-"""The one place that sends to the channel layer (as Zulip sends events only from its actions).
+"""The one place that sends live events (as Zulip sends events only from its actions).
 
-Services call these functions inside their transaction; each send is deferred with
-``transaction.on_commit`` so nothing goes out for work that rolls back. Group names are built
-from ids by one function each. Payloads are plain JSON.
+Services call these functions inside their transaction; each event is deferred with
+``transaction.on_commit`` so nothing goes out for work that rolls back. Then, in the committing
+thread: the event is built through its schema (``mentoring.realtime.schemas``), encoded once
+per audience (members, and tutors where they may see more: an anonymous post's author),
+logged with the stream's next ``seq`` (``mentoring.realtime.log``) and handed to the fan-out
+(``mentoring.realtime.hub``), which neither blocks nor loses it.
 
-Every message is ``{"type": "forward", "payload": {...}}``; where tutors may see more than
-members (the author of an anonymous post), ``tutor_payload`` carries the tutors' version and the
-consumer picks one per connection.
+A stream is one group, named from ids by one function each: a thread, a cohort's dashboard, a
+user's notifications.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
+from mentoring.realtime import hub, log
+from mentoring.realtime.schemas import (
+    InboxUpdated,
+    MemberUpdated,
+    NotificationCreated,
+    NotificationWithdrawn,
+    PostEvent,
+    PostRetracted,
+    RetractedPost,
+    SolutionSaved,
+    StreamMessage,
+)
 from mentoring.rules.authors import ANONYMOUS_NAME
 
 logger = logging.getLogger(__name__)
@@ -35,40 +47,70 @@ def user_group(user_id: int) -> str:
     return f"mentoring.user.{user_id}"
 
 
-def _send_now(group: str, payload: dict[str, Any], tutor_payload: dict[str, Any] | None) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message: dict[str, Any] = {"type": "forward", "payload": payload}
-    if tutor_payload is not None:
-        message["tutor_payload"] = tutor_payload
+# --- Sending --------------------------------------------------------------------------------
+def _encode(event: StreamMessage) -> str:
+    return event.model_dump_json(exclude={"seq"})
+
+
+def send_now(stream: str, event: StreamMessage, tutor_event: StreamMessage | None = None) -> None:
+    """Log and fan out one event now (call it after commit). ``tutor_event`` is the tutors'
+    version where it differs."""
+    member_text = _encode(event)
+    tutor_text = _encode(tutor_event) if tutor_event is not None else None
     try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # A lost live update must never break the request that caused it.
-        logger.exception("could not send %s to %s", payload.get("type"), group)
+        seq = log.append(stream, member_text, tutor_text)
+    except DatabaseError:  # A lost live update must never break the request that caused it.
+        logger.exception("could not log %s on %s", event.type, stream)
+        return
+    hub.publish(stream, seq, log.LoggedEvent(seq, member_text, tutor_text).texts())
 
 
-def send_after_commit(
-    group: str, payload: dict[str, Any], *, tutor_payload: dict[str, Any] | None = None
-) -> None:
-    """Send ``payload`` to ``group`` once the current transaction commits."""
-    transaction.on_commit(lambda: _send_now(group, payload, tutor_payload))
+def send_after_commit(build: Callable[[], None]) -> None:
+    """Run ``build`` (which calls ``send_now``) once the current transaction commits."""
+
+    def run() -> None:
+        try:
+            build()
+        except Exception:
+            logger.exception("could not send a live event")
+
+    transaction.on_commit(run)
 
 
 # --- Notifications --------------------------------------------------------------------------
 def notification_created(notification) -> None:
     from mentoring.notifications.selectors import notification_payload
 
-    send_after_commit(
+    event = NotificationCreated(notification=notification_payload(notification))
+    send_after_commit(lambda: send_now(user_group(notification.user_id), event))
+
+
+def notification_rewritten(notification) -> None:
+    """A notification's words changed (a retracted title taken out of it): the log's copy
+    changes too, so a replay never brings the old words back."""
+    from mentoring.notifications.selectors import notification_payload
+
+    event = NotificationCreated(notification=notification_payload(notification))
+    log.redact(
         user_group(notification.user_id),
-        {"type": "notification", "notification": notification_payload(notification)},
+        path="notification,id",
+        object_id=notification.pk,
+        text=_encode(event),
+        tutors_too=True,
     )
 
 
 def notification_withdrawn(*, user_id: int, notification_id: int) -> None:
-    send_after_commit(
-        user_group(user_id), {"type": "notification.withdrawn", "id": notification_id}
+    event = NotificationWithdrawn(id=notification_id)
+    # Now, in the withdrawing transaction: the logged notification quotes what was withdrawn.
+    log.redact(
+        user_group(user_id),
+        path="notification,id",
+        object_id=notification_id,
+        text=_encode(event),
+        tutors_too=True,
     )
+    send_after_commit(lambda: send_now(user_group(user_id), event))
 
 
 # --- Participation --------------------------------------------------------------------------
@@ -80,18 +122,26 @@ def member_updated(membership_id: int, cohort_id: int) -> None:
 def members_updated(membership_ids: list[int], cohort_id: int) -> None:
     """Send each member's fresh row after commit: read then, so it shows the committed
     counters, in one query for all of them, and for those members only."""
+    ids = list(membership_ids)
 
     def send() -> None:
         from mentoring.participation.selectors import member_rows_by_id
 
-        for row in member_rows_by_id(membership_ids=list(membership_ids)):
-            _send_now(dashboard_group(cohort_id), {"type": "member.updated", "member": row}, None)
+        for row in member_rows_by_id(membership_ids=ids):
+            send_now(dashboard_group(cohort_id), MemberUpdated(member=row))
 
-    transaction.on_commit(send)
+    send_after_commit(send)
+
+
+def inbox_updated(cohort_id: int) -> None:
+    """Something in the cohort's inbox changed: open inbox pages (on the dashboard socket, which
+    only the cohort's tutors may open) refetch it. The message names no post or person."""
+    event = InboxUpdated(cohort_id=cohort_id)
+    send_after_commit(lambda: send_now(dashboard_group(cohort_id), event))
 
 
 # --- Threads and posts ----------------------------------------------------------------------
-def _post_payload(post, *, for_tutors: bool) -> dict[str, Any]:
+def _post_shape(post, *, for_tutors: bool) -> dict:
     """A post as a thread's watchers may see it. Peers never get an anonymous author's name or
     id; a hidden post's text goes to tutors only."""
     named = for_tutors or not post.anonymous
@@ -104,22 +154,22 @@ def _post_payload(post, *, for_tutors: bool) -> dict[str, Any]:
         "author_id": post.author_id if named else None,
         "anonymous": post.anonymous,
         "body_html": "" if hidden_from_reader else post.body_html,
-        "created_at": post.created_at.isoformat(),
-        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
-        "editable_until": post.editable_until.isoformat(),
+        "created_at": post.created_at,
+        "edited_at": post.edited_at,
+        "editable_until": post.editable_until,
         "hidden": post.hidden_at is not None,
         "retracted": False,
     }
 
 
 def _send_post(kind: str, post) -> None:
-    payload = {"type": kind, "post": _post_payload(post, for_tutors=False)}
-    tutor_payload = {"type": kind, "post": _post_payload(post, for_tutors=True)}
-    # Only where the two differ does the message carry a tutors' version.
+    # Built now, from the post as this transaction wrote it; sent once it commits.
+    event = PostEvent(type=kind, post=_post_shape(post, for_tutors=False))
+    # Only where the two differ does the event carry a tutors' version.
     differs = post.anonymous or post.hidden_at is not None
-    send_after_commit(
-        thread_group(post.thread_id), payload, tutor_payload=tutor_payload if differs else None
-    )
+    tutor_event = PostEvent(type=kind, post=_post_shape(post, for_tutors=True)) if differs else None
+    stream = thread_group(post.thread_id)
+    send_after_commit(lambda: send_now(stream, event, tutor_event))
 
 
 def post_created(post) -> None:
@@ -132,38 +182,65 @@ def post_edited(post) -> None:
 
 def post_hidden(post) -> None:
     """A tutor hid or unhid a post (an addition to the contract's three post events)."""
+    if post.hidden_at is not None:
+        # Members replaying the thread's log get the hidden post, not its earlier text.
+        hidden = PostEvent(type="post.hidden", post=_post_shape(post, for_tutors=False))
+        log.redact(
+            thread_group(post.thread_id),
+            path="post,id",
+            object_id=post.pk,
+            text=_encode(hidden),
+            tutors_too=False,
+        )
     _send_post("post.hidden", post)
 
 
 def post_retracted(*, post_id: int, thread_id: int, tombstone: bool) -> None:
-    """The text is gone, so the message carries none: only which post, and whether a tombstone
-    stays (replies hang on it) or the post disappears."""
-    send_after_commit(
-        thread_group(thread_id),
-        {
-            "type": "post.retracted",
-            "post": {
-                "id": post_id,
-                "thread_id": thread_id,
-                "retracted": True,
-                "tombstone": tombstone,
-            },
-        },
-    )
+    """The text is gone, so the event carries none: only which post, and whether a tombstone
+    stays (replies hang on it) or the post disappears. The log's earlier events about the post
+    are rewritten to this one in the retracting transaction: a replay never brings the text
+    back."""
+    event = PostRetracted(post=RetractedPost(id=post_id, thread_id=thread_id, tombstone=tombstone))
+    stream = thread_group(thread_id)
+    log.redact(stream, path="post,id", object_id=post_id, text=_encode(event), tutors_too=True)
+    send_after_commit(lambda: send_now(stream, event))
 
 
-# --- The tutor inbox --------------------------------------------------------------------------
-def inbox_updated(cohort_id: int) -> None:
-    """Something in the cohort's inbox changed: open inbox pages (on the dashboard socket, which
-    only the cohort's tutors may open) refetch it. The message names no post or person."""
-    send_after_commit(dashboard_group(cohort_id), {"type": "inbox.updated", "cohort_id": cohort_id})
+# --- Access taken away ----------------------------------------------------------------------
+def _revoke_after_commit(revocation: hub.Revocation) -> None:
+    send_after_commit(lambda: hub.revoke(revocation))
+
+
+def membership_ended(*, user_id: int, cohort_id: int) -> None:
+    """Removed from a cohort: close their sockets on its threads and dashboard (4403)."""
+    _revoke_after_commit(hub.Revocation(user_id=user_id, cohort_id=cohort_id))
+
+
+def token_revoked(*, token_id: int) -> None:
+    _revoke_after_commit(hub.Revocation(token_id=token_id))
+
+
+def session_ended(*, session_key: str) -> None:
+    """Signed out: close the sockets that session opened."""
+    _revoke_after_commit(hub.Revocation(session_key=session_key))
+
+
+def sessions_invalidated(*, user_id: int) -> None:
+    """A new password (or a deactivated account) ends every session of the user: close the
+    sockets they opened; sockets on a still valid API token stay."""
+    _revoke_after_commit(hub.Revocation(user_id=user_id, sessions_only=True))
+
+
+def user_deactivated(*, user_id: int) -> None:
+    _revoke_after_commit(hub.Revocation(user_id=user_id))
 
 
 # --- Shared solutions (scenarios) -----------------------------------------------------------
-def solution_saved(*, user_ids: list[int], payload: dict[str, Any]) -> None:
+def solution_saved(*, user_ids: list[int], payload: dict) -> None:
     """A group's shared solution has a new version: its members' open pages say so, without
     touching what they are typing. ``payload`` (``group_id``, ``version``, ``author``,
     ``saved_at``, ``saved_at_display``) is built by the scenarios app, which owns solutions."""
-    message = {"type": "solution.saved", **payload}
+    event = SolutionSaved(**payload)
     for user_id in user_ids:
-        send_after_commit(user_group(user_id), message)
+        stream = user_group(user_id)
+        send_after_commit(lambda stream=stream: send_now(stream, event))

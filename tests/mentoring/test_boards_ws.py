@@ -29,7 +29,7 @@ async def test_post_created_edited_retracted_reach_the_thread_socket(ws_connect,
     a, b, _ = members
     thread = await start_thread(cohort, a)
     watcher, connected, first = await ws_connect(f"/ws/threads/{thread.pk}/", user=b)
-    assert ws_first_json(first) == {"type": "ready"}
+    assert ws_first_json(first)["type"] == "ready"
 
     post = await database_sync_to_async(posts.create_post)(thread=thread, author=a, body="*new*")
     created = await receive_json(watcher)
@@ -42,10 +42,12 @@ async def test_post_created_edited_retracted_reach_the_thread_socket(ws_connect,
     await database_sync_to_async(posts.edit_post)(post=post, by=a, body="changed")
     edited = await receive_json(watcher)
     assert edited["type"] == "post.edited" and edited["post"]["body_html"] == "<p>changed</p>\n"
+    assert edited["seq"] == created["seq"] + 1
 
     await database_sync_to_async(posts.retract_post)(post=post, by=a)
     retracted = await receive_json(watcher)
     assert retracted == {
+        "seq": created["seq"] + 2,
         "type": "post.retracted",
         "post": {"id": post.pk, "thread_id": thread.pk, "retracted": True, "tombstone": False},
     }
@@ -78,7 +80,7 @@ async def test_peers_cannot_watch_an_ask_a_tutor_thread(ws_connect, cohort, tuto
     _, _, first = await ws_connect(f"/ws/threads/{thread.pk}/", user=members[1])
     assert first["type"] == "websocket.close" and first["code"] == 4403
     _, _, first = await ws_connect(f"/ws/threads/{thread.pk}/", user=tutor)
-    assert ws_first_json(first) == {"type": "ready"}
+    assert ws_first_json(first)["type"] == "ready"
 
 
 async def test_a_hidden_posts_text_goes_to_tutors_only(ws_connect, cohort, tutor, members):

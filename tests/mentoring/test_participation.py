@@ -142,14 +142,14 @@ def test_live_rows_for_many_members_are_read_in_one_query(
     cohort, _, people = everyone
     ids = list(Membership.objects.filter(cohort=cohort, role="member").values_list("pk", flat=True))
     sent = []
-    monkeypatch.setattr(events, "_send_now", lambda group, payload, tutor: sent.append(payload))
+    monkeypatch.setattr(events, "send_now", lambda stream, event, tutor=None: sent.append(event))
     with django_capture_on_commit_callbacks() as callbacks:
         events.members_updated(ids, cohort.pk)
     with django_assert_num_queries(1):
         for callback in callbacks:
             callback()
     assert len(sent) == len(ids) > 3
-    assert {p["member"]["username"] for p in sent} == set(
+    assert {event.member.username for event in sent} == set(
         Membership.objects.filter(pk__in=ids).values_list("user__username", flat=True)
     )
 

@@ -1,7 +1,7 @@
 // The tutors' participation dashboard, enhanced: live row updates over
 // /ws/cohorts/{id}/dashboard/, client-side sort and filter, selection helpers.
 // Everything here also works without JavaScript through query strings and forms.
-import { openLiveSocket } from "./live.js";
+import { fetchAllPages, openLiveSocket } from "./live.js";
 
 const STATUS_LABELS = {
   contributor: "Contributor",
@@ -220,6 +220,18 @@ function connect(root, cohortId) {
       onReady() {
         root.dataset.live = "connected";
         if (status) status.textContent = "Live: rows update as members read and post.";
+      },
+      // Too much was missed to replay (a long outage): refetch the rows instead.
+      async onResync() {
+        try {
+          const { items } = await fetchAllPages(`/api/v1/cohorts/${cohortId}/participation`, "members");
+          for (const member of items) applyMemberUpdate(root, member);
+        } catch (err) {
+          console.error(err);
+        }
+      },
+      onState(state) {
+        if (state === "reconnecting") root.dataset.live = "reconnecting";
       },
     },
   );

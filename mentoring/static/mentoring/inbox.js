@@ -78,9 +78,10 @@ for (const root of document.querySelectorAll("[data-inbox]")) {
   openLiveSocket(
     `/ws/cohorts/${root.dataset.cohortId}/dashboard/`,
     (message) => {
-      if (message.type === "inbox.updated" || message.type === "resync") refresh(root);
+      if (message.type === "inbox.updated") refresh(root);
     },
     {
+      onResync: () => refresh(root),
       onReady() {
         root.dataset.live = "connected";
         if (status) status.dataset.connected = "true";

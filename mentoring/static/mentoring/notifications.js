@@ -1,5 +1,5 @@
 // The header's notification counter and lists, kept live over /ws/notifications/.
-import { openLiveSocket, showToast } from "./live.js";
+import { fetchAllPages, openLiveSocket, showToast } from "./live.js";
 
 const badge = document.getElementById("notification-count");
 
@@ -34,6 +34,19 @@ function renderItem(n) {
   return li;
 }
 
+// Missed more than the server can replay: take the count and the newest from the API.
+async function catchUp() {
+  const { first, items } = await fetchAllPages("/api/v1/notifications", "notifications", 1);
+  setCount(typeof first?.unread === "number" ? first.unread : items.filter((n) => !n.read).length);
+  for (const list of document.querySelectorAll("#notification-list, #home-notification-list")) {
+    for (const n of [...items].reverse()) {
+      if (n.read || list.querySelector(`[data-notification-id="${n.id}"]`)) continue;
+      list.querySelector(".empty")?.remove();
+      list.prepend(renderItem(n));
+    }
+  }
+}
+
 openLiveSocket("/ws/notifications/", (message) => {
   if (message.type === "notification") {
     const n = message.notification;
@@ -55,4 +68,4 @@ openLiveSocket("/ws/notifications/", (message) => {
     }
     for (const item of document.querySelectorAll(`[data-notification-id="${message.id}"]`)) item.remove();
   }
-});
+}, { onResync: () => catchUp().catch((err) => console.error(err)) });

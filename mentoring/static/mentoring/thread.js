@@ -5,7 +5,7 @@
 // this reader may see it (anonymous authors, hidden posts, own-post buttons are decided there),
 // so nothing about who may see what is reimplemented here.
 
-import { openLiveSocket } from "./live.js";
+import { fetchAllPages, openLiveSocket } from "./live.js";
 
 const thread = document.querySelector("[data-thread-id]");
 
@@ -132,9 +132,35 @@ const handlers = {
   "post.retracted": onRetracted,
 };
 
+// Messages are handled one after another, so a reply never lands before the post it answers.
+let queue = Promise.resolve();
+function run(task) {
+  queue = queue.then(task).catch((err) => console.error(err));
+  return queue;
+}
+
 function onMessage(message) {
   const handle = handlers[message.type];
-  if (handle && message.post) handle(message.post).catch((err) => console.error(err));
+  if (handle && message.post) run(() => handle(message.post));
+}
+
+// The server could not replay what this page missed (too much, or too long ago): ask the API
+// for the thread and bring the page level with it — posts after the last one shown appear,
+// posts that went away go.
+async function catchUp() {
+  const apiUrl = `/api/v1/threads/${thread.dataset.threadId}`;
+  const { items } = await fetchAllPages(apiUrl, "posts");
+  const known = new Set(items.map((post) => String(post.id)));
+  const shown = [...thread.querySelectorAll("li.post-item[data-post-id]")];
+  const lastShown = Math.max(0, ...shown.map((item) => Number(item.dataset.postId)));
+  for (const post of items) {
+    if (post.id > lastShown && !postItem(post.id)) {
+      await onCreated({ id: post.id, reply_to: post.reply_to });
+    }
+  }
+  for (const item of thread.querySelectorAll("li.post-item[data-post-id]")) {
+    if (!known.has(item.dataset.postId)) item.remove();
+  }
 }
 
 if (thread) {
@@ -144,6 +170,7 @@ if (thread) {
       onReady: () => {
         thread.dataset.live = "1";
       },
+      onResync: () => run(catchUp),
     });
   }
 }

@@ -1,0 +1,25 @@
+"""Shapes shared by the participation API and the dashboard's live ``member.updated`` events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class ParticipantOut(Schema):
+    user_id: int
+    username: str
+    display_name: str
+    status: str
+    threads_read: int
+    posts: int
+    resource_views: int
+    last_seen: datetime | None
+    nudged_at: datetime | None = Field(description="When a tutor last nudged this member.")
+    posted_after_nudge: bool = Field(
+        description="The member has a live post written after their last nudge."
+    )
+    alerts: list[str] = Field(
+        description="Early warnings: went_quiet, reading_declined, never_started (see README)."
+    )

@@ -1,0 +1,106 @@
+"""The durable side of live updates: per-stream sequence numbers and the recent events.
+
+``append`` runs after the change it reports has committed, in one statement that both takes the
+stream's next ``seq`` (a row lock on the stream's counter for the length of that statement, so
+seqs are gapless and in commit order per stream) and stores the encoded event. Sockets and
+processes that missed messages read them back with ``events_after``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from mentoring.models import LiveEvent, LiveStream
+
+# Events kept per stream. A client further behind than this (or than CATCH_UP_LIMIT) is told
+# to refetch instead (``resync``): replaying hundreds of messages costs more than one page load.
+KEEP = 1000
+KEEP_SECONDS = 24 * 3600  # and none older than a day: a page away that long reloads anyway
+TRIM_EVERY = 100
+CATCH_UP_LIMIT = 500
+
+_APPEND = f"""
+WITH next AS (
+    INSERT INTO {LiveStream._meta.db_table} (name, seq) VALUES (%s, 1)
+    ON CONFLICT (name) DO UPDATE SET seq = {LiveStream._meta.db_table}.seq + 1
+    RETURNING seq
+)
+INSERT INTO {LiveEvent._meta.db_table} (stream, seq, member_text, tutor_text, created_at)
+SELECT %s, next.seq, %s, %s, now() FROM next
+RETURNING seq
+"""
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    seq: int
+    member_text: str
+    tutor_text: str | None
+
+    def texts(self) -> dict[str, str]:
+        """Audience → the JSON text with its seq, encoded once for all sockets."""
+        member = with_seq(self.member_text, self.seq)
+        tutor = with_seq(self.tutor_text, self.seq) if self.tutor_text is not None else member
+        return {"member": member, "tutor": tutor}
+
+
+def with_seq(body: str, seq: int) -> str:
+    """Splice ``seq`` into an encoded JSON object (``{"type": …}`` → ``{"seq": N, "type": …}``)."""
+    return f'{{"seq":{seq},{body[1:]}' if body != "{}" else f'{{"seq":{seq}}}'
+
+
+def append(stream: str, member_text: str, tutor_text: str | None) -> int:
+    """Log one event and return its seq; every TRIM_EVERY events, drop the stream's old ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND, [stream, stream, member_text, tutor_text])
+        seq = cursor.fetchone()[0]
+        if seq % TRIM_EVERY == 0:
+            cursor.execute(
+                f"DELETE FROM {LiveEvent._meta.db_table} WHERE stream = %s "
+                f"AND (seq <= %s OR created_at < now() - %s * interval '1 second')",
+                [stream, seq - KEEP, KEEP_SECONDS],
+            )
+    return seq
+
+
+def redact(stream: str, *, path: str, object_id: int, text: str, tutors_too: bool) -> int:
+    """Rewrite the logged events of ``stream`` about one object (``path``: where its id sits in
+    the JSON, e.g. ``post,id``) to ``text``, so a replay never brings back words that were
+    retracted or hidden. With ``tutors_too`` false, tutors keep what they saw. Same seqs: a
+    client replaying gets the redacted version in its place."""
+    table = LiveEvent._meta.db_table
+    tutor_text = "NULL" if tutors_too else "COALESCE(tutor_text, member_text)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET tutor_text = {tutor_text}, member_text = %s "
+            f"WHERE stream = %s AND (member_text::jsonb #>> %s) = %s",
+            [text, stream, "{" + path + "}", str(object_id)],
+        )
+        return cursor.rowcount
+
+
+def current_seqs(streams: list[str]) -> dict[str, int]:
+    """Each stream's last seq (0 for a stream that never sent anything)."""
+    found = dict(LiveStream.objects.filter(name__in=streams).values_list("name", "seq"))
+    return {stream: found.get(stream, 0) for stream in streams}
+
+
+def events_after(stream: str, since: int) -> tuple[int, list[LoggedEvent] | None]:
+    """(the stream's current seq, the events that followed ``since`` in order), or None for the
+    events when they cannot all be replayed: trimmed, too many, or ``since`` from the future (a
+    database restored from a backup, a client that saw another server)."""
+    current = current_seqs([stream])[stream]
+    if since == current:
+        return current, []
+    if since > current or current - since > CATCH_UP_LIMIT:
+        return current, None
+    rows = list(
+        LiveEvent.objects.filter(stream=stream, seq__gt=since, seq__lte=current)
+        .order_by("seq")
+        .values_list("seq", "member_text", "tutor_text")
+    )
+    if len(rows) != current - since:
+        return current, None
+    return current, [LoggedEvent(*row) for row in rows]
