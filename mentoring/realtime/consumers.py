@@ -19,8 +19,11 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from mentoring.boards.selectors import visible_thread
+from mentoring.models import Cohort
 from mentoring.realtime import events, hub, log
 from mentoring.realtime.schemas import Ready, Resync
+from mentoring.rules.permissions import can_view_participation, is_tutor
 
 FORBIDDEN = 4403
 # A socket this far behind (a stalled client) is closed: it reconnects with ?since= instead of
@@ -178,9 +181,6 @@ class NotificationConsumer(LiveConsumer):
 @database_sync_to_async
 def _thread_access(user, thread_id: int) -> tuple[int, bool] | None:
     """(the thread's cohort, whether the user tutors it), or None when they may not see it."""
-    from mentoring.boards.selectors import visible_thread
-    from mentoring.rules.permissions import is_tutor
-
     thread = visible_thread(user=user, thread_id=thread_id)
     if thread is None:
         return None
@@ -201,9 +201,6 @@ class ThreadConsumer(LiveConsumer):
 
 @database_sync_to_async
 def _may_watch_dashboard(user, cohort_id: int) -> bool:
-    from mentoring.models import Cohort
-    from mentoring.rules.permissions import can_view_participation
-
     cohort = Cohort.objects.filter(pk=cohort_id).first()
     return cohort is not None and can_view_participation(user, cohort)
 

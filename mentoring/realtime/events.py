@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, transaction
 
+from mentoring.notifications.selectors import notification_payload
+from mentoring.participation.selectors import member_rows_by_id
 from mentoring.realtime import hub, log
 from mentoring.realtime.schemas import (
     InboxUpdated,
@@ -79,8 +81,6 @@ def send_after_commit(build: Callable[[], None]) -> None:
 
 # --- Notifications --------------------------------------------------------------------------
 def notification_created(notification) -> None:
-    from mentoring.notifications.selectors import notification_payload
-
     event = NotificationCreated(notification=notification_payload(notification))
     send_after_commit(lambda: send_now(user_group(notification.user_id), event))
 
@@ -88,8 +88,6 @@ def notification_created(notification) -> None:
 def notification_rewritten(notification) -> None:
     """A notification's words changed (a retracted title taken out of it): the log's copy
     changes too, so a replay never brings the old words back."""
-    from mentoring.notifications.selectors import notification_payload
-
     event = NotificationCreated(notification=notification_payload(notification))
     log.redact(
         user_group(notification.user_id),
@@ -125,8 +123,6 @@ def members_updated(membership_ids: list[int], cohort_id: int) -> None:
     ids = list(membership_ids)
 
     def send() -> None:
-        from mentoring.participation.selectors import member_rows_by_id
-
         for row in member_rows_by_id(membership_ids=ids):
             send_now(dashboard_group(cohort_id), MemberUpdated(member=row))
 
