@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from mentoring.boards.scheduling import MAX_PROMPTS
+from mentoring.boards.shapes import PostShape
 from mentoring.models import MAX_POST_LENGTH
 
 
@@ -27,23 +28,6 @@ class ThreadSummaryOut(Schema):
     last_activity_at: datetime
     post_count: int
     unread: int
-
-
-class PostShape(Schema):
-    """A post as anyone watching may see it: the API's post and the live ``post.*`` events."""
-
-    id: int
-    thread_id: int
-    reply_to: int | None
-    author: str = Field(description="The author as the caller may see them.")
-    author_id: int | None = Field(description="Null when the author is anonymous to the caller.")
-    anonymous: bool
-    body_html: str
-    created_at: datetime
-    edited_at: datetime | None
-    editable_until: datetime
-    retracted: bool
-    hidden: bool
 
 
 class PostOut(PostShape):
