@@ -8,11 +8,14 @@ class ScenariosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from mentoring.boards.sections import register_section_finder
         from mentoring.signals import members_enrolled
-        from scenarios.groups import place_late_joiners_on_enrolment
+        from scenarios.groups import place_late_joiners_on_enrolment, release_sections
 
         # Late joiners are placed inside the enrolment transaction: if the enrolment rolls
         # back, so do their group places (and nobody is ever enrolled without a group).
         members_enrolled.connect(
             place_late_joiners_on_enrolment, dispatch_uid="scenarios.place_late_joiners"
         )
+        # Group boards go under their release on the cohort page, not one card each on top.
+        register_section_finder(release_sections)

@@ -10,7 +10,9 @@ import math
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
+from django.urls import reverse
 
+from mentoring.boards.sections import BoardSection
 from mentoring.boards.setup import create_board, set_board_audience
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.models import Board, Cohort, Membership, User
@@ -149,3 +151,30 @@ def add_group(*, release: Release, by: User) -> ScenarioGroup:
     if not is_tutor(by, release.cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can arrange groups.")
     return new_group(release=release, members=[])
+
+
+def release_sections(boards: Sequence[Board]) -> list[BoardSection]:
+    """The cohort page's headings for group boards: one per release, newest first, its groups'
+    boards (those the reader may open) under it. Registered with mentoring in apps.py."""
+    by_id = {board.pk: board for board in boards if board.kind == Board.Kind.SCENARIO}
+    if not by_id:
+        return []
+    groups = (
+        ScenarioGroup.objects.filter(board_id__in=by_id)
+        .select_related("release__scenario")
+        .order_by("-release__opens_at", "release_id", "name")
+    )
+    sections: dict[int, BoardSection] = {}
+    for group in groups:
+        release = group.release
+        section = sections.get(release.pk)
+        if section is None:
+            section = sections[release.pk] = BoardSection(
+                title=release.scenario.title,
+                url=reverse("scenarios:release", kwargs={"release_id": release.pk}),
+                note=release.status,
+            )
+        board = by_id[group.board_id]
+        board.group_name = group.name
+        section.boards.append(board)
+    return list(sections.values())

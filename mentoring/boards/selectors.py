@@ -324,6 +324,26 @@ def search_posts(*, user: User, cohort: Cohort, query: str, limit: int = 50) -> 
     return items
 
 
+def boards_with_counts(*, user: User, cohort: Cohort) -> list[Board]:
+    """The boards the user may open, each with ``thread_count`` and ``unread_count`` (threads
+    with posts the user has not seen) over the threads the user may see: three queries."""
+    boards = list(visible_boards(user=user, cohort=cohort))
+    threads = with_reading(cohort_threads(user=user, cohort=cohort), user=user)
+    totals = dict(
+        Thread.objects.filter(pk__in=threads.values("pk"))
+        .values("board_id")
+        .annotate(n=Count("pk"))
+        .values_list("board_id", "n")
+    )
+    unread: dict[int, int] = {}
+    for board_id in threads.filter(unread__gt=0).values_list("board_id", flat=True):
+        unread[board_id] = unread.get(board_id, 0) + 1
+    for board in boards:
+        board.thread_count = totals.get(board.pk, 0)
+        board.unread_count = unread.get(board.pk, 0)
+    return boards
+
+
 def unread_in_cohort(*, user: User, cohort: Cohort) -> int:
     """Threads of the cohort with posts the user has not seen yet."""
     threads = with_reading(cohort_threads(user=user, cohort=cohort), user=user)

@@ -27,6 +27,7 @@ from mentoring.boards.forms import (
     SearchForm,
     ThreadForm,
 )
+from mentoring.boards.sections import arrange_boards
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.core.rendering import render_post
@@ -78,13 +79,15 @@ def _refused(request: HttpRequest, error: ServiceError, post: Post | None = None
 @login_required
 def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
-    boards = list(selectors.visible_boards(user=request.user, cohort=cohort))
+    boards = selectors.boards_with_counts(user=request.user, cohort=cohort)
+    own_boards, sections = arrange_boards(boards)
     return render(
         request,
         "mentoring/cohort_home.html",
         {
             "cohort": cohort,
-            "boards": boards,
+            "boards": own_boards,
+            "sections": sections,
             "private_board": next((b for b in boards if b.kind == Board.Kind.PRIVATE), None),
             "is_tutor": is_tutor(request.user, cohort),
             "can_moderate": can_moderate(request.user, cohort),
