@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from mentoring.cohorts.selectors import cohorts_for
 from mentoring.core.errors import ServiceError
+from mentoring.models import Membership
 from mentoring.notifications.forms import EmailPreferenceForm
 from mentoring.notifications.selectors import notifications_for
 from mentoring.notifications.services import mark_read, set_email_preference
@@ -39,4 +41,7 @@ def email_preference(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your email preference is saved.")
             return redirect("email_preference")
-    return render(request, "mentoring/email_preference.html", {"form": form})
+    tutored = [m.cohort for m in cohorts_for(user=request.user) if m.role == Membership.Role.TUTOR]
+    return render(
+        request, "mentoring/email_preference.html", {"form": form, "tutored_cohorts": tutored}
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.urls import Resolver404, resolve
 
 from mentoring.boards.moderation import flag_post, hide_post
 from mentoring.boards.posts import create_post, create_thread
@@ -72,9 +71,7 @@ def _build(cohort, tutor, members) -> Pages:
         "scenario": scenario.url,
         "group workspace": f"/scenarios/groups/{group.pk}/",
     }
-    if inbox_exists():
-        tutor_pages["inbox"] = f"/cohorts/{cid}/inbox/"
-    # else: the tutors' inbox lands with issue 10; see test_inbox_is_checked_once_it_exists
+    tutor_pages["inbox"] = f"/cohorts/{cid}/inbox/"
     member_pages = {
         "home": "/",
         "cohort": f"/cohorts/{cid}/",
@@ -120,15 +117,3 @@ def test_key_pages_pass_axe_and_fit_a_phone(browser_as, cohort, tutor, members, 
     problems += _check(browser_as(member), pages.member, source, "member")
     problems += _check(browser_as(), pages.signed_out, source, "signed out")
     assert problems == [], "\n".join(problems)
-
-
-def inbox_exists() -> bool:
-    try:  # Wagtail's catch-all pattern resolves every path: ask for a view of our own
-        return resolve("/cohorts/1/inbox/").url_name not in (None, "wagtail_serve")
-    except Resolver404:
-        return False
-
-
-def test_inbox_is_checked_once_it_exists():
-    if not inbox_exists():
-        pytest.skip("the tutors' inbox (/cohorts/{id}/inbox/, issue 10) has not landed yet")

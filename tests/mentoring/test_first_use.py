@@ -168,6 +168,12 @@ def test_header_names_the_account_page_and_tutors_reach_cohort_settings(
     assert f'href="/cohorts/{cohort.pk}/settings/">Cohort settings</a>' in home
     member_home = signed_in(members[0]).get("/").content.decode()
     assert f"/cohorts/{cohort.pk}/settings/" not in member_home
+    account = signed_in(tutor).get("/settings/notifications/").content.decode()
+    assert f'href="/cohorts/{cohort.pk}/settings/">cohort settings</a>' in account
+    assert (
+        "Cohorts you tutor"
+        not in signed_in(members[0]).get("/settings/notifications/").content.decode()
+    )
 
 
 # --- Markdown preview, by the same renderer and sanitiser as a post --------------------------
