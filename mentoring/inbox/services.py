@@ -53,10 +53,21 @@ def post_added(*, post: Post, thread: Thread, author_is_tutor: bool) -> None:
             )
         events.inbox_updated(post.cohort_id)
         return
-    if private or (post.author_id != thread.author_id and _is_second_author(post, thread)):
+    if private or (_may_be_waiting(post, thread) and _is_second_author(post, thread)):
         events.inbox_updated(post.cohort_id)
     elif post.reply_to_id is None and _is_first(post) and not author_is_tutor:
         _check_unanswered_later(thread=thread, cohort=post.cohort)
+
+
+def _may_be_waiting(post: Post, thread: Thread) -> bool:
+    """Only a member's thread older than the cohort's ``unanswered_hours`` can be in the inbox
+    as unanswered, and only someone else's post can answer it (cheap checks, no query)."""
+    due = thread.created_at + timedelta(hours=post.cohort.unanswered_hours)
+    return (
+        post.author_id != thread.author_id
+        and due <= timezone.now()
+        and not is_tutor(thread.author, post.cohort)
+    )
 
 
 def _is_first(post: Post) -> bool:
@@ -74,8 +85,15 @@ def _is_second_author(post: Post, thread: Thread) -> bool:
 
 
 def post_removed(*, post: Post) -> None:
-    """A retraction can bring back (or take away) an inbox item: refresh open inboxes."""
-    events.inbox_updated(post.cohort_id)
+    """A retraction can take away a question or a flag, or bring back an unanswered thread:
+    refresh open inboxes then (call it before the post's flags are deleted)."""
+    thread = post.thread
+    if (
+        thread.board.kind == Board.Kind.PRIVATE
+        or _may_be_waiting(post, thread)
+        or PostFlag.objects.filter(post=post, resolved_at__isnull=True).exists()
+    ):
+        events.inbox_updated(post.cohort_id)
 
 
 def flag_opened(*, flag: PostFlag, post: Post) -> None:

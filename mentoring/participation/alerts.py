@@ -28,12 +28,10 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Func,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -41,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from mentoring.models import Membership, MemberWeek
+from mentoring.models import Membership
 
 WENT_QUIET = "went_quiet"
 READING_DECLINED = "reading_declined"
@@ -91,17 +89,6 @@ class Windows:
         )
 
 
-def _reads_between(start: date, end: date) -> Coalesce:
-    weeks = (
-        MemberWeek.objects.filter(membership=OuterRef("pk"), week__gte=start, week__lt=end)
-        .order_by()
-        .values("membership")
-        .annotate(total=Sum("reads"))
-        .values("total")
-    )
-    return Coalesce(Subquery(weeks, output_field=IntegerField()), Value(0))
-
-
 def _days_ago(now: datetime, days: int | F) -> ExpressionWrapper | Value:
     """``now`` minus ``days`` (a number, or a cohort's setting as ``F``) as a timestamp."""
     if isinstance(days, int):
@@ -140,12 +127,27 @@ def with_alerts(
     # recent/RECENT_WEEKS < DECLINE_RATIO * baseline/BASELINE_WEEKS, in integers (no rounding):
     # recent * den * BASELINE_WEEKS < baseline * num * RECENT_WEEKS.
     ratio_num, ratio_den = DECLINE_RATIO.as_integer_ratio()
-    rows = rows.annotate(
-        recent_reads=_reads_between(windows.recent_from, windows.until),
-        baseline_reads=_reads_between(windows.baseline_from, windows.recent_from),
-    ).annotate(
-        recent_scaled=F("recent_reads") * (ratio_den * BASELINE_WEEKS),
-        baseline_scaled=F("baseline_reads") * (ratio_num * RECENT_WEEKS),
+    # One join to the six weeks' buckets and two sums, not correlated subqueries: the sums are
+    # referenced several times below, and PostgreSQL computes an identical aggregate once.
+    rows = (
+        rows.alias(
+            alert_weeks=FilteredRelation(
+                "weeks",
+                condition=Q(weeks__week__gte=windows.baseline_from, weeks__week__lt=windows.until),
+            )
+        )
+        .annotate(
+            recent_reads=Coalesce(
+                Sum("alert_weeks__reads", filter=Q(alert_weeks__week__gte=windows.recent_from)), 0
+            ),
+            baseline_reads=Coalesce(
+                Sum("alert_weeks__reads", filter=Q(alert_weeks__week__lt=windows.recent_from)), 0
+            ),
+        )
+        .annotate(
+            recent_scaled=F("recent_reads") * (ratio_den * BASELINE_WEEKS),
+            baseline_scaled=F("baseline_reads") * (ratio_num * RECENT_WEEKS),
+        )
     )
     conditions = {
         WENT_QUIET: Q(last_seen_at__isnull=False, last_seen_at__lte=_days_ago(now, quiet_days)),
