@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Router
+from ninja import Query, Router
 from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import visible_cohort
-from mentoring.core.api import ApiError, found
+from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, ApiError, api_page, found, limit_query
+from mentoring.core.pagination import PageSize
 from mentoring.models import User
 from scenarios import releases, resources, selectors
 from scenarios.blocks import EXPERT_STAGE
@@ -85,14 +86,31 @@ def _stages(page: ScenarioPage, *, expert_unlocked: bool) -> list[dict[str, Any]
     return stages
 
 
+RELEASES_PAGE = PageSize(default=100, maximum=500)
+
+
 @router.get("/cohorts/{cohort_id}/scenarios", response=list[ReleasedScenarioOut])
-def cohort_scenarios(request, cohort_id: int):
-    """Scenarios released to the cohort: members see only those already open."""
+def cohort_scenarios(
+    request,
+    response: HttpResponse,
+    cohort_id: int,
+    limit: int = limit_query(RELEASES_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """Scenarios released to the cohort, latest first: members see only those already open.
+    Paged (``Link: rel="next"``)."""
     user: User = request.auth
     cohort = found(visible_cohort(user=user, cohort_id=cohort_id))
-    releases = list(
-        selectors.releases_for_cohort(user=user, cohort=cohort).prefetch_related("scenario__tags")
+    page, _ = api_page(
+        request,
+        response,
+        selectors.releases_for_cohort(user=user, cohort=cohort).prefetch_related("scenario__tags"),
+        order=["-opens_at", "-id"],
+        size=RELEASES_PAGE,
+        limit=limit,
+        cursor=cursor,
     )
+    releases = page.items
     groups = {
         group.release_id: group
         for group in ScenarioGroup.objects.filter(

@@ -213,6 +213,28 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 READ_EVENT_THROTTLE_SECONDS = int(env("READ_EVENT_THROTTLE_SECONDS", "300"))
 NUDGE_COOLDOWN_DAYS = 7
 
+# Per-user limits on writes (mentoring/core/ratelimit.py): "count/seconds" windows per action,
+# a burst and a longer one; generous for people. RATE_LIMIT_<ACTION>="20/60,300/3600" overrides
+# one, and an empty value switches that action's limit off.
+RATE_LIMITS = {
+    action: [rate for rate in env(f"RATE_LIMIT_{action.upper()}", default).split(",") if rate]
+    for action, default in {
+        "post": "20/60,300/3600",
+        "flag": "20/600,100/86400",
+        "nudge": "30/600,200/86400",
+        "invite": "300/3600,2000/86400",
+    }.items()
+}
+# Where the counters live: shared by every worker when Redis is there.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

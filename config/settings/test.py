@@ -11,3 +11,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The real database backend: tests run queued tasks with `db_worker --batch` or call them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 READ_EVENT_THROTTLE_SECONDS = 300
+# Rate limits off by default (many tests write quickly as one user); tests of the limits
+# switch them on with the ``settings`` fixture.
+RATE_LIMITS: dict[str, list[str]] = {}

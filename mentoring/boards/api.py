@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
 
 from mentoring.boards import moderation, posts, scheduling, selectors
 from mentoring.boards.schemas import (
@@ -22,8 +22,15 @@ from mentoring.boards.schemas import (
     ThreadSummaryOut,
 )
 from mentoring.cohorts.selectors import visible_cohort
-from mentoring.core.api import ApiError, found
+from mentoring.core.api import (
+    CURSOR_QUERY_DESCRIPTION,
+    ApiError,
+    api_page,
+    found,
+    limit_query,
+)
 from mentoring.core.errors import NotFound
+from mentoring.core.pagination import PageSize, link_header, page_url
 from mentoring.models import Post
 from mentoring.participation.services import record_thread_read
 from mentoring.rules.permissions import is_tutor
@@ -58,15 +65,52 @@ def _own_view(request: HttpRequest, post: Post) -> dict:
     return post_out(found(selectors.visible_post(user=request.user, post_id=post.pk)))
 
 
+BOARDS_PAGE = PageSize(default=100, maximum=500)
+POSTS_PAGE = PageSize(default=100, maximum=500)
+
+
 @router.get("/cohorts/{cohort_id}/boards", response=list[BoardOut])
-def list_boards(request: HttpRequest, cohort_id: int):
+def list_boards(
+    request: HttpRequest,
+    response: HttpResponse,
+    cohort_id: int,
+    limit: int = limit_query(BOARDS_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """The cohort's boards the caller can see, oldest first; paged (``Link: rel="next"``)."""
     cohort = found(visible_cohort(user=request.user, cohort_id=cohort_id))
-    return list(selectors.visible_boards(user=request.user, cohort=cohort))
+    page, _ = api_page(
+        request,
+        response,
+        selectors.visible_boards(user=request.user, cohort=cohort),
+        order=["id"],
+        size=BOARDS_PAGE,
+        limit=limit,
+        cursor=cursor,
+    )
+    return page.items
 
 
 @router.get("/boards/{board_id}/threads", response=list[ThreadSummaryOut])
-def list_threads(request: HttpRequest, board_id: int):
+def list_threads(
+    request: HttpRequest,
+    response: HttpResponse,
+    board_id: int,
+    limit: int = limit_query(selectors.THREADS_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """Threads, newest activity first; paged (``Link: rel="next"``)."""
     board = found(selectors.visible_board(user=request.user, board_id=board_id))
+    page, _ = api_page(
+        request,
+        response,
+        selectors.board_threads(user=request.user, board=board),
+        order=selectors.THREAD_ORDER,
+        size=selectors.THREADS_PAGE,
+        limit=limit,
+        cursor=cursor,
+    )
+    selectors.decorate_threads(page.items, user=request.user, board=board)
     return [
         {
             "id": t.pk,
@@ -78,7 +122,7 @@ def list_threads(request: HttpRequest, board_id: int):
             "post_count": t.post_count,
             "unread": t.unread,
         }
-        for t in selectors.board_threads(user=request.user, board=board)
+        for t in page.items
     ]
 
 
@@ -103,7 +147,11 @@ def start_thread(request: HttpRequest, board_id: int, data: ThreadIn):
             body=data.body,
             anonymous=data.anonymous,
         )
-    return 201, _thread_out(found(selectors.thread_page(user=request.user, thread_id=thread.pk)))
+    thread = found(selectors.visible_thread(user=request.user, thread_id=thread.pk))
+    page = selectors.thread_posts_page(
+        user=request.user, thread=thread, limit=selectors.POSTS_API_PAGE.default
+    )
+    return 201, _thread_out(thread, page.items, None)
 
 
 def _scheduled_out(thread) -> dict:
@@ -147,8 +195,7 @@ def reschedule(request: HttpRequest, thread_id: int, data: ReschedulePatch):
     return _scheduled_out(thread)
 
 
-def _thread_out(page: selectors.ThreadPage) -> dict:
-    thread = page.thread
+def _thread_out(thread, posts: list[Post], next_url: str | None) -> dict:
     return {
         "id": thread.pk,
         "title": thread.title,
@@ -156,15 +203,29 @@ def _thread_out(page: selectors.ThreadPage) -> dict:
         "cohort_id": thread.cohort_id,
         "author": thread.shown_author,
         "created_at": thread.created_at,
-        "posts": [post_out(post) for post in page.posts],
+        "posts": [post_out(post) for post in posts],
+        "next": next_url,
     }
 
 
 @router.get("/threads/{thread_id}", response=ThreadOut)
-def get_thread(request: HttpRequest, thread_id: int):
-    page = found(selectors.thread_page(user=request.user, thread_id=thread_id))
-    record_thread_read(user=request.user, thread=page.thread)
-    return _thread_out(page)
+def get_thread(
+    request: HttpRequest,
+    response: HttpResponse,
+    thread_id: int,
+    limit: int = limit_query(selectors.POSTS_API_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """The thread and a page of its posts, oldest first; ``next`` (and ``Link: rel="next"``)
+    is the next page. Counts as the caller reading the thread."""
+    thread = found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    limit = selectors.POSTS_API_PAGE.parse(limit)
+    page = selectors.thread_posts_page(user=request.user, thread=thread, limit=limit, cursor=cursor)
+    next_url = page_url(request, page.next_cursor)
+    for name, value in link_header(next_url).items():
+        response[name] = value
+    record_thread_read(user=request.user, thread=thread)
+    return _thread_out(thread, page.items, next_url)
 
 
 @router.post("/threads/{thread_id}/posts", response={201: PostOut})

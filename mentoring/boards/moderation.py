@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from mentoring.boards.posts import visible_thread_or_404
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.ratelimit import check_rate
 from mentoring.inbox import services as inbox
 from mentoring.models import Notification, Post, PostFlag, User
 from mentoring.notifications.services import notify, withdraw_notifications_about
@@ -89,6 +90,7 @@ def flag_post(*, post: Post | int, by: User, reason: str = "") -> PostFlag:
     if found is None:
         raise NotFound("There is no such post.")
     visible_thread_or_404(user=by, thread_id=found.thread_id)
+    check_rate("flag", user=by)
     reason = " ".join((reason or "").split())[:500]
     flag, created = PostFlag.objects.get_or_create(
         post=found, flagged_by=by, defaults={"reason": reason}

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from mentoring.boards.selectors import visible_board, visible_thread
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.ratelimit import check_rate
 from mentoring.core.rendering import excerpt, render_post
 from mentoring.inbox import services as inbox
 from mentoring.models import (
@@ -150,6 +151,7 @@ def create_thread(
         raise NotFound("There is no such board, or you cannot see it.")
     title = _clean_title(title)
     body = _clean_body(body)
+    check_rate("post", user=author)
     now = timezone.now()
     thread = Thread.objects.create(
         board=board,
@@ -190,6 +192,7 @@ def create_post(
             raise ServiceError(
                 "invalid_reply_to", "That post was retracted by its author.", field="reply_to"
             )
+    check_rate("post", user=author)
     return _add_post(thread=thread, author=author, body=body, reply_to=parent, anonymous=anonymous)
 
 

@@ -44,6 +44,9 @@ class ThreadOut(Schema):
     author: str
     created_at: datetime
     posts: list[PostOut]
+    next: str | None = Field(
+        None, description="The URL of the next page of posts, or null on the last page."
+    )
 
 
 class ThreadIn(Schema):

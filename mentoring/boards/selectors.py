@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.core.rendering import excerpt, normalise_tag
 from mentoring.models import Board, Cohort, Post, PostFlag, Thread, ThreadReadState, User
 from mentoring.rules.authors import ANONYMOUS_NAME, author_name_for
@@ -130,34 +131,84 @@ def thread_author_name(thread: Thread, *, viewer: User, viewer_is_tutor: bool) -
     return thread.author.shown_name
 
 
-def board_threads(*, user: User, board: Board) -> list[Thread]:
-    """A board's threads for its page or the API, newest activity first, with unread counts."""
-    tutor = is_tutor(user, board.cohort)
-    threads = with_reading(visible_threads(user=user, board=board), user=user).select_related(
-        "author"
-    )
-    threads = list(threads.order_by("-last_activity_at", "-id"))
+THREAD_ORDER = ("-last_activity_at", "-id")
+THREADS_PAGE = PageSize(default=50, maximum=200)
+
+
+def board_threads(*, user: User, board: Board) -> QuerySet[Thread]:
+    """A board's threads with unread counts, for its page or the API (page them in
+    ``THREAD_ORDER``, newest activity first; ``decorate_threads`` the page)."""
+    threads = with_reading(visible_threads(user=user, board=board), user=user)
+    return threads.select_related("author").order_by(*THREAD_ORDER)
+
+
+def decorate_threads(threads: list[Thread], *, user: User, board: Board) -> list[Thread]:
+    tutor = getattr(board, "viewer_is_tutor", None)
+    if tutor is None:
+        tutor = is_tutor(user, board.cohort)
     for thread in threads:
         thread.shown_author = thread_author_name(thread, viewer=user, viewer_is_tutor=tutor)
     return threads
 
 
+def board_threads_page(
+    *, user: User, board: Board, limit: int, cursor: str | None = None
+) -> Page[Thread]:
+    """One page of a board's threads, newest activity first: a fixed number of queries."""
+    page = keyset_page(
+        board_threads(user=user, board=board), order=THREAD_ORDER, limit=limit, cursor=cursor
+    )
+    decorate_threads(page.items, user=user, board=board)
+    return page
+
+
 # --- One thread -------------------------------------------------------------------------------
+# The thread page is numbered (page 3 of 100) so a post keeps its page, "first unread" and a
+# link to a post can name it, and the reader sees how far they are. Pages are positions in one
+# thread's (created_at, id) index, bounded by the thread's length; every other list (the API's
+# posts included) pages by keyset cursor.
+POSTS_PER_PAGE = 30
+POST_ORDER = ("created_at", "id")
+POSTS_API_PAGE = PageSize(default=100, maximum=500)
+
+
 @dataclass
 class ThreadPage:
-    """A thread with its posts arranged one level deep, each decorated for ``viewer``."""
+    """One page of a thread, its posts arranged one level deep and decorated for ``viewer``.
+
+    A reply sits under its parent when both are on the page; otherwise it stands on its own
+    and says what it answers (``reply_to_author``).
+    """
 
     thread: Thread
     viewer: User
     viewer_is_tutor: bool
-    posts: list[Post]  # in order of writing, replies included
+    posts: list[Post]  # this page's, in order of writing, replies included
     top_level: list[Post] = field(default_factory=list)
     previous_read_at: datetime | None = None
     now: datetime = field(default_factory=timezone.now)
+    number: int = 1
+    page_count: int = 1
+    total: int = 0
 
     @property
     def new_count(self) -> int:
         return sum(1 for post in self.posts if post.is_new)
+
+    @property
+    def is_last(self) -> bool:
+        return self.number >= self.page_count
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        """Pages to link: the first, the last and the neighbours of this one (None: a gap)."""
+        wanted = {1, self.page_count, *range(self.number - 2, self.number + 3)}
+        shown: list[int | None] = []
+        for n in sorted(n for n in wanted if 1 <= n <= self.page_count):
+            if shown and shown[-1] is not None and n - shown[-1] > 1:
+                shown.append(None)
+            shown.append(n)
+        return shown
 
 
 def decorate_post(post: Post, *, viewer: User, viewer_is_tutor: bool, now: datetime) -> Post:
@@ -174,28 +225,100 @@ def decorate_post(post: Post, *, viewer: User, viewer_is_tutor: bool, now: datet
     return post
 
 
-def thread_page(*, user: User, thread_id: int) -> ThreadPage | None:
-    """The thread and all its posts in a fixed number of queries, whatever their number.
+def thread_posts(*, thread: Thread) -> QuerySet[Post]:
+    """A thread's posts, oldest first, with what a page shows (never the search data)."""
+    return (
+        Post.objects.filter(thread=thread)
+        .select_related("author")
+        .defer("search_vector", "body", "author__password")
+        .order_by(*POST_ORDER)
+    )
 
-    Call before recording the read, so ``previous_read_at`` is the visit before this one.
+
+def _shown_thread_author(thread: Thread, *, user: User, tutor: bool) -> str:
+    """The starter as ``user`` may see them, whichever page is shown (one small query)."""
+    first = (
+        Post.objects.filter(thread=thread)
+        .order_by(*POST_ORDER)
+        .only("anonymous", "author_id")
+        .first()
+    )
+    thread.first_post_anonymous = (
+        first is not None and first.anonymous and (first.author_id == thread.author_id)
+    )
+    return thread_author_name(thread, viewer=user, viewer_is_tutor=tutor)
+
+
+def post_position(*, thread: Thread, post: Post) -> int:
+    """How many posts of the thread come before ``post`` (its index in the thread)."""
+    before = Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)
+    return Post.objects.filter(thread=thread).filter(before).count()
+
+
+def page_of_post(*, user: User, thread_id: int, post_id: int) -> int | None:
+    """The page of the thread that holds ``post_id`` (None if it is not there or not visible)."""
+    thread = visible_thread(user=user, thread_id=thread_id)
+    if thread is None:
+        return None
+    post = Post.objects.filter(pk=post_id, thread=thread).only("created_at", "pk").first()
+    if post is None:
+        return None
+    return post_position(thread=thread, post=post) // POSTS_PER_PAGE + 1
+
+
+def first_unread(*, user: User, thread: Thread) -> tuple[int, int | None]:
+    """Where "jump to first unread" lands: (page, post id) of the first post by someone else
+    since the user's last visit; the last page (and no post) when nothing is new."""
+    last_read = (
+        ThreadReadState.objects.filter(user=user, thread=thread)
+        .values_list("last_read_at", flat=True)
+        .first()
+    )
+    posts = Post.objects.filter(thread=thread).exclude(author=user).order_by(*POST_ORDER)
+    if last_read is not None:
+        posts = posts.filter(created_at__gt=last_read)
+    post = posts.only("created_at", "pk").first()
+    if post is None:
+        total = Post.objects.filter(thread=thread).count()
+        return max(1, -(-total // POSTS_PER_PAGE)), None
+    return post_position(thread=thread, post=post) // POSTS_PER_PAGE + 1, post.pk
+
+
+def thread_page(
+    *, user: User, thread_id: int, number: int | None = 1, per_page: int = POSTS_PER_PAGE
+) -> ThreadPage | None:
+    """Page ``number`` of a thread (None: the last page) in a fixed number of queries, whatever
+    its length.
+
+    None when the thread is not visible or the page does not exist. Call before recording the
+    read, so ``previous_read_at`` is the visit before this one.
     """
     thread = visible_thread(user=user, thread_id=thread_id)
     if thread is None:
         return None
     tutor = thread.viewer_is_tutor
-    posts = list(
-        Post.objects.filter(thread=thread)
-        .select_related("author")
-        .defer("search_vector", "body", "author__password")
-        .order_by("created_at", "id")
-    )
+    total = Post.objects.filter(thread=thread).count()
+    page_count = max(1, -(-total // per_page))
+    if number is None:
+        number = page_count
+    if not 1 <= number <= page_count:
+        return None
+    offset = (number - 1) * per_page
+    posts = list(thread_posts(thread=thread)[offset : offset + per_page])
     previous = (
         ThreadReadState.objects.filter(user=user, thread=thread)
         .values_list("last_read_at", flat=True)
         .first()
     )
     page = ThreadPage(
-        thread=thread, viewer=user, viewer_is_tutor=tutor, posts=posts, previous_read_at=previous
+        thread=thread,
+        viewer=user,
+        viewer_is_tutor=tutor,
+        posts=posts,
+        previous_read_at=previous,
+        number=number,
+        page_count=page_count,
+        total=total,
     )
     by_id = {}
     for post in posts:
@@ -204,15 +327,28 @@ def thread_page(*, user: User, thread_id: int) -> ThreadPage | None:
         by_id[post.pk] = post
     for post in posts:
         parent = by_id.get(post.reply_to_id)
+        post.reply_parent_shown = parent is not None
         if parent is not None:
             parent.children.append(post)
         else:
             page.top_level.append(post)
-    thread.shown_author = (
-        posts[0].shown_author
-        if posts and posts[0].author_id == thread.author_id
-        else thread.author.shown_name
-    )
+    thread.shown_author = _shown_thread_author(thread, user=user, tutor=tutor)
+    return page
+
+
+def thread_posts_page(
+    *, user: User, thread: Thread, limit: int, cursor: str | None = None
+) -> Page[Post]:
+    """One page of a visible thread's posts for the API, oldest first, decorated for ``user``.
+
+    Sets ``thread.shown_author``. A fixed number of queries per page.
+    """
+    tutor = thread.viewer_is_tutor
+    page = keyset_page(thread_posts(thread=thread), order=POST_ORDER, limit=limit, cursor=cursor)
+    now = timezone.now()
+    for post in page.items:
+        decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=now)
+    thread.shown_author = _shown_thread_author(thread, user=user, tutor=tutor)
     return page
 
 
@@ -249,8 +385,21 @@ def _decorate_items(posts, *, user: User, tutor: bool) -> list[Post]:
     return items
 
 
-def activity_stream(*, user: User, cohort: Cohort, limit: int = 20) -> list[Post]:
-    """The latest threads and posts of a cohort the user may read, newest first."""
+LIST_ORDER = ("-created_at", "-id")
+ACTIVITY_PAGE = PageSize(default=20, maximum=100)
+RESULTS_PAGE = PageSize(default=25, maximum=100)
+
+
+def _decorated_page(page: Page[Post], *, user: User, tutor: bool) -> Page[Post]:
+    page.items = _decorate_items(page.items, user=user, tutor=tutor)
+    return page
+
+
+def activity_page(
+    *, user: User, cohort: Cohort, limit: int = ACTIVITY_PAGE.default, cursor: str | None = None
+) -> Page[Post]:
+    """The latest threads and posts of a cohort the user may read, newest first, a page at a
+    time."""
     tutor = is_tutor(user, cohort)
     posts = (
         _readable_posts(user=user, cohort=cohort, tutor=tutor)
@@ -262,39 +411,65 @@ def activity_stream(*, user: User, cohort: Cohort, limit: int = 20) -> list[Post
                 .values("pk")[:1]
             )
         )
-        .order_by("-created_at", "-id")[:limit]
     )
-    return _decorate_items(posts, user=user, tutor=tutor)
+    page = keyset_page(posts, order=LIST_ORDER, limit=limit, cursor=cursor)
+    return _decorated_page(page, user=user, tutor=tutor)
 
 
-def tagged_posts(*, user: User, cohort: Cohort, tag: str, limit: int = 100) -> list[Post]:
-    """Posts carrying ``#tag`` (case-insensitive), newest first."""
+def activity_stream(*, user: User, cohort: Cohort, limit: int = 20) -> list[Post]:
+    return activity_page(user=user, cohort=cohort, limit=limit).items
+
+
+def tagged_page(
+    *,
+    user: User,
+    cohort: Cohort,
+    tag: str,
+    limit: int = RESULTS_PAGE.default,
+    cursor: str | None = None,
+) -> Page[Post]:
+    """Posts carrying ``#tag`` (case-insensitive), newest first, a page at a time."""
     tutor = is_tutor(user, cohort)
     tag = normalise_tag(tag)
     if not tag:
-        return []
+        return Page(items=[], next_cursor=None)
     posts = (
         _readable_posts(user=user, cohort=cohort, tutor=tutor)
         .filter(hashtags__contains=[tag])
         .select_related("author", "thread", "thread__board")
         .annotate(first_post_id=F("pk"))
-        .order_by("-created_at", "-id")[:limit]
     )
-    items = _decorate_items(posts, user=user, tutor=tutor)
-    for post in items:
+    page = _decorated_page(
+        keyset_page(posts, order=LIST_ORDER, limit=limit, cursor=cursor, scope=tag),
+        user=user,
+        tutor=tutor,
+    )
+    for post in page.items:
         post.starts_thread = False
-    return items
+    return page
+
+
+def tagged_posts(*, user: User, cohort: Cohort, tag: str, limit: int = 100) -> list[Post]:
+    return tagged_page(user=user, cohort=cohort, tag=tag, limit=limit).items
 
 
 _MARK_START, _MARK_STOP = "\x1e", "\x1f"
 
 
-def search_posts(*, user: User, cohort: Cohort, query: str, limit: int = 50) -> list[Post]:
+def search_page(
+    *,
+    user: User,
+    cohort: Cohort,
+    query: str,
+    limit: int = RESULTS_PAGE.default,
+    cursor: str | None = None,
+) -> Page[Post]:
     """Full-text search (PostgreSQL, GIN-indexed) over the posts and thread titles a user may
-    read; each result has ``headline_html`` with the matches in ``<mark>``."""
+    read, best match first, a page at a time; each result has ``headline_html`` with the
+    matches in ``<mark>``."""
     query = " ".join((query or "").split())[:200]
     if not query:
-        return []
+        return Page(items=[], next_cursor=None)
     tutor = is_tutor(user, cohort)
     search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     posts = (
@@ -314,14 +489,21 @@ def search_posts(*, user: User, cohort: Cohort, query: str, limit: int = 50) -> 
             ),
             first_post_id=F("pk"),
         )
-        .order_by("-rank", "-created_at")[:limit]
     )
-    items = _decorate_items(posts, user=user, tutor=tutor)
-    for post in items:
+    page = _decorated_page(
+        keyset_page(posts, order=("-rank", *LIST_ORDER), limit=limit, cursor=cursor, scope=query),
+        user=user,
+        tutor=tutor,
+    )
+    for post in page.items:
         text = html.escape(post.headline.replace(_MARK_START, "\x00").replace(_MARK_STOP, "\x01"))
         post.headline_html = text.replace("\x00", "<mark>").replace("\x01", "</mark>")
         post.starts_thread = False
-    return items
+    return page
+
+
+def search_posts(*, user: User, cohort: Cohort, query: str, limit: int = 50) -> list[Post]:
+    return search_page(user=user, cohort=cohort, query=query, limit=limit).items
 
 
 def boards_with_counts(*, user: User, cohort: Cohort) -> list[Board]:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("boards/<int:board_id>/", boards.board, name="board"),
     path("boards/<int:board_id>/preview/", boards.preview, name="board_preview"),
     path("threads/<int:thread_id>/", boards.thread, name="thread"),
+    path("threads/<int:thread_id>/unread/", boards.thread_unread, name="thread_unread"),
     path(
         "threads/<int:thread_id>/posts/<int:post_id>/fragment/",
         boards.post_fragment,

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from mentoring.boards.forms import (
 from mentoring.boards.sections import arrange_boards
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
+from mentoring.core.pagination import CURSOR_PARAM, InvalidPage, Page, pager
 from mentoring.core.rendering import render_post
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
 from mentoring.notifications.decorators import reads_notifications
@@ -45,6 +47,15 @@ def _found(obj):
 
 def _cohort(request: HttpRequest, cohort_id: int) -> Cohort:
     return _found(visible_cohort(user=request.user, cohort_id=cohort_id))
+
+
+def _paged(request: HttpRequest, read_page, **kwargs) -> tuple[Page, dict]:
+    """A page of a list for a template, with its pager; a cursor we did not hand out is 400."""
+    try:
+        page = read_page(cursor=request.GET.get(CURSOR_PARAM) or None, **kwargs)
+    except InvalidPage as error:
+        raise BadRequest(error.detail) from error
+    return page, pager(request, page)
 
 
 def grace_text(seconds: int) -> str:
@@ -81,6 +92,9 @@ def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
     boards = selectors.boards_with_counts(user=request.user, cohort=cohort)
     own_boards, sections = arrange_boards(boards)
+    activity, activity_pager = _paged(
+        request, selectors.activity_page, user=request.user, cohort=cohort
+    )
     return render(
         request,
         "mentoring/cohort_home.html",
@@ -91,7 +105,8 @@ def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "private_board": next((b for b in boards if b.kind == Board.Kind.PRIVATE), None),
             "is_tutor": is_tutor(request.user, cohort),
             "can_moderate": can_moderate(request.user, cohort),
-            "activity": selectors.activity_stream(user=request.user, cohort=cohort),
+            "activity": activity.items,
+            "pager": activity_pager,
             "unread_threads": selectors.unread_in_cohort(user=request.user, cohort=cohort),
             "search_form": SearchForm(),
         },
@@ -148,6 +163,13 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             return redirect("thread", thread_id=thread.pk)
+    threads, threads_pager = _paged(
+        request,
+        selectors.board_threads_page,
+        user=request.user,
+        board=board,
+        limit=selectors.THREADS_PAGE.default,
+    )
     return render(
         request,
         "mentoring/board.html",
@@ -155,17 +177,43 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
             "board": board,
             "cohort": cohort,
             "is_tutor": tutor,
-            "threads": selectors.board_threads(user=request.user, board=board),
+            "threads": threads.items,
+            "pager": threads_pager,
             "form": form,
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
+def _wanted_page(request: HttpRequest, thread_id: int) -> int | None:
+    """Which page of the thread to show: ``?page=N`` (or ``last``), else the page holding
+    ``?post=`` or ``?reply_to=`` (links to a post land where it is), else the first."""
+    raw = request.GET.get("page")
+    if raw == "last" or (raw is None and request.method == "POST"):
+        return None
+    if raw is not None:
+        if not raw.isdigit():
+            raise Http404("No such page.")
+        return int(raw)
+    for name in ("post", "reply_to"):
+        post_id = request.GET.get(name, "")
+        if post_id.isdigit():
+            number = selectors.page_of_post(
+                user=request.user, thread_id=thread_id, post_id=int(post_id)
+            )
+            if number is not None:
+                return number
+    return 1
+
+
 @login_required
 @reads_notifications
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
-    page = _found(selectors.thread_page(user=request.user, thread_id=thread_id))
+    page = _found(
+        selectors.thread_page(
+            user=request.user, thread_id=thread_id, number=_wanted_page(request, thread_id)
+        )
+    )
     cohort = page.thread.cohort
     allow_anonymous = _offers_anonymity(
         page.thread.board, cohort, viewer_is_tutor=page.viewer_is_tutor
@@ -214,6 +262,15 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+def thread_unread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Jump to the first post by someone else since the last visit (or the last page)."""
+    thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    number, post_id = selectors.first_unread(user=request.user, thread=thread)
+    url = f"{reverse('thread', kwargs={'thread_id': thread.pk})}?page={number}"
+    return redirect(f"{url}#post-{post_id}" if post_id else url)
 
 
 @login_required
@@ -360,13 +417,17 @@ def moderation_queue(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 def tag_search(request: HttpRequest, cohort_id: int, tag: str) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
+    results, results_pager = _paged(
+        request, selectors.tagged_page, user=request.user, cohort=cohort, tag=tag
+    )
     return render(
         request,
         "mentoring/search.html",
         {
             "cohort": cohort,
             "tag": tag.lower(),
-            "results": selectors.tagged_posts(user=request.user, cohort=cohort, tag=tag),
+            "results": results.items,
+            "pager": results_pager,
             "search_form": SearchForm(),
         },
     )
@@ -377,13 +438,17 @@ def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    results, results_pager = _paged(
+        request, selectors.search_page, user=request.user, cohort=cohort, query=query
+    )
     return render(
         request,
         "mentoring/search.html",
         {
             "cohort": cohort,
             "query": query,
-            "results": selectors.search_posts(user=request.user, cohort=cohort, query=query),
+            "results": results.items,
+            "pager": results_pager,
             "search_form": form,
         },
     )

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from ninja import Field, Router, Schema
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema
 
 from mentoring.cohorts import services as cohort_services
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
-from mentoring.core.api import ApiError, found
+from mentoring.core.api import (
+    CURSOR_QUERY_DESCRIPTION,
+    ApiError,
+    api_page,
+    found,
+    limit_query,
+)
+from mentoring.core.pagination import PageSize
 from mentoring.models import Cohort, Membership
 from mentoring.rules.permissions import is_tutor
 
@@ -69,9 +77,27 @@ def _cohort_out(cohort: Cohort, role: str) -> dict:
     }
 
 
+COHORTS_PAGE = PageSize(default=100, maximum=500)
+
+
 @router.get("/cohorts", response=list[CohortOut])
-def list_cohorts(request):
-    return [_cohort_out(m.cohort, m.role) for m in cohorts_for(user=request.auth)]
+def list_cohorts(
+    request,
+    response: HttpResponse,
+    limit: int = limit_query(COHORTS_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """The cohorts the caller belongs to or tutors, by name; paged (``Link: rel="next"``)."""
+    page, _ = api_page(
+        request,
+        response,
+        cohorts_for(user=request.auth),
+        order=["cohort__name", "id"],
+        size=COHORTS_PAGE,
+        limit=limit,
+        cursor=cursor,
+    )
+    return [_cohort_out(m.cohort, m.role) for m in page.items]
 
 
 @router.post("/cohorts", response={201: CohortOut})

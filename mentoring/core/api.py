@@ -6,18 +6,22 @@ Errors are always JSON ``{"code": ..., "detail": ...}`` with a 4xx status. Servi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
 from mentoring.accounts.tokens import user_for_token
 from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url
 
 ApiError = ServiceError
 
@@ -62,9 +66,12 @@ def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     def service_error(request, exc: ServiceError):
-        return api.create_response(
+        response = api.create_response(
             request, error_body(exc.code, exc.detail, **exc.extra), status=exc.status
         )
+        if exc.status == 429 and "retry_after" in exc.extra:  # RFC 9110: seconds to wait
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     def not_found(request, exc):
         return api.create_response(request, error_body("not_found", "Not found."), status=404)
@@ -111,3 +118,41 @@ def found(obj):
     if obj is None:
         raise NotFound()
     return obj
+
+
+def api_page(
+    request: HttpRequest,
+    response: HttpResponse,
+    queryset: QuerySet,
+    *,
+    order: Sequence[str | Key | OrderBy],
+    size: PageSize,
+    limit: int | None,
+    cursor: str | None,
+    scope: str = "",
+) -> tuple[Page, str | None]:
+    """One page of an API list and the next page's URL, also set as ``Link: rel="next"``.
+
+    ``response`` is django-ninja's temporal response: its headers go out with the answer.
+    """
+    page = keyset_page(
+        queryset,
+        order=order,
+        limit=size.parse(limit),
+        cursor=cursor or None,
+        scope=scope,
+    )
+    url = page_url(request, page.next_cursor)
+    for name, value in link_header(url).items():
+        response[name] = value
+    return page, url
+
+
+def limit_query(size: PageSize):
+    """The documented ``?limit=`` query parameter of a paged list (default and maximum)."""
+    return Query(size.default, ge=1, le=size.maximum, description=size.describe())
+
+
+CURSOR_QUERY_DESCRIPTION = (
+    "Opaque: pass the cursor of the next page's URL (in the Link header) unchanged."
+)

@@ -153,9 +153,10 @@ class Post(models.Model):
         return f"Post {self.pk} in {self.thread_id}"
 
     def get_absolute_url(self) -> str:
-        """The post in its thread's page (the page's anchor for it)."""
+        """The post on the page of its thread that holds it, however long the thread grows
+        (the page is found when the link is followed), at its anchor."""
         thread_url = reverse("thread", kwargs={"thread_id": self.thread_id})
-        return f"{thread_url}#post-{self.pk}"
+        return f"{thread_url}?post={self.pk}#post-{self.pk}"
 
     @property
     def is_retracted(self) -> bool:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema
 
+from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, limit_query
+from mentoring.core.pagination import link_header, page_url
 from mentoring.notifications.schemas import NotificationOut
-from mentoring.notifications.selectors import notification_payload, notifications_for, unread_count
+from mentoring.notifications.selectors import (
+    NOTIFICATIONS_PAGE,
+    notification_payload,
+    notifications_page,
+    unread_count,
+)
 from mentoring.notifications.services import mark_read
 
 router = Router(tags=["notifications"])
@@ -14,6 +22,7 @@ router = Router(tags=["notifications"])
 class NotificationsOut(Schema):
     unread: int
     notifications: list[NotificationOut]
+    next: str | None = Field(None, description="The next page's URL, or null on the last page.")
 
 
 class MarkReadIn(Schema):
@@ -21,10 +30,24 @@ class MarkReadIn(Schema):
 
 
 @router.get("/notifications", response=NotificationsOut)
-def list_notifications(request, limit: int = 50):
-    limit = max(1, min(limit, 200))
-    items = [notification_payload(n) for n in notifications_for(user=request.auth, limit=limit)]
-    return {"unread": unread_count(user=request.auth), "notifications": items}
+def list_notifications(
+    request,
+    response: HttpResponse,
+    limit: int = limit_query(NOTIFICATIONS_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """The caller's notifications, newest first; ``next`` (and ``Link: rel="next"``) pages."""
+    page = notifications_page(
+        user=request.auth, limit=NOTIFICATIONS_PAGE.parse(limit), cursor=cursor
+    )
+    next_url = page_url(request, page.next_cursor)
+    for name, value in link_header(next_url).items():
+        response[name] = value
+    return {
+        "unread": unread_count(user=request.auth),
+        "notifications": [notification_payload(n) for n in page.items],
+        "next": next_url,
+    }
 
 
 @router.post("/notifications/read")

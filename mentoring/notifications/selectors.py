@@ -6,11 +6,27 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.models import Notification, User
+
+NOTIFICATION_ORDER = ("-created_at", "-id")
+NOTIFICATIONS_PAGE = PageSize(default=50, maximum=200)
 
 
 def notifications_for(*, user: User, limit: int = 50) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+    return Notification.objects.filter(user=user).order_by(*NOTIFICATION_ORDER)[:limit]
+
+
+def notifications_page(
+    *, user: User, limit: int = NOTIFICATIONS_PAGE.default, cursor: str | None = None
+) -> Page[Notification]:
+    """One page of the user's notifications, newest first (the page and the API)."""
+    return keyset_page(
+        Notification.objects.filter(user=user),
+        order=NOTIFICATION_ORDER,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def unread_count(*, user: User) -> int:

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.ratelimit import check_rate
 from mentoring.models import Board, Cohort, Membership, Notification, Nudge, Thread, User
 from mentoring.notifications.services import notify
 from mentoring.realtime import events
@@ -141,6 +142,7 @@ def nudge_members(
             field="message",
         )
     invite_to = _thread_for_nudge(cohort, thread)
+    check_rate("nudge", user=tutor)
 
     # Locked so two tutors nudging the same reader at once cannot both get past the cooldown.
     memberships = {

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf, Trim, TruncWeek
 from django.utils import timezone
 
+from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, User
 from mentoring.participation import alerts as alert_rules
 from mentoring.participation.charts import WeekPoint
@@ -246,6 +247,46 @@ def member_values(
     than the query itself.
     """
     return list(_as_payload(member_rows(cohort=cohort, status=status, order=order, alert=alert)))
+
+
+PARTICIPATION_PAGE = PageSize(default=2000, maximum=5000)
+
+
+def member_values_page(
+    *,
+    cohort: Cohort,
+    status: str | None = None,
+    order: str | None = None,
+    alert: str | None = None,
+    limit: int = PARTICIPATION_PAGE.default,
+    cursor: str | None = None,
+) -> Page[dict]:
+    """One page of members in the participation shape, filtered and sorted in SQL: one query
+    whatever the cohort's size (the cursor is tied to the sort it was made for)."""
+    rows = _as_payload(member_rows(cohort=cohort, status=status, order=order, alert=alert))
+    return keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
+
+
+def member_rows_page(
+    *,
+    cohort: Cohort,
+    status: str | None = None,
+    order: str | None = None,
+    alert: str | None = None,
+    limit: int = PARTICIPATION_PAGE.default,
+    cursor: str | None = None,
+) -> Page[Membership]:
+    """One page of member rows (model instances) for the dashboard."""
+    rows = member_rows(cohort=cohort, status=status, order=order, alert=alert)
+    return keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
+
+
+def alert_counts(*, cohort: Cohort) -> dict[str, int]:
+    """How many members carry each alert: one aggregate over the annotated rows."""
+    rows = member_rows(cohort=cohort).order_by()
+    return rows.aggregate(
+        **{code: Count("pk", filter=alert_rules.alert_filter(code)) for code in alert_rules.ALL}
+    )
 
 
 @dataclass(frozen=True)

@@ -262,15 +262,19 @@ def test_thread_page_takes_a_fixed_number_of_queries(cohort, members):
     small = _thread_with_posts(cohort, members, 3)
     big = _thread_with_posts(cohort, members, 300)
     counts = []
-    for thread in (small, big):
-        forget_cached_permissions(members[1])  # measure both cold
+    sizes = []
+    for thread, number in ((small, 1), (big, 1), (big, 5), (big, 10)):
+        forget_cached_permissions(members[1])  # measure all cold
         with CaptureQueriesContext(connection) as queries:
-            page = selectors.thread_page(user=members[1], thread_id=thread.pk)
+            page = selectors.thread_page(user=members[1], thread_id=thread.pk, number=number)
             # Everything the template touches, read for every post.
             touched = [(p.shown_author, p.shown_html, p.can_edit, p.children) for p in page.posts]
         counts.append(len(queries))
-    assert len(page.posts) == len(touched) == 300
-    assert counts[0] == counts[1] <= 12
+        sizes.append(len(touched))
+    assert sizes == [3] + [selectors.POSTS_PER_PAGE] * 3
+    assert page.page_count == 10 and page.is_last
+    assert len(set(counts)) == 1 and counts[0] <= 12
+    assert selectors.thread_page(user=members[1], thread_id=big.pk, number=11) is None
 
 
 def test_thread_page_view_takes_the_same_queries_for_3_or_300_posts(cohort, members):
@@ -288,7 +292,7 @@ def test_thread_page_view_takes_the_same_queries_for_3_or_300_posts(cohort, memb
             response = client.get(f"/threads/{thread.pk}/")
         assert response.status_code == 200
         counts.append(len(queries))
-    assert response.content.decode().count('class="post-item"') == 300
+    assert response.content.decode().count('class="post-item"') == selectors.POSTS_PER_PAGE
     assert counts[0] == counts[1] <= 30
 
 

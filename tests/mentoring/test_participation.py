@@ -242,7 +242,8 @@ def test_csv_export_has_one_row_per_member(everyone):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.streaming  # every row, written as it is read
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 7
     by_name = {row["username"]: row for row in rows}
     assert by_name["reader"]["status"] == "reader"

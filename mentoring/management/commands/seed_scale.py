@@ -4,6 +4,11 @@ Rows go in with PostgreSQL's COPY (psycopg 3) rather than the ORM: a million rea
 through ``bulk_create`` take minutes, through COPY seconds. The counters are then rebuilt
 from the inserted activity by the same code as ``rebuild_participation``, so they are exactly
 consistent with the events.
+
+A year of a cohort: activity is spread over the last ``--weeks`` weeks (so the weekly trend and
+the "went quiet" alerts have a history), posts over ``--threads`` threads, and ``--thread-posts``
+adds one long thread for the pagination benches. Bodies are 80–120 words of plausible
+classroom talk, so page sizes and rendering costs are realistic.
 """
 
 from __future__ import annotations
@@ -30,6 +35,55 @@ SHARE_RESOURCE_ONLY = 0.12
 SPREAD_WEEKS = 16
 POSTS_PER_THREAD = 20
 RETRACTED_SHARE = 0.02
+BODY_POOL = 500  # distinct bodies, drawn at random: enough variety, no cost per post
+
+_OPENINGS = [
+    "This week I tried something new with my Year 9 group.",
+    "I wanted to share what happened in my lesson on Tuesday.",
+    "Following on from the discussion here, I had a go with my tutor group.",
+    "My mentor suggested an approach that I was not sure about at first.",
+    "I have been thinking about behaviour management since our last session.",
+    "Something came up at parents' evening that I would value advice on.",
+    "Our department changed its marking policy this half term.",
+    "I am still finding the balance between planning and everything else hard.",
+]
+_MIDDLES = [
+    "The class were unsettled after lunch, so I started with a short retrieval quiz",
+    "I split them into mixed-attainment groups and gave each a different role",
+    "we spent ten minutes modelling the answer together on the board",
+    "two students who rarely speak ended up leading the feedback",
+    "I used cold calling with a lot of wait time, which felt awkward at first",
+    "the seating plan made a bigger difference than I expected",
+    "the teaching assistant and I agreed the routine beforehand",
+    "I kept the instructions to three steps and wrote them up",
+    "we returned to the misconception from last week before moving on",
+    "the exit tickets showed that about half had understood the key idea",
+    "I gave whole-class feedback instead of writing comments in every book",
+    "a student challenged the task and we talked it through calmly",
+]
+_CLOSINGS = [
+    "Has anyone else found the same with a challenging group?",
+    "I would really appreciate any suggestions for next time.",
+    "I am going to try it again next week and will report back.",
+    "It is not perfect yet, but it felt like progress.",
+    "How do you keep the pace up without losing the quieter ones?",
+    "Our reading on formative assessment made a lot more sense afterwards.",
+]
+
+
+def synthetic_bodies(rng: random.Random, count: int) -> list[str]:
+    """``count`` post bodies of 80–120 words each, assembled from classroom sentences."""
+    bodies = []
+    for _ in range(count):
+        target = rng.randint(80, 120)
+        words = rng.choice(_OPENINGS).split()
+        while len(words) < target - 12:
+            first, second = rng.choice(_MIDDLES), rng.choice(_MIDDLES)
+            words += f"{first[0].upper()}{first[1:]}, and {second}.".split()
+        words += rng.choice(_CLOSINGS).split()
+        text = " ".join(words[:target])
+        bodies.append(text if text.endswith((".", "?")) else text + ".")
+    return bodies
 
 
 def _copy(table: str, columns: list[str], rows) -> int:
@@ -54,15 +108,57 @@ class Command(BaseCommand):
         parser.add_argument("--members", type=int, default=1100)
         parser.add_argument("--posts", type=int, default=50_000)
         parser.add_argument("--reads", type=int, default=1_000_000)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help=f"Threads the posts are spread over (default: one per {POSTS_PER_THREAD} posts).",
+        )
+        parser.add_argument(
+            "--weeks",
+            type=int,
+            default=SPREAD_WEEKS,
+            help="Activity is spread over the last W weeks.",
+        )
+        parser.add_argument(
+            "--thread-posts",
+            type=int,
+            default=0,
+            help="One extra thread with N posts; its id is printed as 'thread N' before the "
+            "cohort's.",
+        )
         parser.add_argument("--seed", type=int, default=2006, help="Random seed (repeatable).")
 
-    def handle(self, *args, members: int, posts: int, reads: int, seed: int, **options):
+    def handle(
+        self,
+        *args,
+        members: int,
+        posts: int,
+        reads: int,
+        seed: int,
+        threads: int | None = None,
+        weeks: int = SPREAD_WEEKS,
+        thread_posts: int = 0,
+        **options,
+    ):
         if members < 1 or posts < 0 or reads < 0:
             raise CommandError("--members must be at least 1; --posts and --reads at least 0.")
+        if threads is not None and threads < 1:
+            raise CommandError("--threads must be at least 1.")
+        if weeks < 1 or thread_posts < 0:
+            raise CommandError("--weeks must be at least 1; --thread-posts at least 0.")
         rng = random.Random(seed)
         started = timezone.now()
         with transaction.atomic():
-            cohort = self._seed(rng, members=members, posts=posts, reads=reads)
+            cohort, big_thread = self._seed(
+                rng,
+                members=members,
+                posts=posts,
+                reads=reads,
+                n_threads=threads,
+                weeks=weeks,
+                thread_posts=thread_posts,
+            )
         seconds = (timezone.now() - started).total_seconds()
         with connection.cursor() as cursor:  # Fresh statistics so the planner sees the sizes.
             for table in (
@@ -70,15 +166,28 @@ class Command(BaseCommand):
                 "mentoring_post",
                 "mentoring_membership",
                 "mentoring_threadreadstate",
+                "mentoring_thread",
             ):
                 cursor.execute(f"ANALYZE {table}")
         self.stderr.write(
             f"Seeded cohort {cohort.pk}: {members} members, {posts} posts, {reads} read events "
-            f"in {seconds:.1f}s."
+            f"over {weeks} weeks in {seconds:.1f}s."
         )
+        if big_thread is not None:
+            self.stdout.write(f"thread {big_thread.pk}")
         self.stdout.write(str(cohort.pk))
 
-    def _seed(self, rng: random.Random, *, members: int, posts: int, reads: int) -> Cohort:
+    def _seed(
+        self,
+        rng: random.Random,
+        *,
+        members: int,
+        posts: int,
+        reads: int,
+        n_threads: int | None,
+        weeks: int,
+        thread_posts: int,
+    ) -> tuple[Cohort, Thread | None]:
         now = timezone.now()
         tutor, created = User.objects.get_or_create(
             username="tutor", defaults={"display_name": "Tutor", "email": "tutor@example.org"}
@@ -87,7 +196,7 @@ class Command(BaseCommand):
             tutor.set_unusable_password()
             tutor.save(update_fields=["password"])
         cohort = create_cohort(name=f"Scale cohort {now:%Y-%m-%d %H:%M:%S}", tutors=[tutor])
-        cohort.starts_on = (now - timedelta(weeks=SPREAD_WEEKS)).date()
+        cohort.starts_on = (now - timedelta(weeks=weeks)).date()
         cohort.save(update_fields=["starts_on"])
         board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
 
@@ -146,35 +255,28 @@ class Command(BaseCommand):
         )
         content_type = ContentType.objects.get_for_model(Cohort)
         perms = list(content_type.permission_set.filter(codename__in=MEMBER_PERMISSIONS))
-        UserObjectPermission.objects.bulk_create(
-            [
-                UserObjectPermission(
-                    user_id=uid,
-                    permission=perm,
-                    content_type=content_type,
-                    object_pk=str(cohort.pk),
-                )
-                for uid in user_ids
-                for perm in perms
-            ],
-            batch_size=2000,
+        _copy(
+            UserObjectPermission._meta.db_table,
+            ["user_id", "permission_id", "content_type_id", "object_pk"],
+            ((uid, perm.pk, content_type.pk, str(cohort.pk)) for uid in user_ids for perm in perms),
         )
 
         shuffled = user_ids[:]
         rng.shuffle(shuffled)
-        n_contrib = max(1, round(members * SHARE_CONTRIBUTORS)) if posts else 0
+        n_contrib = max(1, round(members * SHARE_CONTRIBUTORS)) if (posts or thread_posts) else 0
         n_readers = round(members * SHARE_READERS)
         n_resource = round(members * SHARE_RESOURCE_ONLY)
         contributors = shuffled[:n_contrib]
         readers = shuffled[n_contrib : n_contrib + n_readers]
         resource_only = shuffled[n_contrib + n_readers : n_contrib + n_readers + n_resource]
-        spread = timedelta(weeks=SPREAD_WEEKS).total_seconds()
+        spread = timedelta(weeks=weeks).total_seconds()
 
         def moment():
             return now - timedelta(seconds=rng.random() * spread)
 
         # Threads, each started by a contributor (the tutor if there are none).
-        n_threads = max(1, -(-posts // POSTS_PER_THREAD)) if (posts or reads) else 0
+        if n_threads is None:
+            n_threads = max(1, -(-posts // POSTS_PER_THREAD)) if (posts or reads) else 0
         threads = Thread.objects.bulk_create(
             [
                 Thread(
@@ -182,34 +284,55 @@ class Command(BaseCommand):
                     cohort=cohort,
                     author_id=rng.choice(contributors) if contributors else tutor.pk,
                     title=f"Scale thread {i}",
-                    created_at=now - timedelta(weeks=SPREAD_WEEKS),
+                    created_at=now - timedelta(weeks=weeks),
                     last_activity_at=now,
                 )
                 for i in range(1, n_threads + 1)
             ],
             batch_size=2000,
         )
+        big_thread = None
+        if thread_posts:
+            big_thread = Thread.objects.create(
+                board=board,
+                cohort=cohort,
+                author_id=contributors[0] if contributors else tutor.pk,
+                title=f"A long discussion ({thread_posts} posts)",
+                created_at=now - timedelta(weeks=weeks),
+                last_activity_at=now,
+            )
         thread_ids = [t.pk for t in threads]
         grace = cohort.grace_period
+        bodies = [(body, f"<p>{body}</p>\n") for body in synthetic_bodies(rng, BODY_POOL)]
+        writers = contributors or [tutor.pk]
+
+        def post_row(thread_id: int, created_at, *, may_retract: bool = True):
+            retracted = may_retract and rng.random() < RETRACTED_SHARE
+            body, body_html = ("", "") if retracted else rng.choice(bodies)
+            return (
+                thread_id,
+                cohort.pk,
+                rng.choice(writers),
+                body,
+                body_html,
+                "{}",
+                False,
+                created_at,
+                created_at + grace,
+                created_at + grace if retracted else None,
+                "",
+            )
 
         def post_rows():
-            for i in range(posts):
-                created_at = moment()
-                retracted = rng.random() < RETRACTED_SHARE
-                body = "" if retracted else f"Synthetic post {i}: what worked in my classroom."
-                yield (
-                    rng.choice(thread_ids),
-                    cohort.pk,
-                    rng.choice(contributors),
-                    body,
-                    f"<p>{body}</p>" if body else "",
-                    "{}",
-                    False,
-                    created_at,
-                    created_at + grace,
-                    created_at + grace if retracted else None,
-                    "",
-                )
+            if thread_ids:
+                for _ in range(posts):
+                    yield post_row(rng.choice(thread_ids), moment())
+            if big_thread is not None:
+                # Evenly spaced over the weeks, oldest first, none retracted: a thread to page.
+                step = spread / thread_posts
+                for i in range(thread_posts):
+                    created_at = now - timedelta(seconds=spread - i * step)
+                    yield post_row(big_thread.pk, created_at, may_retract=False)
 
         _copy(
             "mentoring_post",
@@ -230,12 +353,13 @@ class Command(BaseCommand):
         )
 
         readers_and_writers = contributors + readers
-        if reads and readers_and_writers:
+        read_targets = thread_ids + ([big_thread.pk] if big_thread is not None else [])
+        if reads and readers_and_writers and read_targets:
             _copy(
                 "mentoring_readevent",
                 ["user_id", "thread_id", "cohort_id", "created_at"],
                 (
-                    (rng.choice(readers_and_writers), rng.choice(thread_ids), cohort.pk, moment())
+                    (rng.choice(readers_and_writers), rng.choice(read_targets), cohort.pk, moment())
                     for _ in range(reads)
                 ),
             )
@@ -264,5 +388,19 @@ class Command(BaseCommand):
                 for _ in range(rng.randint(1, 5))
             ),
         )
+        with connection.cursor() as cursor:
+            # A thread's first post is its start; its newest live post its last activity.
+            cursor.execute(
+                """
+                UPDATE mentoring_thread AS t
+                SET created_at = p.first_at, last_activity_at = p.last_at
+                FROM (
+                    SELECT thread_id, min(created_at) AS first_at, max(created_at) AS last_at
+                    FROM mentoring_post WHERE cohort_id = %s GROUP BY thread_id
+                ) AS p
+                WHERE t.id = p.thread_id
+                """,
+                [cohort.pk],
+            )
         rebuild_counters(cohort_ids=[cohort.pk])
-        return cohort
+        return cohort, big_thread

@@ -240,22 +240,34 @@ function connect(root, cohortId) {
 function init(root) {
   const cohortId = root.dataset.cohortId;
   const filter = root.querySelector("[data-status-filter]");
+  // A big cohort comes a page at a time: filter and sort are the server's (follow the link).
+  const paged = root.dataset.paged === "1";
   if (filter) {
     filter.addEventListener("change", () => {
-      applyFilter(root);
       const url = new URL(location.href);
       if (filter.value) url.searchParams.set("status", filter.value);
       else url.searchParams.delete("status");
+      url.searchParams.delete("cursor");
+      if (paged) {
+        location.assign(url);
+        return;
+      }
+      applyFilter(root);
       history.replaceState(null, "", url);
     });
   }
   const alertFilter = root.querySelector("[data-alert-filter]");
   if (alertFilter) {
     alertFilter.addEventListener("change", () => {
-      applyFilter(root);
       const url = new URL(location.href);
       if (alertFilter.value) url.searchParams.set("alert", alertFilter.value);
       else url.searchParams.delete("alert");
+      url.searchParams.delete("cursor");
+      if (paged) {
+        location.assign(url);
+        return;
+      }
+      applyFilter(root);
       history.replaceState(null, "", url);
     });
   }
@@ -269,7 +281,7 @@ function init(root) {
       }
     });
   }
-  for (const button of root.querySelectorAll("[data-sort]")) {
+  for (const button of paged ? [] : root.querySelectorAll("[data-sort]")) {
     button.addEventListener("click", (event) => {
       event.preventDefault();
       sortBy(root, button.dataset.sort, button);

@@ -50,8 +50,24 @@ function setArticle(item, article) {
   startCountdowns(item);
 }
 
+// Long threads are paged: new posts belong on the last page. Elsewhere the page only says
+// that there are newer posts, with a link, rather than growing a page that is not the end.
+function onLastPage() {
+  return thread.dataset.lastPage !== "0";
+}
+
+function showNewerPosts() {
+  const notice = document.getElementById("newer-posts");
+  if (notice) notice.hidden = false;
+  announce("New posts have arrived on the last page.");
+}
+
 async function onCreated(post) {
   if (postItem(post.id)) return; // our own post, already on the page after the redirect
+  if (!onLastPage()) {
+    showNewerPosts();
+    return;
+  }
   const article = await fetchArticle(post.id);
   if (!article || postItem(post.id)) return;
   const item = newItem(post.id, post.reply_to);

@@ -1,0 +1,102 @@
+"""Per-user rate limits on writes: throttled, not stopped.
+
+Each action (``post``, ``flag``, ``nudge``, ``invite``) has one or more windows in
+``settings.RATE_LIMITS``, e.g. ``["20/60", "300/3600"]``: at most 20 in a minute (a burst) and
+300 in an hour. Generous for people, firm for a script gone wrong. Counters live in the
+``ratelimit`` cache (Redis when ``REDIS_URL`` is set, so every worker shares them; otherwise
+per process). A refusal is a ``RateLimited`` error: 429 with ``Retry-After`` in the API, a form
+error on the pages. A cache that is down lets the write through: limits protect the service,
+they must never be why it fails.
+
+Services call ``check_rate(action, user=..., cost=...)`` before they write.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+
+from mentoring.core.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+CACHE_ALIAS = "ratelimit"
+clock = time.time  # Tests pin it, so no window boundary falls inside a test.
+
+_WHAT = {
+    "post": "posting",
+    "flag": "flagging posts",
+    "nudge": "nudging",
+    "invite": "sending invitations",
+}
+
+
+class RateLimited(ServiceError):
+    """Too many of one action too quickly; ``retry_after`` seconds until it is allowed."""
+
+    status = 429
+
+    def __init__(self, action: str, retry_after: int):
+        what = _WHAT.get(action, action)
+        super().__init__(
+            "rate_limited",
+            f"You are {what} faster than Staffroom allows. Please wait "
+            f"{retry_after} second{'s' if retry_after != 1 else ''} and try again.",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        count, _, seconds = text.partition("/")
+        return cls(int(count), int(seconds))
+
+
+def rates_for(action: str) -> list[Rate]:
+    return [Rate.parse(text) for text in getattr(settings, "RATE_LIMITS", {}).get(action, [])]
+
+
+def _cache():
+    return caches[CACHE_ALIAS if CACHE_ALIAS in settings.CACHES else "default"]
+
+
+def check_rate(action: str, *, user, cost: int = 1, now: float | None = None) -> None:
+    """Count ``cost`` of ``action`` by ``user``, or raise ``RateLimited`` if that would break
+    any of its windows (a refused attempt is not counted)."""
+    rates = rates_for(action)
+    if not rates or user is None or not getattr(user, "pk", None):
+        return
+    now = clock() if now is None else now
+    keys = {}
+    for rate in rates:
+        window = int(now // rate.seconds)
+        keys[rate] = f"rl:{action}:{user.pk}:{rate.seconds}:{window}"
+    cache = _cache()
+    try:
+        counts = cache.get_many(list(keys.values()))
+    except Exception:  # A broken cache must not stop writes.
+        logger.warning("rate limit cache unavailable; letting %s through", action, exc_info=True)
+        return
+    waits = [
+        (int(now // rate.seconds) + 1) * rate.seconds - now
+        for rate, key in keys.items()
+        if counts.get(key, 0) + cost > rate.count
+    ]
+    if waits:
+        raise RateLimited(action, max(1, math.ceil(max(waits))))
+    try:
+        for rate, key in keys.items():
+            cache.add(key, 0, timeout=rate.seconds + 1)
+            cache.incr(key, cost)
+    except Exception:
+        logger.warning("rate limit cache unavailable; letting %s through", action, exc_info=True)

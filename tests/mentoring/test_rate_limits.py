@@ -1,0 +1,101 @@
+"""Writes are throttled, not stopped: per-user limits on posting, flagging and nudging."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from mentoring.boards import posts as services
+from mentoring.core import ratelimit
+from mentoring.core.ratelimit import RateLimited, check_rate
+from mentoring.models import Board, Post, PostFlag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def limits(settings, monkeypatch):
+    monkeypatch.setattr(ratelimit, "clock", lambda: 7_200_030.0)  # 30 s into a minute
+    settings.RATE_LIMITS = {
+        "post": ["3/60", "5/3600"],
+        "flag": ["2/600"],
+        "nudge": ["1/600"],
+        "invite": ["10/3600"],
+    }
+    caches["ratelimit"].clear()
+    yield settings.RATE_LIMITS
+    caches["ratelimit"].clear()
+
+
+@pytest.fixture
+def thread(cohort, members):
+    board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    return services.create_thread(board=board, author=members[0], title="T", body="first")
+
+
+def test_the_limiter_counts_per_user_and_window_and_says_when_to_retry(members):
+    a, b = members[0], members[1]
+    for _ in range(10):
+        check_rate("invite", user=a, now=1000.0)
+    with pytest.raises(RateLimited) as refused:
+        check_rate("invite", user=a, now=1000.0)
+    assert refused.value.status == 429
+    assert refused.value.retry_after == 2600  # until the hour's window ends (3600 - 1000)
+    check_rate("invite", user=b, now=1000.0)  # someone else is not affected
+    check_rate("invite", user=a, now=3600.0)  # a new window
+    with pytest.raises(RateLimited):
+        check_rate("invite", user=b, cost=10, now=1000.0)  # a bulk action costs its size
+
+
+def test_posting_too_fast_answers_429_with_retry_after(api, thread, members):
+    client = api(members[0])  # already one post (the thread's first) in this minute
+    for i in range(2):
+        response = client.post(f"/api/v1/threads/{thread.pk}/posts", {"body": f"reply {i}"})
+        assert response.status_code == 201
+    refused = client.post(f"/api/v1/threads/{thread.pk}/posts", {"body": "one too many"})
+    assert refused.status_code == 429
+    assert refused.data["code"] == "rate_limited" and "wait" in refused.data["detail"]
+    assert refused.headers["Retry-After"] == "30"  # the rest of this minute
+    assert not Post.objects.filter(body="one too many").exists()
+    # Another member still posts.
+    other = api(members[1]).post(f"/api/v1/threads/{thread.pk}/posts", {"body": "hello"})
+    assert other.status_code == 201
+
+
+def test_the_thread_page_says_so_in_the_form(thread, members):
+    client = Client()
+    client.force_login(members[0])
+    for i in range(2):
+        assert client.post(f"/threads/{thread.pk}/", {"body": f"p{i}"}).status_code == 302
+    page = client.post(f"/threads/{thread.pk}/", {"body": "again"})
+    assert page.status_code == 400
+    assert "faster than Staffroom allows" in page.content.decode()
+    assert not Post.objects.filter(body="again").exists()
+
+
+def test_flagging_is_limited(api, thread, members):
+    for i in range(3):
+        services.create_post(thread=thread, author=members[1], body=f"b{i}")
+    posts = list(Post.objects.filter(thread=thread, author=members[1]))
+    client = api(members[2])
+    assert client.post(f"/api/v1/posts/{posts[0].pk}/flags", {}).status_code == 201
+    assert client.post(f"/api/v1/posts/{posts[1].pk}/flags", {}).status_code == 201
+    refused = client.post(f"/api/v1/posts/{posts[2].pk}/flags", {})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert PostFlag.objects.count() == 2
+
+
+def test_nudging_is_limited(api, cohort, tutor, members):
+    client = api(tutor)
+    path = f"/api/v1/cohorts/{cohort.pk}/nudges"
+    first = client.post(path, {"user_ids": [members[0].pk], "message": "Hello {name}"})
+    assert first.status_code == 201
+    refused = client.post(path, {"user_ids": [members[1].pk], "message": "Hello {name}"})
+    assert refused.status_code == 429 and refused.data["code"] == "rate_limited"
+
+
+def test_an_empty_setting_switches_a_limit_off(settings, members):
+    settings.RATE_LIMITS = {"post": []}
+    for _ in range(100):
+        check_rate("post", user=members[0])
