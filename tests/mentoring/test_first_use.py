@@ -111,7 +111,7 @@ def test_opening_a_notifications_thread_marks_it_read(cohort, members):
     note = Notification.objects.get(user=members[0], post=reply)
     other = notify(user=members[0], kind="system", title="Elsewhere", url="/scenarios/")
     client = signed_in(members[0])
-    assert note.url.startswith(f"/threads/{thread.pk}/#")
+    assert note.url == f"/threads/{thread.pk}/?post={reply.pk}#post-{reply.pk}"
     response = client.get(f"/threads/{thread.pk}/")
     note.refresh_from_db()
     other.refresh_from_db()
