@@ -164,13 +164,32 @@ def _scheduled_out(thread) -> dict:
     }
 
 
+SCHEDULED_PAGE = PageSize(default=100, maximum=500)
+
+
 @router.get("/cohorts/{cohort_id}/scheduled-threads", response=list[ScheduledOut])
-def list_scheduled(request: HttpRequest, cohort_id: int):
-    """The cohort's scheduled threads, soonest first (its tutors only)."""
+def list_scheduled(
+    request: HttpRequest,
+    response: HttpResponse,
+    cohort_id: int,
+    limit: int = limit_query(SCHEDULED_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """The cohort's scheduled threads, soonest first (its tutors only); paged
+    (``Link: rel="next"``)."""
     cohort = found(visible_cohort(user=request.user, cohort_id=cohort_id))
     if not is_tutor(request.user, cohort):
         raise NotFound()
-    return [_scheduled_out(t) for t in scheduling.scheduled_threads(cohort=cohort)]
+    page, _ = api_page(
+        request,
+        response,
+        scheduling.scheduled_queryset(cohort=cohort),
+        order=scheduling.SCHEDULE_ORDER,
+        size=SCHEDULED_PAGE,
+        limit=limit,
+        cursor=cursor,
+    )
+    return [_scheduled_out(t) for t in page.items]
 
 
 @router.post("/boards/{board_id}/scheduled-threads", response={201: list[ScheduledOut]})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -113,13 +113,21 @@ def reschedule_thread(
     return locked
 
 
-def scheduled_threads(*, cohort: Cohort) -> list[Thread]:
-    """What is scheduled in a cohort, soonest first (for its tutors)."""
-    return list(
+SCHEDULE_ORDER = ("publish_at", "pk")
+
+
+def scheduled_queryset(*, cohort: Cohort) -> QuerySet[Thread]:
+    """What is scheduled in a cohort, soonest first (for its tutors; the API pages it)."""
+    return (
         Thread.objects.filter(cohort=cohort, state=Thread.State.SCHEDULED)
         .select_related("board", "author")
-        .order_by("publish_at", "pk")
+        .order_by(*SCHEDULE_ORDER)
     )
+
+
+def scheduled_threads(*, cohort: Cohort) -> list[Thread]:
+    """What is scheduled in a cohort, soonest first (for its tutors)."""
+    return list(scheduled_queryset(cohort=cohort))
 
 
 def _queue(publish_at: datetime) -> None:

@@ -175,6 +175,7 @@ def test_openapi_documents_each_lists_limit(api, members):
         "/api/v1/threads/{thread_id}",
         "/api/v1/notifications",
         "/api/v1/cohorts/{cohort_id}/scenarios",
+        "/api/v1/cohorts/{cohort_id}/scheduled-threads",
     } <= set(limits)
 
 
@@ -190,3 +191,19 @@ def test_a_page_of_threads_takes_the_same_queries_for_5_or_60_threads(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(f"/api/v1/boards/{board.pk}/threads")
     assert len(response.data) == 50
+
+
+def test_scheduled_threads_page(api, board, tutor):
+    from mentoring.boards import scheduling
+
+    start = timezone.now() + timedelta(days=1)
+    for i in range(5):
+        scheduling.schedule_thread(
+            board=board,
+            author=tutor,
+            title=f"Week {i}",
+            body="Prompt",
+            publish_at=start + timedelta(days=7 * i),
+        )
+    listed, pages = walk(api(tutor), f"/api/v1/cohorts/{board.cohort_id}/scheduled-threads?limit=2")
+    assert pages == 3 and [t["title"] for t in listed] == [f"Week {i}" for i in range(5)]
