@@ -14,3 +14,6 @@ READ_EVENT_THROTTLE_SECONDS = 300
 # Rate limits off by default (many tests write quickly as one user); tests of the limits
 # switch them on with the ``settings`` fixture.
 RATE_LIMITS: dict[str, list[str]] = {}
+# Wagtail's editor autosaves a new page in the background; in a browser test that races the
+# explicit "Publish" and refuses it as an older version. Tests publish explicitly.
+WAGTAIL_AUTOSAVE_INTERVAL = 0

@@ -1,6 +1,8 @@
 """In a real browser: a tutor writes and publishes a scenario in the Wagtail admin and releases
 it; a member opens it and posts in the group's board; an outsider gets 404."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,7 +33,12 @@ def test_tutor_authors_and_releases_member_works_outsider_404(
     # --- The tutor writes and publishes the scenario in the Wagtail admin.
     admin = browser_as(tutor)
     admin.goto(f"/admin/pages/add/scenarios/scenariopage/{module.pk}/")
+    # Wagtail's editor scripts copy the title into the slug (on the Promote tab) when the title
+    # changes: on a slow machine, wait for them to be running, then leave the field so it syncs.
+    admin.wait_for_load_state("networkidle")
     admin.locator("#id_title").fill(TITLE)
+    admin.locator("#id_title").press("Tab")
+    expect(admin.locator("#id_slug")).to_have_value(re.compile(r"\S"), timeout=15_000)
     admin.locator("#id_summary").fill("Jordan keeps his coat on in every lesson.")
     admin.get_by_role("button", name="Insert a block").first.click()
     admin.get_by_role("option", name="Situation").click()
@@ -50,7 +57,11 @@ def test_tutor_authors_and_releases_member_works_outsider_404(
     expect(criteria).to_have_value("Keeps the relationship and the expectation.")
     admin.get_by_role("button", name="More actions").click()
     admin.get_by_role("button", name="Publish").click()
-    expect(admin.locator(".messages")).to_contain_text("published")
+    messages = admin.locator(".messages")
+    expect(messages).to_contain_text(re.compile("published|validation errors"))
+    if "validation errors" in messages.inner_text():
+        admin.screenshot(path="test-results/scenario-publish-errors.png", full_page=True)
+        pytest.fail("Wagtail refused the page: see test-results/scenario-publish-errors.png")
     page = ScenarioPage.objects.get(title=TITLE)
     assert page.live and [b.block_type for b in page.body] == ["situation", "task"]
 
