@@ -150,3 +150,26 @@ def test_no_injection_payload_executes_in_the_page(browser_as, nqts):
         assert dialogs == []
         assert page.locator(".post-body script, .post-body iframe, .post-body img").count() == 0
     assert shown == len(XSS_PAYLOADS) + 1
+
+
+def test_live_posts_append_on_the_last_page_and_earlier_pages_link_to_them(
+    browser_as, nqts, live_layer
+):
+    from mentoring.boards.selectors import POSTS_PER_PAGE
+
+    _, thread = _cohort_and_thread(nqts)
+    for i in range(POSTS_PER_PAGE):  # two pages: 31 posts
+        run_in_thread(posts.create_post, thread=thread, author=nqts[1], body=f"Earlier {i}")
+    first_page = _open_live(browser_as, nqts[0], f"/threads/{thread.pk}/?page=1")
+    last_page = _open_live(browser_as, nqts[0], f"/threads/{thread.pk}/?page=2")
+    expect(first_page.get_by_text("page 1 of 2")).to_be_visible()
+    expect(first_page.locator("#newer-posts")).to_be_hidden()
+
+    run_in_thread(posts.create_post, thread=thread, author=nqts[1], body="Fresh from the staffroom")
+
+    # The last page grows the post in place; the first page only says there is more.
+    expect(last_page.locator(".post-item", has_text="Fresh from the staffroom")).to_be_visible()
+    expect(first_page.locator("#newer-posts")).to_be_visible()
+    expect(first_page.locator(".post-item", has_text="Fresh from the staffroom")).to_have_count(0)
+    first_page.get_by_role("link", name="New posts on the last page").click()
+    expect(first_page.locator(".post-item", has_text="Fresh from the staffroom")).to_be_visible()
