@@ -15,8 +15,9 @@ from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, ApiError, api_page, found, limit_query
+from mentoring.core.errors import Forbidden
 from mentoring.core.pagination import PageSize
-from mentoring.models import User
+from mentoring.models import Membership, User
 from scenarios import releases, resources, selectors
 from scenarios.blocks import EXPERT_STAGE
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
@@ -145,14 +146,29 @@ def create_release(request, cohort_id: int, data: ReleaseIn):
     """Release a published scenario to the cohort, now or at ``opens_at``, and form groups."""
     user: User = request.auth
     cohort = found(visible_cohort(user=user, cohort_id=cohort_id))
+    # Who may release comes before any username lookup: a member must not learn which
+    # usernames exist from the error.
+    if not releases.may_manage_releases(user, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can release scenarios to it.")
     groups = None
     if data.groups is not None:
         wanted = {name for group in data.groups for name in group}
-        users = {u.username: u for u in User.objects.filter(username__in=wanted)}
+        # Only the cohort's members are looked up, so the refusal is the same for a username
+        # that exists elsewhere and one that does not.
+        users = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=wanted,
+                memberships__cohort=cohort,
+                memberships__role=Membership.Role.MEMBER,
+            )
+        }
         unknown = sorted(wanted - set(users))
         if unknown:
             raise ApiError(
-                "unknown_users", "These usernames do not exist: " + ", ".join(unknown) + "."
+                "unknown_users",
+                "These usernames are not members of this cohort: " + ", ".join(unknown) + ".",
+                field="groups",
             )
         groups = [[users[name] for name in group] for group in data.groups]
     release = releases.release_scenario(

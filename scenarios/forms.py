@@ -6,10 +6,13 @@ from __future__ import annotations
 from django import forms
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.validation import INT32_MAX, SaneInputFormMixin
 from mentoring.models import User
 from scenarios.models import (
     DEFAULT_GROUP_SIZE,
+    MAX_GROUP_SIZE,
     MAX_SOLUTION_LENGTH,
+    MIN_GROUP_SIZE,
     Release,
     ScenarioGroup,
     ScenarioPage,
@@ -18,7 +21,7 @@ from scenarios.models import (
 MARKDOWN_HELP = "Markdown works: **bold**, *italic*, numbered and bulleted lists."
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(SaneInputFormMixin):
     def add_service_error(self, error: ServiceError) -> None:
         field = error.extra.get("field")
         self.add_error(field if field in self.fields else None, error.detail)
@@ -44,6 +47,8 @@ class ReleaseForm(ServiceErrorsMixin, forms.Form):
     )
     group_size = forms.IntegerField(
         initial=DEFAULT_GROUP_SIZE,
+        min_value=MIN_GROUP_SIZE,
+        max_value=MAX_GROUP_SIZE,
         label="Group size",
         help_text="Members are split into groups of about this size (at least 2).",
     )
@@ -67,12 +72,15 @@ class SolutionForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 14}),
         error_messages={"required": "Write something before saving the solution."},
     )
-    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    base_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=INT32_MAX
+    )
 
 
 class FeedbackForm(ServiceErrorsMixin, forms.Form):
     body = forms.CharField(
         label="Feedback to the group",
+        max_length=20_000,
         help_text=MARKDOWN_HELP + " Every member of the group is notified.",
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Write your feedback first."},

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.core.errors import Forbidden, ServiceError
+from mentoring.core.validation import SCHEDULE_HORIZON, storable_datetime, within_schedule_horizon
 from mentoring.models import Cohort, Notification, User
 from mentoring.notifications.services import notify
 from mentoring.rules.permissions import is_tutor
@@ -61,7 +62,25 @@ def _scenario_to_release(scenario: ScenarioPage | int | None) -> ScenarioPage:
     return page
 
 
+def _check_within_horizon(value: datetime | None, *, field: str) -> None:
+    """Releases are planned within a few years of now: a far-future date is a typo, and one past
+    year 9999 in UTC cannot be stored at all."""
+    if value is None:
+        return
+    try:
+        storable_datetime(value)
+    except ValueError as exc:
+        raise ServiceError("invalid", str(exc), field=field) from exc
+    if not within_schedule_horizon(value):
+        years = SCHEDULE_HORIZON.days // 366
+        raise ServiceError(
+            "invalid", f"{field} must be within {years} years of today.", field=field
+        )
+
+
 def _check_release_dates(opens_at: datetime, closes_at: datetime | None) -> None:
+    _check_within_horizon(opens_at, field="opens_at")
+    _check_within_horizon(closes_at, field="closes_at")
     if closes_at is None:
         return
     if closes_at <= opens_at:
@@ -171,6 +190,7 @@ def change_closing(*, release: Release, by: User, closes_at: datetime | None) ->
     """Set (or clear) when a release closes; closing it now hides it from members at once."""
     if not may_manage_releases(by, release.cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can change a release.")
+    _check_within_horizon(closes_at, field="closes_at")
     release = Release.objects.select_for_update().get(pk=release.pk)
     if closes_at is not None and closes_at <= release.opens_at:
         raise ServiceError(

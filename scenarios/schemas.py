@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from mentoring.core.validation import DateTimeIn, Id, InputSchema, Int32, Text
+
 
 class GroupOut(Schema):
     id: int
@@ -54,13 +56,13 @@ class ScenarioOut(ScenarioFields):
     releases: list[ReleasedScenarioOut]
 
 
-class ReleaseIn(Schema):
-    scenario_id: int
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
-    group_size: int = 5
-    grouping: str = "random"
-    groups: list[list[str]] | None = Field(
+class ReleaseIn(InputSchema):
+    scenario_id: Id
+    opens_at: DateTimeIn | None = Field(None, description="Within 5 years of now.")
+    closes_at: DateTimeIn | None = Field(None, description="Within 5 years of now.")
+    group_size: Int32 = 5
+    grouping: Text(20) = "random"
+    groups: list[list[Text(150)]] | None = Field(
         None, description="With grouping=manual: the groups, as lists of usernames."
     )
 

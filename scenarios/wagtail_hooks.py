@@ -2,6 +2,8 @@
 
 Creating a release in the admin goes through ``releases.release_scenario`` like the UI and the
 API do, so groups and their boards are formed the same way and bad input is refused the same.
+Every release view (listing, inspect, edit, history, usage, delete) sees only the releases of
+cohorts the user tutors: another cohort's release answers 404, as everywhere else.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import Cohort, Membership
 from scenarios import releases
 from scenarios.models import ModulePage, Release, ScenarioPage
@@ -29,7 +34,32 @@ def _manageable_cohorts(user):
     ).distinct()
 
 
-class ReleaseCreateForm(WagtailAdminModelForm):
+class CohortScopedMixin:
+    """For views of one release: another cohort's release does not exist for this user."""
+
+    def get_object(self, *args, **kwargs):
+        release = super().get_object(*args, **kwargs)
+        if not _manageable_cohorts(self.request.user).filter(pk=release.cohort_id).exists():
+            raise Http404
+        return release
+
+
+class ServiceRefusalMixin:
+    """A refused service call becomes a field error and an admin message, never a 500 (Wagtail's
+    ``form_invalid`` expects ``produced_error_message`` to be set by ``is_valid``)."""
+
+    service_fields: dict[str, str] = {}
+
+    def refuse(self, form, error: ServiceError):
+        field = error.extra.get("field")
+        field = self.service_fields.get(field, field)
+        form.add_error(field if field in form.fields else None, error.detail)
+        self.produced_error_code = "validation_error"
+        self.produced_error_message = error.detail
+        return self.form_invalid(form)
+
+
+class ReleaseCreateForm(SaneInputFormMixin, WagtailAdminModelForm):
     class Meta:
         model = Release
         fields = ["cohort", "scenario", "opens_at", "closes_at", "group_size", "grouping"]
@@ -52,14 +82,16 @@ class ReleaseCreateForm(WagtailAdminModelForm):
         pass  # the service refuses a second release with a clear message
 
 
-class ReleaseEditForm(WagtailAdminModelForm):
+class ReleaseEditForm(SaneInputFormMixin, WagtailAdminModelForm):
     class Meta:
         model = Release
         fields = ["closes_at"]
         help_texts = {"closes_at": "Empty: open until you close it."}
 
 
-class ReleaseCreateView(generic.CreateView):
+class ReleaseCreateView(ServiceRefusalMixin, generic.CreateView):
+    service_fields = {"scenario_id": "scenario"}
+
     def form_valid(self, form):
         data = form.cleaned_data
         try:
@@ -73,25 +105,37 @@ class ReleaseCreateView(generic.CreateView):
                 grouping=data["grouping"],
             )
         except ServiceError as error:
-            field = error.extra.get("field")
-            field = {"scenario_id": "scenario"}.get(field, field)
-            form.add_error(field if field in form.fields else None, error.detail)
-            return self.form_invalid(form)
+            return self.refuse(form, error)
         self.form = form
         return self.save_action()
 
 
-class ReleaseEditView(generic.EditView):
+class ReleaseEditView(CohortScopedMixin, ServiceRefusalMixin, generic.EditView):
     def form_valid(self, form):
         try:
             self.object = releases.change_closing(
                 release=self.object, by=self.request.user, closes_at=form.cleaned_data["closes_at"]
             )
         except ServiceError as error:
-            form.add_error("closes_at", error.detail)
-            return self.form_invalid(form)
+            return self.refuse(form, error)
         self.form = form
         return self.save_action()
+
+
+class ReleaseInspectView(CohortScopedMixin, generic.InspectView):
+    pass
+
+
+class ReleaseHistoryView(CohortScopedMixin, HistoryView):
+    pass
+
+
+class ReleaseUsageView(CohortScopedMixin, UsageView):
+    pass
+
+
+class ReleaseDeleteView(CohortScopedMixin, generic.DeleteView):
+    pass
 
 
 class ReleaseIndexView(generic.IndexView):
@@ -113,6 +157,10 @@ class ReleaseViewSet(ModelViewSet):
     index_view_class = ReleaseIndexView
     add_view_class = ReleaseCreateView
     edit_view_class = ReleaseEditView
+    inspect_view_class = ReleaseInspectView
+    history_view_class = ReleaseHistoryView
+    usage_view_class = ReleaseUsageView
+    delete_view_class = ReleaseDeleteView
     list_display = ["__str__", "cohort", "opens_at", "closes_at", "group_size"]
     inspect_view_enabled = True
     copy_view_enabled = False

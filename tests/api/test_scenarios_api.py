@@ -173,3 +173,56 @@ def test_listing_costs_the_same_for_one_or_many_scenarios(
         release_scenario(cohort=cohort, scenario=make_scenario(module, title=title), by=tutor)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(client.get(path).data) == 4
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"closes_at": "9999-12-31T23:59:59-14:00"},
+        {"closes_at": "2999-01-01T00:00:00Z"},
+        {"opens_at": "1900-01-01T00:00:00Z"},
+        {"group_size": 2**31},
+        {"scenario_id": 2**31},
+        {"grouping": "random\x00"},
+        {"grouping": "manual", "groups": [["member1\x00"]]},
+    ],
+)
+def test_out_of_range_release_input_is_a_400_and_writes_nothing(api, cohort, scenario, tutor, body):
+    payload = {"scenario_id": scenario.pk, **body}
+    response = api(tutor).post(f"/api/v1/cohorts/{cohort.pk}/releases", payload)
+    assert response.status_code == 400, response.content
+    assert response.data["code"] == "invalid" and response.data["detail"]
+    assert not Release.objects.exists()
+
+
+def test_a_member_releasing_learns_nothing_about_usernames(
+    api, cohort, scenario, members, outsider
+):
+    client = api(members[0])
+    answers = [
+        client.post(
+            f"/api/v1/cohorts/{cohort.pk}/releases",
+            {"scenario_id": scenario.pk, "grouping": "manual", "groups": [[name]]},
+        )
+        for name in (outsider.username, "nobody-at-all")
+    ]
+    assert [a.status_code for a in answers] == [403, 403]
+    assert answers[0].data == answers[1].data
+    assert outsider.username not in answers[0].content.decode()
+
+
+def test_a_tutor_cannot_tell_existing_non_members_from_unknown_names(
+    api, cohort, scenario, tutor, outsider
+):
+    client = api(tutor)
+    details = [
+        client.post(
+            f"/api/v1/cohorts/{cohort.pk}/releases",
+            {"scenario_id": scenario.pk, "grouping": "manual", "groups": [[name]]},
+        ).data
+        for name in (outsider.username, "nobody-at-all")
+    ]
+    assert [d["code"] for d in details] == ["unknown_users", "unknown_users"]
+    assert details[0]["detail"].replace(outsider.username, "X") == details[1]["detail"].replace(
+        "nobody-at-all", "X"
+    )

@@ -1,8 +1,11 @@
 """Authoring and releasing in the Wagtail admin: tutors as scenario authors, previews, the
 release viewset going through the same service, and released scenarios kept from deletion."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from mentoring.models import Cohort
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
@@ -97,3 +100,61 @@ def test_deleting_a_cohort_takes_its_releases_groups_and_boards(cohort, scenario
     release_scenario(cohort=cohort, scenario=scenario, by=tutor)
     Cohort.objects.filter(pk=cohort.pk).delete()
     assert not Release.objects.exists() and not ScenarioGroup.objects.exists()
+
+
+@pytest.fixture
+def elsewhere_release(scenario):
+    stranger_tutor = UserFactory(username="other_tutor")
+    other = make_cohort(name="Elsewhere", tutors=[stranger_tutor])
+    return release_scenario(cohort=other, scenario=scenario, by=stranger_tutor)
+
+
+@pytest.mark.parametrize("view", ["inspect", "edit", "history", "usage", "delete"])
+def test_another_cohorts_release_does_not_exist_in_any_admin_view(author, elsewhere_release, view):
+    client = _client(author)
+    url = f"/admin/scenario_releases/{view}/{elsewhere_release.pk}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"closes_at": ""}).status_code == 404
+    elsewhere_release.refresh_from_db()
+    assert Release.objects.filter(pk=elsewhere_release.pk).exists()
+
+
+def test_own_release_opens_in_the_admin_views(author, cohort, scenario):
+    release = release_scenario(cohort=cohort, scenario=scenario, by=author)
+    client = _client(author)
+    for view in ("inspect", "edit", "history", "usage"):
+        assert client.get(f"/admin/scenario_releases/{view}/{release.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("closes_at", "message"),
+    [
+        ("yesterday", "must close after it opens"),
+        ("9999-12-31 23:59", "within 5 years"),
+    ],
+)
+def test_a_refused_edit_is_an_admin_message_not_a_500(author, cohort, scenario, closes_at, message):
+    release = release_scenario(cohort=cohort, scenario=scenario, by=author)
+    if closes_at == "yesterday":
+        closes_at = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    response = _client(author).post(
+        f"/admin/scenario_releases/edit/{release.pk}/", {"closes_at": closes_at}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    release.refresh_from_db()
+    assert release.closes_at is None
+
+
+def test_a_far_future_release_in_the_admin_is_refused(author, cohort, scenario):
+    data = {
+        "cohort": cohort.pk,
+        "scenario": scenario.pk,
+        "opens_at": "",
+        "closes_at": "9999-12-31 23:59",
+        "group_size": 2,
+        "grouping": "random",
+    }
+    response = _client(author).post("/admin/scenario_releases/new/", data)
+    assert response.status_code == 200 and "within 5 years" in response.content.decode()
+    assert not Release.objects.exists()

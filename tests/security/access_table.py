@@ -1,0 +1,236 @@
+# ruff: noqa: E501 - the table reads best one route per line
+"""Who may call each route, and what everyone else gets: the access matrix's one table.
+
+Keys are ``"METHOD /route"``: Django routes as the resolver spells them
+(``GET /cohorts/<int:cohort_id>/members/``), API operations as the OpenAPI schema does
+(``GET /api/v1/cohorts/{cohort_id}/boards``). Each value is ``expect(...)`` with the status per
+caller (an int, or a tuple when several are right):
+
+- ``anonymous``: not signed in (pages redirect to the login, the API answers 401);
+- ``other_cohort``: a member of another cohort;
+- ``other_group``: a member of the same cohort, in the other scenario group;
+- ``member``: a member of the cohort, in the group that owns the objects, author of the post;
+- ``tutor``: the cohort's tutor;
+- ``staff``: site staff who tutors nothing.
+
+Path parameters are filled from ``PARAMS`` (a new parameter name needs an entry there).
+Writes send ``body`` (a dict, or a function of the world); each cell is rolled back.
+Adding a route? Add its line here; ``test_every_route_has_an_entry`` names what is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.security.world import World
+
+# Vendor routes with their own permission systems (Wagtail's admin and page serving, Django's
+# admin) are not ours to tabulate; our own views mounted under them are.
+SKIPPED_PREFIXES = ("api/v1/", "admin/", "django-admin/", "documents/", "_util/", "^((?:")
+OURS_UNDER_SKIPPED = ("admin/scenario_releases/",)
+
+
+def skipped(route: str) -> bool:
+    if route.startswith(OURS_UNDER_SKIPPED):
+        return False
+    return route.startswith(SKIPPED_PREFIXES) and not route.startswith(OURS_UNDER_SKIPPED)
+
+
+def has_ours_under(prefix: str) -> bool:
+    return any(ours.startswith(prefix) for ours in OURS_UNDER_SKIPPED)
+
+
+PARAMS: dict[str, Callable[[World], Any]] = {
+    "cohort_id": lambda w: w.cohort.pk,
+    "board_id": lambda w: w.group_board.pk,
+    "thread_id": lambda w: w.thread.pk,
+    "post_id": lambda w: w.post_id,
+    "flag_id": lambda w: w.flag.pk,
+    "release_id": lambda w: w.release.pk,
+    "group_id": lambda w: w.group.pk,
+    "page_id": lambda w: w.scenario.pk,
+    "scenario_id": lambda w: w.scenario.pk,
+    "document_id": lambda w: w.document_id,
+    "user_id": lambda w: w.users["member"].pk,
+    "pk": lambda w: w.release.pk,
+    "tag": lambda w: "behaviour",
+    "uidb64": lambda w: "MQ",
+    "token": lambda w: "set-password",
+}
+
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
+
+
+def fill(route: str, world: World) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1) or match.group(2)
+        if name not in PARAMS:
+            raise AssertionError(
+                f"{route}: no value for the path parameter {name!r}; add it to PARAMS in "
+                "tests/security/access_table.py"
+            )
+        return str(PARAMS[name](world))
+
+    return _PARAM.sub(value, route)
+
+
+Status = int | tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    expected: dict[str, Status]
+    body: dict | Callable[[World], dict] | None = None
+
+
+def expect(
+    anonymous: Status,
+    other_cohort: Status,
+    other_group: Status,
+    member: Status,
+    tutor: Status,
+    staff: Status,
+    *,
+    body: dict | Callable[[World], dict] | None = None,
+) -> Entry:
+    return Entry(
+        {
+            "anonymous": anonymous,
+            "other_cohort": other_cohort,
+            "other_group": other_group,
+            "member": member,
+            "tutor": tutor,
+            "staff": staff,
+        },
+        body,
+    )
+
+
+def as_set(status: Status) -> tuple[int, ...]:
+    return status if isinstance(status, tuple) else (status,)
+
+
+LOGIN = 302  # pages send anonymous callers to the login
+OK_OR_BACK = (200, 302)  # a form page: re-shown with errors, or done and redirected back
+
+ACCESS: dict[str, Entry] = {}
+
+# fmt: off
+ACCESS.update({
+    # --- Platform and accounts ------------------------------------------------------------------
+    "GET /healthz":                                    expect(200, 200, 200, 200, 200, 200),
+    "GET /accounts/login/":                            expect(200, 302, 302, 302, 302, 302),
+    "POST /accounts/logout/":                          expect(302, 302, 302, 302, 302, 302),
+    "GET /accounts/password/change/":                  expect(LOGIN, 200, 200, 200, 200, 200),
+    "GET /accounts/password/change/done/":             expect(LOGIN, 200, 200, 200, 200, 200),
+    "GET /accounts/password/reset/":                   expect(200, 200, 200, 200, 200, 200),
+    "GET /accounts/password/reset/done/":              expect(200, 200, 200, 200, 200, 200),
+    "GET /accounts/reset/<uidb64>/<token>/":           expect(200, 200, 200, 200, 200, 200),
+    "GET /accounts/reset/done/":                       expect(200, 200, 200, 200, 200, 200),
+    "GET /notifications/":                             expect(LOGIN, 200, 200, 200, 200, 200),
+    "GET /settings/notifications/":                    expect(LOGIN, 200, 200, 200, 200, 200),
+    # --- Cohorts ---------------------------------------------------------------------------------
+    "GET /cohorts/new/":                               expect(LOGIN, 404, 404, 404, 404, 200),
+    "GET /cohorts/<int:cohort_id>/settings/":          expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/settings/":         expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404, body={}),
+    "GET /cohorts/<int:cohort_id>/members/":           expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/members/":          expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404, body={}),
+    "GET /cohorts/<int:cohort_id>/":                   expect(LOGIN, 404, 200, 200, 200, 404),
+    "GET /cohorts/<int:cohort_id>/ask-a-tutor/":       expect(LOGIN, 404, 302, 302, 302, 404),
+    "GET /cohorts/<int:cohort_id>/tags/<str:tag>/":    expect(LOGIN, 404, 200, 200, 200, 404),
+    "GET /cohorts/<int:cohort_id>/search/":            expect(LOGIN, 404, 200, 200, 200, 404),
+    "GET /cohorts/<int:cohort_id>/moderation/":        expect(LOGIN, 404, 404, 404, 200, 404),
+    # --- Boards, threads, posts (the group board of group 1; "member" wrote the post) -----------
+    "GET /boards/<int:board_id>/":                     expect(LOGIN, 404, 404, 200, 200, 404),
+    "GET /threads/<int:thread_id>/":                   expect(LOGIN, 404, 404, 200, 200, 404),
+    "GET /threads/<int:thread_id>/posts/<int:post_id>/fragment/":
+                                                       expect(LOGIN, 404, 404, 200, 200, 404),
+    "GET /posts/<int:post_id>/edit/":                  expect(LOGIN, 404, 404, 200, 302, 404),
+    "GET /posts/<int:post_id>/retract/":               expect(LOGIN, 404, 404, 200, 302, 404),
+    "POST /posts/<int:post_id>/retract/":              expect(LOGIN, 404, 404, 302, 302, 404, body={}),
+    "POST /posts/<int:post_id>/flag/":                 expect(LOGIN, 404, 404, 302, 302, 404, body={}),
+    "GET /posts/<int:post_id>/hide/":                  expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /posts/<int:post_id>/hide/":                 expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404,
+                                                              body={"reason": "Off topic"}),
+    # A member who sees the post is refused with a message and sent back to the thread.
+    "POST /posts/<int:post_id>/unhide/":               expect(LOGIN, 404, 404, 302, 302, 404, body={}),
+    "POST /flags/<int:flag_id>/resolve/":              expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+    # --- Participation ---------------------------------------------------------------------------
+    "GET /cohorts/<int:cohort_id>/dashboard/":         expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/dashboard/nudges/": expect(LOGIN, 404, 404, 404, (200, 302, 400), 404, body={}),
+    "GET /cohorts/<int:cohort_id>/dashboard/participation.csv":
+                                                       expect(LOGIN, 404, 404, 404, 200, 404),
+    "GET /cohorts/<int:cohort_id>/my-participation/":  expect(LOGIN, 404, 200, 200, 404, 404),
+    # --- Scenarios -------------------------------------------------------------------------------
+    "GET /scenarios/":                                 expect(LOGIN, 200, 200, 200, 200, 200),
+    "GET /scenarios/cohorts/<int:cohort_id>/":         expect(LOGIN, 404, 200, 200, 200, 404),
+    "POST /scenarios/cohorts/<int:cohort_id>/":        expect(LOGIN, 404, (403, 404), (403, 404), OK_OR_BACK, 404,
+                                                              body={}),
+    "GET /scenarios/releases/<int:release_id>/":       expect(LOGIN, 404, 200, 200, 200, 404),
+    "POST /scenarios/releases/<int:release_id>/reflection/":
+                                                       expect(LOGIN, 404, OK_OR_BACK, OK_OR_BACK, 404, 404,
+                                                              body={"body": "I learnt"}),
+    "POST /scenarios/releases/<int:release_id>/move/": expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404, body={}),
+    "POST /scenarios/releases/<int:release_id>/groups/add/":
+                                                       expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+    "POST /scenarios/releases/<int:release_id>/close/":
+                                                       expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+    "GET /scenarios/groups/<int:group_id>/":           expect(LOGIN, 404, 404, 200, 200, 404),
+    "POST /scenarios/groups/<int:group_id>/solution/": expect(LOGIN, 404, 404, OK_OR_BACK, (400, 403, 404), 404,
+                                                              body={"body": "Our plan"}),
+    "POST /scenarios/groups/<int:group_id>/submit/":   expect(LOGIN, 404, 404, OK_OR_BACK, (302, 403, 404), 404,
+                                                              body={}),
+    "POST /scenarios/groups/<int:group_id>/feedback/": expect(LOGIN, 404, 404, (403, 404), (200, 302, 400), 404,
+                                                              body={"body": "Well argued"}),
+    "GET /scenarios/<int:page_id>/documents/<int:document_id>/":
+                                                       expect(404, 404, 200, 200, 200, 404),
+    # --- Our views in the Wagtail admin (the tutor is a scenario author) -------------------------
+    "GET /admin/scenario_releases/":                   expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "GET /admin/scenario_releases/results/":           expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "GET /admin/scenario_releases/new/":               expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "GET /admin/scenario_releases/edit/<int:pk>/":     expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "POST /admin/scenario_releases/edit/<int:pk>/":    expect(LOGIN, LOGIN, LOGIN, LOGIN, OK_OR_BACK, LOGIN,
+                                                              body={"closes_at": "1999-01-01 09:00"}),
+    "GET /admin/scenario_releases/delete/<int:pk>/":   expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    "GET /admin/scenario_releases/history/<int:pk>/":  expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "GET /admin/scenario_releases/history-results/<int:pk>/":
+                                                       expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "GET /admin/scenario_releases/usage/<int:pk>/":    expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    "GET /admin/scenario_releases/inspect/<int:pk>/":  expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    # --- The JSON API ----------------------------------------------------------------------------
+    "GET /api/v1/me":                                  expect(401, 200, 200, 200, 200, 200),
+    "GET /api/v1/cohorts":                             expect(401, 200, 200, 200, 200, 200),
+    "POST /api/v1/cohorts":                            expect(401, 403, 403, 403, 403, 201,
+                                                              body={"name": "New", "tutors": ["w_tutor"]}),
+    "GET /api/v1/cohorts/{cohort_id}":                 expect(401, 404, 200, 200, 200, 404),
+    "PATCH /api/v1/cohorts/{cohort_id}":               expect(401, 404, (403, 404), (403, 404), 200, 404,
+                                                              body={"reader_threshold": 2}),
+    "POST /api/v1/cohorts/{cohort_id}/members":        expect(401, 404, (403, 404), (403, 404), 201, 404,
+                                                              body={"usernames": ["w_staff"]}),
+    "GET /api/v1/notifications":                       expect(401, 200, 200, 200, 200, 200),
+    "POST /api/v1/notifications/read":                 expect(401, 200, 200, 200, 200, 200, body={}),
+    "GET /api/v1/cohorts/{cohort_id}/boards":          expect(401, 404, 200, 200, 200, 404),
+    "GET /api/v1/boards/{board_id}/threads":           expect(401, 404, 404, 200, 200, 404),
+    "POST /api/v1/boards/{board_id}/threads":          expect(401, 404, 404, 201, 201, 404,
+                                                              body={"title": "Plan B", "body": "Or else"}),
+    "GET /api/v1/threads/{thread_id}":                 expect(401, 404, 404, 200, 200, 404),
+    "POST /api/v1/threads/{thread_id}/posts":          expect(401, 404, 404, 201, 201, 404, body={"body": "Yes"}),
+    "PATCH /api/v1/posts/{post_id}":                   expect(401, 404, 404, 200, 403, 404, body={"body": "Edited"}),
+    "DELETE /api/v1/posts/{post_id}":                  expect(401, 404, 404, 204, 403, 404),
+    "POST /api/v1/posts/{post_id}/flags":              expect(401, 404, 404, 201, 201, 404, body={"reason": "Look"}),
+    "POST /api/v1/posts/{post_id}/hide":               expect(401, 404, 404, 403, 200, 404, body={"reason": "No"}),
+    "DELETE /api/v1/posts/{post_id}/hide":             expect(401, 404, 404, 403, 200, 404),
+    "GET /api/v1/cohorts/{cohort_id}/participation":   expect(401, 404, 404, 404, 200, 404),
+    "POST /api/v1/cohorts/{cohort_id}/nudges":         expect(401, 404, 404, 404, 201, 404,
+                                                              body=lambda w: {"user_ids": [w.users["member"].pk],
+                                                                              "message": "How is it going?"}),
+    "GET /api/v1/cohorts/{cohort_id}/scenarios":       expect(401, 404, 200, 200, 200, 404),
+    "GET /api/v1/scenarios/{scenario_id}":             expect(401, 404, 200, 200, 200, 404),
+    # Already released: the tutor passes the permission check and hears 409.
+    "POST /api/v1/cohorts/{cohort_id}/releases":       expect(401, 404, 403, 403, 409, 404,
+                                                              body=lambda w: {"scenario_id": w.scenario.pk}),
+})
+# fmt: on
