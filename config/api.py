@@ -5,7 +5,12 @@ from ninja import NinjaAPI
 from mentoring.accounts import api as accounts
 from mentoring.boards import api as boards
 from mentoring.cohorts import api as cohorts
-from mentoring.core.api import BearerTokenAuth, SessionWithCsrfAuth, install_error_handlers
+from mentoring.core.api import (
+    BearerTokenAuth,
+    BoundedParser,
+    SessionWithCsrfAuth,
+    install_error_handlers,
+)
 from mentoring.inbox import api as inbox
 from mentoring.notifications import api as notifications
 from mentoring.participation import api as participation
@@ -18,6 +23,7 @@ api = NinjaAPI(
     '{"code": "...", "detail": "..."} with a 4xx status; what you may not see answers 404.',
     auth=[BearerTokenAuth(), SessionWithCsrfAuth()],
     urls_namespace="api-v1",
+    parser=BoundedParser(),
 )
 install_error_handlers(api)
 api.add_router("", accounts.router)

@@ -55,6 +55,9 @@ WSGI_APPLICATION = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "mentoring.User"
 SITE_ID = 1
+# The largest legitimate body (a long solution, a roster CSV of a few thousand rows) is well
+# under 1 MB; anything over 2 MB is refused before it is read (the API answers 413 JSON).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024)))
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -92,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mentoring.core.middleware.RejectNulInUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

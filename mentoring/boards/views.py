@@ -33,6 +33,7 @@ from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import CURSOR_PARAM, InvalidPage, Page, pager
 from mentoring.core.rendering import render_post
+from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.services import record_thread_read
@@ -370,7 +371,7 @@ def hide_post(request: HttpRequest, post_id: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             messages.success(request, "The post is hidden from members.")
-            return redirect(request.POST.get("next") or post.get_absolute_url())
+            return redirect(safe_next(request, post.get_absolute_url()))
     return render(
         request,
         "mentoring/post_hide.html",
@@ -388,7 +389,7 @@ def unhide_post(request: HttpRequest, post_id: int) -> HttpResponse:
     except ServiceError as error:
         return _refused(request, error, post)
     messages.success(request, "The post is shown again.")
-    return redirect(request.POST.get("next") or post.get_absolute_url())
+    return redirect(safe_next(request, post.get_absolute_url()))
 
 
 @login_required

@@ -6,7 +6,8 @@ import re
 
 from django import forms
 
-from mentoring.models import MAX_GRACE_SECONDS, Cohort
+from mentoring.core.validation import SaneInputFormMixin
+from mentoring.models import MAX_GRACE_SECONDS, Cohort, User
 from mentoring.participation.nudges import placeholder_help
 
 MAX_GRACE_MINUTES = MAX_GRACE_SECONDS // 60
@@ -108,3 +109,19 @@ class EnrolForm(forms.Form):
         if not names:
             raise forms.ValidationError("Give at least one username.")
         return names
+
+
+class RemoveMemberForm(SaneInputFormMixin, forms.Form):
+    """Who leaves the cohort: only someone in it (never the tutor doing it). Anything else, a
+    non-number included, is one and the same refusal that names nobody."""
+
+    remove = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        error_messages={"invalid_choice": "That person is not in this cohort."},
+    )
+
+    def __init__(self, *args, cohort: Cohort, by: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].queryset = User.objects.filter(memberships__cohort=cohort).exclude(
+            pk=by.pk
+        )

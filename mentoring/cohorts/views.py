@@ -8,10 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from mentoring.cohorts import services as cohort_services
-from mentoring.cohorts.forms import CohortCreateForm, CohortSettingsForm, EnrolForm
+from mentoring.cohorts.forms import (
+    CohortCreateForm,
+    CohortSettingsForm,
+    EnrolForm,
+    RemoveMemberForm,
+)
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
-from mentoring.models import Cohort, Membership, User
+from mentoring.models import Cohort, Membership
 from mentoring.rules.permissions import can_create_cohorts, is_tutor
 
 
@@ -71,18 +76,21 @@ def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _tutored_cohort(request, cohort_id)
     form = EnrolForm(request.POST or None if "enrol" in request.POST else None)
     if request.method == "POST" and "remove" in request.POST:
-        user = User.objects.filter(pk=request.POST.get("remove")).first()
-        membership = Membership.objects.filter(cohort=cohort, user=user).first()
-        if membership is not None and user != request.user and "confirm" not in request.POST:
+        removal = RemoveMemberForm(request.POST, cohort=cohort, by=request.user)
+        if not removal.is_valid():
+            messages.error(request, "That person is not in this cohort.")
+            return redirect("cohort_members", cohort.pk)
+        user = removal.cleaned_data["remove"]
+        if "confirm" not in request.POST:
             # Ask first, on a page of its own (works without JavaScript), saying what follows.
+            membership = Membership.objects.get(cohort=cohort, user=user)
             return render(
                 request,
                 "mentoring/member_remove_confirm.html",
                 {"cohort": cohort, "membership": membership},
             )
-        if user is not None and user != request.user:
-            cohort_services.remove_membership(cohort=cohort, user=user)
-            messages.success(request, f"{user.shown_name} is no longer in {cohort.name}.")
+        cohort_services.remove_membership(cohort=cohort, user=user)
+        messages.success(request, f"{user.shown_name} is no longer in {cohort.name}.")
         return redirect("cohort_members", cohort.pk)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,24 +6,73 @@ Errors are always JSON ``{"code": ..., "detail": ...}`` with a 4xx status. Servi
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db.models import QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
 from mentoring.accounts.tokens import user_for_token
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url
+from mentoring.core.validation import INT32_MAX, INT32_MIN, NUL_MESSAGE, has_nul
 
 ApiError = ServiceError
+logger = logging.getLogger(__name__)
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise ApiError("invalid", f"Numbers must lie between {INT32_MIN} and {INT32_MAX}.")
+    return value
+
+
+def _bounded_float(text: str) -> float:
+    value = float(text)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise ApiError("invalid", f"Numbers must lie between {INT32_MIN} and {INT32_MAX}.")
+    return value
+
+
+def _no_constants(name: str) -> float:
+    raise ApiError("invalid", f"{name} is not a number this API accepts.")
+
+
+class BoundedParser(Parser):
+    """Every request's JSON body and query string, before any schema sees them: no NUL in any
+    string or key, no number PostgreSQL's integer column could not hold, no NaN or Infinity.
+    One rule for every operation, so a new endpoint cannot forget it (each used to answer 500)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(
+            request.body,
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+            parse_constant=_no_constants,
+        )
+        if has_nul(data):
+            raise ApiError("invalid", NUL_MESSAGE)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        if has_nul(dict(data.lists())):
+            raise ApiError("invalid", NUL_MESSAGE)
+        return super().parse_querydict(data, list_fields, request)
 
 
 class BearerTokenAuth(HttpBearer):
@@ -103,9 +152,42 @@ def install_error_handlers(api: NinjaAPI) -> None:
             405: "method_not_allowed",
             429: "throttled",
         }
+        # Ninja wraps whatever the body parser raised in a generic 400: answer with the cause.
+        if isinstance(exc.__cause__, ServiceError):
+            return service_error(request, exc.__cause__)
+        if isinstance(exc.__cause__, RequestDataTooBig):
+            return too_big(request, exc.__cause__)
         code = codes.get(exc.status_code, "error")
         return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
 
+    def too_big(request, exc):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return api.create_response(
+            request,
+            error_body("too_large", f"The request body is larger than {limit:,} bytes."),
+            status=413,
+        )
+
+    def forbidden(request, exc):
+        return api.create_response(request, error_body("forbidden", "Forbidden."), status=403)
+
+    def suspicious(request, exc):
+        return api.create_response(
+            request, error_body("bad_request", "The request was refused."), status=400
+        )
+
+    def server_error(request, exc: Exception):
+        """Even under DEBUG the API answers JSON (ninja's default is a text traceback)."""
+        logger.exception("Unhandled error in %s %s", request.method, request.path)
+        detail = "Something went wrong on our side; it has been logged."
+        if settings.DEBUG:
+            detail += f" ({type(exc).__name__}: {exc})"
+        return api.create_response(request, error_body("server_error", detail), status=500)
+
+    api.add_exception_handler(Exception, server_error)
+    api.add_exception_handler(RequestDataTooBig, too_big)
+    api.add_exception_handler(SuspiciousOperation, suspicious)
+    api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(ServiceError, service_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(ValidationError, validation_error)

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from ninja import Schema
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
@@ -111,3 +113,15 @@ class SaneInputFormMixin:
                 except ValueError as error:
                     self.add_error(name, str(error))
         return cleaned
+
+
+# --- Redirects --------------------------------------------------------------------------------
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where ``next=`` asks to go, if it stays on this site; otherwise ``fallback`` (a form's
+    ``next`` must never send a signed-in user to another site)."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback

@@ -153,13 +153,13 @@ def nudge_members(
     }
     outsiders = [pk for pk in wanted if pk not in memberships]
     if outsiders:
-        names = dict(User.objects.filter(pk__in=outsiders).values_list("pk", "username"))
-        described = [f"{names[pk]} (id {pk})" if pk in names else f"id {pk}" for pk in outsiders]
+        # By id only: looking up who they are would tell a tutor the names of people outside
+        # the cohort (and whether an id exists at all).
+        described = ", ".join(f"id {pk}" for pk in outsiders)
         raise ServiceError(
             "not_members",
-            "Not members of this cohort: " + ", ".join(described) + ". Nobody was nudged.",
+            f"Not members of this cohort: {described}. Nobody was nudged.",
             user_ids=outsiders,
-            usernames=[names[pk] for pk in outsiders if pk in names],
         )
 
     now = now or timezone.now()

@@ -261,10 +261,20 @@ def _csv_cell(value) -> str:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
-    # A display name starting with =, +, - or @ would run as a formula in a spreadsheet.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
+    return neutralise_formula(str(value))
+
+
+# Spreadsheets skip leading blanks and may split a cell on a separator, so " =1+1" and ";=1+1"
+# run as formulas too: what counts is the first character that is neither.
+_SKIPPED_BEFORE_FORMULA = " \t\r\n,;|\u00a0"
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix ``'`` to any cell a spreadsheet would run as a formula (OWASP CSV injection)."""
+    first = text.lstrip(_SKIPPED_BEFORE_FORMULA)[:1]
+    if first in _FORMULA_STARTS or text[:1] in ("\t", "\r"):
+        return "'" + text
     return text
 
 

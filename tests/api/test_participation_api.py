@@ -115,7 +115,7 @@ def test_nudge_creates_notifications_and_shows_on_participation(api, busy_cohort
     }
 
 
-def test_nudging_non_members_is_400_naming_them_and_nobody_is_nudged(
+def test_nudging_non_members_is_400_by_id_and_nobody_is_nudged(
     api, busy_cohort, tutor, members, outsider
 ):
     response = api(tutor).post(
@@ -124,7 +124,8 @@ def test_nudging_non_members_is_400_naming_them_and_nobody_is_nudged(
     )
     assert response.status_code == 400
     assert response.data["code"] == "not_members"
-    assert "outsider" in response.data["detail"]
+    assert f"id {outsider.pk}" in response.data["detail"]
+    assert "outsider" not in response.content.decode()  # nobody outside the cohort is named
     assert response.data["user_ids"] == [outsider.pk]
     assert not Nudge.objects.exists() and not Notification.objects.filter(kind="nudge").exists()
 

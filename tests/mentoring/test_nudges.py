@@ -76,7 +76,7 @@ def test_render_message_survives_stray_braces(setting):
     assert text == "NQT 1 {oops} {"
 
 
-def test_non_members_are_named_and_nobody_is_nudged(setting):
+def test_non_members_are_refused_by_id_without_their_names_and_nobody_is_nudged(setting):
     cohort, tutor, readers, _ = setting
     stranger = UserFactory(username="stranger")
     with pytest.raises(ServiceError) as refused:
@@ -84,8 +84,9 @@ def test_non_members_are_named_and_nobody_is_nudged(setting):
             cohort=cohort, tutor=tutor, user_ids=[readers[0].pk, stranger.pk, tutor.pk, 999_999]
         )
     assert refused.value.code == "not_members"
-    assert "stranger" in refused.value.detail and "999999" in refused.value.detail
-    assert "tess" in refused.value.detail  # tutors are not members either
+    assert f"id {stranger.pk}" in refused.value.detail and "999999" in refused.value.detail
+    assert f"id {tutor.pk}" in refused.value.detail  # tutors are not members either
+    assert "stranger" not in refused.value.detail and "usernames" not in refused.value.extra
     assert not Nudge.objects.exists()
     assert not Notification.objects.exists()
     assert row(cohort, readers[0]).last_nudged_at is None

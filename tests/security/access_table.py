@@ -186,7 +186,7 @@ ACCESS.update({
     "POST /scenarios/groups/<int:group_id>/feedback/": expect(LOGIN, 404, 404, (403, 404), (200, 302, 400), 404,
                                                               body={"body": "Well argued"}),
     "GET /scenarios/<int:page_id>/documents/<int:document_id>/":
-                                                       expect(404, 404, 200, 200, 200, 404),
+                                                       expect(LOGIN, 404, 200, 200, 200, 404),
     # --- Our views in the Wagtail admin (the tutor is a scenario author) -------------------------
     "GET /admin/scenario_releases/":                   expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
     "GET /admin/scenario_releases/results/":           expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
