@@ -23,6 +23,7 @@ from mentoring.boards import posts
 from mentoring.boards.selectors import visible_board
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import excerpt
+from mentoring.core.validation import SCHEDULE_HORIZON, within_schedule_horizon
 from mentoring.models import Board, Cohort, Membership, Notification, Post, Thread, User
 from mentoring.notifications.services import notify
 from mentoring.realtime import events
@@ -52,6 +53,11 @@ def _check_schedulable(*, board: Board, by: User, publish_at: datetime, now: dat
         raise ServiceError("invalid", "Give publish_at with a time zone.", field="publish_at")
     if publish_at <= now:
         raise ServiceError("invalid", "publish_at must be in the future.", field="publish_at")
+    if not within_schedule_horizon(publish_at, now=now):
+        years = SCHEDULE_HORIZON.days // 366
+        raise ServiceError(
+            "invalid", f"publish_at must be within {years} years of today.", field="publish_at"
+        )
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from ninja import Field, Schema
 
 from mentoring.boards.scheduling import MAX_PROMPTS
 from mentoring.boards.shapes import PostShape
+from mentoring.core.validation import DateTimeIn
 from mentoring.models import MAX_POST_LENGTH
 
 
@@ -54,7 +55,7 @@ class ThreadIn(Schema):
     title: str = Field(..., max_length=1000)
     body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
     anonymous: bool = False
-    publish_at: datetime | None = Field(
+    publish_at: DateTimeIn | None = Field(
         None,
         description="Tutors only: schedule the thread; members see nothing of it before then.",
     )
@@ -97,7 +98,7 @@ class ScheduledOut(Schema):
 class PromptIn(Schema):
     title: str = Field(..., max_length=1000)
     body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
-    publish_at: datetime
+    publish_at: DateTimeIn
 
 
 class SeriesIn(Schema):
@@ -106,4 +107,4 @@ class SeriesIn(Schema):
 
 class ReschedulePatch(Schema):
     title: str | None = Field(None, max_length=1000)
-    publish_at: datetime | None = None
+    publish_at: DateTimeIn | None = None

@@ -158,6 +158,13 @@ ACCESS.update({
     # A member who sees the post is refused with a message and sent back to the thread.
     "POST /posts/<int:post_id>/unhide/":               expect(LOGIN, 404, 404, 302, 302, 404, body={}),
     "POST /flags/<int:flag_id>/resolve/":              expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+    # --- Scheduled prompts and the tutor's inbox ---------------------------------------------------
+    "GET /cohorts/<int:cohort_id>/scheduled/":         expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/scheduled/":        expect(LOGIN, 404, 404, 404, (200, 302, 400), 404, body={}),
+    # The world's thread is not scheduled: the tutor is told so, everyone else learns nothing.
+    "POST /threads/<int:thread_id>/reschedule/":       expect(LOGIN, 404, 404, (302, 404), (302, 400, 404), 404, body={}),
+    "GET /cohorts/<int:cohort_id>/inbox/":             expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/inbox/dismiss/":    expect(LOGIN, 404, 404, 404, (302, 400), 404, body={}),
     # --- Participation ---------------------------------------------------------------------------
     "GET /cohorts/<int:cohort_id>/dashboard/":         expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/dashboard/nudges/": expect(LOGIN, 404, 404, 404, (200, 302, 400), 404, body={}),
@@ -177,7 +184,7 @@ ACCESS.update({
     "POST /scenarios/releases/<int:release_id>/groups/add/":
                                                        expect(LOGIN, 404, 404, 404, 302, 404, body={}),
     "POST /scenarios/releases/<int:release_id>/close/":
-                                                       expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+                                                       expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404, body={}),
     "GET /scenarios/groups/<int:group_id>/":           expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /scenarios/groups/<int:group_id>/solution/": expect(LOGIN, 404, 404, OK_OR_BACK, (400, 403, 404), 404,
                                                               body={"body": "Our plan"}),
@@ -227,6 +234,16 @@ ACCESS.update({
     "POST /api/v1/cohorts/{cohort_id}/nudges":         expect(401, 404, 404, 404, 201, 404,
                                                               body=lambda w: {"user_ids": [w.users["member"].pk],
                                                                               "message": "How is it going?"}),
+    "GET /api/v1/cohorts/{cohort_id}/scheduled-threads": expect(401, 404, 404, 404, 200, 404),
+    "POST /api/v1/boards/{board_id}/scheduled-threads": expect(401, 404, 404, 403, 201, 404,
+                                                              body={"prompts": [{"title": "Week 1", "body": "Go",
+                                                                                 "publish_at": "2031-01-05T09:00:00Z"}]}),
+    "PATCH /api/v1/threads/{thread_id}/schedule":      expect(401, 404, 404, (403, 404), (400, 404, 409), 404,
+                                                              body={"publish_at": "2031-01-05T09:00:00Z"}),
+    "GET /api/v1/cohorts/{cohort_id}/inbox":           expect(401, 404, 404, 404, 200, 404),
+    "POST /api/v1/cohorts/{cohort_id}/inbox/dismissals": expect(401, 404, 404, 404, (204, 400, 404), 404,
+                                                              body=lambda w: {"kind": "flag", "thread_id": w.thread.pk,
+                                                                              "post_id": w.post_id}),
     "GET /api/v1/cohorts/{cohort_id}/scenarios":       expect(401, 404, 200, 200, 200, 404),
     "GET /api/v1/scenarios/{scenario_id}":             expect(401, 404, 200, 200, 200, 404),
     # Already released: the tutor passes the permission check and hears 409.

@@ -193,3 +193,14 @@ def test_csv_leaves_ordinary_names_alone(cohort, tutor, members):
     response = _client(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert {r["display_name"] for r in rows} >= {m.display_name for m in members}
+
+
+# --- Far-future dates --------------------------------------------------------------------------
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-14:00", "2999-01-01T09:00:00Z"])
+def test_a_thread_scheduled_past_the_horizon_is_a_400(api, board, tutor, when):
+    response = api(tutor).post(
+        f"/api/v1/boards/{board.pk}/threads",
+        {"title": "Far away", "body": "Later", "publish_at": when},
+    )
+    assert response.status_code == 400 and response.data["code"] == "invalid"
+    assert not Thread.objects.filter(title="Far away").exists()
