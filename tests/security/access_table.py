@@ -145,6 +145,8 @@ ACCESS.update({
     "GET /cohorts/<int:cohort_id>/moderation/":        expect(LOGIN, 404, 404, 404, 200, 404),
     # --- Boards, threads, posts (the group board of group 1; "member" wrote the post) -----------
     "GET /boards/<int:board_id>/":                     expect(LOGIN, 404, 404, 200, 200, 404),
+    "POST /boards/<int:board_id>/preview/":            expect(LOGIN, 404, 404, 200, 200, 404, body={"body": "**Hi** #tag"}),
+    "GET /threads/<int:thread_id>/unread/":            expect(LOGIN, 404, 404, 302, 302, 404),
     "GET /threads/<int:thread_id>/":                   expect(LOGIN, 404, 404, 200, 200, 404),
     "GET /threads/<int:thread_id>/posts/<int:post_id>/fragment/":
                                                        expect(LOGIN, 404, 404, 200, 200, 404),
