@@ -162,6 +162,8 @@ class Hub:
         self.channel = None
 
     async def _discard(self, group: str, channel: str) -> None:
+        if group in self.streams and channel == self.channel:
+            return  # a socket joined that stream again meanwhile
         try:
             await self.layer.group_discard(group, channel)
         except Exception:
