@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from mentoring.core.forms import ServiceErrorsMixin
+from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import MAX_POST_LENGTH
 
 BODY_HELP = (
@@ -68,11 +69,11 @@ class FlagPostForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(max_length=500, required=False, label="What worries you? (optional)")
 
 
-class SearchForm(forms.Form):
+class SearchForm(SaneInputFormMixin, forms.Form):
     q = forms.CharField(label="Search the discussions", max_length=200, required=False)
 
 
-class PromptSeriesForm(forms.Form):
+class PromptSeriesForm(SaneInputFormMixin, forms.Form):
     """A term's weekly prompts at once: one block per prompt, its first line the title."""
 
     board = forms.TypedChoiceField(coerce=int, label="Board")
@@ -109,6 +110,6 @@ class PromptSeriesForm(forms.Form):
         return parsed
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(SaneInputFormMixin, forms.Form):
     title = forms.CharField(max_length=200)
     publish_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

@@ -17,7 +17,7 @@ def split_usernames(text: str) -> list[str]:
     return [name for name in re.split(r"[\s,;]+", text or "") if name]
 
 
-class CohortCreateForm(forms.Form):
+class CohortCreateForm(SaneInputFormMixin, forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Cohort.Kind.choices)
     tutors = forms.CharField(
@@ -34,7 +34,7 @@ class CohortCreateForm(forms.Form):
         return names
 
 
-class CohortSettingsForm(forms.ModelForm):
+class CohortSettingsForm(SaneInputFormMixin, forms.ModelForm):
     """The cohort's settings as a tutor thinks of them: the grace period in minutes (the API
     keeps ``edit_grace_seconds``); ``cleaned_data`` speaks the service's field names."""
 
@@ -97,7 +97,7 @@ class CohortSettingsForm(forms.ModelForm):
         return changes
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(SaneInputFormMixin, forms.Form):
     usernames = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Usernames of people who already have an account, separated by commas, "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.validation import SaneInputFormMixin
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(SaneInputFormMixin):
     """Show a refused request next to the field it is about (or above the form).
 
     Services name domain fields (``body``, ``thread``); a form without that field, or with it

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.validation import SaneInputFormMixin
 from mentoring.inbox import selectors, services
 from mentoring.models import Cohort
 
 
-class DismissForm(forms.Form):
+class DismissForm(SaneInputFormMixin, forms.Form):
     kind = forms.ChoiceField(choices=[(k, k) for k in selectors.KINDS])
     thread_id = forms.IntegerField(min_value=1)
     post_id = forms.IntegerField(min_value=1, required=False)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
+from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation import alerts as alert_rules
@@ -55,7 +56,7 @@ TREND_WEEKS = 12
 TREND_CACHE_SECONDS = 120
 
 
-class NudgeForm(forms.Form):
+class NudgeForm(SaneInputFormMixin, forms.Form):
     """Nudge the ticked members with a message from the cohort's editable template."""
 
     user_ids = forms.TypedMultipleChoiceField(

@@ -204,3 +204,17 @@ def test_a_thread_scheduled_past_the_horizon_is_a_400(api, board, tutor, when):
     )
     assert response.status_code == 400 and response.data["code"] == "invalid"
     assert not Thread.objects.filter(title="Far away").exists()
+
+
+def test_the_form_mixin_refuses_nul_even_where_a_field_would_not():
+    from django import forms
+
+    from mentoring.core.validation import SaneInputFormMixin
+
+    class Form(SaneInputFormMixin, forms.Form):
+        flag = forms.BooleanField(required=False)
+
+    assert forms.BooleanField(required=False).clean("on\x00") is True  # Django lets it through
+    form = Form({"flag": "on\x00"})
+    assert not form.is_valid() and "NUL" in form.errors["flag"][0]
+    assert Form({"flag": "on"}).is_valid()
