@@ -1,9 +1,10 @@
 """The tutors' dashboard at the Edge Hill module's scale: 1,100 members, 50,000 posts and
 1,000,000 read events (``seed_scale``).
 
-1. ``GET /api/v1/cohorts/{id}/participation`` over loopback (median) against a plain SQL
-   aggregate over the read events on the same data, printed as a speed-up; the target is under
-   100 ms.
+1. ``GET /api/v1/cohorts/{id}/participation`` over loopback (median, end to end) against the
+   fair reference: reading the same counter rows straight from the database (one query from
+   this process). The two are timed alternately, sample by sample, in the same run. Target:
+   under 30 ms.
 2. The endpoint's query count at that scale against a 3-member cohort (it must not grow).
 3. Live latency, from a member's read (the HTTP request that records it) to ``member.updated``
    on each of 5 tutor dashboard sockets, p50 and p95, with 1,100 idle member sockets open on
@@ -26,18 +27,18 @@ from tests.bench.common import median, percentile, report, setup_django
 MEMBERS = 1100
 POSTS = 50_000
 READS = 1_000_000
-JSON_REPEAT = 30
-SQL_REPEAT = 5
+JSON_REPEAT = 40
 LIVE_EVENTS = 60
 TUTOR_SOCKETS = 5
-TARGET_SECONDS = 0.100
+TARGET_SECONDS = 0.030
 
-RAW_AGGREGATE = """
-SELECT m.user_id, count(DISTINCT r.thread_id) AS threads_read, count(r.id) AS reads
-FROM mentoring_membership m
-LEFT JOIN mentoring_readevent r ON r.user_id = m.user_id AND r.cohort_id = m.cohort_id
+# What the endpoint reads, without the web around it: the members' counter rows.
+COUNTER_ROWS = """
+SELECT m.user_id, u.username, u.display_name, u.first_name, u.last_name, m.threads_read,
+       m.posts, m.resource_views, m.last_seen_at, m.last_nudged_at, m.last_posted_at
+FROM mentoring_membership m JOIN mentoring_user u ON u.id = m.user_id
 WHERE m.cohort_id = %s AND m.role = 'member'
-GROUP BY m.user_id
+ORDER BY u.username, m.id
 """
 
 
@@ -72,38 +73,41 @@ def _scale_cohort():
     return Cohort.objects.get(pk=cohort_id)
 
 
-def _raw_aggregate_seconds(cohort_id: int) -> float:
-    from django.db import connection
-
-    samples = []
-    with connection.cursor() as cursor:
-        cursor.execute(RAW_AGGREGATE, [cohort_id])  # warm the cache
-        cursor.fetchall()
-        for _ in range(SQL_REPEAT):
-            start = time.perf_counter()
-            cursor.execute(RAW_AGGREGATE, [cohort_id])
-            rows = cursor.fetchall()
-            samples.append(time.perf_counter() - start)
-    assert len(rows) == MEMBERS
-    return median(samples)
-
-
-async def _endpoint_seconds(url: str, cohort_id: int, token: str, query: str = "") -> float:
+async def _endpoint_and_reference(
+    url: str, cohort_id: int, token: str, query: str = ""
+) -> tuple[list, list]:
+    """Seconds per participation request and per direct read of the counter rows, taken in
+    turn so both see the same machine."""
     import httpx
+    import psycopg
+
+    from tests.bench.common import admin_conninfo
 
     path = f"/api/v1/cohorts/{cohort_id}/participation{query}"
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+    endpoint, reference = [], []
+    async with (
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client,
+        await psycopg.AsyncConnection.connect(admin_conninfo(), autocommit=True) as db,
+    ):
+
+        async def read_rows() -> list:
+            cursor = await db.execute(COUNTER_ROWS, [cohort_id])
+            return await cursor.fetchall()
+
         for _ in range(3):
             response = await client.get(path)
             response.raise_for_status()
-        assert query or len(response.json()["members"]) == MEMBERS
-        samples = []
+            rows = await read_rows()
+        assert query or len(response.json()["members"]) == MEMBERS == len(rows)
         for _ in range(JSON_REPEAT):
             start = time.perf_counter()
             (await client.get(path)).raise_for_status()
-            samples.append(time.perf_counter() - start)
-    return median(samples)
+            endpoint.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            await read_rows()
+            reference.append(time.perf_counter() - start)
+    return endpoint, reference
 
 
 def _query_count(cohort, tutor) -> int:
@@ -212,29 +216,31 @@ def main() -> None:
     tutor_token = create_api_token(user=tutor, name="bench")
 
     _ensure_week_buckets(cohort)
-    raw = _raw_aggregate_seconds(cohort.pk)
     server = ServerProcess({"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]})
     try:
-        endpoint = asyncio.run(_endpoint_seconds(server.url, cohort.pk, tutor_token))
+        samples, reference = asyncio.run(
+            _endpoint_and_reference(server.url, cohort.pk, tutor_token)
+        )
+        endpoint = median(samples)
         report(
-            f"participation JSON, {MEMBERS} members (median)",
+            f"participation JSON, {MEMBERS} members, {READS:,} read events, end to end (median)",
             endpoint,
-            raw,
-            reference_name="raw SQL aggregate over 1M read events",
+            median(reference),
+            reference_name="the same counter rows read straight from the database",
         )
         # Every row carries its alerts; filtering by one is the dashboard's "went quiet" view.
-        alerted = asyncio.run(
-            _endpoint_seconds(server.url, cohort.pk, tutor_token, "?alert=reading_declined")
+        alerted, alerted_reference = asyncio.run(
+            _endpoint_and_reference(server.url, cohort.pk, tutor_token, "?alert=reading_declined")
         )
         report(
             f"participation JSON filtered by an alert, {MEMBERS} members (median)",
-            alerted,
-            raw,
-            reference_name="raw SQL aggregate over 1M read events",
+            median(alerted),
+            median(alerted_reference),
+            reference_name="the same counter rows read straight from the database",
         )
         print(
-            f"participation JSON speed-up over the raw aggregate: {raw / endpoint:.1f}x; "
-            f"target < {TARGET_SECONDS * 1000:.0f} ms: "
+            f"participation JSON p95 {percentile(samples, 0.95) * 1000:.1f} ms; "
+            f"target < {TARGET_SECONDS * 1000:.0f} ms median: "
             f"{'met' if endpoint < TARGET_SECONDS else 'NOT met'}",
             flush=True,
         )

@@ -45,18 +45,25 @@ def setup_django(database: str = BENCH_DB) -> None:
     _ready = True
 
 
-def _create_database_if_missing(base_url: str, database: str) -> None:
+def admin_conninfo(url: str | None = None) -> str:
+    """A psycopg connection string for ``url`` (default: the bench database)."""
     import dj_database_url
     import psycopg
 
-    cfg = dj_database_url.parse(base_url)
-    conninfo = psycopg.conninfo.make_conninfo(
+    cfg = dj_database_url.parse(url or os.environ["BENCH_DATABASE_URL"])
+    return psycopg.conninfo.make_conninfo(
         host=cfg["HOST"] or None,
         port=cfg["PORT"] or None,
         user=cfg["USER"] or None,
         password=cfg["PASSWORD"] or None,
         dbname=cfg["NAME"],
     )
+
+
+def _create_database_if_missing(base_url: str, database: str) -> None:
+    import psycopg
+
+    conninfo = admin_conninfo(base_url)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
