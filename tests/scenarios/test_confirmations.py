@@ -97,3 +97,17 @@ def test_removing_a_member_asks_first_saying_their_posts_stay(cohort, tutor, mem
     assert Membership.objects.filter(cohort=cohort, user=members[0]).exists()
     assert client.post(url, {"remove": members[0].pk, "confirm": 1}).status_code == 302
     assert not Membership.objects.filter(cohort=cohort, user=members[0]).exists()
+
+
+def test_a_notification_about_a_closed_release_says_it_has_gone(release, members, tutor):
+    from mentoring.models import Notification
+    from scenarios.releases import close_release
+
+    note = Notification.objects.filter(user=members[0], url__contains=str(release.pk)).first()
+    assert note is not None, "releasing notifies the members"
+    close_release(release=release, by=tutor)
+    response = _client(members[0]).get(note.url.split("#")[0])
+    assert response.status_code == 410
+    assert "no longer available" in response.content.decode()
+    note.refresh_from_db()
+    assert note.read_at is not None
