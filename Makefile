@@ -34,7 +34,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
-services:
+# With the venv too: after `make services`, `.venv/bin/python manage.py …` works (CONTRACT.md).
+services: venv
 	@platform/services.sh start
 
 stop:

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -8,8 +11,23 @@ from wagtail.documents import urls as wagtaildocs_urls
 from config.api import api
 from mentoring.core.health import healthz
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever the page links; the icon is a static SVG."""
+    return HttpResponsePermanentRedirect(static("mentoring/favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
+    # Of the uploads only image renditions (MEDIA_ROOT/images/, what `{% image %}` links to) are
+    # served from MEDIA_URL, as nginx does in production. Documents never are: they go through
+    # checked views (scenarios:document, Wagtail's document view); originals stay unserved.
+    re_path(
+        rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>images/[^/]+)$",
+        serve_media,
+        {"document_root": settings.MEDIA_ROOT},
+    ),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -17,11 +35,6 @@ urlpatterns = [
     path("scenarios/", include("scenarios.urls")),
     path("", include("mentoring.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail serves the page tree (home, standard pages, scenario pages) last.
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from mentoring.models import Cohort
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.rules.permissions import is_tutor
 from scenarios import groups, releases, resources, selectors, solutions
+from scenarios.files import private_file_response
 from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
 
@@ -350,8 +351,4 @@ def download_document(request: HttpRequest, page_id: int, document_id: int) -> H
         raise Http404
     document = _found(get_document_model().objects.filter(pk=document_id).first())
     resources.record_document_download(user=request.user, document_id=document.pk, access=access)
-    response = FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.filename
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(document.file, filename=document.filename)

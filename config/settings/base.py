@@ -139,13 +139,23 @@ if not DATABASE_URL:
         "No database: set DATABASE_URL, or run `make services` to start the project-local "
         "PostgreSQL (it writes var/services.env)."
     )
-# Persistent connections: ASGI runs sync views on one thread, so a connection per request
-# would dominate response times.
+# A bounded pool per process (Django's psycopg pool), not a connection per request thread:
+# under ASGI every concurrent sync view runs in a thread of its own, and with CONN_MAX_AGE each of
+# those threads kept its own connection until PostgreSQL ran out ("too many clients"). A request
+# borrows a connection for its duration and gives it back; when all DB_POOL_MAX are out, it waits
+# up to DB_POOL_TIMEOUT seconds. Several processes: the sum of their DB_POOL_MAX must stay under
+# PostgreSQL's max_connections (or put PgBouncer in front; see the README).
+# The pool checks each connection as it lends it (CONN_HEALTH_CHECKS): none is stale after a
+# database restart.
 DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=int(env("CONN_MAX_AGE", "60")), conn_health_checks=True
-    )
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
 }
+if env_bool("DB_POOL", True):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("DB_POOL_MIN", "2")),
+        "max_size": int(env("DB_POOL_MAX", "20")),
+        "timeout": float(env("DB_POOL_TIMEOUT", "10")),
+    }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Staffroom runs on PostgreSQL only.")
 
@@ -198,7 +208,8 @@ STATICFILES_DIRS: list[Path] = []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Documents get unguessable paths (config/storage.py).
+    "default": {"BACKEND": "config.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -208,7 +219,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WAGTAIL_SITE_NAME = "Staffroom"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents are only ever served by views that check who asks: Wagtail's own (scenario documents
+# for editors only, scenarios/wagtail_hooks.py) and scenarios:document for members. Nothing under
+# MEDIA_URL is served for documents. Behind nginx, set PRIVATE_MEDIA_ACCEL_REDIRECT to its
+# `internal` location (e.g. /private-media/) and the checked view hands the sending to nginx
+# with X-Accel-Redirect (scenarios/files.py).
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 

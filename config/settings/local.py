@@ -1,4 +1,5 @@
-"""Local development: debug on, development secret allowed, e-mail to files in var/mail/."""
+"""Local development: debug on (`make run` turns it off), development secret allowed, e-mail to
+files in var/mail/."""
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, env, env_bool

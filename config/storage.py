@@ -1,0 +1,26 @@
+"""Where uploads are stored: unguessable paths for documents.
+
+Scenario documents are private (served only by ``scenarios:document`` after a permission check),
+but a file that sits under a guessable name is one misconfigured web server away from public.
+Every upload under ``documents/`` gets a random directory of its own
+(``documents/<24 hex digits>/<original name>``), so its path cannot be guessed, and the original
+name is kept for the download.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import secrets
+
+from django.core.files.storage import FileSystemStorage
+
+PRIVATE_UPLOAD_DIRECTORIES = ("documents",)
+
+
+class MediaStorage(FileSystemStorage):
+    def generate_filename(self, filename: str) -> str:
+        filename = super().generate_filename(filename)
+        directory, name = posixpath.split(filename)
+        if directory.split("/", 1)[0] in PRIVATE_UPLOAD_DIRECTORIES:
+            return posixpath.join(directory, secrets.token_hex(12), name)
+        return filename
