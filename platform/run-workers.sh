@@ -67,10 +67,8 @@ for i in "${!worker_ports[@]}"; do
 		>"$tmp/web-$((i + 1)).log" 2>&1 &
 	pids+=($!)
 done
-if "$PY" manage.py help db_worker >/dev/null 2>&1; then
-	"$PY" manage.py db_worker >"$tmp/tasks.log" 2>&1 &
-	pids+=($!)
-fi
+"$PY" manage.py run_worker >"$tmp/tasks.log" 2>&1 &
+pids+=($!)
 
 echo "run-workers: Redis at $REDIS_URL"
 for i in "${!worker_ports[@]}"; do

@@ -150,6 +150,8 @@ if not DATABASE_URL:
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
 }
+# Behind PgBouncer in transaction mode: DB_POOL=false and DB_DISABLE_SERVER_SIDE_CURSORS=true.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
 if env_bool("DB_POOL", True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(env("DB_POOL_MIN", "2")),
