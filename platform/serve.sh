@@ -40,7 +40,7 @@ trap 'exit 143' TERM
 export WAGTAILADMIN_BASE_URL="${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$port}"
 
 export DEBUG="${DEBUG:-false}"
-mkdir -p var/log var/mail
+mkdir -p var/log var/mail staticfiles # WhiteNoise warns when STATIC_ROOT is missing
 
 # run_worker: django-tasks' database worker, reconnecting after a database outage.
 "$PY" manage.py run_worker >>var/log/worker.log 2>&1 &

@@ -120,8 +120,10 @@ def ws_connect():
 
     opened: list[WebsocketCommunicator] = []
 
-    async def connect(path, *, user=None, token=None, origin="http://testserver", cookie=None):
-        headers = []
+    async def connect(
+        path, *, user=None, token=None, origin="http://testserver", cookie=None, host="testserver"
+    ):
+        headers = [(b"host", host.encode())] if host else []
         if origin:
             headers.append((b"origin", origin.encode()))
         if user is not None:

@@ -95,12 +95,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "mentoring.core.middleware.RejectNulInUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mentoring.notifications.middleware.GoneNotificationTargetMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -160,6 +162,39 @@ if env_bool("DB_POOL", True):
     }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Staffroom runs on PostgreSQL only.")
+
+# --- Headers --------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline code anywhere in the product's pages (data for scripts goes in json_script blocks).
+# Websockets count as 'self' in CSP level 3 (Chromium, Firefox). Embedded videos in scenarios
+# (Wagtail embeds) may frame the usual video hosts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": [
+            "'self'",
+            "https://www.youtube.com",
+            "https://www.youtube-nocookie.com",
+            "https://player.vimeo.com",
+        ],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# Wagtail's admin (and Django's) set style attributes and run a few inline scripts of their own;
+# they get these allowances on /admin/ and /django-admin/ only (config/middleware.py).
+CONTENT_SECURITY_POLICY_ADMIN_UPDATE = {
+    "script-src": ["'unsafe-inline'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["https:", "blob:"],
+}
 
 # --- Channels -------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")

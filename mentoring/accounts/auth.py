@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator
 from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 
 
 def bearer_token(scope) -> str | None:
@@ -49,23 +51,101 @@ def StaffroomAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' ow
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))
 
 
-class BrowserOriginValidator(OriginValidator):
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
+def _origin_key(origin: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an origin, the port made explicit; None if it is not one."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _own_origin(scope) -> str | None:
+    """The origin of the page that may open this socket: the socket's own scheme and Host, the
+    Host being one of ALLOWED_HOSTS (as Django's CSRF check does for forms)."""
+    host = _header(scope, b"host")
+    if not host:
+        return None
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    secure = scope.get("scheme") in {"wss", "https"}
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        name, value = proxy_header
+        header = name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin1")
+        forwarded = _header(scope, header)
+        if forwarded is not None:
+            secure = forwarded.split(",", 1)[0].strip() == value
+    return f"{'https' if secure else 'http'}://{host}"
+
+
+def origin_allowed(scope, origin: str) -> bool:
+    """The full origin (scheme, host, port) must be the socket's own or a trusted one
+    (CSRF_TRUSTED_ORIGINS, where ``https://*.example.org`` covers subdomains)."""
+    key = _origin_key(origin)
+    if key is None:
+        return False
+    own = _own_origin(scope)
+    if own is not None and _origin_key(own) == key:
+        return True
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        if "://*." in trusted:
+            scheme, _, rest = trusted.partition("://*.")
+            trusted_key = _origin_key(f"{scheme}://{rest}")
+            if (
+                trusted_key is not None
+                and (key[0], key[2]) == (trusted_key[0], trusted_key[2])
+                and key[1].endswith("." + trusted_key[1])
+            ):
+                return True
+        elif _origin_key(trusted) == key:
+            return True
+    return False
+
+
+async def close_with_4403(receive, send) -> None:
+    """Refuse a handshake as the contract says: accept, then close with code 4403 (a browser
+    only ever sees the close code, never an HTTP status)."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 4403})
+
+
+class BrowserOriginValidator:
     """Refuse cross-site websocket handshakes that would ride on a session cookie.
 
-    A browser always sends ``Origin``, and it must be one of ALLOWED_HOSTS. A client without an
-    Origin header is not a browser page; it may connect, but only a bearer token can make it
-    anyone (without one it is anonymous and every consumer refuses it).
+    A browser always sends ``Origin``; it must be the socket's own origin or a trusted one,
+    compared in full (scheme, host and port: ``http://staffroom.example.org`` or port 8443 is
+    not ``https://staffroom.example.org``). Refusals close with 4403. A client without an Origin
+    header is not a browser page; it may connect, but only a bearer token can make it anyone
+    (without one it is anonymous and every consumer refuses it).
     """
 
     def __init__(self, application):
-        super().__init__(application, settings.ALLOWED_HOSTS)
+        self.application = application
 
     async def __call__(self, scope, receive, send):
-        has_origin = any(name == b"origin" for name, _ in scope.get("headers", []))
-        if not has_origin:
+        if scope["type"] != "websocket":
+            return await self.application(scope, receive, send)
+        origin = _header(scope, b"origin")
+        if origin is None:
             if bearer_token(scope) is None:
                 # No origin and no token: drop any session cookie so it cannot authenticate.
                 headers = [(n, v) for n, v in scope.get("headers", []) if n != b"cookie"]
                 scope = dict(scope, headers=headers)
             return await self.application(scope, receive, send)
-        return await super().__call__(scope, receive, send)
+        if not origin_allowed(scope, origin):
+            return await close_with_4403(receive, send)
+        return await self.application(scope, receive, send)

@@ -1,0 +1,45 @@
+"""Response headers every page gets: a Content-Security-Policy, and no caching of what a
+signed-in person sees."""
+
+from __future__ import annotations
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_cache_control
+
+ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY: no inline scripts or styles), with
+    the allowances Wagtail's and Django's admin need added on their paths only
+    (settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE)."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith(ADMIN_PREFIXES):
+            parts.update = {
+                **settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE,
+                **(parts.update or {}),
+            }
+        return parts
+
+
+class PrivateCacheMiddleware:
+    """What a signed-in person sees is theirs: ``Cache-Control: private, no-store`` on every
+    response to a session or bearer-token request, so neither a shared proxy nor the browser's
+    back-button cache keeps it after sign-out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or "authorization" in request.headers:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
