@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from mentoring.boards import posts
 from mentoring.models import Board
-from mentoring.services import boards as services
 from scenarios.permissions import grant_scenario_authoring
-from scenarios.services import release_scenario
+from scenarios.releases import release_scenario
 from tests.scenarios.helpers import make_module, make_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,7 @@ def test_admin_scenario_and_live_thread_run_without_csp_refusals(
     release_scenario(cohort=cohort, scenario=scenario, by=None)
     grant_scenario_authoring(user=tutor)
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
-    thread = services.create_thread(board=board, author=tutor, title="Starters", body="Ideas?")
+    thread = posts.create_thread(board=board, author=tutor, title="Starters", body="Ideas?")
 
     admin = browser_as(tutor)
     admin_problems = _watch(admin)

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 from django.db import connection
-from mentoring.services.tokens import create_api_token
+
+from mentoring.accounts.tokens import create_api_token
 
 POOL_MAX = 5
 APP_NAME = "staffroom-pool-test"

@@ -11,9 +11,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
-from scenarios.services import release_scenario
 from wagtail.documents import get_document_model
 
+from scenarios.releases import release_scenario
 from tests.scenarios.helpers import make_document, make_module, make_scenario
 
 
