@@ -31,7 +31,7 @@ def test_pages_carry_a_policy_without_inline_code(client, members):
 
 
 @pytest.mark.django_db
-def test_only_the_admin_gets_its_allowances(admin_client):
+def test_only_the_admin_gets_its_allowances(admin_client, wagtail_root):
     policy = admin_client.get("/admin/").headers["Content-Security-Policy"]
     assert "style-src 'self' 'unsafe-inline'" in policy
     assert "unsafe-inline" not in admin_client.get("/").headers["Content-Security-Policy"]
