@@ -167,7 +167,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
 # inline code anywhere in the product's pages (data for scripts goes in json_script blocks).
 # Websockets count as 'self' in CSP level 3 (Chromium, Firefox). Embedded videos in scenarios
-# (Wagtail embeds) may frame the usual video hosts.
+# (Wagtail embeds) may frame the hosts in CSP_FRAME_SRC (by default YouTube and Vimeo).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -178,9 +178,10 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-src": [
             "'self'",
-            "https://www.youtube.com",
-            "https://www.youtube-nocookie.com",
-            "https://player.vimeo.com",
+            *env_list(
+                "CSP_FRAME_SRC",
+                "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
+            ),
         ],
         "frame-ancestors": ["'self'"],
         "form-action": ["'self'"],
@@ -264,6 +265,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: the admin would send a hash of every editor's e-mail address to a third party
+# (and load images from it, outside the Content-Security-Policy).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
 # --- Staffroom ------------------------------------------------------------------------------

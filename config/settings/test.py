@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES
+from config.settings.base import CONTENT_SECURITY_POLICY, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "test_staffroom")}
@@ -17,3 +17,5 @@ RATE_LIMITS: dict[str, list[str]] = {}
 # Wagtail's editor autosaves a new page in the background; in a browser test that races the
 # explicit "Publish" and refuses it as an older version. Tests publish explicitly.
 WAGTAIL_AUTOSAVE_INTERVAL = 0
+# The embed provider of tests/scenarios/helpers.py.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append("https://example.test")

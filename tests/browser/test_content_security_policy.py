@@ -25,7 +25,7 @@ def _watch(page) -> list[str]:
 
 
 def _csp_refusals(problems: list[str]) -> list[str]:
-    return [p for p in problems if "Content Security Policy" in p or "Refused to" in p]
+    return sorted({p for p in problems if "Content Security Policy" in p or "Refused to" in p})
 
 
 def test_admin_scenario_and_live_thread_run_without_csp_refusals(
