@@ -54,7 +54,7 @@ def test_reader_appears_live_and_receives_the_nudge(browser_as, live_url):
     assert dashboard.evaluate("performance.getEntriesByType('navigation')[0].type") != "reload"
 
     member.wait_for_function(
-        "document.documentElement.dataset.live?.includes('/ws/notifications/')"
+        "() => document.documentElement.dataset.live?.includes('/ws/notifications/')"
     )
     dashboard.get_by_label("Message", exact=True).fill(
         "Hello {name}, would you share how {cohort} is going?"

@@ -23,7 +23,9 @@ def test_sign_in_see_cohort_and_live_notification(browser_as, cohort, members, l
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Welcome, Member 1")).to_be_visible()
     expect(page.locator("#cohort-list")).to_contain_text(cohort.name)
-    page.wait_for_function("document.documentElement.dataset.live?.includes('/ws/notifications/')")
+    page.wait_for_function(
+        "() => document.documentElement.dataset.live?.includes('/ws/notifications/')"
+    )
     run_in_thread(
         notify, user=members[0], kind="system", title="Your tutor replied", url="/notifications/"
     )

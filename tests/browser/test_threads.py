@@ -43,7 +43,7 @@ def _open_live(browser_as, user, path):
     page = browser_as(user)
     page.goto(path)
     page.wait_for_function(
-        "document.querySelector('[data-thread-id]')?.dataset.live === '1'", timeout=20_000
+        "() => document.querySelector('[data-thread-id]')?.dataset.live === '1'", timeout=20_000
     )
     return page
 

@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
+from mentoring.management.commands.run_worker import drop_connections
 from tests.conftest import ROOT, database_url_for_servers
 from tests.platform.fault_tasks import leave_a_mark
 
@@ -79,7 +79,7 @@ def test_server_and_worker_recover_from_a_postgresql_restart(start_server, tmp_p
             time.sleep(1)
         finally:
             _services("start")
-            connections.close_all()  # this process's own connections died with the server
+            drop_connections()  # this process's own connections died with the server
 
         _wait_for(lambda: _health(server.url) == 200, 20, "/healthz to answer 200 again")
         assert worker.poll() is None, worker_log.read_text()

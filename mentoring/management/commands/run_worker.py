@@ -46,9 +46,18 @@ class ResilientWorker(Worker):
                     str(error).strip().splitlines()[0] if str(error).strip() else "",
                     delay,
                 )
-                # Broken connections go back to the pool (which discards them) or are closed.
-                connections.close_all()
+                drop_connections()
                 time.sleep(delay)
+
+
+def drop_connections() -> None:
+    """Close every connection and the pool itself: the next attempt starts a fresh pool at
+    once, instead of waiting out the old pool's own reconnection backoff (which grows to
+    minutes during a long outage)."""
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if getattr(connection, "pool", None) is not None:
+            connection.close_pool()
 
 
 class Command(DbWorkerCommand):
