@@ -21,7 +21,9 @@ def test_a_private_question_reaches_the_tutor_live_and_leaves_when_answered(brow
     expect(inbox.get_by_role("heading", name="Inbox for Autumn NQTs")).to_be_visible()
     expect(inbox.locator("[data-inbox-items]")).to_contain_text("Nothing waits for a tutor.")
     inbox.wait_for_selector("[data-inbox][data-live=connected]")
-    inbox.wait_for_function("document.documentElement.dataset.live?.includes('/ws/notifications/')")
+    inbox.wait_for_function(
+        "() => document.documentElement.dataset.live?.includes('/ws/notifications/')"
+    )
 
     member = browser_as(nqt)
     member.goto(f"/cohorts/{cohort.pk}/ask-a-tutor/")
