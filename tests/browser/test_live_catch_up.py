@@ -31,7 +31,7 @@ def _live_thread(browser_as, user, thread):
     page = browser_as(user)
     page.goto(f"/threads/{thread.pk}/")
     page.wait_for_function(
-        "document.querySelector('[data-thread-id]')?.dataset.live === '1'", timeout=20_000
+        "() => document.querySelector('[data-thread-id]')?.dataset.live === '1'", timeout=20_000
     )
     return page
 
@@ -73,7 +73,7 @@ def test_dashboard_rows_catch_up_after_a_server_restart(
     page = browser_as(tutor)
     page.goto(f"/cohorts/{cohort.pk}/dashboard/")
     page.wait_for_function(
-        "document.querySelector('[data-dashboard]')?.dataset.live === 'connected'",
+        "() => document.querySelector('[data-dashboard]')?.dataset.live === 'connected'",
         timeout=20_000,
     )
     live_server_process.stop()

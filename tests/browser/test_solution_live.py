@@ -28,7 +28,9 @@ def test_a_newer_version_shows_live_without_losing_text(
     group = run_in_thread(_setup, cohort, tutor)
     page = browser_as(members[0])
     page.goto(f"/scenarios/groups/{group.pk}/")
-    page.wait_for_function("document.documentElement.dataset.live?.includes('/ws/notifications/')")
+    page.wait_for_function(
+        "() => document.documentElement.dataset.live?.includes('/ws/notifications/')"
+    )
     box = page.get_by_label("Solution text")
     box.fill("My own idea, not saved yet")
 

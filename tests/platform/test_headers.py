@@ -125,3 +125,15 @@ def test_production_hsts_is_a_year_with_subdomains_and_preload():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["31536000", "True", "True"]
+
+
+def test_browser_tests_poll_with_functions_not_strings():
+    """Playwright polls a string *expression* with eval() inside the page, which the policy
+    forbids (no 'unsafe-eval'); a function string ("() => …") is compiled by DevTools instead."""
+    pattern = re.compile(r"wait_for_function\(\s*[\"'](?!\(\) =>)")
+    found = [
+        f"{path.relative_to(ROOT)}:{path.read_text().count(chr(10), 0, match.start()) + 1}"
+        for path in ROOT.glob("tests/browser/*.py")
+        for match in pattern.finditer(path.read_text())
+    ]
+    assert found == [], 'write wait_for_function("() => …") in ' + ", ".join(found)
