@@ -7,6 +7,7 @@ With no ``DATABASE_URL`` in the environment, the project-local PostgreSQL cluste
 from __future__ import annotations
 
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -269,6 +270,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # (and load images from it, outside the Content-Security-Policy).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# Debian's tzdata adds "localtime" (a link to the server's zone), which browsers reject: the
+# admin's account page then throws while labelling the time-zone choices.
+WAGTAIL_USER_TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime"})
 
 # --- Staffroom ------------------------------------------------------------------------------
 # Reads of the same thread by the same user closer together than this make one read event.
