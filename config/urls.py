@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.api import api
+from mentoring.accounts.views import admin_login_redirect
 from mentoring.core.health import healthz
 
 
@@ -29,6 +30,9 @@ urlpatterns = [
         {"document_root": settings.MEDIA_ROOT},
     ),
     path("api/v1/", api.urls),
+    # Both admins sign in through the site's sign-in page: one throttle, and two-factor applies.
+    path("django-admin/login/", admin_login_redirect),
+    path("admin/login/", admin_login_redirect),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from mentoring.accounts.tokens import revoke_api_token
-from mentoring.models import ApiToken, Cohort, Membership, User
+from mentoring.models import ApiToken, Cohort, Membership, SignInPolicy, User
 
 
 @admin.register(User)
@@ -56,4 +56,17 @@ class CohortAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SignInPolicy)
+class SignInPolicyAdmin(admin.ModelAdmin):
+    """One row: staff decide here whether staff and tutors must use two-factor sign-in."""
+
+    list_display = ("__str__", "require_two_factor_for_staff_and_tutors")
+
+    def has_add_permission(self, request):
+        return not SignInPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
         return False

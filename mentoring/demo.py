@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from mentoring.cohorts.services import add_membership, create_cohort
@@ -53,6 +54,11 @@ def _user(username: str, display_name: str, *, staff: bool = False) -> User:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    if user.email:
+        # Demo addresses count as verified, so e-mail sign-in and resets work for them at once.
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
     return user
 
 

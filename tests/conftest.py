@@ -32,6 +32,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+# --- Isolation ------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in locks, rate limits and cached policies live in the cache: none leaks across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 # --- People and cohorts ---------------------------------------------------------------------
 @pytest.fixture
 def user_factory(db):

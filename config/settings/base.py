@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -103,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "mentoring.accounts.middleware.LoginThrottleMiddleware",
+    "mentoring.accounts.middleware.RequireTwoFactorMiddleware",
     "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mentoring.notifications.middleware.GoneNotificationTargetMiddleware",
@@ -129,6 +135,7 @@ TEMPLATES = [
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Guardian's anonymous user row is not needed: anonymous visitors never get object permissions.
@@ -214,10 +221,31 @@ else:
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
-# --- Auth -----------------------------------------------------------------------------------
+# --- Auth (django-allauth: accounts, e-mail addresses, two-factor) ---------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "mentoring.accounts.adapter.StaffroomAccountAdapter"
+ACCOUNT_FORMS = {"login": "mentoring.accounts.adapter.StaffroomLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Accounts made by operators before e-mail verification existed must still sign in; new ones
+# (invitations, join links) are verified by the link they followed.
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Staffroom] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
+# Failed sign-ins are throttled by mentoring.accounts.throttle (one lock for every login form
+# and for bearer tokens, answering 429); allauth's own per-form counter would answer 200.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Staffroom"
+# Failed sign-ins per account name and per client address before the lock, and its length.
+LOGIN_THROTTLE_PER_ACCOUNT = int(env("LOGIN_THROTTLE_PER_ACCOUNT", "5"))
+LOGIN_THROTTLE_PER_ADDRESS = int(env("LOGIN_THROTTLE_PER_ADDRESS", "20"))
+LOGIN_THROTTLE_SECONDS = int(env("LOGIN_THROTTLE_SECONDS", "300"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,37 +1,19 @@
-"""Sign-in, sign-out and password pages (Django's auth views)."""
+"""Sign-in, e-mail addresses, passwords and two-factor: django-allauth under accounts/.
 
-from django.contrib.auth import views as auth_views
-from django.urls import path
+The names the rest of Staffroom uses (``login``, ``logout``, ``password_change``,
+``password_reset``) point at allauth's views.
+"""
+
+from allauth.account import views as account_views
+from django.urls import include, path
+
+from mentoring.accounts import views
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"
-    ),
-    path(
-        "accounts/password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "accounts/password/reset/done/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/password/change/", account_views.password_change, name="password_change"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    path("accounts/profile/", views.profile, name="account_profile"),
+    path("accounts/", include("allauth.urls")),
 ]

@@ -24,6 +24,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
+from mentoring.accounts import throttle
 from mentoring.accounts.tokens import user_for_token
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url
@@ -79,9 +80,20 @@ class BearerTokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` from ``manage.py create_api_token``."""
 
     def authenticate(self, request: HttpRequest, token: str):
+        # Guessing tokens counts like guessing passwords: per address, 429 once locked.
+        wait = throttle.retry_after(request, scope="token")
+        if wait:
+            raise ApiError(
+                "throttled",
+                f"Too many invalid tokens from this address; try again in {wait} s.",
+                status=429,
+                retry_after=wait,
+            )
         user = user_for_token(token)
         if user is not None:
             request.user = user
+        else:
+            throttle.record_failure(request, scope="token")
         return user
 
 

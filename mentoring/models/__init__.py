@@ -21,6 +21,7 @@ from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, C
 from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
 from mentoring.models.participation import MemberWeek, Nudge, ReadEvent, ResourceView
+from mentoring.models.signin import SignInPolicy
 
 __all__ = [
     "DEFAULT_GRACE_SECONDS",
@@ -41,6 +42,7 @@ __all__ = [
     "PostRevision",
     "ReadEvent",
     "ResourceView",
+    "SignInPolicy",
     "Thread",
     "ThreadReadState",
     "User",

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_wrong_password_shows_an_error_and_signs_nobody_in(members):
     client = Client()
-    response = client.post("/accounts/login/", {"username": "member1", "password": "nope"})
+    response = client.post("/accounts/login/", {"login": "member1", "password": "nope"})
     assert response.status_code == 200
     assert b"Please enter a correct username and password" in response.content
     assert "_auth_user_id" not in client.session
@@ -23,7 +23,7 @@ def test_sign_in_then_home_lists_cohorts(cohort, members, wagtail_root):
 
     seed_home_page()
     client = Client()
-    response = client.post("/accounts/login/", {"username": "member1", "password": TEST_PASSWORD})
+    response = client.post("/accounts/login/", {"login": "member1", "password": TEST_PASSWORD})
     assert response.status_code == 302
     home = client.get("/")
     assert home.status_code == 200
@@ -74,4 +74,4 @@ def test_password_reset_sends_a_link(members):
     response = Client().post("/accounts/password/reset/", {"email": members[0].email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    assert "/accounts/reset/" in mail.outbox[0].body
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body

@@ -1,0 +1,62 @@
+"""Sign-in protection that runs before any view: the failed-login lock and required 2FA."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from mentoring.accounts import throttle
+from mentoring.accounts.policy import must_set_up_two_factor
+
+# Every view that takes a password. /admin/login/ and /django-admin/login/ redirect to the site's
+# sign-in page (config/urls.py), so two-factor and this lock cannot be sidestepped there.
+LOGIN_VIEWS = frozenset({"account_login", "login"})
+
+
+def too_many_attempts(request: HttpRequest, wait: int) -> HttpResponse:
+    response = render(request, "429.html", {"retry_after": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+class LoginThrottleMiddleware:
+    """Answer 429 to a sign-in attempt while its account name or address is locked."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if request.method != "POST" or match is None or match.view_name not in LOGIN_VIEWS:
+            return None
+        account = request.POST.get("login") or request.POST.get("username")
+        wait = throttle.retry_after(request, account)
+        return too_many_attempts(request, wait) if wait else None
+
+
+# Paths a person who must set up two-factor may still use: to set it up, or to leave.
+TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+
+
+class RequireTwoFactorMiddleware:
+    """Send staff and tutors to set up TOTP first when the sign-in policy requires it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
+            and must_set_up_two_factor(user)
+        ):
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        return self.get_response(request)

@@ -1,0 +1,71 @@
+"""One lock for failed sign-ins: every login form and bearer tokens count against it.
+
+Failures are counted per account name (what was typed: username or e-mail, lower-cased) and per
+client address, in Django's cache, over a fixed window that starts at the first failure. Once a
+counter reaches its limit, further attempts answer 429 with ``Retry-After`` until the window
+ends; then the counter is gone and the next attempt is judged on its merits (the lock recovers by
+itself, no operator needed). A success does not reset the counters: an attacker who also knows
+one good password cannot use it to keep guessing another account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def now() -> float:
+    """The clock (a function so that tests can move it)."""
+    return time.time()
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _key(kind: str, value: str) -> str:
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return f"staffroom:signin-failures:{kind}:{digest}"
+
+
+def _keys(request: HttpRequest, account: str | None, scope: str) -> list[tuple[str, int]]:
+    keys = [
+        (_key(f"{scope}-address", client_address(request)), settings.LOGIN_THROTTLE_PER_ADDRESS)
+    ]
+    if account and account.strip():
+        keys.append((_key(f"{scope}-account", account), settings.LOGIN_THROTTLE_PER_ACCOUNT))
+    return keys
+
+
+def retry_after(request: HttpRequest, account: str | None = None, *, scope: str = "login") -> int:
+    """Seconds until this client may try again for ``account``; 0 when it may try now."""
+    wait = 0.0
+    current = now()
+    for key, limit in _keys(request, account, scope):
+        entry = cache.get(key)
+        if not entry:
+            continue
+        started, count = entry
+        ends = started + settings.LOGIN_THROTTLE_SECONDS
+        if ends <= current:
+            cache.delete(key)
+        elif count >= limit:
+            wait = max(wait, ends - current)
+    return math.ceil(wait)
+
+
+def record_failure(request: HttpRequest, account: str | None = None, *, scope: str = "login"):
+    current = now()
+    window = settings.LOGIN_THROTTLE_SECONDS
+    for key, _limit in _keys(request, account, scope):
+        entry = cache.get(key)
+        if not entry or entry[0] + window <= current:
+            entry = (current, 0)
+        started, count = entry
+        remaining = max(1, math.ceil(started + window - current))
+        cache.set(key, (started, count + 1), timeout=remaining)

@@ -1,0 +1,124 @@
+"""Sign-in on django-allauth: username or e-mail, the failed-login lock (429, then recovery) on
+every login form and on bearer tokens, and the admins' login pages routed through it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from mentoring.accounts import throttle
+from mentoring.accounts.tokens import create_api_token
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client: Client, login: str, password: str):
+    return client.post("/accounts/login/", {"login": login, "password": password})
+
+
+def test_sign_in_with_username_or_email(members):
+    assert _login(Client(), "member1", TEST_PASSWORD).status_code == 302
+    client = Client()
+    assert _login(client, members[0].email.upper(), TEST_PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(members[0].pk)
+
+
+def test_repeated_wrong_passwords_lock_the_account_with_429_then_it_recovers(
+    members, settings, monkeypatch
+):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    client = Client()
+    for _ in range(settings.LOGIN_THROTTLE_PER_ACCOUNT):
+        response = _login(client, "member1", "wrong")
+        assert response.status_code == 200
+        assert b"correct username and password" in response.content
+    locked = _login(client, "member1", TEST_PASSWORD)  # even the right password waits
+    assert locked.status_code == 429
+    assert 0 < int(locked["Retry-After"]) <= settings.LOGIN_THROTTLE_SECONDS
+    assert "_auth_user_id" not in client.session
+    # Another account from another address is not locked out by it.
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert _login(other, "member2", TEST_PASSWORD).status_code == 302
+
+    clock[0] += settings.LOGIN_THROTTLE_SECONDS + 1
+    assert _login(client, "member1", TEST_PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(members[0].pk)
+
+
+def test_guessing_many_accounts_from_one_address_is_locked_too(members, settings):
+    settings.LOGIN_THROTTLE_PER_ADDRESS = 4
+    client = Client()
+    for n in range(4):
+        assert _login(client, f"nobody{n}", "wrong").status_code == 200
+    response = _login(client, "member3", TEST_PASSWORD)
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
+def test_admin_login_pages_go_through_the_site_sign_in(path):
+    response = Client().get(path + "?next=/admin/pages/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fpages%2F"
+    offsite = Client().get(path + "?next=https://evil.example/")
+    assert offsite["Location"] == "/accounts/login/"
+
+
+def test_staff_sign_in_then_reach_the_wagtail_admin(user_factory):
+    staff = user_factory(username="editor", is_staff=True, is_superuser=True)
+    client = Client()
+    response = client.post(
+        "/accounts/login/?next=/admin/",
+        {"login": staff.username, "password": TEST_PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_bad_bearer_tokens_are_throttled_with_429_and_recover(members, settings, monkeypatch):
+    clock = [2_000_000.0]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    settings.LOGIN_THROTTLE_PER_ADDRESS = 3
+    good = create_api_token(user=members[0])
+    client = Client()
+    for _ in range(3):
+        response = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer not-a-token")
+        assert response.status_code == 401
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}")
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled" and response.json()["detail"]
+    assert 0 < int(response["Retry-After"]) <= settings.LOGIN_THROTTLE_SECONDS
+
+    clock[0] += settings.LOGIN_THROTTLE_SECONDS + 1
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}")
+    assert response.status_code == 200 and response.json()["username"] == "member1"
+
+
+def test_display_name_is_set_on_the_account_page(members):
+    client = Client()
+    client.force_login(members[0])
+    assert b"Two-factor authentication" in client.get("/accounts/profile/").content
+    response = client.post("/accounts/profile/", {"display_name": "  Mina   Member "})
+    assert response.status_code == 302
+    members[0].refresh_from_db()
+    assert members[0].display_name == "Mina Member"
+
+
+def test_email_change_needs_confirmation(members):
+    from allauth.account.models import EmailAddress
+    from django.core import mail
+
+    client = Client()
+    assert _login(client, "member1", TEST_PASSWORD).status_code == 302
+    response = client.post("/accounts/email/", {"action_add": "", "email": "mina.new@example.test"})
+    assert response.status_code == 302
+    members[0].refresh_from_db()
+    assert members[0].email == "member1@example.test"  # unchanged until confirmed
+    assert len(mail.outbox) == 1 and "mina.new@example.test" in mail.outbox[0].to
+    link = next(w for w in mail.outbox[0].body.split() if "/accounts/confirm-email/" in w)
+    client.post(link[link.index("/accounts/") :])
+    members[0].refresh_from_db()
+    assert members[0].email == "mina.new@example.test"
+    assert EmailAddress.objects.get(user=members[0], email="mina.new@example.test").verified
