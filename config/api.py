@@ -12,6 +12,7 @@ from mentoring.core.api import (
     install_error_handlers,
 )
 from mentoring.inbox import api as inbox
+from mentoring.invitations import api as invitations_api
 from mentoring.notifications import api as notifications
 from mentoring.participation import api as participation
 from scenarios import api as scenarios_api
@@ -33,3 +34,4 @@ api.add_router("", participation.router)
 api.add_router("", inbox.router)
 api.add_router("", notifications.router)
 api.add_router("", scenarios_api.router)
+api.add_router("", invitations_api.router)

@@ -8,7 +8,8 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from mentoring.cohorts.services import add_membership, create_cohort
-from mentoring.models import Cohort, Membership, User
+from mentoring.invitations.services import invite_emails
+from mentoring.models import Cohort, Invitation, Membership, User
 
 DEMO_PASSWORD = "staffroom-demo"
 INDUCTION_COHORT = "NQT Induction 2026"
@@ -253,3 +254,19 @@ def seed_tutor_week(people: DemoPeople) -> None:
             body=body,
             publish_at=monday + timedelta(weeks=week),
         )
+
+
+DEMO_INVITEES = [
+    "mia.roberts@induction.example",
+    "omar.khan@induction.example",
+    "sam.li@uni.example",
+]
+
+
+@transaction.atomic
+def seed_invitations(people: DemoPeople) -> None:
+    """Pending invitations on the induction cohort's members page (their e-mails are queued for
+    the worker like any others). Once any invitation exists, nothing is added."""
+    if Invitation.objects.filter(cohort=people.induction).exists():
+        return
+    invite_emails(cohort=people.induction, by=people.tutor, emails=DEMO_INVITEES)

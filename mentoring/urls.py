@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("mentoring.boards.urls")),
     path("", include("mentoring.participation.urls")),
     path("", include("mentoring.inbox.urls")),
+    path("", include("mentoring.invitations.urls")),
 ]

@@ -64,6 +64,7 @@ class CohortSettingsForm(SaneInputFormMixin, forms.ModelForm):
             "quiet_days",
             "never_started_days",
             "unanswered_hours",
+            "invitation_days",
         ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
@@ -76,6 +77,12 @@ class CohortSettingsForm(SaneInputFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         seconds = self.instance.edit_grace_seconds
         self.fields["edit_grace_minutes"].initial = round(seconds / 60)
+        # Older clients post the form without it: keep the cohort's value then.
+        self.fields["invitation_days"].required = False
+
+    def clean_invitation_days(self) -> int:
+        days = self.cleaned_data.get("invitation_days")
+        return self.instance.invitation_days if days is None else days
 
     def clean(self):
         cleaned = super().clean()

@@ -163,6 +163,7 @@ SETTING_FIELDS = {
     "reader_threshold",
     "allow_anonymous_to_peers",
     "nudge_template",
+    "invitation_days",
     "starts_on",
     "ends_on",
     "quiet_days",
@@ -174,6 +175,7 @@ THRESHOLD_BOUNDS = {
     "quiet_days": (1, 365),
     "never_started_days": (1, 365),
     "unanswered_hours": (1, 1440),
+    "invitation_days": (1, 90),
 }
 
 

@@ -16,6 +16,8 @@ from mentoring.cohorts.forms import (
 )
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
+from mentoring.invitations import selectors as invitation_selectors
+from mentoring.invitations.forms import InviteForm
 from mentoring.models import Cohort, Membership
 from mentoring.rules.permissions import can_create_cohorts, is_tutor
 
@@ -110,5 +112,11 @@ def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
         "mentoring/cohort_members.html",
-        {"cohort": cohort, "form": form, "memberships": memberships},
+        {
+            "cohort": cohort,
+            "form": form,
+            "memberships": memberships,
+            "invite_form": InviteForm(),
+            **invitation_selectors.members_page(cohort=cohort),
+        },
     )

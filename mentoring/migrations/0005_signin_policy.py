@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0002_boards_for_existing_cohorts'),
+        ('mentoring', '0004_notification_thread'),
     ]
 
     operations = [

@@ -18,6 +18,7 @@ from mentoring.models.boards import (
     ThreadReadState,
 )
 from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, Cohort, Membership
+from mentoring.models.invitations import Invitation, InvitationBatch, JoinLink, JoinRequest
 from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
 from mentoring.models.participation import MemberWeek, Nudge, ReadEvent, ResourceView
@@ -30,6 +31,10 @@ __all__ = [
     "ApiToken",
     "Board",
     "Cohort",
+    "Invitation",
+    "InvitationBatch",
+    "JoinLink",
+    "JoinRequest",
     "LiveEvent",
     "LiveStream",
     "MemberWeek",

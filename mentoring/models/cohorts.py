@@ -66,6 +66,11 @@ class Cohort(models.Model):
         help_text="A member's thread with no reply for this many hours goes to the tutors.",
     )
     weekly_digest_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    invitation_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="How many days an invitation link stays valid.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

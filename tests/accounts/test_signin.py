@@ -122,3 +122,16 @@ def test_email_change_needs_confirmation(members):
     members[0].refresh_from_db()
     assert members[0].email == "mina.new@example.test"
     assert EmailAddress.objects.get(user=members[0], email="mina.new@example.test").verified
+
+
+def test_demo_users_sign_in_and_the_demo_shows_pending_invitations(wagtail_root):
+    from django.core.management import call_command
+
+    from mentoring.models import Invitation
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    for login in ("tutor", "nqt1", "nqt1@staffroom.test"):
+        assert _login(Client(), login, "staffroom-demo").status_code == 302
+    pending = [i for i in Invitation.objects.filter(cohort__name="NQT Induction 2026")]
+    assert len(pending) == 3 and {i.status for i in pending} == {"pending"}

@@ -1,7 +1,13 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo import seed_home_page
-from mentoring.demo import DEMO_PASSWORD, seed_discussions, seed_people, seed_tutor_week
+from mentoring.demo import (
+    DEMO_PASSWORD,
+    seed_discussions,
+    seed_invitations,
+    seed_people,
+    seed_tutor_week,
+)
 from scenarios.demo import seed_scenarios
 
 
@@ -13,6 +19,7 @@ class Command(BaseCommand):
         people = seed_people()
         seed_discussions(people)
         seed_tutor_week(people)
+        seed_invitations(people)
         seed_scenarios(
             home=home, tutor=people.tutor, induction=people.induction, masters=people.masters
         )

@@ -1,0 +1,88 @@
+"""Forms for inviting people, importing a roster, join links and accepting an invitation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django import forms
+
+from mentoring.invitations.roster import MAX_ROSTER_BYTES
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label="E-mail addresses",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One or more, separated by commas, spaces or new lines. People who already "
+        "have an account are enrolled at once and told by e-mail.",
+    )
+
+
+class RosterUploadForm(forms.Form):
+    roster = forms.FileField(
+        label="Roster file (CSV)",
+        help_text="Columns: email (required), first_name, last_name or display_name, role "
+        "(member or tutor). Comma- or semicolon-separated, UTF-8 as Excel saves it.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_roster(self) -> bytes:
+        upload = self.cleaned_data["roster"]
+        if upload.size > MAX_ROSTER_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_ROSTER_BYTES:,} bytes.")
+        return upload.read()
+
+
+class RosterCommitForm(forms.Form):
+    """The previewed file travels back with the commit, so what is committed is what was shown."""
+
+    content = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_content(self) -> bytes:
+        try:
+            data = base64.b64decode(self.cleaned_data["content"], validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise forms.ValidationError(
+                "The file was damaged on the way; upload it again."
+            ) from error
+        return data
+
+    @staticmethod
+    def encode(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+
+class JoinLinkForm(forms.Form):
+    enabled = forms.BooleanField(label="Anyone with the link may join", required=False)
+    allowed_domains = forms.CharField(
+        label="Only addresses at these domains",
+        required=False,
+        help_text="For example uni.example.ac.uk, separated by commas. Empty allows any address.",
+    )
+    requires_approval = forms.BooleanField(
+        label="A tutor approves each person who joins", required=False
+    )
+
+
+class SetPasswordForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=150, help_text="How your cohort will see you."
+    )
+    password = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return cleaned
+
+
+class JoinEmailForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address")

@@ -1,0 +1,595 @@
+"""Inviting people into a cohort, importing rosters, and join links. Every write is here.
+
+A roster import is planned (what would happen to each row) and then committed all at once or
+not at all. Its queries do not grow with the number of rows: lookups are set-based and writes
+are bulk inserts; the e-mails go out from one background task per batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from guardian.shortcuts import assign_perm
+
+from mentoring.cohorts.services import add_membership
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.invitations import tasks
+from mentoring.invitations.roster import MAX_ROSTER_ROWS, ParsedRoster, RosterRow, parse_roster
+from mentoring.models import (
+    Cohort,
+    Invitation,
+    InvitationBatch,
+    JoinLink,
+    JoinRequest,
+    Membership,
+    Notification,
+    User,
+)
+from mentoring.rules.permissions import (
+    MEMBER_PERMISSIONS,
+    TUTOR_PERMISSIONS,
+    forget_cached_permissions,
+    is_tutor,
+)
+from mentoring.signals import members_enrolled
+
+INVITE = "invite"
+ENROL = "enrol"
+ALREADY_MEMBER = "already_member"
+ERROR = "error"
+OUTCOMES = (INVITE, ENROL, ALREADY_MEMBER, ERROR)
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    email: str
+    outcome: str
+    detail: str
+    row: RosterRow | None = None
+    user: User | None = None
+    existing_invitation: Invitation | None = None
+
+
+@dataclass
+class RosterReport:
+    rows: list[PlannedRow] = field(default_factory=list)
+    batch: InvitationBatch | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(row.outcome for row in self.rows)
+        return {outcome: counted.get(outcome, 0) for outcome in OUTCOMES}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.outcome == ERROR for row in self.rows)
+
+
+class RosterRejected(ServiceError):
+    """Some row is an error: nothing was written. ``report`` says which lines and why."""
+
+    def __init__(self, report: RosterReport):
+        errors = report.counts[ERROR]
+        super().__init__(
+            "roster_invalid",
+            f"{errors} row{'s' if errors != 1 else ''} cannot be imported; nothing was changed.",
+        )
+        self.report = report
+
+
+def _require_tutor(by: User | None, cohort: Cohort) -> None:
+    if by is not None and not is_tutor(by, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can invite people.")
+
+
+# --- Planning ---------------------------------------------------------------------------------
+def plan_roster(*, cohort: Cohort, parsed: ParsedRoster) -> RosterReport:
+    """What would happen to each row, in three queries whatever the number of rows."""
+    report = RosterReport()
+    for line, message in parsed.file_errors:
+        report.rows.append(PlannedRow(line=line, email="", outcome=ERROR, detail=message))
+    wanted = {row.email for row in parsed.rows if not row.error}
+    users: dict[str, User] = {}
+    if wanted:
+        # Several old accounts may share an address: the earliest one is the person.
+        for user in (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=wanted)
+            .order_by("-pk")
+        ):
+            users[user.email_lower] = user
+    members = dict(
+        Membership.objects.filter(cohort=cohort, user__in=list(users.values())).values_list(
+            "user_id", "role"
+        )
+    )
+    open_invitations = {
+        invitation.email: invitation
+        for invitation in Invitation.objects.filter(
+            cohort=cohort,
+            email__in=wanted,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+    }
+    for row in parsed.rows:
+        planned = PlannedRow(line=row.line, email=row.email, outcome=ERROR, detail=row.error)
+        planned.row = row
+        user = users.get(row.email)
+        if row.error:
+            pass
+        elif user is not None and not user.is_active:
+            planned.detail = "This address belongs to a disabled account."
+        elif user is not None and user.pk in members:
+            planned.outcome = ALREADY_MEMBER
+            planned.detail = f"Already in the cohort as {members[user.pk]} ({user.username})."
+            planned.user = user
+        elif user is not None:
+            planned.outcome = ENROL
+            planned.detail = f"Has an account ({user.username}): enrolled and told by e-mail."
+            planned.user = user
+        elif row.email in open_invitations:
+            planned.outcome = INVITE
+            invitation = open_invitations[row.email]
+            planned.existing_invitation = invitation
+            planned.detail = (
+                f"Already invited on {timezone.localtime(invitation.created_at):%d %b %Y}; "
+                "that invitation stands (resend it from the members page)."
+            )
+        else:
+            planned.outcome = INVITE
+            planned.detail = f"Will be invited as {row.role}."
+        report.rows.append(planned)
+    report.rows.sort(key=lambda r: r.line)
+    return report
+
+
+# --- Committing -------------------------------------------------------------------------------
+def _bulk_enrol(*, cohort: Cohort, users_by_role: dict[str, list[User]]) -> None:
+    """Memberships and their object permissions in a fixed number of queries."""
+    now = timezone.now()
+    Membership.objects.bulk_create(
+        [
+            Membership(cohort=cohort, user=user, role=role, joined_at=now)
+            for role, users in users_by_role.items()
+            for user in users
+        ]
+    )
+    for role, users in users_by_role.items():
+        if not users:
+            continue
+        codenames = TUTOR_PERMISSIONS if role == Membership.Role.TUTOR else MEMBER_PERMISSIONS
+        for codename in codenames:
+            assign_perm(f"mentoring.{codename}", users, cohort)
+        for user in users:
+            forget_cached_permissions(user)
+    newly = [u for role, users in users_by_role.items() for u in users]
+    if newly:
+        members_enrolled.send(sender=Cohort, cohort=cohort, users=newly)
+
+
+def _commit(*, cohort: Cohort, by: User | None, report: RosterReport, source: str):
+    now = timezone.now()
+    expires_at = Invitation.expiry_from(now, cohort.invitation_days)
+    batch = InvitationBatch.objects.create(cohort=cohort, created_by=by, source=source)
+    new_invitations = []
+    enrolled: dict[str, list[User]] = {Membership.Role.MEMBER: [], Membership.Role.TUTOR: []}
+    for planned in report.rows:
+        row = planned.row
+        if planned.outcome == INVITE and planned.existing_invitation is None:
+            new_invitations.append(
+                Invitation(
+                    cohort=cohort,
+                    batch=batch,
+                    email=row.email,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    display_name=row.display_name,
+                    role=row.role,
+                    invited_by=by,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+        elif planned.outcome == ENROL:
+            enrolled[row.role].append(planned.user)
+            new_invitations.append(
+                Invitation(
+                    cohort=cohort,
+                    batch=batch,
+                    email=row.email,
+                    role=row.role,
+                    invited_by=by,
+                    enrolled_existing=True,
+                    created_at=now,
+                    expires_at=expires_at,
+                    accepted_at=now,
+                    accepted_by=planned.user,
+                )
+            )
+    try:
+        with transaction.atomic():
+            Invitation.objects.bulk_create(new_invitations)
+    except IntegrityError as error:  # a concurrent import invited the same address first
+        raise ServiceError(
+            "conflict", "Someone else changed these invitations just now; try again.", status=409
+        ) from error
+    _bulk_enrol(cohort=cohort, users_by_role=enrolled)
+    enrolled_users = [u for users in enrolled.values() for u in users]
+    if enrolled_users:
+        url = reverse("cohort_home", args=[cohort.pk])
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user=user,
+                    kind=Notification.Kind.SYSTEM,
+                    cohort=cohort,
+                    title=f"You were added to {cohort.name}"[:200],
+                    url=url,
+                )
+                for user in enrolled_users
+            ]
+        )
+    batch.total = len(new_invitations)
+    batch.save(update_fields=["total"])
+    report.batch = batch
+    if new_invitations:
+        transaction.on_commit(lambda: tasks.send_invitation_batch.enqueue(batch.pk))
+    return batch
+
+
+@transaction.atomic
+def import_roster(*, cohort: Cohort, by: User | None, data: bytes, dry_run: bool) -> RosterReport:
+    """Plan a roster CSV and, unless ``dry_run``, commit it: every row or none.
+
+    The cohort row is locked while planning and writing, so two imports of the same file one
+    after the other (or at once) invite each address once.
+    """
+    _require_tutor(by, cohort)
+    parsed = parse_roster(data)
+    if not dry_run:
+        Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+    report = plan_roster(cohort=cohort, parsed=parsed)
+    if dry_run:
+        return report
+    if report.has_errors:
+        raise RosterRejected(report)
+    if not report.rows:
+        raise ServiceError("invalid", "The file has no rows to import.")
+    _commit(cohort=cohort, by=by, report=report, source="roster")
+    return report
+
+
+EMAIL_SPLIT = re.compile(r"[\s,;]+")
+
+
+@transaction.atomic
+def invite_emails(
+    *, cohort: Cohort, by: User | None, emails: list[str] | str, role: str = "member"
+) -> RosterReport:
+    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines)."""
+    _require_tutor(by, cohort)
+    if isinstance(emails, str):
+        emails = [e for e in EMAIL_SPLIT.split(emails) if e]
+    emails = [" ".join(str(e).split()) for e in emails]
+    emails = [e for e in emails if e]
+    if not emails:
+        raise ServiceError("invalid", "Give at least one e-mail address.", field="emails")
+    if len(emails) > MAX_ROSTER_ROWS:
+        raise ServiceError(
+            "invalid", f"At most {MAX_ROSTER_ROWS} addresses at a time.", field="emails"
+        )
+    lines = ["email,role", *(f'"{e.replace(chr(34), "")}",{role}' for e in emails)]
+    Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+    report = plan_roster(cohort=cohort, parsed=parse_roster("\n".join(lines).encode()))
+    for planned in report.rows:
+        planned.line -= 1  # the n-th address, not the n-th line of the made-up CSV
+    if report.has_errors:
+        raise RosterRejected(report)
+    _commit(cohort=cohort, by=by, report=report, source="list")
+    return report
+
+
+def _own_invitation(invitation: Invitation, by: User) -> None:
+    if not is_tutor(by, invitation.cohort):
+        raise NotFound()
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, by: User) -> Invitation:
+    """Its link stops working at once. Accepted invitations cannot be revoked."""
+    _own_invitation(invitation, by)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ServiceError(
+            "already_accepted", "This invitation was accepted; remove the member instead."
+        )
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(*, invitation: Invitation, by: User) -> Invitation:
+    """A new link (the old one stops working), valid for the cohort's full period again."""
+    _own_invitation(invitation, by)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise ServiceError("not_pending", "Only pending or expired invitations can be resent.")
+    clash = (
+        Invitation.objects.filter(
+            cohort=invitation.cohort_id,
+            email=invitation.email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .exclude(pk=invitation.pk)
+        .exists()
+    )
+    if clash:
+        raise ServiceError("not_pending", "A newer invitation to this address is open.")
+    now = timezone.now()
+    invitation.nonce = Invitation._meta.get_field("nonce").default()
+    invitation.expires_at = Invitation.expiry_from(now, invitation.cohort.invitation_days)
+    invitation.sent_at = None
+    invitation.save(update_fields=["nonce", "expires_at", "sent_at"])
+    pk = invitation.pk
+    transaction.on_commit(lambda: tasks.send_invitation.enqueue(pk))
+    return invitation
+
+
+# --- Accepting --------------------------------------------------------------------------------
+def _unique_username(email: str) -> str:
+    base = slugify(email.partition("@")[0]).replace("-", ".")[:30] or "member"
+    taken = set(User.objects.filter(username__istartswith=base).values_list("username", flat=True))
+    taken = {name.lower() for name in taken}
+    candidate, n = base, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ServiceError("invalid", " ".join(error.messages), field="password") from error
+
+
+def create_verified_account(
+    *, email: str, password: str, display_name: str = "", first_name: str = "", last_name: str = ""
+) -> User:
+    """An account whose address was proven by the link its owner followed."""
+    email = email.strip().lower()
+    if User.objects.annotate(e=Lower("email")).filter(e=email).exists():
+        raise ServiceError(
+            "account_exists", "An account with this e-mail address exists: sign in instead."
+        )
+    user = User(
+        username=_unique_username(email),
+        email=email,
+        display_name=" ".join(display_name.split())[:150],
+        first_name=first_name[:150],
+        last_name=last_name[:150],
+    )
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    parts = Invitation.split_token(token)
+    if parts is None:
+        return None
+    invitation = Invitation.objects.select_related("cohort").filter(pk=parts[0]).first()
+    if invitation is None or not invitation.token_matches(parts[1]):
+        return None
+    return invitation
+
+
+def _usable(invitation: Invitation) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("cohort").get(pk=invitation.pk)
+    )
+    status = invitation.status
+    if status == Invitation.Status.ACCEPTED:
+        raise ServiceError("already_accepted", "This invitation has already been used.")
+    if status == Invitation.Status.REVOKED:
+        raise ServiceError("revoked", "This invitation was withdrawn by the cohort's tutors.")
+    if status == Invitation.Status.EXPIRED:
+        raise ServiceError("expired", "This invitation has expired: ask a tutor for a new one.")
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(
+    *, invitation: Invitation, password: str, display_name: str = "", user: User | None = None
+) -> User:
+    """Create the invitee's account (or use the signed-in ``user``) and enrol it. Once only."""
+    invitation = _usable(invitation)
+    if user is None:
+        user = create_verified_account(
+            email=invitation.email,
+            password=password,
+            display_name=display_name or invitation.display_name,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+        )
+    if not Membership.objects.filter(cohort=invitation.cohort, user=user).exists():
+        add_membership(cohort=invitation.cohort, user=user, role=invitation.role)
+        members_enrolled.send(sender=Cohort, cohort=invitation.cohort, users=[user])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user
+
+
+# --- Join links -------------------------------------------------------------------------------
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _domains(value: list[str] | str) -> list[str]:
+    if isinstance(value, str):
+        value = EMAIL_SPLIT.split(value)
+    domains = []
+    for raw in value:
+        domain = raw.strip().lower().lstrip("@")
+        if not domain:
+            continue
+        if not DOMAIN.match(domain):
+            raise ServiceError(
+                "invalid", f"Not an e-mail domain: {raw.strip()}.", field="allowed_domains"
+            )
+        domains.append(domain)
+    return list(dict.fromkeys(domains))
+
+
+@transaction.atomic
+def configure_join_link(
+    *,
+    cohort: Cohort,
+    by: User,
+    enabled: bool,
+    allowed_domains: list[str] | str = (),
+    requires_approval: bool = False,
+) -> JoinLink:
+    if not is_tutor(by, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can change its join link.")
+    link, _ = JoinLink.objects.select_for_update().get_or_create(cohort=cohort)
+    link.enabled = enabled
+    link.allowed_domains = _domains(allowed_domains)
+    link.requires_approval = requires_approval
+    link.updated_at = timezone.now()
+    link.save()
+    return link
+
+
+@transaction.atomic
+def rotate_join_link(*, cohort: Cohort, by: User) -> JoinLink:
+    """A new link; the old one stops working at once."""
+    if not is_tutor(by, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can change its join link.")
+    link, _ = JoinLink.objects.select_for_update().get_or_create(cohort=cohort)
+    link.nonce = JoinLink._meta.get_field("nonce").default()
+    link.updated_at = timezone.now()
+    link.save(update_fields=["nonce", "updated_at"])
+    return link
+
+
+def join_link_for_token(token: str) -> JoinLink | None:
+    parts = JoinLink.split_token(token)
+    if parts is None:
+        return None
+    link = JoinLink.objects.select_related("cohort").filter(pk=parts[0], enabled=True).first()
+    if link is None or not link.token_matches(parts[1]):
+        return None
+    return link
+
+
+JOIN_SIGNER_SALT = tasks.JOIN_SIGNER_SALT
+JOIN_EMAIL_MAX_AGE = 2 * 24 * 3600
+
+
+def _check_domain(link: JoinLink, email: str) -> None:
+    if not link.allows_email(email):
+        allowed = ", ".join(f"@{d}" for d in link.allowed_domains)
+        raise ServiceError(
+            "domain_not_allowed", f"This cohort is open to {allowed} addresses only.", field="email"
+        )
+
+
+def request_join_email(*, link: JoinLink, email: str) -> None:
+    """Check the address may join, then e-mail it a link proving it is theirs (background)."""
+    email = " ".join((email or "").split()).lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ServiceError("invalid", "Enter a valid e-mail address.", field="email") from error
+    _check_domain(link, email)
+    signed = TimestampSigner(salt=JOIN_SIGNER_SALT).sign_object(
+        {"link": link.pk, "nonce": link.nonce, "email": email}
+    )
+    transaction.on_commit(lambda: tasks.send_join_confirmation.enqueue(link.cohort_id, signed))
+
+
+def join_confirmation(signed: str) -> tuple[JoinLink, str]:
+    """The link and address a join e-mail was sent for, if it is still good."""
+    try:
+        data = TimestampSigner(salt=JOIN_SIGNER_SALT).unsign_object(
+            signed, max_age=JOIN_EMAIL_MAX_AGE
+        )
+    except SignatureExpired as error:
+        raise ServiceError("expired", "This link has expired: ask for a new one.") from error
+    except BadSignature as error:
+        raise NotFound() from error
+    link = JoinLink.objects.select_related("cohort").filter(pk=data["link"], enabled=True).first()
+    if link is None or link.nonce != data["nonce"]:
+        raise ServiceError("link_changed", "The cohort's join link has changed or been turned off.")
+    return link, data["email"]
+
+
+@transaction.atomic
+def join_cohort(*, link: JoinLink, user: User) -> Membership | JoinRequest:
+    """The user joins at once, or waits for a tutor when the link needs approval."""
+    link = JoinLink.objects.select_for_update().select_related("cohort").get(pk=link.pk)
+    if not link.enabled:
+        raise ServiceError("link_changed", "The cohort's join link has been turned off.")
+    _check_domain(link, user.email)
+    cohort = link.cohort
+    membership = Membership.objects.filter(cohort=cohort, user=user).first()
+    if membership is not None:
+        return membership
+    if link.requires_approval:
+        request, _ = JoinRequest.objects.get_or_create(
+            cohort=cohort, user=user, status=JoinRequest.Status.PENDING
+        )
+        return request
+    membership = add_membership(cohort=cohort, user=user, role=Membership.Role.MEMBER)
+    members_enrolled.send(sender=Cohort, cohort=cohort, users=[user])
+    return membership
+
+
+@transaction.atomic
+def join_with_new_account(
+    *, link: JoinLink, email: str, password: str, display_name: str
+) -> tuple[User, Membership | JoinRequest]:
+    _check_domain(link, email)
+    user = create_verified_account(email=email, password=password, display_name=display_name)
+    return user, join_cohort(link=link, user=user)
+
+
+@transaction.atomic
+def decide_join_request(*, join_request: JoinRequest, by: User, approve: bool) -> JoinRequest:
+    if not is_tutor(by, join_request.cohort):
+        raise NotFound()
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != JoinRequest.Status.PENDING:
+        return join_request
+    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = by
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    if approve:
+        cohort, user = join_request.cohort, join_request.user
+        if not Membership.objects.filter(cohort=cohort, user=user).exists():
+            add_membership(cohort=cohort, user=user, role=Membership.Role.MEMBER)
+            members_enrolled.send(sender=Cohort, cohort=cohort, users=[user])
+    return join_request

@@ -1,0 +1,280 @@
+"""Pages for bringing people in: invite, roster import with its dry run, batch progress,
+join-link settings and requests (tutors); accepting an invitation and joining (anyone)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from mentoring.cohorts.selectors import visible_cohort
+from mentoring.core.errors import ServiceError
+from mentoring.invitations import selectors, services
+from mentoring.invitations.forms import (
+    InviteForm,
+    JoinEmailForm,
+    JoinLinkForm,
+    RosterCommitForm,
+    RosterUploadForm,
+    SetPasswordForm,
+)
+from mentoring.models import Cohort, Invitation, JoinRequest, Membership
+from mentoring.rules.permissions import is_tutor
+
+SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _tutored_cohort(request: HttpRequest, cohort_id: int) -> Cohort:
+    cohort = visible_cohort(user=request.user, cohort_id=cohort_id)
+    if cohort is None or not is_tutor(request.user, cohort):
+        raise Http404
+    return cohort
+
+
+def _members_page(cohort: Cohort) -> HttpResponse:
+    return redirect(reverse("cohort_members", args=[cohort.pk]) + "#invitations")
+
+
+def _summary(report: services.RosterReport) -> str:
+    counts = report.counts
+    return (
+        f"{counts['invite']} to invite, {counts['enrol']} existing account(s) enrolled, "
+        f"{counts['already_member']} already in the cohort."
+    )
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give at least one e-mail address.")
+        return _members_page(cohort)
+    try:
+        report = services.invite_emails(
+            cohort=cohort, by=request.user, emails=form.cleaned_data["emails"]
+        )
+    except services.RosterRejected as error:
+        problems = "; ".join(
+            f"{r.email or 'address ' + str(r.line)}: {r.detail}"
+            for r in error.report.rows
+            if r.outcome == services.ERROR
+        )
+        messages.error(request, f"Nobody was invited. {problems}")
+        return _members_page(cohort)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+        return _members_page(cohort)
+    messages.success(request, _summary(report))
+    if report.batch and report.batch.total > 20:
+        return redirect("invitation_batch", cohort.pk, report.batch.pk)
+    return _members_page(cohort)
+
+
+@login_required
+def roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Upload → dry run (every row and what will happen) → commit, all or nothing."""
+    cohort = _tutored_cohort(request, cohort_id)
+    context: dict = {"cohort": cohort, "upload_form": RosterUploadForm()}
+    if request.method == "POST" and "commit" in request.POST:
+        commit_form = RosterCommitForm(request.POST)
+        if commit_form.is_valid():
+            data = commit_form.cleaned_data["content"]
+            try:
+                report = services.import_roster(
+                    cohort=cohort, by=request.user, data=data, dry_run=False
+                )
+            except services.RosterRejected as error:
+                context.update(report=error.report, content=RosterCommitForm.encode(data))
+                messages.error(request, error.detail)
+            except ServiceError as error:
+                messages.error(request, error.detail)
+            else:
+                messages.success(request, "Roster imported: " + _summary(report))
+                return redirect("invitation_batch", cohort.pk, report.batch.pk)
+        else:
+            messages.error(request, "The file was damaged on the way; upload it again.")
+    elif request.method == "POST":
+        upload_form = RosterUploadForm(request.POST, request.FILES)
+        context["upload_form"] = upload_form
+        if upload_form.is_valid():
+            data = upload_form.cleaned_data["roster"]
+            report = services.import_roster(cohort=cohort, by=request.user, data=data, dry_run=True)
+            context.update(report=report, content=RosterCommitForm.encode(data))
+    return render(request, "mentoring/invitations/roster.html", context)
+
+
+@login_required
+def batch_progress(request: HttpRequest, cohort_id: int, batch_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    progress = selectors.batch_progress(cohort=cohort, batch_id=batch_id)
+    if progress is None:
+        raise Http404
+    return render(
+        request,
+        "mentoring/invitations/batch.html",
+        {"cohort": cohort, "progress": progress, "counts": selectors.status_counts(cohort=cohort)},
+    )
+
+
+@login_required
+@require_POST
+def invitation_action(request: HttpRequest, cohort_id: int, invitation_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    invitation = Invitation.objects.filter(cohort=cohort, pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    action = request.POST.get("action")
+    try:
+        if action == "revoke":
+            services.revoke_invitation(invitation=invitation, by=request.user)
+            messages.success(request, f"Invitation to {invitation.email} revoked.")
+        elif action == "resend":
+            services.resend_invitation(invitation=invitation, by=request.user)
+            messages.success(request, f"A new invitation to {invitation.email} is on its way.")
+        else:
+            raise Http404
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    return _members_page(cohort)
+
+
+@login_required
+@require_POST
+def join_link_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    try:
+        if "rotate" in request.POST:
+            services.rotate_join_link(cohort=cohort, by=request.user)
+            messages.success(request, "A new join link is ready; the old one no longer works.")
+        else:
+            form = JoinLinkForm(request.POST)
+            form.is_valid()
+            services.configure_join_link(
+                cohort=cohort,
+                by=request.user,
+                enabled=form.cleaned_data.get("enabled", False),
+                allowed_domains=form.cleaned_data.get("allowed_domains", ""),
+                requires_approval=form.cleaned_data.get("requires_approval", False),
+            )
+            messages.success(request, "Join link saved.")
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    return _members_page(cohort)
+
+
+@login_required
+@require_POST
+def join_request_decision(request: HttpRequest, cohort_id: int, request_id: int) -> HttpResponse:
+    cohort = _tutored_cohort(request, cohort_id)
+    join_request = JoinRequest.objects.filter(cohort=cohort, pk=request_id).first()
+    if join_request is None:
+        raise Http404
+    approve = request.POST.get("decision") == "approve"
+    services.decide_join_request(join_request=join_request, by=request.user, approve=approve)
+    name = join_request.user.shown_name
+    messages.success(request, f"{name} {'joined' if approve else 'was declined'}.")
+    return _members_page(cohort)
+
+
+# --- Public pages -----------------------------------------------------------------------------
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404
+    form = SetPasswordForm(
+        request.POST or None,
+        initial={
+            "display_name": invitation.display_name
+            or f"{invitation.first_name} {invitation.last_name}".strip()
+        },
+    )
+    signed_in = request.user.is_authenticated
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            user = services.accept_invitation(
+                invitation=invitation,
+                password="" if signed_in else form.cleaned_data["password"],
+                display_name="" if signed_in else form.cleaned_data["display_name"],
+                user=request.user if signed_in else None,
+            )
+        except ServiceError as error:
+            if error.extra.get("field") in form.fields:
+                form.add_error(error.extra["field"], error.detail)
+            else:
+                messages.error(request, error.detail)
+        else:
+            if not signed_in:
+                login(request, user, backend=SIGN_IN_BACKEND)
+            messages.success(request, f"Welcome to {invitation.cohort.name}.")
+            return redirect("cohort_home", invitation.cohort_id)
+    return render(
+        request,
+        "mentoring/invitations/accept.html",
+        {"invitation": invitation, "form": form, "status": invitation.status},
+    )
+
+
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    link = services.join_link_for_token(token)
+    if link is None:
+        raise Http404
+    form = JoinEmailForm(request.POST or None)
+    context = {"link": link, "cohort": link.cohort, "form": form}
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                outcome = services.join_cohort(link=link, user=request.user)
+                return _joined(request, link.cohort, outcome)
+            if form.is_valid():
+                services.request_join_email(link=link, email=form.cleaned_data["email"])
+                context["sent_to"] = form.cleaned_data["email"]
+        except ServiceError as error:
+            if error.extra.get("field") == "email" and not request.user.is_authenticated:
+                form.add_error("email", error.detail)
+            else:
+                messages.error(request, error.detail)
+    return render(request, "mentoring/invitations/join.html", context)
+
+
+def _joined(request: HttpRequest, cohort: Cohort, outcome) -> HttpResponse:
+    if isinstance(outcome, Membership):
+        messages.success(request, f"Welcome to {cohort.name}.")
+        return redirect("cohort_home", cohort.pk)
+    return render(request, "mentoring/invitations/join_waiting.html", {"cohort": cohort})
+
+
+def join_confirm(request: HttpRequest, signed: str) -> HttpResponse:
+    try:
+        link, email = services.join_confirmation(signed)
+    except ServiceError as error:
+        if error.status == 404:
+            raise Http404 from error
+        return render(request, "mentoring/invitations/join.html", {"problem": error.detail})
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, outcome = services.join_with_new_account(
+                link=link,
+                email=email,
+                password=form.cleaned_data["password"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ServiceError as error:
+            form.add_error(
+                error.extra.get("field") if error.extra.get("field") in form.fields else None,
+                error.detail,
+            )
+        else:
+            login(request, user, backend=SIGN_IN_BACKEND)
+            return _joined(request, link.cohort, outcome)
+    return render(
+        request,
+        "mentoring/invitations/join_confirm.html",
+        {"cohort": link.cohort, "email": email, "form": form},
+    )

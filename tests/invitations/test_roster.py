@@ -1,0 +1,205 @@
+"""Roster import through the API: dry run per row, all-or-nothing commit, idempotency, each kind
+of bad input reported by line with nothing written, and a query count that does not grow with
+the number of rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django_tasks_db.models import DBTaskResult
+
+from mentoring.models import Invitation, InvitationBatch, Membership, Notification
+from tests.factories import UserFactory
+from tests.invitations.helpers import csv_bytes, run_worker
+
+pytestmark = pytest.mark.django_db
+
+ROSTER = csv_bytes(
+    "email,first_name,last_name,role",
+    "ada@uni.example,Ada,Lovelace,member",
+    "Grace@Uni.Example,Grace,Hopper,",
+    "member2@example.test,,,",  # has an account, already a member
+    "olly@example.test,,,tutor",  # has an account (outsider), not in the cohort
+)
+
+
+@pytest.fixture
+def olly(db):
+    return UserFactory(username="olly", email="Olly@Example.test")
+
+
+def _post(client, cohort, body: bytes, *, dry_run: bool):
+    path = f"/api/v1/cohorts/{cohort.pk}/roster" + ("?dry_run=1" if dry_run else "")
+    return client.client.post(path, body, content_type="text/csv")
+
+
+def _snapshot(cohort):
+    return (
+        Invitation.objects.count(),
+        InvitationBatch.objects.count(),
+        sorted(Membership.objects.filter(cohort=cohort).values_list("user_id", "role")),
+        DBTaskResult.objects.count(),
+    )
+
+
+def test_dry_run_reports_each_row_and_writes_nothing(api, cohort, tutor, olly):
+    before = _snapshot(cohort)
+    response = _post(api(tutor), cohort, ROSTER, dry_run=True)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [(r["line"], r["email"], r["outcome"]) for r in body["rows"]] == [
+        (2, "ada@uni.example", "invite"),
+        (3, "grace@uni.example", "invite"),
+        (4, "member2@example.test", "already_member"),
+        (5, "olly@example.test", "enrol"),
+    ]
+    assert all(r["detail"] for r in body["rows"])
+    assert body["counts"] == {"invite": 2, "enrol": 1, "already_member": 1, "error": 0}
+    assert _snapshot(cohort) == before
+
+
+def test_commit_invites_enrols_and_the_worker_sends_the_emails(
+    api, cohort, tutor, olly, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(api(tutor), cohort, ROSTER, dry_run=False)
+    assert response.status_code == 201, response.content
+    assert response.json()["counts"] == {"invite": 2, "enrol": 1, "already_member": 1, "error": 0}
+    pending = Invitation.objects.filter(cohort=cohort, accepted_at__isnull=True)
+    assert sorted(pending.values_list("email", flat=True)) == [
+        "ada@uni.example",
+        "grace@uni.example",
+    ]
+    assert Membership.objects.get(cohort=cohort, user=olly).role == "tutor"
+    assert Notification.objects.filter(user=olly, cohort=cohort).exists()
+    # Nothing is e-mailed inside the request: one task for the whole batch waits for the worker.
+    assert mail.outbox == []
+    assert DBTaskResult.objects.count() == 1
+    run_worker()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ada@uni.example",
+        "grace@uni.example",
+        "olly@example.test",
+    ]
+    assert "/invitations/" in next(m for m in mail.outbox if m.to == ["ada@uni.example"]).body
+    assert "added you" in next(m for m in mail.outbox if m.to == ["olly@example.test"]).body
+    assert not Invitation.objects.filter(cohort=cohort, sent_at__isnull=True).exists()
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(
+    api, cohort, tutor, olly, django_capture_on_commit_callbacks
+):
+    client = api(tutor)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, cohort, ROSTER, dry_run=False).status_code == 201
+    run_worker()
+    sent = len(mail.outbox)
+    invitations = list(Invitation.objects.order_by("pk").values_list("pk", "email", "nonce"))
+    memberships = sorted(Membership.objects.filter(cohort=cohort).values_list("user_id", "role"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _post(client, cohort, ROSTER, dry_run=False)
+    assert again.status_code == 201
+    outcomes = [r["outcome"] for r in again.json()["rows"]]
+    assert outcomes == ["invite", "invite", "already_member", "already_member"]
+    assert "Already invited" in again.json()["rows"][0]["detail"]
+    run_worker()
+    assert list(Invitation.objects.order_by("pk").values_list("pk", "email", "nonce")) == (
+        invitations
+    )
+    assert sorted(Membership.objects.filter(cohort=cohort).values_list("user_id", "role")) == (
+        memberships
+    )
+    assert len(mail.outbox) == sent
+
+
+def test_excel_semicolons_and_a_byte_order_mark_are_read(api, cohort, tutor):
+    body = csv_bytes(
+        "Email;Display name;Role", "zoe@uni.example;Zoë Ångström;member", bom=True, sep=";"
+    )
+    body = body.replace(b"Display name", b"display_name")
+    response = _post(api(tutor), cohort, body, dry_run=False)
+    assert response.status_code == 201, response.content
+    invitation = Invitation.objects.get(cohort=cohort)
+    assert (invitation.email, invitation.display_name) == ("zoe@uni.example", "Zoë Ångström")
+
+
+BAD_FILES = {
+    "invalid address": (
+        csv_bytes("email", "ok@uni.example", "not-an-address"),
+        [(3, "Not a valid e-mail address")],
+    ),
+    "duplicate address, any case": (
+        csv_bytes("email", "Ada@Uni.Example", "x@uni.example", "ada@uni.example"),
+        [(4, "Duplicate of line 2")],
+    ),
+    "missing email column": (
+        csv_bytes("name,role", "Ada,member"),
+        [(1, "Missing column: email")],
+    ),
+    "missing address in a row": (
+        csv_bytes("email,first_name", "ok@uni.example,Ok", ",Nobody"),
+        [(3, "Missing e-mail address")],
+    ),
+    "unknown role": (
+        csv_bytes("email,role", "ok@uni.example,headteacher"),
+        [(2, "Unknown role")],
+    ),
+    "NUL bytes": (
+        b"email\nok@uni.example\nbad\x00@uni.example\n",
+        [(3, "NUL bytes")],
+    ),
+    "not UTF-8": (
+        b"email,first_name\nok@uni.example,Zo\xebe\n",
+        [(2, "not UTF-8")],
+    ),
+    "too many rows": (
+        csv_bytes("email", *(f"p{n}@uni.example" for n in range(2001))),
+        [(2002, "Too many rows")],
+    ),
+    "more values than columns": (
+        csv_bytes("email", "ok@uni.example,extra"),
+        [(2, "More values than columns")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_bad_input_is_reported_by_line_and_nothing_is_written(api, cohort, tutor, case):
+    body, expected = BAD_FILES[case]
+    before = _snapshot(cohort)
+    client = api(tutor)
+    dry = _post(client, cohort, body, dry_run=True)
+    assert dry.status_code == 200
+    response = _post(client, cohort, body, dry_run=False)
+    assert response.status_code == 400, response.content
+    payload = response.json()
+    assert payload["code"] == "roster_invalid" and "nothing was changed" in payload["detail"]
+    errors = [(r["line"], r["detail"]) for r in payload["rows"] if r["outcome"] == "error"]
+    for line, text in expected:
+        assert any(n == line and text in d for n, d in errors), errors
+    assert payload["counts"]["error"] == len(errors)
+    assert _snapshot(cohort) == before
+
+
+def test_only_the_cohorts_tutors_import(api, cohort, members, outsider):
+    assert _post(api(members[0]), cohort, ROSTER, dry_run=True).status_code == 403
+    response = _post(api(outsider), cohort, ROSTER, dry_run=True)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_query_count_does_not_grow_with_the_rows(
+    api, cohort, tutor, rows, django_assert_max_num_queries
+):
+    people = UserFactory.create_batch(5)
+    lines = ["email,role"]
+    lines += [f"{p.email},member" for p in people]  # existing accounts: enrolled
+    lines += [f"new{n}@uni.example,member" for n in range(rows - len(people))]
+    client = api(tutor)
+    with django_assert_max_num_queries(30):
+        assert _post(client, cohort, csv_bytes(*lines), dry_run=True).status_code == 200
+    with django_assert_max_num_queries(45):
+        response = _post(client, cohort, csv_bytes(*lines), dry_run=False)
+    assert response.status_code == 201
+    assert Invitation.objects.filter(cohort=cohort).count() == rows
