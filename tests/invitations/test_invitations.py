@@ -10,8 +10,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from mentoring.boards.services import create_thread
 
+from mentoring.boards.posts import create_thread
 from mentoring.models import Board, Invitation, Membership, Post, User
 from tests.invitations.helpers import link_in, mail_to, run_worker
 
