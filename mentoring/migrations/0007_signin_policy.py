@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0004_notification_thread'),
+        ('mentoring', '0006_live_events'),
     ]
 
     operations = [

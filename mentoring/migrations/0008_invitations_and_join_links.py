@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0005_signin_policy'),
+        ('mentoring', '0007_signin_policy'),
     ]
 
     operations = [
