@@ -36,11 +36,13 @@ CHROMIUM_ARGS = [
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Sign-in locks, rate limits and cached policies live in the cache: none leaks across tests."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 # --- People and cohorts ---------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """One lock for failed sign-ins: every login form and bearer tokens count against it.
 
 Failures are counted per account name (what was typed: username or e-mail, lower-cased) and per
-client address, in Django's cache, over a fixed window that starts at the first failure. Once a
-counter reaches its limit, further attempts answer 429 with ``Retry-After`` until the window
-ends; then the counter is gone and the next attempt is judged on its merits (the lock recovers by
-itself, no operator needed). A success does not reset the counters: an attacker who also knows
-one good password cannot use it to keep guessing another account.
+client address, in the ``ratelimit`` cache (Redis when there is one, so every worker shares it),
+over a fixed window that starts at the first failure. Once a counter reaches its limit, further
+attempts answer 429 with ``Retry-After`` until the window ends; then the counter is gone and the
+next attempt is judged on its merits (the lock recovers by itself, no operator needed). A
+success does not reset the counters: an attacker who also knows one good password cannot use it
+to keep guessing another account.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
+
+
+def _cache():
+    """The rate-limit cache: Redis when configured, so every worker sees the same lock."""
+    return caches["ratelimit" if "ratelimit" in settings.CACHES else "default"]
 
 
 def now() -> float:
@@ -47,13 +53,13 @@ def retry_after(request: HttpRequest, account: str | None = None, *, scope: str 
     wait = 0.0
     current = now()
     for key, limit in _keys(request, account, scope):
-        entry = cache.get(key)
+        entry = _cache().get(key)
         if not entry:
             continue
         started, count = entry
         ends = started + settings.LOGIN_THROTTLE_SECONDS
         if ends <= current:
-            cache.delete(key)
+            _cache().delete(key)
         elif count >= limit:
             wait = max(wait, ends - current)
     return math.ceil(wait)
@@ -63,9 +69,9 @@ def record_failure(request: HttpRequest, account: str | None = None, *, scope: s
     current = now()
     window = settings.LOGIN_THROTTLE_SECONDS
     for key, _limit in _keys(request, account, scope):
-        entry = cache.get(key)
+        entry = _cache().get(key)
         if not entry or entry[0] + window <= current:
             entry = (current, 0)
         started, count = entry
         remaining = max(1, math.ceil(started + window - current))
-        cache.set(key, (started, count + 1), timeout=remaining)
+        _cache().set(key, (started, count + 1), timeout=remaining)

@@ -25,6 +25,7 @@ from guardian.shortcuts import assign_perm
 
 from mentoring.cohorts.services import add_membership
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.ratelimit import check_rate
 from mentoring.invitations import tasks
 from mentoring.invitations.roster import MAX_ROSTER_ROWS, ParsedRoster, RosterRow, parse_roster
 from mentoring.models import (
@@ -183,6 +184,8 @@ def _bulk_enrol(*, cohort: Cohort, users_by_role: dict[str, list[User]]) -> None
 
 
 def _commit(*, cohort: Cohort, by: User | None, report: RosterReport, source: str):
+    if any(r.outcome in (INVITE, ENROL) and r.existing_invitation is None for r in report.rows):
+        check_rate("invite", user=by)  # one roster or list is one action, whatever its size
     now = timezone.now()
     expires_at = Invitation.expiry_from(now, cohort.invitation_days)
     batch = InvitationBatch.objects.create(cohort=cohort, created_by=by, source=source)
@@ -343,6 +346,7 @@ def resend_invitation(*, invitation: Invitation, by: User) -> Invitation:
     )
     if clash:
         raise ServiceError("not_pending", "A newer invitation to this address is open.")
+    check_rate("invite", user=by)
     now = timezone.now()
     invitation.nonce = Invitation._meta.get_field("nonce").default()
     invitation.expires_at = Invitation.expiry_from(now, invitation.cohort.invitation_days)
