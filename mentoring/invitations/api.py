@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
 from mentoring.cohorts import services as cohort_services
 from mentoring.cohorts.selectors import visible_cohort
-from mentoring.core.api import ApiError, found
+from mentoring.core.api import (
+    CURSOR_QUERY_DESCRIPTION,
+    ApiError,
+    api_page,
+    found,
+    limit_query,
+)
 from mentoring.core.errors import NotFound
+from mentoring.core.pagination import PageSize
 from mentoring.invitations import selectors, services
 from mentoring.invitations.schemas import (
     BatchOut,
@@ -22,8 +29,7 @@ from mentoring.rules.permissions import is_tutor
 
 router = Router(tags=["invitations"])
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+INVITATIONS_PAGE = PageSize(default=100, maximum=1000)
 
 
 def _tutored(request: HttpRequest, cohort_id: int) -> Cohort:
@@ -95,22 +101,21 @@ def list_invitations(
     request: HttpRequest,
     response: HttpResponse,
     cohort_id: int,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str = "",
+    limit: int = limit_query(INVITATIONS_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
 ):
-    """Newest first. ``limit`` defaults to 100 (at most 1,000); the next page's URL is in the
-    ``Link: <…>; rel="next"`` header."""
+    """Newest first; paged (``Link: rel="next"``)."""
     cohort = _tutored(request, cohort_id)
-    limit = max(1, min(limit, MAX_LIMIT))
-    before = int(cursor) if cursor.isdigit() else None
-    if cursor and before is None:
-        raise ApiError("invalid", "cursor is not one this server handed out.")
-    page = selectors.invitations_for(cohort=cohort, limit=limit + 1, before_id=before)
-    if len(page) > limit:
-        page = page[:limit]
-        next_url = request.build_absolute_uri(f"{request.path}?limit={limit}&cursor={page[-1].pk}")
-        response["Link"] = f'<{next_url}>; rel="next"'
-    return [_invitation_out(i) for i in page]
+    page, _ = api_page(
+        request,
+        response,
+        selectors.invitations_queryset(cohort=cohort),
+        order=selectors.INVITATION_ORDER,
+        size=INVITATIONS_PAGE,
+        limit=limit,
+        cursor=cursor,
+    )
+    return [_invitation_out(i) for i in page.items]
 
 
 @router.post(

@@ -7,6 +7,12 @@ from django.utils import timezone
 
 from mentoring.models import Cohort, Invitation, InvitationBatch, JoinLink, JoinRequest
 
+INVITATION_ORDER = ("-pk",)
+
+
+def invitations_queryset(*, cohort: Cohort) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(cohort=cohort)
+
 
 def invitations_for(
     *, cohort: Cohort, limit: int, before_id: int | None = None
