@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from mentoring.accounts.services import DISPLAY_NAME_MAX
+from mentoring.core.validation import SaneInputFormMixin
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(SaneInputFormMixin, forms.Form):
     display_name = forms.CharField(
         label="Display name",
         max_length=DISPLAY_NAME_MAX,

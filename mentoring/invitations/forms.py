@@ -7,10 +7,11 @@ import binascii
 
 from django import forms
 
+from mentoring.core.validation import SaneInputFormMixin
 from mentoring.invitations.roster import MAX_ROSTER_BYTES
 
 
-class InviteForm(forms.Form):
+class InviteForm(SaneInputFormMixin, forms.Form):
     emails = forms.CharField(
         label="E-mail addresses",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -19,7 +20,7 @@ class InviteForm(forms.Form):
     )
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(SaneInputFormMixin, forms.Form):
     roster = forms.FileField(
         label="Roster file (CSV)",
         help_text="Columns: email (required), first_name, last_name or display_name, role "
@@ -34,7 +35,7 @@ class RosterUploadForm(forms.Form):
         return upload.read()
 
 
-class RosterCommitForm(forms.Form):
+class RosterCommitForm(SaneInputFormMixin, forms.Form):
     """The previewed file travels back with the commit, so what is committed is what was shown."""
 
     content = forms.CharField(widget=forms.HiddenInput)
@@ -53,7 +54,7 @@ class RosterCommitForm(forms.Form):
         return base64.b64encode(data).decode()
 
 
-class JoinLinkForm(forms.Form):
+class JoinLinkForm(SaneInputFormMixin, forms.Form):
     enabled = forms.BooleanField(label="Anyone with the link may join", required=False)
     allowed_domains = forms.CharField(
         label="Only addresses at these domains",
@@ -65,7 +66,7 @@ class JoinLinkForm(forms.Form):
     )
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(SaneInputFormMixin, forms.Form):
     display_name = forms.CharField(
         label="Your name", max_length=150, help_text="How your cohort will see you."
     )
@@ -84,5 +85,5 @@ class SetPasswordForm(forms.Form):
         return cleaned
 
 
-class JoinEmailForm(forms.Form):
+class JoinEmailForm(SaneInputFormMixin, forms.Form):
     email = forms.EmailField(label="Your e-mail address")
