@@ -28,8 +28,18 @@ from typing import Any
 from tests.security.world import World
 
 # Vendor routes with their own permission systems (Wagtail's admin and page serving, Django's
-# admin) are not ours to tabulate; our own views mounted under them are.
-SKIPPED_PREFIXES = ("api/v1/", "admin/", "django-admin/", "documents/", "_util/", "^((?:")
+# admin) are not ours to tabulate; our own views mounted under them are. Public image
+# renditions (^media/images/…) are static files: tests/platform/test_private_files.py checks
+# that they are the only uploads served and that documents never are.
+SKIPPED_PREFIXES = (
+    "api/v1/",
+    "admin/",
+    "django-admin/",
+    "documents/",
+    "_util/",
+    "^((?:",
+    "^media/",
+)
 OURS_UNDER_SKIPPED = ("admin/scenario_releases/",)
 
 
@@ -129,6 +139,7 @@ ACCESS: dict[str, Entry] = {}
 ACCESS.update({
     # --- Platform and accounts ------------------------------------------------------------------
     "GET /healthz":                                    expect(200, 200, 200, 200, 200, 200),
+    "GET /favicon.ico":                                expect(301, 301, 301, 301, 301, 301),
     "GET /accounts/login/":                            expect(200, 302, 302, 302, 302, 302),
     "POST /accounts/logout/":                          expect(302, 302, 302, 302, 302, 302),
     "GET /accounts/password/change/":                  expect(LOGIN, 200, 200, 200, 200, 200),
