@@ -43,6 +43,10 @@ def new_group(*, release: Release, members: Sequence[User], number: int | None =
         description=f"Your group's space to work on “{release.scenario.title}”.",
         restricted=True,
         allowed_users=list(members),
+        # The group's board follows the release: hidden from members before it opens,
+        # read-only once it closes (``mentoring.rules.visibility``).
+        opens_at=release.opens_at,
+        closes_at=release.closes_at,
     )
     group = ScenarioGroup.objects.create(release=release, name=name, board=board)
     GroupMember.objects.bulk_create(

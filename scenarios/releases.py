@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentoring.boards.setup import set_board_window
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.core.validation import SCHEDULE_HORIZON, storable_datetime, within_schedule_horizon
-from mentoring.models import Cohort, Notification, User
+from mentoring.models import Board, Cohort, Notification, User
 from mentoring.notifications.services import notify
 from mentoring.rules.permissions import is_tutor
 from scenarios.groups import (
@@ -200,7 +201,17 @@ def change_closing(*, release: Release, by: User, closes_at: datetime | None) ->
         )
     release.closes_at = closes_at
     release.save(update_fields=["closes_at"])
+    sync_board_windows(release)
     return release
+
+
+def sync_board_windows(release: Release) -> None:
+    """The group boards open and close with the release (issue: hidden before, read-only after)."""
+    set_board_window(
+        boards=Board.objects.filter(scenario_group__release=release),
+        opens_at=release.opens_at,
+        closes_at=release.closes_at,
+    )
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
@@ -36,9 +36,9 @@ from mentoring.models import (
 from mentoring.notifications.services import notify, withdraw_notifications_about
 from mentoring.participation import services as participation
 from mentoring.realtime import events
-from mentoring.rules.authors import author_name_for
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.search import SEARCH_CONFIG
+from mentoring.rules.visibility import author_name_for
 
 GRACE_PERIOD_OVER = "grace_period_over"
 MAX_TITLE_LENGTH = 200
@@ -54,6 +54,16 @@ def visible_thread_or_404(*, user: User, thread_id: int) -> Thread:
     if thread is None:
         raise NotFound("There is no such thread, or you cannot see it.")
     return thread
+
+
+BOARD_CLOSED = "board_closed"
+
+
+def _refuse_unless_writable(board_or_thread: Board | Thread) -> None:
+    """A board outside its window (e.g. a scenario group's, after the release closed) is
+    read-only; the selectors set ``writable`` from ``rules.visibility.board_writable``."""
+    if not board_or_thread.writable:
+        raise Forbidden(BOARD_CLOSED, "This board is closed: you can read it, but not add to it.")
 
 
 def _clean_body(body: str | None) -> str:
@@ -118,7 +128,7 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
         raise NotFound("There is no such post, or it was retracted.")
     # Someone who cannot see the thread (not even its author, once they have left the cohort)
     # learns nothing about the post: 404, not 403.
-    visible_thread_or_404(user=by, thread_id=locked.thread_id)
+    locked.thread = visible_thread_or_404(user=by, thread_id=locked.thread_id)
     if locked.author_id != by.pk:
         raise Forbidden("not_author", "Only its author can edit or retract a post.")
     now = timezone.now()
@@ -149,6 +159,7 @@ def create_thread(
     checked = visible_board(user=author, board_id=board.pk)
     if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
+    _refuse_unless_writable(checked)
     title = _clean_title(title)
     body = _clean_body(body)
     check_rate("post", user=author)
@@ -157,6 +168,7 @@ def create_thread(
         board=board,
         cohort_id=board.cohort_id,
         author=author,
+        anonymous=anonymous,
         title=title,
         created_at=now,
         last_activity_at=now,
@@ -164,7 +176,9 @@ def create_thread(
         publish_at=publish_at,
     )
     thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
-    _add_post(thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous)
+    opening = _add_post(thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous)
+    thread.first_post = opening
+    thread.save(update_fields=["first_post"])
     return thread
 
 
@@ -179,6 +193,7 @@ def create_post(
 ) -> Post:
     """Add a post (or a reply to one of the thread's posts) to a thread the author can see."""
     thread = visible_thread_or_404(user=author, thread_id=thread.pk)
+    _refuse_unless_writable(thread)
     body = _clean_body(body)
     parent = None
     if reply_to is not None:
@@ -231,8 +246,9 @@ def _add_post(
     )
     _apply_body(post, body)
     post.save()
-    is_first = not Post.objects.filter(thread=thread).exclude(pk=post.pk).exists()
-    _update_search_vector(post, title=thread.title if is_first else "")
+    # The opening post (the one ``create_thread`` adds, before ``first_post`` is set) also
+    # indexes the thread's title.
+    _update_search_vector(post, title=thread.title if thread.first_post_id is None else "")
     Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
     participation.post_added(post=post)
     _notify_reply(post=post, thread=thread, replied_to=reply_to)
@@ -274,6 +290,7 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     """Change a post's text within its grace period; the earlier text is kept as a revision
     (until the post is retracted)."""
     post, now = _locked_own_post(post=post, by=by)
+    _refuse_unless_writable(post.thread)
     body = _clean_body(body)
     if body == post.body:
         return post
@@ -281,8 +298,8 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     _apply_body(post, body)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "hashtags", "edited_at"])
-    is_first = post.pk == Post.objects.filter(thread_id=post.thread_id).values("pk")[:1][0]["pk"]
-    _update_search_vector(post, title=post.thread.title if is_first else "")
+    opening = post.pk == post.thread.first_post_id
+    _update_search_vector(post, title=post.thread.title if opening else "")
     # Notifications quote the reply: keep them in step with what the author now says.
     Notification.objects.filter(post=post, kind=Notification.Kind.REPLY).update(
         body=excerpt(body, 300)
@@ -308,12 +325,7 @@ def retract_post(*, post: Post | int, by: User) -> Post | None:
     PostFlag.objects.filter(post=post).delete()
     has_replies = Post.objects.filter(reply_to=post).exists()
     thread_id, post_id = post.thread_id, post.pk
-    opens_thread = (
-        not Post.objects.filter(thread_id=thread_id)
-        .filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk))
-        .exists()
-    )
-    if opens_thread:
+    if post.pk == post.thread.first_post_id:
         _forget_thread_title(thread_id=thread_id)
     if has_replies:
         post.body = ""

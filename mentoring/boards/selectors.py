@@ -19,53 +19,58 @@ from django.utils import timezone
 from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.core.rendering import excerpt, normalise_tag
 from mentoring.models import Board, Cohort, Post, PostFlag, Thread, ThreadReadState, User
-from mentoring.rules.authors import ANONYMOUS_NAME, author_name_for
 from mentoring.rules.permissions import can_view_cohort, is_tutor
 from mentoring.rules.search import SEARCH_CONFIG
+from mentoring.rules.visibility import (
+    author_name_for,
+    author_visible,
+    board_visible_to,
+    board_writable,
+    boards_visible_q,
+    post_text_visible,
+    thread_author_name,
+    thread_author_visible,
+    thread_visible_to,
+    threads_visible_q,
+)
 
 
 def visible_boards(*, user: User, cohort: Cohort) -> QuerySet[Board]:
-    """Boards of ``cohort`` the user may open: restricted ones only for their group or tutors."""
+    """Boards of ``cohort`` the user may open (``rules.visibility``: restricted ones only for
+    their group or tutors; a board that has not opened yet only for tutors)."""
     if not can_view_cohort(user, cohort):
         return Board.objects.none()
-    boards = Board.objects.filter(cohort=cohort)
-    if not is_tutor(user, cohort):
-        boards = boards.filter(Q(restricted=False) | Q(allowed_users=user)).distinct()
-    return boards.order_by("id")
-
-
-def _board_open_to(user: User, board: Board, *, tutor: bool) -> bool:
-    if not board.restricted or tutor:
-        return True
-    return board.allowed_users.filter(pk=user.pk).exists()
+    rule = boards_visible_q(user=user, viewer_is_tutor=is_tutor(user, cohort), now=timezone.now())
+    return Board.objects.filter(Q(cohort=cohort) & rule).distinct().order_by("id")
 
 
 def visible_board(*, user: User, board_id: int) -> Board | None:
+    """The board if ``user`` may see it; sets ``viewer_is_tutor`` and ``writable`` on it."""
     board = Board.objects.select_related("cohort").filter(pk=board_id).first()
     if board is None or not can_view_cohort(user, board.cohort):
         return None
     tutor = is_tutor(user, board.cohort)
-    if not _board_open_to(user, board, tutor=tutor):
+    now = timezone.now()
+    if not board_visible_to(board, user=user, viewer_is_tutor=tutor, now=now):
         return None
     board.viewer_is_tutor = tutor
+    board.writable = board_writable(board, now=now)
     return board
 
 
 def visible_threads(*, user: User, board: Board) -> QuerySet[Thread]:
     """Threads of a board the user may see: on "ask a tutor", only their own (tutors: all)."""
-    threads = Thread.objects.filter(board=board)
     tutor = getattr(board, "viewer_is_tutor", None)
     if tutor is None:
         tutor = is_tutor(user, board.cohort)
-    if board.kind == Board.Kind.PRIVATE and not tutor:
-        threads = threads.filter(author=user)
-    if not tutor:  # Scheduled threads are the tutors' until they are published.
-        threads = threads.filter(state=Thread.State.PUBLISHED)
-    return threads
+    return Thread.objects.filter(
+        Q(board=board) & threads_visible_q(user=user, viewer_is_tutor=tutor)
+    )
 
 
 def visible_thread(*, user: User, thread_id: int) -> Thread | None:
-    """The thread if ``user`` may see it, else None; sets ``viewer_is_tutor`` on it.
+    """The thread if ``user`` may see it, else None; sets ``viewer_is_tutor`` on it and
+    ``writable`` on it and its board.
 
     Two permission checks whatever the board: the hot path of every thread page and post.
     """
@@ -73,34 +78,22 @@ def visible_thread(*, user: User, thread_id: int) -> Thread | None:
     if thread is None or not can_view_cohort(user, thread.cohort):
         return None
     tutor = is_tutor(user, thread.cohort)
-    if not _board_open_to(user, thread.board, tutor=tutor):
+    now = timezone.now()
+    if not board_visible_to(thread.board, user=user, viewer_is_tutor=tutor, now=now):
         return None
-    if thread.board.kind == Board.Kind.PRIVATE and not tutor and thread.author_id != user.pk:
-        return None
-    if thread.state != Thread.State.PUBLISHED and not tutor:
+    if not thread_visible_to(thread, user=user, viewer_is_tutor=tutor):
         return None
     thread.viewer_is_tutor = tutor
+    thread.writable = thread.board.writable = board_writable(thread.board, now=now)
     return thread
 
 
 def cohort_threads(*, user: User, cohort: Cohort, tutor: bool | None = None) -> QuerySet[Thread]:
     """Every thread of a cohort the user may see, across its boards."""
     tutor = is_tutor(user, cohort) if tutor is None else tutor
-    threads = Thread.objects.filter(
-        cohort=cohort, board__in=visible_boards(user=user, cohort=cohort).values("pk")
-    )
-    if not tutor:
-        threads = threads.filter(~Q(board__kind=Board.Kind.PRIVATE) | Q(author=user)).filter(
-            state=Thread.State.PUBLISHED
-        )
-    return threads
-
-
-def _first_post(field_name: str) -> Subquery:
-    return Subquery(
-        Post.objects.filter(thread=OuterRef("pk"))
-        .order_by("created_at", "id")
-        .values(field_name)[:1]
+    return Thread.objects.filter(
+        Q(cohort=cohort, board__in=visible_boards(user=user, cohort=cohort).values("pk"))
+        & threads_visible_q(user=user, viewer_is_tutor=tutor)
     )
 
 
@@ -112,7 +105,6 @@ def with_reading(threads: QuerySet[Thread], *, user: User) -> QuerySet[Thread]:
     live = Q(posts__retracted_at__isnull=True)
     return threads.annotate(
         my_last_read_at=Subquery(last_read),
-        first_post_anonymous=_first_post("anonymous"),
         post_count=Count("posts", filter=live),
         unread=Count(
             "posts",
@@ -121,14 +113,6 @@ def with_reading(threads: QuerySet[Thread], *, user: User) -> QuerySet[Thread]:
             & (Q(my_last_read_at__isnull=True) | Q(posts__created_at__gt=F("my_last_read_at"))),
         ),
     )
-
-
-def thread_author_name(thread: Thread, *, viewer: User, viewer_is_tutor: bool) -> str:
-    """A thread's starter is its first post's author, anonymous to peers if that post was."""
-    anonymous = getattr(thread, "first_post_anonymous", False)
-    if anonymous and not viewer_is_tutor and thread.author_id != viewer.pk:
-        return ANONYMOUS_NAME
-    return thread.author.shown_name
 
 
 THREAD_ORDER = ("-last_activity_at", "-id")
@@ -148,6 +132,7 @@ def decorate_threads(threads: list[Thread], *, user: User, board: Board) -> list
         tutor = is_tutor(user, board.cohort)
     for thread in threads:
         thread.shown_author = thread_author_name(thread, viewer=user, viewer_is_tutor=tutor)
+        thread.author_visible = thread_author_visible(thread, viewer=user, viewer_is_tutor=tutor)
     return threads
 
 
@@ -214,11 +199,11 @@ class ThreadPage:
 def decorate_post(post: Post, *, viewer: User, viewer_is_tutor: bool, now: datetime) -> Post:
     """Set what a page or payload shows of ``post`` to ``viewer``, on the instance."""
     post.shown_author = author_name_for(post, viewer=viewer, viewer_is_tutor=viewer_is_tutor)
-    post.author_visible = post.shown_author != ANONYMOUS_NAME or not post.anonymous
+    post.author_visible = author_visible(post, viewer=viewer, viewer_is_tutor=viewer_is_tutor)
     post.is_own = post.author_id == viewer.pk
     post.can_edit = post.is_own and not post.is_retracted and post.within_grace(now)
     post.can_moderate = viewer_is_tutor
-    post.text_visible = not post.is_retracted and (not post.is_hidden or viewer_is_tutor)
+    post.text_visible = post_text_visible(post, viewer_is_tutor=viewer_is_tutor)
     post.shown_html = post.body_html if post.text_visible else ""
     post.is_new = False
     post.children = []
@@ -236,16 +221,9 @@ def thread_posts(*, thread: Thread) -> QuerySet[Post]:
 
 
 def _shown_thread_author(thread: Thread, *, user: User, tutor: bool) -> str:
-    """The starter as ``user`` may see them, whichever page is shown (one small query)."""
-    first = (
-        Post.objects.filter(thread=thread)
-        .order_by(*POST_ORDER)
-        .only("anonymous", "author_id")
-        .first()
-    )
-    thread.first_post_anonymous = (
-        first is not None and first.anonymous and (first.author_id == thread.author_id)
-    )
+    """The starter as ``user`` may see them, from the thread's stored author and anonymity
+    (``rules.visibility``), whichever page is shown and whatever became of the opening post."""
+    thread.author_visible = thread_author_visible(thread, viewer=user, viewer_is_tutor=tutor)
     return thread_author_name(thread, viewer=user, viewer_is_tutor=tutor)
 
 
@@ -380,8 +358,8 @@ def _decorate_items(posts, *, user: User, tutor: bool) -> list[Post]:
     now = timezone.now()
     for post in items:
         decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=now)
-        post.excerpt = excerpt(post.body)
-        post.starts_thread = post.pk == post.first_post_id
+        post.excerpt = excerpt(post.body_html)
+        post.starts_thread = post.pk == post.thread.first_post_id
     return items
 
 
@@ -401,16 +379,8 @@ def activity_page(
     """The latest threads and posts of a cohort the user may read, newest first, a page at a
     time."""
     tutor = is_tutor(user, cohort)
-    posts = (
-        _readable_posts(user=user, cohort=cohort, tutor=tutor)
-        .select_related("author", "thread", "thread__board")
-        .annotate(
-            first_post_id=Subquery(
-                Post.objects.filter(thread=OuterRef("thread"))
-                .order_by("created_at", "id")
-                .values("pk")[:1]
-            )
-        )
+    posts = _readable_posts(user=user, cohort=cohort, tutor=tutor).select_related(
+        "author", "thread", "thread__board"
     )
     page = keyset_page(posts, order=LIST_ORDER, limit=limit, cursor=cursor)
     return _decorated_page(page, user=user, tutor=tutor)
@@ -437,7 +407,6 @@ def tagged_page(
         _readable_posts(user=user, cohort=cohort, tutor=tutor)
         .filter(hashtags__contains=[tag])
         .select_related("author", "thread", "thread__board")
-        .annotate(first_post_id=F("pk"))
     )
     page = _decorated_page(
         keyset_page(posts, order=LIST_ORDER, limit=limit, cursor=cursor, scope=tag),
@@ -487,7 +456,6 @@ def search_page(
                 max_words=35,
                 min_words=15,
             ),
-            first_post_id=F("pk"),
         )
     )
     page = _decorated_page(
@@ -545,6 +513,7 @@ def moderation_queue(*, cohort: Cohort) -> dict[str, list]:
     )
     flagged: dict[int, dict] = {}
     for flag in flags:
+        flag.post.shown_author = author_name_for(flag.post, viewer=None, viewer_is_tutor=True)
         entry = flagged.setdefault(flag.post_id, {"post": flag.post, "flags": []})
         entry["flags"].append(flag)
     hidden = list(
@@ -552,4 +521,6 @@ def moderation_queue(*, cohort: Cohort) -> dict[str, list]:
         .select_related("author", "thread", "hidden_by")
         .order_by("-hidden_at")
     )
+    for post in hidden:
+        post.shown_author = author_name_for(post, viewer=None, viewer_is_tutor=True)
     return {"flagged": list(flagged.values()), "hidden": hidden}

@@ -21,7 +21,9 @@ class Board(models.Model):
 
     ``general``: every member and tutor. ``private`` (ask a tutor): each thread is visible to its
     author and the cohort's tutors only. ``scenario``: a scenario's board; when ``restricted``,
-    only ``allowed_users`` (a group) and the tutors see it.
+    only ``allowed_users`` (a group) and the tutors see it. ``opens_at``/``closes_at`` (set by
+    whoever owns the board, e.g. a scenario release): members do not see it before it opens,
+    and nobody writes on it once it closes (``mentoring.rules.visibility``).
     """
 
     class Kind(models.TextChoices):
@@ -35,6 +37,8 @@ class Board(models.Model):
     description = models.TextField(blank=True)
     restricted = models.BooleanField(default=False)
     allowed_users = models.ManyToManyField(User, blank=True, related_name="restricted_boards")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -55,8 +59,14 @@ class Board(models.Model):
 
 
 class Thread(models.Model):
-    """A conversation on a board. A tutor's thread may be ``scheduled``: only tutors see it
-    until the background worker publishes it at ``publish_at``."""
+    """A conversation on a board, opened by its first post.
+
+    Who started it (``author``), whether they did so anonymously to peers (``anonymous``) and
+    which post opened it (``first_post``) are stored facts: they never change when posts are
+    retracted, so no page works them out from "whichever post is now first". A tutor's thread
+    may be ``scheduled``: only tutors see it until the background worker publishes it at
+    ``publish_at``.
+    """
 
     class State(models.TextChoices):
         PUBLISHED = "published", "Published"
@@ -66,6 +76,11 @@ class Thread(models.Model):
     # Denormalised from the board: participation and search filter by cohort on hot paths.
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="threads")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="threads")
+    anonymous = models.BooleanField(default=False, help_text="Started anonymously to peers.")
+    # Null once the opening post is retracted without replies (its row is deleted).
+    first_post = models.ForeignKey(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)

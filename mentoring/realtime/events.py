@@ -32,7 +32,7 @@ from mentoring.realtime.schemas import (
     SolutionSaved,
     StreamMessage,
 )
-from mentoring.rules.authors import ANONYMOUS_NAME
+from mentoring.rules.visibility import author_name_for, author_visible, post_text_visible
 
 logger = logging.getLogger(__name__)
 
@@ -140,16 +140,16 @@ def inbox_updated(cohort_id: int) -> None:
 def _post_shape(post, *, for_tutors: bool) -> dict:
     """A post as a thread's watchers may see it. Peers never get an anonymous author's name or
     id; a hidden post's text goes to tutors only."""
-    named = for_tutors or not post.anonymous
-    hidden_from_reader = post.hidden_at is not None and not for_tutors
+    # ``viewer=None``: the peers' version goes to every watcher, the author included.
+    named = author_visible(post, viewer=None, viewer_is_tutor=for_tutors)
     return {
         "id": post.pk,
         "thread_id": post.thread_id,
         "reply_to": post.reply_to_id,
-        "author": post.author.shown_name if named else ANONYMOUS_NAME,
+        "author": author_name_for(post, viewer=None, viewer_is_tutor=for_tutors),
         "author_id": post.author_id if named else None,
         "anonymous": post.anonymous,
-        "body_html": "" if hidden_from_reader else post.body_html,
+        "body_html": post.body_html if post_text_visible(post, viewer_is_tutor=for_tutors) else "",
         "created_at": post.created_at,
         "edited_at": post.edited_at,
         "editable_until": post.editable_until,
