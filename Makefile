@@ -19,7 +19,7 @@ help:
 	@echo "make services  start the project-local PostgreSQL (and Redis) if not running"
 	@echo "make stop      stop them"
 	@echo "make bench     run the benchmarks"
-	@echo "make lint      ruff check and ruff format --check"
+	@echo "make lint      ruff check, ruff format --check and lint-imports (the layers)"
 	@echo "make fmt       ruff format and ruff check --fix"
 	@echo "make lock      re-resolve dependencies into constraints.txt"
 	@echo "make clean     stop the services, delete var/ and .venv/"
@@ -55,7 +55,7 @@ system-packages:
 run: venv services migrate demo
 	@PORT=$(PORT) platform/serve.sh
 
-test: system-packages venv services migrate demo
+test: system-packages venv lint services migrate demo
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests; that counts as a failure." >&2; exit 1; \
@@ -66,9 +66,11 @@ test: system-packages venv services migrate demo
 bench: venv services
 	$(PY) tests/bench/run.py
 
+# lint-imports checks the layers and that no module is part of an import cycle (pyproject.toml).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 fmt: venv
 	$(VENV)/bin/ruff format .

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
+from mentoring.boards.posts import create_post, create_thread
 from mentoring.cohorts.services import add_membership, create_cohort
 from mentoring.invitations.services import invite_emails
-from mentoring.models import Cohort, Invitation, Membership, User
+from mentoring.models import Board, Cohort, Invitation, Membership, Thread, User
+from mentoring.participation.services import record_resource_view, record_thread_read
 
 DEMO_PASSWORD = "staffroom-demo"
 INDUCTION_COHORT = "NQT Induction 2026"
@@ -137,10 +139,6 @@ DEMO_THREADS = [
 def seed_discussions(people: DemoPeople) -> None:
     """A term's worth of talk in the induction cohort, in the mix the research describes:
     a few post, most only read, two only open the resources, one has not logged in."""
-    from mentoring.boards.posts import create_post, create_thread
-    from mentoring.models import Board, Thread
-    from mentoring.participation.services import record_resource_view, record_thread_read
-
     cohort = people.induction
     general = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
     if Thread.objects.filter(board=general).exists():

@@ -14,7 +14,14 @@ from ninja import Query, Router
 from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import visible_cohort
-from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, ApiError, api_page, found, limit_query
+from mentoring.core.api import (
+    CURSOR_QUERY_DESCRIPTION,
+    ApiError,
+    api_fields,
+    api_page,
+    found,
+    limit_query,
+)
 from mentoring.core.errors import Forbidden
 from mentoring.core.pagination import PageSize
 from mentoring.models import Membership, User
@@ -171,16 +178,17 @@ def create_release(request, cohort_id: int, data: ReleaseIn):
                 field="groups",
             )
         groups = [[users[name] for name in group] for group in data.groups]
-    release = releases.release_scenario(
-        cohort=cohort,
-        scenario=data.scenario_id,
-        by=user,
-        opens_at=data.opens_at,
-        closes_at=data.closes_at,
-        group_size=data.group_size,
-        grouping=data.grouping,
-        groups=groups,
-    )
+    with api_fields({"scenario": "scenario_id"}):
+        release = releases.release_scenario(
+            cohort=cohort,
+            scenario=data.scenario_id,
+            by=user,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            group_size=data.group_size,
+            grouping=data.grouping,
+            groups=groups,
+        )
     page = release.scenario
     return 201, {
         "id": release.pk,

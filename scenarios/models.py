@@ -11,12 +11,12 @@ the tutors of cohorts it is released to and members of cohorts with an open rele
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -25,7 +25,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from mentoring.notifications.services import mark_read_for_target
+from scenarios.access import ScenarioAccess
 from scenarios.blocks import ScenarioStages
 
 DEFAULT_GROUP_SIZE = 5
@@ -51,21 +51,15 @@ class ModulePage(Page):
     def get_sitemap_urls(self, request=None):
         return []  # Modules list scenarios, which are never public.
 
-    def serve(self, request, *args, **kwargs):
-        from scenarios.selectors import scenarios_in_module_for
-
-        if not request.user.is_authenticated:  # a bookmark, signed out: sign in and come back
-            return redirect_to_login(request.get_full_path())
-        scenarios = scenarios_in_module_for(user=request.user, module=self)
-        if not scenarios and not self.permissions_for_user(request.user).can_edit():
-            raise Http404
-        request.scenarios = scenarios  # handed to get_context below
-        return super().serve(request, *args, **kwargs)
-
     def get_context(self, request, *args, **kwargs):
+        """``request.scenarios`` comes from the ``before_serve_page`` hook (wagtail_hooks.py),
+        which answers 404 to anyone who may see none of them."""
         context = super().get_context(request, *args, **kwargs)
         context["scenarios"] = getattr(request, "scenarios", None)
-        if context["scenarios"] is None:  # preview in the admin: editors see them all
+        if context["scenarios"] is None:
+            if not getattr(request, "is_preview", False):
+                raise Http404
+            # Preview in the admin (Wagtail checked the editor may edit it): show them all.
             context["scenarios"] = (
                 list(ScenarioPage.objects.child_of(self).specific()) if self.pk else []
             )
@@ -132,32 +126,18 @@ class ScenarioPage(Page):
     def get_sitemap_urls(self, request=None):
         return []
 
-    def serve(self, request, *args, **kwargs):
-        """Answer 404 to anyone who may not open the scenario; count a member's view."""
-        from scenarios import resources
-        from scenarios.selectors import scenario_access
-
-        if not request.user.is_authenticated:  # a bookmark, signed out: sign in and come back
-            return redirect_to_login(request.get_full_path())
-        access = scenario_access(user=request.user, page=self)
-        if not access.can_view:
-            raise Http404
-        resources.record_scenario_view(user=request.user, page=self, access=access)
-        mark_read_for_target(user=request.user, path=request.path)
-        request.scenario_access = access
-        return super().serve(request, *args, **kwargs)
-
     def get_context(self, request, *args, **kwargs):
-        from scenarios.selectors import ScenarioAccess, scenario_access
-
+        """``request.scenario_access`` comes from the ``before_serve_page`` hook
+        (wagtail_hooks.py), which answers 404 to anyone who may not open the scenario and counts
+        a member's view."""
         context = super().get_context(request, *args, **kwargs)
         access = getattr(request, "scenario_access", None)
-        if access is None and getattr(request, "is_preview", False):
+        if access is None:
+            if not getattr(request, "is_preview", False):
+                raise Http404
             # Wagtail's preview views have already checked the editor may edit this page
             # (which may not even be saved yet): show every stage.
             access = ScenarioAccess(is_editor=True)
-        elif access is None:
-            access = scenario_access(user=request.user, page=self)
         context["access"] = access
         context["module"] = self.get_parent() if self.pk else None
         context["expert_unlocked"] = access.expert_unlocked
@@ -240,6 +220,9 @@ class Release(models.Model):
     def __str__(self) -> str:
         return f"{self.scenario.title} → {self.cohort}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("scenarios:release", kwargs={"release_id": self.pk})
+
     def clean(self) -> None:
         if self.closes_at and self.opens_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "A release must close after it opens."})
@@ -282,6 +265,9 @@ class ScenarioGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.release})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scenarios:group", kwargs={"group_id": self.pk})
 
 
 class GroupMember(models.Model):

@@ -11,6 +11,7 @@ from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from mentoring.models import User
+from scenarios.models import ModulePage
 
 SCENARIOS_COLLECTION = "Scenarios"
 AUTHORS_GROUP = "Scenario authors"
@@ -70,8 +71,6 @@ def allow_authoring_in(*, module: Page) -> None:
 @transaction.atomic
 def grant_scenario_authoring(*, user: User) -> None:
     """Make a tutor a scenario author (in every module page that exists now or later)."""
-    from scenarios.models import ModulePage
-
     group = authors_group()
     for module in ModulePage.objects.all():
         allow_authoring_in(module=module)

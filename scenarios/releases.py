@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.boards.setup import set_board_window
@@ -42,23 +41,19 @@ def may_manage_releases(user: User, cohort: Cohort) -> bool:
     return is_tutor(user, cohort) or bool(user.is_active and user.is_superuser)
 
 
-def release_url(release: Release) -> str:
-    return reverse("scenarios:release", kwargs={"release_id": release.pk})
-
-
 # --- Releases ---------------------------------------------------------------------------------
 def _scenario_to_release(scenario: ScenarioPage | int | None) -> ScenarioPage:
     scenario_id = scenario.pk if isinstance(scenario, ScenarioPage) else scenario
     page = ScenarioPage.objects.filter(pk=scenario_id).first() if scenario_id else None
     if page is None:
         raise ServiceError(
-            "unknown_scenario", f"There is no scenario with id {scenario_id}.", field="scenario_id"
+            "unknown_scenario", f"There is no scenario with id {scenario_id}.", field="scenario"
         )
     if not page.live:
         raise ServiceError(
             "scenario_not_published",
             f"“{page.title}” is not published yet: publish it in the admin before releasing it.",
-            field="scenario_id",
+            field="scenario",
         )
     return page
 
@@ -137,7 +132,7 @@ def release_scenario(
             "already_released",
             f"“{page.title}” has already been released to {cohort.name}.",
             status=409,
-            field="scenario_id",
+            field="scenario",
         )
     members = cohort_members(cohort)
     if grouping == Release.Grouping.MANUAL and groups is not None:
@@ -181,7 +176,7 @@ def _announce_release(*, release: Release, members: Iterable[User]) -> None:
             kind=Notification.Kind.SYSTEM,
             title=f"New scenario: {release.scenario.title}",
             body="Your group's board and shared solution are ready.",
-            url=release_url(release),
+            url=release.get_absolute_url(),
             cohort=release.cohort,
         )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from mentoring.models import User
 from mentoring.participation.services import record_resource_view
+from scenarios.access import ScenarioAccess
 from scenarios.models import ScenarioPage
-from scenarios.selectors import ScenarioAccess
 
 RESOURCE_SCENARIO = "scenario"
 RESOURCE_DOCUMENT = "document"

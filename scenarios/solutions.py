@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from markdown_it import MarkdownIt
 
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
-from mentoring.core.rendering import sanitise
+from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
 from mentoring.notifications.services import notify
 from mentoring.realtime import events
@@ -23,14 +22,6 @@ from scenarios.models import (
     Solution,
     SolutionVersion,
 )
-from scenarios.releases import release_url
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-
-
-def render_markdown(text: str) -> str:
-    """Solutions, feedback and reflections are Markdown, rendered once and sanitised."""
-    return sanitise(_markdown.render(text or ""))
 
 
 def _clean_text(text: str | None, *, field: str, what: str, limit: int = MAX_SOLUTION_LENGTH):
@@ -144,7 +135,7 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
             user=tutor,
             kind=Notification.Kind.SYSTEM,
             title=f"{solution.group.name} submitted its solution to “{release.scenario.title}”",
-            url=release_url(release),
+            url=release.get_absolute_url(),
             cohort=release.cohort,
         )
     return solution
@@ -187,7 +178,7 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
             kind=Notification.Kind.FEEDBACK,
             title=f"Feedback on your group's solution to “{release.scenario.title}”",
             body=body[:300],
-            url=release_url(release) + "#feedback",
+            url=release.get_absolute_url() + "#feedback",
             cohort=release.cohort,
         )
     return feedback

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
 
@@ -226,7 +225,7 @@ def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
         return redirect("scenarios:group", group_id=group.pk)
     if "confirm" not in request.POST and not solution.is_submitted:
         if version != solution.version:
-            return _refused(request, solutions.stale_copy_error(solution), _group_url(group))
+            return _refused(request, solutions.stale_copy_error(solution), group.get_absolute_url())
         return render(
             request,
             "scenarios/submit_confirm.html",
@@ -242,15 +241,11 @@ def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
     try:
         solutions.submit_solution(group=group, by=request.user, version=version)
     except ServiceError as error:
-        return _refused(request, error, _group_url(group))
+        return _refused(request, error, group.get_absolute_url())
     messages.success(
         request, "Solution submitted. The expert perspective is now open to your group."
     )
     return redirect("scenarios:group", group_id=group.pk)
-
-
-def _group_url(group: ScenarioGroup) -> str:
-    return reverse("scenarios:group", kwargs={"group_id": group.pk})
 
 
 @login_required
@@ -312,7 +307,7 @@ def move_member(request: HttpRequest, release_id: int) -> HttpResponse:
             by=request.user,
         )
     except ServiceError as error:
-        return _refused(request, error, f"/scenarios/releases/{release.pk}/")
+        return _refused(request, error, release.get_absolute_url())
     messages.success(request, f"Moved {form.cleaned_data['user'].shown_name} to {group.name}.")
     return redirect("scenarios:release", release_id=release.pk)
 

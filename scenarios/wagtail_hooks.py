@@ -9,6 +9,7 @@ cohorts the user tutors: another cohort's release answers 404, as everywhere els
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 from wagtail import hooks
@@ -21,9 +22,12 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from mentoring.core.errors import ServiceError
 from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import Cohort, Membership
+from mentoring.notifications.services import mark_read_for_target
 from scenarios import releases
 from scenarios.models import ModulePage, Release, ScenarioPage
 from scenarios.permissions import SCENARIOS_COLLECTION, allow_authoring_in
+from scenarios.resources import record_scenario_view
+from scenarios.selectors import scenario_access, scenarios_in_module_for
 
 
 def _manageable_cohorts(user):
@@ -90,7 +94,7 @@ class ReleaseEditForm(SaneInputFormMixin, WagtailAdminModelForm):
 
 
 class ReleaseCreateView(ServiceRefusalMixin, generic.CreateView):
-    service_fields = {"scenario_id": "scenario"}
+    service_fields: dict[str, str] = {}  # the service names the admin form's fields
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -207,3 +211,30 @@ def keep_scenario_documents_private(document, request):
     if request.user.is_authenticated and request.user.has_perm("wagtailadmin.access_admin"):
         return None
     raise Http404
+
+
+@hooks.register("before_serve_page")
+def guard_module_and_scenario_pages(page, request, serve_args, serve_kwargs):
+    """Who may open a module or scenario page, and counting a member's view of a scenario.
+
+    The entry point for Wagtail's page serving: the page models stay below the selectors and
+    services they would otherwise import. What a page hands its template is put on ``request``.
+    A signed-out visitor (a bookmark) signs in and comes back.
+    """
+    if not isinstance(page, ModulePage | ScenarioPage):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if isinstance(page, ModulePage):
+        scenarios = scenarios_in_module_for(user=request.user, module=page)
+        if not scenarios and not page.permissions_for_user(request.user).can_edit():
+            raise Http404
+        request.scenarios = scenarios
+    elif isinstance(page, ScenarioPage):
+        access = scenario_access(user=request.user, page=page)
+        if not access.can_view:
+            raise Http404
+        record_scenario_view(user=request.user, page=page, access=access)
+        mark_read_for_target(user=request.user, path=request.path)
+        request.scenario_access = access
+    return None

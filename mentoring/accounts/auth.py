@@ -9,6 +9,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
+from mentoring.accounts.tokens import live_token
+
 
 def bearer_token(scope) -> str | None:
     for name, value in scope.get("headers", []):
@@ -21,8 +23,6 @@ def bearer_token(scope) -> str | None:
 
 @database_sync_to_async
 def _live_token(key: str):
-    from mentoring.accounts.tokens import live_token
-
     return live_token(key)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
@@ -278,7 +278,7 @@ def _notify_reply(*, post: Post, thread: Thread, replied_to: Post | None) -> Non
             user=user,
             kind=Notification.Kind.REPLY,
             title=f"{name[:1].upper()}{name[1:]} replied to {what} in “{thread.title}”",
-            body=excerpt(post.body, 300),
+            body=excerpt(post.body_html, 300),
             url=post.get_absolute_url(),
             cohort=post.cohort,
             post=post,
@@ -302,7 +302,7 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     _update_search_vector(post, title=post.thread.title if opening else "")
     # Notifications quote the reply: keep them in step with what the author now says.
     Notification.objects.filter(post=post, kind=Notification.Kind.REPLY).update(
-        body=excerpt(body, 300)
+        body=excerpt(post.body_html, 300)
     )
     events.post_edited(post)
     return post

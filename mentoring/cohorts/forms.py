@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from mentoring.core.validation import SaneInputFormMixin
+from mentoring.core.forms import ServiceErrorsMixin
 from mentoring.models import MAX_GRACE_SECONDS, Cohort, User
 from mentoring.participation.nudges import placeholder_help
 
@@ -17,7 +17,7 @@ def split_usernames(text: str) -> list[str]:
     return [name for name in re.split(r"[\s,;]+", text or "") if name]
 
 
-class CohortCreateForm(SaneInputFormMixin, forms.Form):
+class CohortCreateForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Cohort.Kind.choices)
     tutors = forms.CharField(
@@ -34,7 +34,7 @@ class CohortCreateForm(SaneInputFormMixin, forms.Form):
         return names
 
 
-class CohortSettingsForm(SaneInputFormMixin, forms.ModelForm):
+class CohortSettingsForm(ServiceErrorsMixin, forms.ModelForm):
     """The cohort's settings as a tutor thinks of them: the grace period in minutes (the API
     keeps ``edit_grace_seconds``); ``cleaned_data`` speaks the service's field names."""
 
@@ -104,7 +104,7 @@ class CohortSettingsForm(SaneInputFormMixin, forms.ModelForm):
         return changes
 
 
-class EnrolForm(SaneInputFormMixin, forms.Form):
+class EnrolForm(ServiceErrorsMixin, forms.Form):
     usernames = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Usernames of people who already have an account, separated by commas, "
@@ -118,7 +118,7 @@ class EnrolForm(SaneInputFormMixin, forms.Form):
         return names
 
 
-class RemoveMemberForm(SaneInputFormMixin, forms.Form):
+class RemoveMemberForm(ServiceErrorsMixin, forms.Form):
     """Who leaves the cohort: only someone in it (never the tutor doing it). Anything else, a
     non-number included, is one and the same refusal that names nobody."""
 

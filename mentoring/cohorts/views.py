@@ -46,7 +46,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
                 ends_on=data["ends_on"],
             )
         except ServiceError as error:
-            form.add_error(error.extra.get("field") or "tutors", error.detail)
+            form.add_service_error(error, default="tutors")
         else:
             messages.success(request, f"Created {cohort.name}.")
             return redirect("cohort_home", cohort.pk)
@@ -63,10 +63,10 @@ def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 cohort=cohort, by=request.user, **form.changed_settings()
             )
         except ServiceError as error:
-            field = error.extra.get("field")
-            form.add_error(
-                "edit_grace_minutes" if field == "edit_grace_seconds" else field, error.detail
-            )
+            # The form speaks minutes where the service speaks seconds.
+            if error.extra.get("field") == "edit_grace_seconds":
+                error.extra["field"] = "edit_grace_minutes"
+            form.add_service_error(error)
         else:
             messages.success(request, "Settings saved.")
             return redirect("cohort_settings", cohort.pk)
@@ -100,7 +100,7 @@ def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 cohort=cohort, usernames=form.cleaned_data["usernames"], by=request.user
             )
         except ServiceError as error:
-            form.add_error("usernames", error.detail)
+            form.add_service_error(error, default="usernames")
         else:
             messages.success(request, f"Enrolled {len(enrolled)} member(s).")
             return redirect("cohort_members", cohort.pk)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -250,3 +251,20 @@ def limit_query(size: PageSize):
 CURSOR_QUERY_DESCRIPTION = (
     "Opaque: pass the cursor of the next page's URL (in the Link header) unchanged."
 )
+
+
+@contextmanager
+def api_fields(names: Mapping[str, str]) -> Iterator[None]:
+    """Name a refused request's field as the API calls it.
+
+    Services speak the domain (``field="thread"``, ``field="scenario"``); an endpoint whose
+    body calls them ``thread_id`` and ``scenario_id`` maps them here, so the JSON error names
+    the field the client sent.
+    """
+    try:
+        yield
+    except ServiceError as error:
+        field = error.extra.get("field")
+        if field in names:
+            error.extra["field"] = names[field]
+        raise

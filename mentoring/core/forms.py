@@ -13,8 +13,9 @@ class ServiceErrorsMixin(SaneInputFormMixin):
     hidden, shows the error above the form instead of raising ``ValueError``.
     """
 
-    def add_service_error(self, error: ServiceError) -> None:
-        field = error.extra.get("field")
+    def add_service_error(self, error: ServiceError, *, default: str | None = None) -> None:
+        """``default``: the field to show an error that names none (e.g. a list of usernames)."""
+        field = error.extra.get("field") or default
         if field not in self.fields or self.fields[field].widget.is_hidden:
             field = None  # a hidden field's error would not be seen next to it
         self.add_error(field, error.detail)

@@ -74,40 +74,43 @@ def normalise_tag(tag: str) -> str:
     return tag.lstrip("#").strip().rstrip("-").lower()[:60]
 
 
-def _hashtag_rule(tag_url: Callable[[str], str]) -> Callable[[StateInline, bool], bool]:
-    def rule(state: StateInline, silent: bool) -> bool:
-        pos = state.pos
-        src = state.src
-        if src[pos] != "#" or state.linkLevel > 0:
-            return False
-        if pos > 0 and src[pos - 1] not in _BEFORE_TAG:
-            return False
-        match = HASHTAG_RE.match(src, pos + 1)
-        if not match:
-            return False
-        raw = match.group(0).rstrip("-")
-        tag = normalise_tag(raw)
-        if not silent:
-            token = state.push("link_open", "a", 1)
-            token.attrs = {"href": tag_url(tag), "class": "hashtag"}
-            token.markup = "hashtag"
-            text = state.push("text", "", 0)
-            text.content = "#" + raw
-            state.push("link_close", "a", -1)
-            tags = state.env.setdefault("hashtags", [])
-            if tag not in tags:
-                tags.append(tag)
-        state.pos = pos + 1 + len(raw)
-        return True
+def _hashtag_rule(state: StateInline, silent: bool) -> bool:
+    """``#tag`` → a link to the tag's search, from ``env["tag_url"]`` (no link without one)."""
+    tag_url: Callable[[str], str] | None = state.env.get("tag_url")
+    pos = state.pos
+    src = state.src
+    if tag_url is None or src[pos] != "#" or state.linkLevel > 0:
+        return False
+    if pos > 0 and src[pos - 1] not in _BEFORE_TAG:
+        return False
+    match = HASHTAG_RE.match(src, pos + 1)
+    if not match:
+        return False
+    raw = match.group(0).rstrip("-")
+    tag = normalise_tag(raw)
+    if not silent:
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": tag_url(tag), "class": "hashtag"}
+        token.markup = "hashtag"
+        text = state.push("text", "", 0)
+        text.content = "#" + raw
+        state.push("link_close", "a", -1)
+        tags = state.env.setdefault("hashtags", [])
+        if tag not in tags:
+            tags.append(tag)
+    state.pos = pos + 1 + len(raw)
+    return True
 
-    return rule
 
-
-def _build(tag_url: Callable[[str], str]) -> MarkdownIt:
+def _build() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.inline.ruler.before("newline", "hashtag", _hashtag_rule(tag_url))
+    md.inline.ruler.before("newline", "hashtag", _hashtag_rule)
     return md
+
+
+# Built once: the parser is stateless between calls (per-call state lives in ``env``).
+_MARKDOWN = _build()
 
 
 def sanitise(html: str) -> str:
@@ -125,20 +128,25 @@ def sanitise(html: str) -> str:
 
 def render_post(body: str, *, tag_url: Callable[[str], str]) -> RenderedPost:
     """Render a post's Markdown; ``tag_url(tag)`` gives the tag search link for a hashtag."""
-    env: dict = {}
-    html = _build(tag_url).render(body, env)
+    env: dict = {"tag_url": tag_url}
+    html = _MARKDOWN.render(body, env)
     return RenderedPost(html=sanitise(html), hashtags=list(env.get("hashtags", [])))
+
+
+def render_markdown(text: str) -> str:
+    """Markdown without hashtag links (scenario solutions, feedback, reflections), sanitised."""
+    return sanitise(_MARKDOWN.render(text or "", {}))
 
 
 def extract_hashtags(body: str) -> list[str]:
     """The hashtags a body would link, without rendering it for display."""
-    env: dict = {}
-    _build(lambda tag: "#").parse(body, env)
+    env: dict = {"tag_url": lambda tag: "#"}
+    _MARKDOWN.parse(body, env)
     return list(env.get("hashtags", []))
 
 
-def excerpt(body: str, length: int = 160) -> str:
-    """A plain-text opening of a post for activity streams and notification emails."""
-    rendered = _build(lambda tag: "#").render(body)
-    text = " ".join(html.unescape(nh3.clean(rendered, tags=set())).split())
+def excerpt(body_html: str, length: int = 160) -> str:
+    """A plain-text opening of a post from its stored, sanitised HTML (activity streams and
+    notifications): no Markdown is rendered again."""
+    text = " ".join(html.unescape(nh3.clean(body_html, tags=set())).split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"

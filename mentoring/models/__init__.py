@@ -21,7 +21,13 @@ from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, C
 from mentoring.models.invitations import Invitation, InvitationBatch, JoinLink, JoinRequest
 from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
-from mentoring.models.participation import MemberWeek, Nudge, ReadEvent, ResourceView
+from mentoring.models.participation import (
+    MemberWeek,
+    Nudge,
+    ParticipationStatus,
+    ReadEvent,
+    ResourceView,
+)
 from mentoring.models.signin import SignInPolicy
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Nudge",
+    "ParticipationStatus",
     "Post",
     "PostFlag",
     "PostQuerySet",

@@ -9,6 +9,30 @@ from mentoring.models.accounts import User
 from mentoring.models.boards import Thread
 from mentoring.models.cohorts import Cohort, Membership
 
+_STATUS_PLURALS = {
+    "contributor": "contributors",
+    "reader": "readers",
+    "resource_only": "resource-only members",
+    "inactive": "inactive members",
+}
+
+
+class ParticipationStatus(models.TextChoices):
+    """A member's participation status (CONTRACT.md), in the order the dashboard shows them.
+
+    The one source of the labels: pages, charts and (through ``json_script``) dashboard.js.
+    Derived in SQL from the membership's counters, so no column stores it.
+    """
+
+    CONTRIBUTOR = "contributor", "Contributor"
+    READER = "reader", "Reader"
+    RESOURCE_ONLY = "resource_only", "Resources only"
+    INACTIVE = "inactive", "Inactive"
+
+    @property
+    def plural(self) -> str:
+        return _STATUS_PLURALS[self.value]
+
 
 class ReadEvent(models.Model):
     """A timestamped read of a thread, for the dashboard's trend (throttled by the service)."""

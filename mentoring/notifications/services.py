@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort, Notification, Post, Thread, User
+from mentoring.notifications.tasks import schedule_notification_email
 from mentoring.realtime import events
 
 
@@ -50,8 +51,6 @@ def notify(
     )
     events.notification_created(notification)
     if email_due_at is not None:
-        from mentoring.notifications.tasks import schedule_notification_email
-
         transaction.on_commit(lambda: schedule_notification_email(notification.pk, email_due_at))
     return notification
 

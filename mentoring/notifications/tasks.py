@@ -1,4 +1,10 @@
-"""Background work (django-tasks). Task arguments are ids only: a queue never holds post text."""
+"""Background mail (django-tasks). Task arguments are ids only: a queue never holds post text.
+
+Each task claims its notifications in a short transaction (marks them emailed while it holds
+their row locks) and talks to the mail server only after that transaction committed: no SMTP
+conversation ever runs while rows are locked. A send that fails hands the claim back, so the
+task's retry (or tomorrow's digest) sends it. Bodies come from ``templates/mentoring/email/``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,13 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
+
+from mentoring.models import Notification, User
 
 logger = logging.getLogger(__name__)
 
@@ -22,44 +33,60 @@ def schedule_notification_email(notification_id: int, due_at: datetime) -> None:
         send_notification_email.using(run_after=due_at).enqueue(notification_id)
 
 
-@task()
-def send_notification_email(notification_id: int) -> bool:
-    """Email one notification if it still exists, is due, and was not sent; True if sent."""
-    from mentoring.models import Notification
+def _absolute(url: str) -> str:
+    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{url}" if url else ""
 
+
+def _give_back(ids: list[int], claimed_at: datetime) -> None:
+    """Un-claim what could not be sent (only rows still carrying this claim)."""
+    Notification.objects.filter(pk__in=ids, emailed_at=claimed_at).update(emailed_at=None)
+
+
+def _claim_notification(notification_id: int, now: datetime) -> Notification | None:
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
         )
-        # Withdrawn (its post was retracted) or already sent: nothing to do.
+        # Withdrawn (its post was retracted), already sent or not yet due: nothing to do.
         if notification is None or not notification.user.email:
-            return False
-        if notification.email_due_at and notification.email_due_at > timezone.now():
-            return False
-        base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-        link = f"\n\n{base}{notification.url}" if notification.url else ""
+            return None
+        if notification.email_due_at and notification.email_due_at > now:
+            return None
+        notification.emailed_at = now
+        notification.save(update_fields=["emailed_at"])
+        return notification
+
+
+@task()
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification if it still exists, is due, and was not sent; True if sent."""
+    now = timezone.now()
+    notification = _claim_notification(notification_id, now)
+    if notification is None:
+        return False
+    body = render_to_string(
+        "mentoring/email/notification.txt",
+        {"notification": notification, "link": _absolute(notification.url)},
+    )
+    try:
         send_mail(
             subject=f"[Staffroom] {notification.title}",
-            message=f"{notification.body}{link}",
+            message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.user.email],
         )
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-        return True
+    except Exception:
+        _give_back([notification.pk], now)
+        raise
+    return True
 
 
 # --- Daily digest ---------------------------------------------------------------------------
-def _digest_pending(user_id: int):
+def _digest_pending(user_id: int, now: datetime) -> QuerySet[Notification]:
     """A user's notifications not yet emailed whose posts can no longer be retracted."""
-    from django.db.models import Q
-
-    from mentoring.models import Notification
-
-    now = timezone.now()
     return Notification.objects.filter(user_id=user_id, emailed_at__isnull=True).filter(
         Q(post__isnull=True) | Q(post__editable_until__lte=now)
     )
@@ -69,36 +96,36 @@ def _digest_pending(user_id: int):
 def send_daily_digest(user_id: int) -> int:
     """One email with everything a "daily digest" user has not been emailed about; returns how
     many notifications it covered. Posts still inside their grace period wait for tomorrow."""
-    from mentoring.models import User
-
+    now = timezone.now()
     with transaction.atomic():
         user = User.objects.filter(pk=user_id).first()
         if user is None or not user.email or user.email_preference != User.EmailPreference.DAILY:
             return 0
         pending = list(
-            _digest_pending(user_id).select_for_update(of=("self",)).order_by("created_at")
+            _digest_pending(user_id, now).select_for_update(of=("self",)).order_by("created_at")
         )
         if not pending:
             return 0
-        base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-        parts = []
-        for notification in pending:
-            link = f"\n{base}{notification.url}" if notification.url else ""
-            body = f"\n{notification.body}" if notification.body else ""
-            parts.append(f"* {notification.title}{body}{link}")
-        count = len(pending)
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+    count = len(pending)
+    body = render_to_string(
+        "mentoring/email/daily_digest.txt",
+        {
+            "items": [{"notification": n, "link": _absolute(n.url)} for n in pending],
+            "settings_link": _absolute(reverse("email_preference")),
+        },
+    )
+    try:
         send_mail(
             subject=f"[Staffroom] Your daily digest: {count} update{'s' if count != 1 else ''}",
-            message="\n\n".join(parts)
-            + "\n\nChange how often we email you in your notification settings.",
+            message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[user.email],
         )
-        now = timezone.now()
-        from mentoring.models import Notification
-
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
-        return count
+    except Exception:
+        _give_back([n.pk for n in pending], now)
+        raise
+    return count
 
 
 def queue_daily_digests() -> int:
@@ -106,8 +133,6 @@ def queue_daily_digests() -> int:
 
     Run once a day (``manage.py send_daily_digests`` from cron or a systemd timer).
     """
-    from mentoring.models import Notification, User
-
     user_ids = (
         Notification.objects.filter(
             emailed_at__isnull=True,

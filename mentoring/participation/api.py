@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, found, limit_query
+from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, api_fields, found, limit_query
 from mentoring.core.pagination import link_header, page_url
 from mentoring.participation import alerts as alert_rules
 from mentoring.participation.nudges import nudge_members
@@ -94,7 +94,7 @@ def participation(
     next page.
     """
     cohort = found(tutored_cohort(user=request.auth, cohort_id=cohort_id))
-    wanted = status if status in Status.ALL else None
+    wanted = status if status in Status.values else None
     wanted_alert = alert if alert in alert_rules.ALL else None
     page = member_values_page(
         cohort=cohort,
@@ -133,14 +133,15 @@ def participation(
 def nudge(request, cohort_id: int, data: NudgeIn):
     """Nudge members: each gets a notification. Non-members → 400 and nobody is nudged."""
     cohort = found(tutored_cohort(user=request.auth, cohort_id=cohort_id))
-    outcome = nudge_members(
-        cohort=cohort,
-        tutor=request.auth,
-        user_ids=data.user_ids,
-        message=data.message,
-        thread=data.thread_id,
-        override_cooldown=data.override_cooldown,
-    )
+    with api_fields({"thread": "thread_id"}):
+        outcome = nudge_members(
+            cohort=cohort,
+            tutor=request.auth,
+            user_ids=data.user_ids,
+            message=data.message,
+            thread=data.thread_id,
+            override_cooldown=data.override_cooldown,
+        )
     return 201, {
         "nudged": [
             {

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from mentoring.models import ParticipationStatus
+
 # Colours chosen to stay distinguishable for the common colour-vision deficiencies
 # (Okabe-Ito palette); the legend and the table beside the chart carry the same numbers.
 STATUS_COLOURS = {
@@ -20,12 +22,8 @@ STATUS_COLOURS = {
     "resource_only": "#56B4E9",
     "inactive": "#999999",
 }
-STATUS_LABELS = {
-    "contributor": "Contributors",
-    "reader": "Readers",
-    "resource_only": "Resources only",
-    "inactive": "Inactive",
-}
+# The legend's labels come from the one list of statuses.
+STATUS_LABELS = {status.value: status.label for status in ParticipationStatus}
 READS_COLOUR = "#E69F00"
 POSTS_COLOUR = "#009E73"
 

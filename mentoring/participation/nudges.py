@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.core.errors import NotFound, ServiceError
@@ -48,17 +48,6 @@ class NudgeOutcome:
     skipped: list[Membership] = field(default_factory=list)
 
 
-def _url(name: str, **kwargs) -> str:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:  # URLs not wired (a bare shell): the notification just has no link.
-        return ""
-
-
-def thread_url(thread: Thread) -> str:
-    return _url("thread", thread_id=thread.pk)
-
-
 def render_message(
     template: str, *, member: User, cohort: Cohort, thread: Thread | None = None
 ) -> str:
@@ -68,7 +57,7 @@ def render_message(
         "name": member.shown_name,
         "cohort": cohort.name,
         "thread": f"“{thread.title}”" if thread else "",
-        "thread_url": thread_url(thread) if thread else "",
+        "thread_url": thread.get_absolute_url() if thread else "",
     }
     text = _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
     return re.sub(r"[ \t]+", " ", text).strip()
@@ -94,7 +83,7 @@ def _thread_for_nudge(cohort: Cohort, thread: Thread | int | None) -> Thread | N
         raise ServiceError(
             "invalid_thread",
             "Choose a thread on one of this cohort's open boards.",
-            field="thread_id",
+            field="thread",
         )
     return found
 
@@ -179,7 +168,11 @@ def nudge_members(
             user_ids=[m.user_id for m in outcome.skipped],
         )
 
-    link = thread_url(invite_to) if invite_to else _url("dashboard:mine", cohort_id=cohort.pk)
+    link = (
+        invite_to.get_absolute_url()
+        if invite_to
+        else reverse("dashboard:mine", kwargs={"cohort_id": cohort.pk})
+    )
     for membership in to_nudge:
         text = render_message(template, member=membership.user, cohort=cohort, thread=invite_to)
         outcome.nudges.append(

@@ -26,33 +26,21 @@ from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf,
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
-from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, User
+from mentoring.models import (
+    Cohort,
+    Membership,
+    Nudge,
+    ParticipationStatus,
+    Post,
+    ReadEvent,
+    User,
+)
 from mentoring.participation import alerts as alert_rules
 from mentoring.participation.charts import WeekPoint
 from mentoring.rules.permissions import can_view_participation
 
-
-class Status:
-    """Participation statuses, in the order the dashboard shows them (CONTRACT.md)."""
-
-    CONTRIBUTOR = "contributor"
-    READER = "reader"
-    RESOURCE_ONLY = "resource_only"
-    INACTIVE = "inactive"
-
-    ALL = (CONTRIBUTOR, READER, RESOURCE_ONLY, INACTIVE)
-    LABELS = {
-        CONTRIBUTOR: "Contributor",
-        READER: "Reader",
-        RESOURCE_ONLY: "Resources only",
-        INACTIVE: "Inactive",
-    }
-    PLURALS = {
-        CONTRIBUTOR: "contributors",
-        READER: "readers",
-        RESOURCE_ONLY: "resource-only members",
-        INACTIVE: "inactive members",
-    }
+# The statuses as the rest of the app has always called them here.
+Status = ParticipationStatus
 
 
 def tutored_cohort(*, user: User, cohort_id: int) -> Cohort | None:
@@ -120,7 +108,7 @@ def member_rows(
     rows = alert_rules.with_alerts(
         rows, now=now, quiet_days=cohort.quiet_days, never_started_days=cohort.never_started_days
     )
-    if status in Status.ALL:
+    if status in Status.values:
         rows = rows.filter(status=status)
     if alert in alert_rules.ALL:
         rows = rows.filter(alert_rules.alert_filter(alert))
@@ -144,8 +132,8 @@ SORTABLE = {
 _SORT_COLUMNS = {
     "shown_name": lambda: Collate(Lower(_shown_name()), "natural"),
     "status": lambda: Case(
-        *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.ALL)),
-        default=Value(len(Status.ALL)),
+        *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)),
+        default=Value(len(Status.values)),
         output_field=IntegerField(),
     ),
 }
@@ -206,7 +194,7 @@ def status_counts(*, cohort: Cohort) -> dict[str, int]:
     )
     counts = {status: totals[status] for status in conditions}
     counts[Status.INACTIVE] = totals["total"] - sum(counts.values())
-    return {status: counts[status] for status in Status.ALL}
+    return {status: counts[status] for status in Status.values}
 
 
 def _shown_name() -> Coalesce:

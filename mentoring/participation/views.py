@@ -21,8 +21,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.forms import ServiceErrorsMixin
 from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
-from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation import alerts as alert_rules
@@ -56,7 +56,7 @@ TREND_WEEKS = 12
 TREND_CACHE_SECONDS = 120
 
 
-class NudgeForm(SaneInputFormMixin, forms.Form):
+class NudgeForm(ServiceErrorsMixin, forms.Form):
     """Nudge the ticked members with a message from the cohort's editable template."""
 
     user_ids = forms.TypedMultipleChoiceField(
@@ -123,7 +123,7 @@ def _dashboard_limit(request: HttpRequest) -> int:
 
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
-    wanted_status = wanted_status if wanted_status in Status.ALL else ""
+    wanted_status = wanted_status if wanted_status in Status.values else ""
     wanted_alert = request.GET.get("alert") or ""
     wanted_alert = wanted_alert if wanted_alert in alert_rules.ALL else ""
     order = request.GET.get("sort") or "name"
@@ -168,7 +168,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "pager": members_pager,
         "paged": paged,
         "counts": [
-            {"status": s, "label": Status.LABELS[s], "count": counts[s]} for s in Status.ALL
+            {"status": s, "label": Status(s).label, "count": counts[s]} for s in Status.values
         ],
         "total": total,
         "status_filter": wanted_status,
@@ -179,7 +179,9 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "alert_counts": [
             {"code": a, "label": alert_rules.LABELS[a], "count": alerts[a]} for a in alert_rules.ALL
         ],
-        "statuses": [(s, Status.LABELS[s], Status.PLURALS[s]) for s in Status.ALL],
+        "statuses": [(s, Status(s).label, Status(s).plural) for s in Status.values],
+        # Handed to dashboard.js with ``json_script``: it keeps no copy of its own.
+        "status_labels": {choice.value: choice.label for choice in Status},
         "sort": order,
         "sortable": list(SORTABLE),
         "breakdown_svg": mark_safe(status_breakdown_svg(counts)),
@@ -233,7 +235,7 @@ def send_nudges(request: HttpRequest, cohort_id: int) -> HttpResponse:
             override_cooldown=form.cleaned_data["override_cooldown"],
         )
     except ServiceError as error:
-        form.add_error(error.extra.get("field"), error.detail)
+        form.add_service_error(error)
         return _render_dashboard(request, cohort, form, status=400)
     sent = len(outcome.nudges)
     text = f"Nudged {sent} member{'s' if sent != 1 else ''}."
@@ -306,7 +308,7 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     memory as objects or as one string."""
     cohort = _tutored_or_404(request, cohort_id)
     wanted = request.GET.get("status")
-    rows = member_rows(cohort=cohort, status=wanted if wanted in Status.ALL else None)
+    rows = member_rows(cohort=cohort, status=wanted if wanted in Status.values else None)
     writer = csv.writer(_Echo())
 
     def lines():
@@ -354,7 +356,7 @@ def my_participation(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "cohort": cohort,
             "membership": membership,
             "alert_reasons": alert_rules.reasons(membership, cohort=cohort),
-            "status_label": Status.LABELS[membership.status],
+            "status_label": Status(membership.status).label,
             "nudges": nudges,
             "private_board": private_board,
         },

@@ -252,3 +252,39 @@ def test_nudge_threads_offered_are_open_threads_only(setting):
     assert "First week" in html
     assert "Secret worry" not in html
     assert Thread.objects.filter(cohort=cohort).count() == 2
+
+
+# --- Services name domain fields; the API and the forms map them ------------------------------
+def test_a_thread_the_nudge_cannot_use_is_refused_by_its_domain_name(setting):
+    cohort, tutor, readers, _ = setting
+    private = Board.objects.get(cohort=cohort, kind=Board.Kind.PRIVATE)
+    secret = posts.create_thread(board=private, author=readers[0], title="Help", body="quietly")
+    with pytest.raises(ServiceError) as refused:
+        nudge_members(cohort=cohort, tutor=tutor, user_ids=[readers[1].pk], thread=secret)
+    assert refused.value.extra["field"] == "thread"
+
+
+def test_the_api_names_the_refused_field_as_its_body_does(setting, api):
+    cohort, tutor, readers, _ = setting
+    private = Board.objects.get(cohort=cohort, kind=Board.Kind.PRIVATE)
+    secret = posts.create_thread(board=private, author=readers[0], title="Help", body="quietly")
+    response = api(tutor).post(
+        f"/api/v1/cohorts/{cohort.pk}/nudges",
+        {"user_ids": [readers[1].pk], "message": "Hi", "thread_id": secret.pk},
+    )
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid_thread" and response.data["field"] == "thread_id"
+
+
+def test_a_refusal_naming_a_field_the_form_lacks_shows_above_the_form_not_a_500():
+    from django import forms
+
+    from mentoring.core.forms import ServiceErrorsMixin
+
+    class Small(ServiceErrorsMixin, forms.Form):
+        message = forms.CharField()
+
+    form = Small({"message": "hi"})
+    assert form.is_valid()
+    form.add_service_error(ServiceError("invalid", "Not that one.", field="thread_id"))
+    assert form.non_field_errors() == ["Not that one."]

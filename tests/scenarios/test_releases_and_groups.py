@@ -82,7 +82,7 @@ def test_groups_by_hand_and_leftovers_to_the_smallest(big_cohort, scenario, tuto
     [
         ({"group_size": 1}, "invalid", "group_size"),
         ({"closes_at": "before"}, "invalid", "closes_at"),
-        ({"scenario": 999_999}, "unknown_scenario", "scenario_id"),
+        ({"scenario": 999_999}, "unknown_scenario", "scenario"),
         ({"grouping": "alphabetical"}, "invalid", "grouping"),
     ],
 )

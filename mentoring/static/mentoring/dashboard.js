@@ -3,12 +3,9 @@
 // Everything here also works without JavaScript through query strings and forms.
 import { fetchAllPages, openLiveSocket } from "./live.js";
 
-const STATUS_LABELS = {
-  contributor: "Contributor",
-  reader: "Reader",
-  resource_only: "Resources only",
-  inactive: "Inactive",
-};
+// The status labels come from the server (ParticipationStatus, via json_script).
+const labelsElement = document.getElementById("status-labels");
+const STATUS_LABELS = labelsElement ? JSON.parse(labelsElement.textContent) : {};
 
 const STATUS_ORDER = Object.keys(STATUS_LABELS); // the order of meaning, as the server sorts
 
