@@ -18,7 +18,7 @@ from mentoring.boards.setup import set_board_window
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.core.validation import SCHEDULE_HORIZON, storable_datetime, within_schedule_horizon
 from mentoring.models import Board, Cohort, Notification, User
-from mentoring.notifications.services import notify
+from mentoring.notifications.services import Notice, notify_many
 from mentoring.rules.permissions import is_tutor
 from scenarios.groups import (
     check_manual_groups,
@@ -170,8 +170,8 @@ def release_scenario(
 
 
 def _announce_release(*, release: Release, members: Iterable[User]) -> None:
-    for user in members:
-        notify(
+    notify_many(
+        Notice(
             user=user,
             kind=Notification.Kind.SYSTEM,
             title=f"New scenario: {release.scenario.title}",
@@ -179,6 +179,8 @@ def _announce_release(*, release: Release, members: Iterable[User]) -> None:
             url=release.get_absolute_url(),
             cohort=release.cohort,
         )
+        for user in members
+    )
 
 
 @transaction.atomic

@@ -197,8 +197,3 @@ def reflections_for_author(*, user: User) -> QuerySet[Reflection]:
         .select_related("release__scenario", "release__cohort")
         .order_by("-updated_at")
     )
-
-
-def live_scenarios_for_release(*, user: User) -> QuerySet[ScenarioPage]:
-    """Published scenarios a tutor may choose from when releasing."""
-    return ScenarioPage.objects.live().order_by("title")

@@ -9,7 +9,7 @@ from django.utils.dateformat import format as date_format
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
-from mentoring.notifications.services import notify
+from mentoring.notifications.services import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from scenarios.models import (
@@ -130,14 +130,16 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
     tutors = User.objects.filter(
         memberships__cohort=release.cohort, memberships__role=Membership.Role.TUTOR
     )
-    for tutor in tutors:
-        notify(
+    notify_many(
+        Notice(
             user=tutor,
             kind=Notification.Kind.SYSTEM,
             title=f"{solution.group.name} submitted its solution to “{release.scenario.title}”",
             url=release.get_absolute_url(),
             cohort=release.cohort,
         )
+        for tutor in tutors
+    )
     return solution
 
 
@@ -172,8 +174,8 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
     feedback = Feedback.objects.create(
         solution=solution, tutor=tutor, body=body, body_html=render_markdown(body)
     )
-    for member in solution.group.members.all():
-        notify(
+    notify_many(
+        Notice(
             user=member,
             kind=Notification.Kind.FEEDBACK,
             title=f"Feedback on your group's solution to “{release.scenario.title}”",
@@ -181,6 +183,8 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
             url=release.get_absolute_url() + "#feedback",
             cohort=release.cohort,
         )
+        for member in solution.group.members.all()
+    )
     return feedback
 
 

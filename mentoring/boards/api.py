@@ -39,7 +39,7 @@ router = Router(tags=["boards"])
 
 
 def post_out(post: Post) -> dict:
-    """A decorated post (see ``selectors.boards.decorate_post``) in the API's shape."""
+    """A decorated post (see ``mentoring.boards.selectors.decorate_post``) in the API's shape."""
     return {
         "id": post.pk,
         "thread_id": post.thread_id,

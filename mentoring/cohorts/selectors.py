@@ -21,9 +21,3 @@ def visible_cohort(*, user: User, cohort_id: int) -> Cohort | None:
     if cohort is None or not can_view_cohort(user, cohort):
         return None
     return cohort
-
-
-def role_in(*, user: User, cohort: Cohort) -> str | None:
-    return (
-        Membership.objects.filter(user=user, cohort=cohort).values_list("role", flat=True).first()
-    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -12,7 +16,94 @@ from mentoring.notifications.tasks import schedule_notification_email
 from mentoring.realtime import events
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification to create (``notify_many`` writes many in one statement)."""
+
+    user: User
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    cohort: Cohort | None = None
+    post: Post | None = None
+    thread: Thread | None = None  # defaults to the post's thread
+
+    @property
+    def quoted_thread(self) -> Thread | None:
+        return self.thread if self.thread is not None or self.post is None else self.post.thread
+
+
+def _email_due_at(
+    notice: Notice, now: datetime, opening_until: dict[int, datetime | None]
+) -> datetime | None:
+    """An email, if the user wants one as it happens, is due no earlier than the end of the grace
+    period of every post whose words it quotes — the post's, and the thread's opening post's for
+    its title (as Moodle waits out its editing time) — so retracted words never reach an inbox.
+    """
+    user = notice.user
+    if not user.email or user.email_preference != User.EmailPreference.IMMEDIATE:
+        return None
+    until = [now]
+    if notice.post is not None:
+        until.append(notice.post.editable_until)
+    thread = notice.quoted_thread
+    if thread is not None:
+        if thread.pk not in opening_until:
+            opening_until[thread.pk] = _opening_post_until(thread)
+        if opening_until[thread.pk] is not None:
+            until.append(opening_until[thread.pk])
+    return max(until)
+
+
+def _opening_post_until(thread: Thread) -> datetime | None:
+    """When the thread's opening post (whose author wrote the title) stops being retractable;
+    None once it is gone (and the title with it)."""
+    if thread.first_post_id is None:
+        return None
+    return (
+        Post.objects.filter(pk=thread.first_post_id)
+        .values_list("editable_until", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
+def notify_many(notices: Iterable[Notice]) -> list[Notification]:
+    """Create the notifications in one ``bulk_create``, send each live after commit and queue
+    the emails that are due. Queued tasks carry only ids, never the text."""
+    now = timezone.now()
+    opening_until: dict[int, datetime | None] = {}  # one read per thread, however many notices
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=notice.user,
+                kind=notice.kind,
+                title=notice.title[:200],
+                body=notice.body,
+                url=notice.url,
+                cohort=notice.cohort,
+                post=notice.post,
+                thread=notice.quoted_thread,
+                created_at=now,
+                email_due_at=_email_due_at(notice, now, opening_until),
+            )
+            for notice in notices
+        ]
+    )
+    for notification in created:
+        events.notification_created(notification)
+    due = [(n.pk, n.email_due_at) for n in created if n.email_due_at is not None]
+    if due:
+
+        def schedule() -> None:
+            for notification_id, due_at in due:
+                schedule_notification_email(notification_id, due_at)
+
+        transaction.on_commit(schedule)
+    return created
+
+
 def notify(
     *,
     user: User,
@@ -25,49 +116,18 @@ def notify(
     thread: Thread | None = None,
 ) -> Notification:
     """Notify ``user``; pass ``post`` when it is about a post, so retracting it withdraws this,
-    and ``thread`` when it quotes a thread (its title) without being about one post.
-
-    An email, if the user wants one as it happens, is due no earlier than the end of the grace
-    period of every post whose words it quotes — the post's, and the thread's opening post's for
-    its title (as Moodle waits out its editing time) — so retracted words never reach an inbox.
-    The queued task carries only the notification's id, never its text.
-    """
-    now = timezone.now()
-    if post is not None and thread is None:
-        thread = post.thread
-    email_due_at = None
-    if user.email and user.email_preference == User.EmailPreference.IMMEDIATE:
-        email_due_at = max([now, *_quoted_until(post=post, thread=thread)])
-    notification = Notification.objects.create(
+    and ``thread`` when it quotes a thread (its title) without being about one post."""
+    notice = Notice(
         user=user,
         kind=kind,
-        title=title[:200],
+        title=title,
         body=body,
         url=url,
         cohort=cohort,
         post=post,
         thread=thread,
-        email_due_at=email_due_at,
     )
-    events.notification_created(notification)
-    if email_due_at is not None:
-        transaction.on_commit(lambda: schedule_notification_email(notification.pk, email_due_at))
-    return notification
-
-
-def _quoted_until(*, post: Post | None, thread: Thread | None) -> list:
-    """When the words a notification quotes stop being retractable."""
-    until = [post.editable_until] if post is not None else []
-    if thread is not None:
-        opening = (
-            Post.objects.filter(thread_id=thread.pk)
-            .order_by("created_at", "pk")
-            .values_list("editable_until", flat=True)
-            .first()
-        )
-        if opening is not None:
-            until.append(opening)
-    return until
+    return notify_many([notice])[0]
 
 
 @transaction.atomic

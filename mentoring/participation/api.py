@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, api_fields, found, limit_query
 from mentoring.core.pagination import link_header, page_url
 from mentoring.participation import alerts as alert_rules
-from mentoring.participation.nudges import nudge_members
+from mentoring.participation.nudges import NUDGE_COOLDOWN, nudge_members
 from mentoring.participation.schemas import ParticipantOut
 from mentoring.participation.selectors import (
     PARTICIPATION_PAGE,
@@ -53,7 +53,8 @@ class NudgeIn(Schema):
     )
     thread_id: int | None = Field(None, description="A thread to invite the members to answer.")
     override_cooldown: bool = Field(
-        False, description="Nudge members again even if nudged in the last 7 days."
+        False,
+        description=f"Nudge members again even if nudged in the last {NUDGE_COOLDOWN.days} days.",
     )
 
 

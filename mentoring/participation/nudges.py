@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,13 +21,13 @@ from django.utils import timezone
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.ratelimit import check_rate
 from mentoring.models import Board, Cohort, Membership, Notification, Nudge, Thread, User
-from mentoring.notifications.services import notify
+from mentoring.notifications.services import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import can_view_participation
 
 # A member is not nudged again within this time unless the tutor overrides: being chased
 # every day is the quickest way to make a quiet reader stop reading too.
-NUDGE_COOLDOWN = timedelta(days=7)
+NUDGE_COOLDOWN = timedelta(days=settings.NUDGE_COOLDOWN_DAYS)
 MAX_MESSAGE_LENGTH = 5000
 PLACEHOLDERS = ("name", "cohort", "thread", "thread_url")
 
@@ -173,6 +174,7 @@ def nudge_members(
         if invite_to
         else reverse("dashboard:mine", kwargs={"cohort_id": cohort.pk})
     )
+    notices: list[Notice] = []
     for membership in to_nudge:
         text = render_message(template, member=membership.user, cohort=cohort, thread=invite_to)
         outcome.nudges.append(
@@ -185,15 +187,18 @@ def nudge_members(
                 created_at=now,
             )
         )
-        notify(
-            user=membership.user,
-            kind=Notification.Kind.NUDGE,
-            title=f"A message from {tutor.shown_name}, your tutor in {cohort.name}",
-            body=text,
-            url=link,
-            cohort=cohort,
-            thread=invite_to,
+        notices.append(
+            Notice(
+                user=membership.user,
+                kind=Notification.Kind.NUDGE,
+                title=f"A message from {tutor.shown_name}, your tutor in {cohort.name}",
+                body=text,
+                url=link,
+                cohort=cohort,
+                thread=invite_to,
+            )
         )
+    notify_many(notices)
     Nudge.objects.bulk_create(outcome.nudges)
     Membership.objects.filter(pk__in=[m.pk for m in to_nudge]).update(last_nudged_at=now)
     events.members_updated([m.pk for m in to_nudge], cohort.pk)

@@ -91,13 +91,44 @@ def test_someone_elses_post_cannot_be_edited_or_retracted(cohort, members, outsi
     assert post.body == "first words"
 
 
+class _Clock:
+    """An injected ``timezone.now`` for the service, per thread: the tests decide on which side
+    of the deadline each request's clock reads, instead of sleeping across it."""
+
+    def __init__(self) -> None:
+        self.real = timezone.now
+        self.local = threading.local()
+        self.shared = None
+
+    def __call__(self):
+        return getattr(self.local, "now", None) or self.shared or self.real()
+
+
+def _wait_for_a_lock_waiter(timeout: float = 10) -> None:
+    """Until another connection waits on a row lock (PostgreSQL says so), not a guessed sleep."""
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction PostgreSQL keeps one snapshot of the statistics: drop it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("nobody waited for the lock")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_decision_waits_for_the_row_lock_and_uses_the_time_it_gets_it(tutor, members):
     """A request that arrives in time but waits behind a lock past the deadline is refused:
     the check happens under the lock, never on a stale read."""
     cohort = make_cohort(name="Race", tutors=[tutor], members=members)
     post = _post(cohort, members[0])
-    Post.objects.filter(pk=post.pk).update(editable_until=timezone.now() + timedelta(seconds=0.6))
+    clock = _Clock()
+    clock.shared = post.editable_until - timedelta(seconds=1)
     locked = threading.Event()
     outcome: dict = {}
 
@@ -106,13 +137,15 @@ def test_the_decision_waits_for_the_row_lock_and_uses_the_time_it_gets_it(tutor,
             with transaction.atomic():
                 Post.objects.select_for_update().get(pk=post.pk)
                 locked.set()
-                time.sleep(1.2)
+                _wait_for_a_lock_waiter()
+                # The edit is queued behind us; by the time it gets the row, time is up.
+                clock.shared = post.editable_until + timedelta(seconds=1)
         finally:
             connections.close_all()
 
     def edit():
         locked.wait(5)
-        outcome["asked_at"] = timezone.now()
+        outcome["asked_at"] = clock()
         try:
             posts.edit_post(post=post.pk, by=members[0], body="raced")
             outcome["result"] = "edited"
@@ -121,11 +154,12 @@ def test_the_decision_waits_for_the_row_lock_and_uses_the_time_it_gets_it(tutor,
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=hold_lock), threading.Thread(target=edit)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    with mock.patch("mentoring.boards.posts.timezone.now", new=clock):
+        threads = [threading.Thread(target=hold_lock), threading.Thread(target=edit)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(15)
     post.refresh_from_db()
     assert outcome["asked_at"] < post.editable_until  # it asked in time…
     assert outcome["result"] == "grace_period_over"  # …but the locked decision came after
@@ -134,49 +168,44 @@ def test_the_decision_waits_for_the_row_lock_and_uses_the_time_it_gets_it(tutor,
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_edits_and_retraction_at_the_boundary_get_one_outcome_each(tutor, members):
+    """Seven requests at once: three edits and the retraction read a clock before the deadline,
+    three edits one after it. The retraction always wins; a late edit never lands (refused for
+    time, or the post is already gone); an early edit lands before the retraction or finds the
+    post gone, never after it."""
     cohort = make_cohort(name="Race 2", tutors=[tutor], members=members)
     author = members[0]
     post = _post(cohort, author)
-    Post.objects.filter(pk=post.pk).update(editable_until=timezone.now() + timedelta(seconds=0.3))
+    clock = _Clock()
     start = threading.Barrier(7)
-    results: list[str] = []
+    results: dict[str, str] = {}
 
     def attempt(kind: str, n: int):
         start.wait(5)
-        time.sleep(0.05 * n)  # spread the requests across the deadline
+        offset = timedelta(seconds=-1 if n < 3 else 1)
+        clock.local.now = post.editable_until + offset
         try:
             if kind == "edit":
                 posts.edit_post(post=post.pk, by=author, body=f"edit {n}")
             else:
                 posts.retract_post(post=post.pk, by=author)
-            results.append(f"{kind}:ok")
+            results[f"{kind}{n}"] = "ok"
         except ServiceError as error:
-            results.append(f"{kind}:{error.code}")
+            results[f"{kind}{n}"] = error.code
         finally:
             connections.close_all()
 
     workers = [threading.Thread(target=attempt, args=("edit", n)) for n in range(6)]
-    workers.append(threading.Thread(target=attempt, args=("retract", 3)))
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(15)
-    assert len(results) == 7
-    assert set(results) <= {
-        "edit:ok",
-        "edit:grace_period_over",
-        "edit:not_found",
-        "retract:ok",
-        "retract:grace_period_over",
-    }
-    remaining = Post.objects.filter(pk=post.pk).first()
-    if "retract:ok" in results:
-        # Nothing edited after the retraction brought any text back.
-        assert remaining is None and not PostRevision.objects.exists()
-    else:
-        edits = results.count("edit:ok")
-        assert PostRevision.objects.filter(post_id=post.pk).count() == edits
+    workers.append(threading.Thread(target=attempt, args=("retract", 1)))
+    with mock.patch("mentoring.boards.posts.timezone.now", new=clock):
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(15)
+    assert results["retract1"] == "ok"
+    assert {results[f"edit{n}"] for n in (3, 4, 5)} <= {"grace_period_over", "not_found"}
+    assert {results[f"edit{n}"] for n in (0, 1, 2)} <= {"ok", "not_found"}
+    # Nothing edited after the retraction brought any text back.
+    assert not Post.objects.filter(pk=post.pk).exists() and not PostRevision.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM mentoring_post WHERE body LIKE 'edit %%'")
-        (count,) = cursor.fetchone()
-    assert count == (0 if "retract:ok" in results else min(1, results.count("edit:ok")))
+        assert cursor.fetchone()[0] == 0
