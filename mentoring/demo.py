@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
+from mentoring.boards.moderation import flag_post
 from mentoring.boards.posts import create_post, create_thread
+from mentoring.boards.scheduling import schedule_thread
 from mentoring.cohorts.services import add_membership, create_cohort
 from mentoring.invitations.services import invite_emails
-from mentoring.models import Board, Cohort, Invitation, Membership, Thread, User
-from mentoring.participation.services import record_resource_view, record_thread_read
+from mentoring.models import (
+    Board,
+    Cohort,
+    Invitation,
+    Membership,
+    Post,
+    ReadEvent,
+    Thread,
+    ThreadReadState,
+    User,
+)
+from mentoring.participation.services import (
+    rebuild_counters,
+    record_resource_view,
+    record_thread_read,
+)
 
 DEMO_PASSWORD = "staffroom-demo"
 INDUCTION_COHORT = "NQT Induction 2026"
@@ -195,15 +213,6 @@ def seed_tutor_week(people: DemoPeople) -> None:
     """The tutor's week in the induction cohort: an inbox with a waiting private question (the
     nqt4 thread above) and a flag, a member with each early warning, and weekly prompts
     scheduled from next Monday. The README's mix of statuses stays as it is."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from mentoring.boards.moderation import flag_post
-    from mentoring.boards.scheduling import schedule_thread
-    from mentoring.models import Board, Post, ReadEvent, Thread, ThreadReadState
-    from mentoring.participation.services import rebuild_counters
-
     cohort = people.induction
     if Thread.objects.filter(cohort=cohort, publish_at__isnull=False).exists():
         return

@@ -176,9 +176,9 @@ def create_thread(
         publish_at=publish_at,
     )
     thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
-    opening = _add_post(thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous)
-    thread.first_post = opening
-    thread.save(update_fields=["first_post"])
+    _add_post(
+        thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous, opening=True
+    )
     return thread
 
 
@@ -212,7 +212,13 @@ def create_post(
 
 
 def _add_post(
-    *, thread: Thread, author: User, body: str, reply_to: Post | None, anonymous: bool
+    *,
+    thread: Thread,
+    author: User,
+    body: str,
+    reply_to: Post | None,
+    anonymous: bool,
+    opening: bool = False,
 ) -> Post:
     cohort = thread.cohort
     author_is_tutor = getattr(thread, "viewer_is_tutor", None)
@@ -246,10 +252,13 @@ def _add_post(
     )
     _apply_body(post, body)
     post.save()
-    # The opening post (the one ``create_thread`` adds, before ``first_post`` is set) also
-    # indexes the thread's title.
-    _update_search_vector(post, title=thread.title if thread.first_post_id is None else "")
-    Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
+    if opening:  # stored before anything downstream asks "is this the opening post?"
+        thread.first_post = post
+    # The opening post also indexes the thread's title.
+    _update_search_vector(post, title=thread.title if opening else "")
+    Thread.objects.filter(pk=thread.pk).update(
+        last_activity_at=now, first_post_id=thread.first_post_id
+    )
     participation.post_added(post=post)
     _notify_reply(post=post, thread=thread, replied_to=reply_to)
     inbox.post_added(post=post, thread=thread, author_is_tutor=author_is_tutor)

@@ -25,9 +25,10 @@ from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import excerpt
 from mentoring.core.validation import SCHEDULE_HORIZON, within_schedule_horizon
 from mentoring.models import Board, Cohort, Membership, Notification, Post, Thread, User
-from mentoring.notifications.services import notify
+from mentoring.notifications.services import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
+from mentoring.rules.visibility import thread_author_name
 
 MAX_PROMPTS = 52  # a year of weekly prompts in one go
 
@@ -170,7 +171,7 @@ def _publish(thread: Thread, *, now: datetime) -> None:
         state=Thread.State.PUBLISHED, created_at=now, last_activity_at=now
     )
     thread.state = Thread.State.PUBLISHED
-    opening = Post.objects.filter(thread=thread).order_by("created_at", "pk").first()
+    opening = Post.objects.filter(pk=thread.first_post_id).first() if thread.first_post_id else None
     if opening is None:  # retracted while scheduled: the thread went with it
         return
     # It is posted now: the grace period to edit or retract it runs from now.
@@ -183,16 +184,19 @@ def _publish(thread: Thread, *, now: datetime) -> None:
     )
     if thread.board.restricted:
         members = members.filter(Q(restricted_boards=thread.board))
-    for member in members.order_by("pk"):
-        notify(
+    notify_many(
+        Notice(
             user=member,
             kind=Notification.Kind.PROMPT,
-            title=f"{thread.author.shown_name} started “{thread.title}”",
-            body=excerpt(opening.body, 300),
+            title=f"{thread_author_name(thread, viewer=member, viewer_is_tutor=False)} "
+            f"started “{thread.title}”",
+            body=excerpt(opening.body_html, 300),
             url=thread.get_absolute_url(),
             cohort=thread.cohort,
             post=opening,
         )
+        for member in members.order_by("pk")
+    )
     events.post_created(opening)
 
 

@@ -19,9 +19,10 @@ from mentoring.core.errors import NotFound
 from mentoring.core.rendering import excerpt
 from mentoring.inbox.selectors import unanswered_threads
 from mentoring.models import Board, Cohort, Membership, Notification, Post, PostFlag, Thread, User
-from mentoring.notifications.services import notify
+from mentoring.notifications.services import Notice, notify, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
+from mentoring.rules.visibility import author_name_for, thread_author_name
 
 
 def _tutors(cohort_id: int) -> list[User]:
@@ -37,25 +38,24 @@ def post_added(*, post: Post, thread: Thread, author_is_tutor: bool) -> None:
     tutors; a tutor's answer, or a first reply to someone's thread, may empty an inbox item."""
     private = thread.board.kind == Board.Kind.PRIVATE
     if private and not author_is_tutor:
-        opening = (
-            post.reply_to_id is None and thread.author_id == post.author_id and _is_first(post)
-        )
-        what = "asked" if opening else "added to their question"
-        for tutor in _tutors(post.cohort_id):
-            notify(
+        what = "asked" if post.pk == thread.first_post_id else "added to their question"
+        notify_many(
+            Notice(
                 user=tutor,
                 kind=Notification.Kind.QUESTION,
-                title=f"{post.author.shown_name} {what} on Ask a tutor: “{thread.title}”",
-                body=excerpt(post.body, 300),
+                title=f"{_name_for_tutors(post)} {what} on Ask a tutor: “{thread.title}”",
+                body=excerpt(post.body_html, 300),
                 url=post.get_absolute_url(),
                 cohort=post.cohort,
                 post=post,
             )
+            for tutor in _tutors(post.cohort_id)
+        )
         events.inbox_updated(post.cohort_id)
         return
     if private or (_may_be_waiting(post, thread) and _is_second_author(post, thread)):
         events.inbox_updated(post.cohort_id)
-    elif post.reply_to_id is None and _is_first(post) and not author_is_tutor:
+    elif post.pk == thread.first_post_id and not author_is_tutor:
         _check_unanswered_later(thread=thread, cohort=post.cohort)
 
 
@@ -70,8 +70,9 @@ def _may_be_waiting(post: Post, thread: Thread) -> bool:
     )
 
 
-def _is_first(post: Post) -> bool:
-    return not Post.objects.filter(thread_id=post.thread_id).exclude(pk=post.pk).exists()
+def _name_for_tutors(post: Post) -> str:
+    """Tutors always see who wrote a post (``rules.visibility``)."""
+    return author_name_for(post, viewer=None, viewer_is_tutor=True)
 
 
 def _is_second_author(post: Post, thread: Thread) -> bool:
@@ -104,8 +105,8 @@ def flag_opened(*, flag: PostFlag, post: Post) -> None:
             user=tutor,
             kind=Notification.Kind.FLAG,
             title=f"{flag.flagged_by.shown_name} flagged a post by "
-            f"{post.author.shown_name} in “{thread.title}”",
-            body=f"Reason: {flag.reason}" if flag.reason else excerpt(post.body, 300),
+            f"{_name_for_tutors(post)} in “{thread.title}”",
+            body=f"Reason: {flag.reason}" if flag.reason else excerpt(post.body_html, 300),
             url=post.get_absolute_url(),
             cohort=post.cohort,
             post=post,
@@ -176,23 +177,21 @@ def notify_unanswered(*, cohort_id: int, now: datetime | None = None) -> int:
     Thread.objects.filter(pk__in=[t.pk for t in claimed]).update(unanswered_notified_at=now)
     tutors = _tutors(cohort_id)
     # About the opening post, so that its author retracting it withdraws these too.
-    openers = {
-        p.thread_id: p
-        for p in Post.objects.filter(thread__in=claimed)
-        .order_by("thread_id", "created_at", "pk")
-        .distinct("thread_id")
-    }
-    for thread in claimed:
-        for tutor in tutors:
-            notify(
-                user=tutor,
-                kind=Notification.Kind.UNANSWERED,
-                title=f"No reply for {cohort.unanswered_hours} hours: “{thread.title}” "
-                f"by {thread.author.shown_name}",
-                url=thread.get_absolute_url(),
-                cohort=cohort,
-                post=openers.get(thread.pk),
-            )
+    openers = Post.objects.in_bulk([t.first_post_id for t in claimed if t.first_post_id])
+    notify_many(
+        Notice(
+            user=tutor,
+            kind=Notification.Kind.UNANSWERED,
+            title=f"No reply for {cohort.unanswered_hours} hours: “{thread.title}” "
+            f"by {thread_author_name(thread, viewer=tutor, viewer_is_tutor=True)}",
+            url=thread.get_absolute_url(),
+            cohort=cohort,
+            post=openers.get(thread.first_post_id),
+            thread=thread,
+        )
+        for thread in claimed
+        for tutor in tutors
+    )
     events.inbox_updated(cohort_id)
     return len(claimed)
 
