@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from mentoring.models import Board, Cohort, Membership, Post, PostFlag, Thread, User
 from mentoring.rules.permissions import is_tutor
+from mentoring.rules.visibility import author_name_for, thread_author_name
 
 QUESTION = "question"
 FLAG = "flag"
@@ -101,7 +102,7 @@ def _questions(cohort: Cohort) -> list[InboxItem]:
             post_id=post.pk,
             since=post.created_at,
             title=post.thread.title,
-            author=post.author.shown_name,
+            author=author_name_for(post, viewer=None, viewer_is_tutor=True),
         )
         for post in waiting
     ]
@@ -160,7 +161,7 @@ def _unanswered(cohort: Cohort, now: datetime) -> list[InboxItem]:
             post_id=None,
             since=thread.created_at,
             title=thread.title,
-            author=thread.author.shown_name,
+            author=thread_author_name(thread, viewer=None, viewer_is_tutor=True),
         )
         for thread in unanswered_threads(cohort=cohort, now=now).select_related("author")
     ]

@@ -70,3 +70,27 @@ def test_the_command_queues_one_per_cohort(cohort):
     call_command("send_weekly_digests")
     queued = DBTaskResult.objects.filter(task_path__endswith="send_weekly_digest")
     assert [r.args_kwargs["args"] for r in queued] == [[cohort.pk]]
+
+
+def test_the_digest_is_sent_outside_its_transaction_and_a_failure_gives_the_week_back(cohort):
+    from unittest import mock
+
+    from django.db import connection
+
+    seen = []
+    # pytest-django wraps the test in its own transaction: compare with the depth it leaves.
+    depth = len(connection.savepoint_ids)
+
+    def failing_send_mail(**kwargs):
+        seen.append(len(connection.savepoint_ids) == depth)
+        raise OSError("mail server down")
+
+    with (
+        mock.patch("mentoring.inbox.digest.send_mail", side_effect=failing_send_mail),
+        pytest.raises(OSError),
+    ):
+        send_weekly_digest.call(cohort.pk)
+    assert seen == [True]  # not inside the claiming transaction (no savepoint held)
+    assert Cohort.objects.get(pk=cohort.pk).weekly_digest_sent_at is None  # the week given back
+    assert send_weekly_digest.call(cohort.pk) == 2  # the retry sends it, new alerts included
+    assert "Quiet (quiet)" in mail.outbox[0].body
