@@ -34,6 +34,7 @@ from mentoring.core.pagination import PageSize, link_header, page_url
 from mentoring.models import Post
 from mentoring.participation.services import record_thread_read
 from mentoring.rules.permissions import is_tutor
+from mentoring.rules.visibility import thread_author_name
 
 router = Router(tags=["boards"])
 
@@ -160,7 +161,8 @@ def _scheduled_out(thread) -> dict:
         "title": thread.title,
         "board_id": thread.board_id,
         "publish_at": thread.publish_at,
-        "author": thread.author.shown_name,
+        # Only tutors list scheduled threads, and tutors see every author.
+        "author": thread_author_name(thread, viewer=None, viewer_is_tutor=True),
     }
 
 

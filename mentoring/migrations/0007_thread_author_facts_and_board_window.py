@@ -32,7 +32,7 @@ def backfill_threads(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0004_notification_thread'),
+        ('mentoring', '0006_live_events'),
     ]
 
     operations = [
