@@ -51,11 +51,6 @@ class ReleaseForm(ServiceErrorsMixin, forms.Form):
         max_value=MAX_GROUP_SIZE,
         label="Group size",
         help_text="Members are split into groups of about this size (at least 2).",
-        # The service's words, so the page says the same as the API.
-        error_messages={
-            "min_value": f"Groups need at least {MIN_GROUP_SIZE} people.",
-            "max_value": f"Groups can have at most {MAX_GROUP_SIZE} people.",
-        },
     )
     grouping = forms.ChoiceField(
         choices=Release.Grouping.choices,
