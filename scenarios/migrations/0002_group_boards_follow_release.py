@@ -15,7 +15,7 @@ def copy_release_windows(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("scenarios", "0001_initial"),
-        ("mentoring", "0007_thread_author_facts_and_board_window"),
+        ("mentoring", "0009_thread_author_facts_and_board_window"),
     ]
 
     operations = [migrations.RunPython(copy_release_windows, migrations.RunPython.noop)]

@@ -32,7 +32,7 @@ def backfill_threads(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0006_live_events'),
+        ('mentoring', '0008_invitations_and_join_links'),
     ]
 
     operations = [
