@@ -135,3 +135,23 @@ def test_demo_users_sign_in_and_the_demo_shows_pending_invitations(wagtail_root)
         assert _login(Client(), login, "staffroom-demo").status_code == 302
     pending = [i for i in Invitation.objects.filter(cohort__name="NQT Induction 2026")]
     assert len(pending) == 3 and {i.status for i in pending} == {"pending"}
+
+
+def test_with_the_shared_cache_down_tokens_work_and_the_lock_counts_in_process(members, settings):
+    """A Redis outage must not turn every bearer-token request and sign-in into a 500."""
+    settings.CACHES = {
+        **settings.CACHES,
+        # Nothing listens on port 1: every call to this cache fails to connect.
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    token = create_api_token(user=members[0])
+    response = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200 and response.json()["username"] == "member1"
+    settings.LOGIN_THROTTLE_PER_ACCOUNT = 2
+    client = Client()
+    assert _login(client, "member2", "wrong").status_code == 200
+    assert _login(client, "member2", "wrong").status_code == 200
+    assert _login(client, "member2", TEST_PASSWORD).status_code == 429
