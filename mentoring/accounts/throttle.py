@@ -12,46 +12,18 @@ to keep guessing another account.
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import time
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest
 
-logger = logging.getLogger(__name__)
+from mentoring.core.ratelimit import shared_cache
 
 
-class _FallbackCache:
-    """The rate-limit cache (Redis when configured, so every worker sees the same lock), or this
-    process's own memory while that cache is unreachable: a Redis outage must not turn every
-    sign-in and every bearer-token request into a 500, and counting per process still throttles.
-    """
-
-    def _call(self, method: str, *args, **kwargs):
-        shared = caches["ratelimit" if "ratelimit" in settings.CACHES else "default"]
-        try:
-            return getattr(shared, method)(*args, **kwargs)
-        except Exception:  # redis-py raises its own ConnectionError/TimeoutError types.
-            logger.warning("sign-in lock: shared cache unreachable, counting in this process")
-            return getattr(caches["default"], method)(*args, **kwargs)
-
-    def get(self, key: str):
-        return self._call("get", key)
-
-    def set(self, key: str, value, timeout: int) -> None:
-        self._call("set", key, value, timeout=timeout)
-
-    def delete(self, key: str) -> None:
-        self._call("delete", key)
-
-
-_fallback_cache = _FallbackCache()
-
-
-def _cache() -> _FallbackCache:
-    return _fallback_cache
+def _cache():
+    """The rate-limit cache every worker shares (this process's memory while it is down)."""
+    return shared_cache
 
 
 def now() -> float:

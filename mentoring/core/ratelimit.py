@@ -5,8 +5,8 @@ Each action (``post``, ``flag``, ``nudge``, ``invite``) has one or more windows 
 300 in an hour. Generous for people, firm for a script gone wrong. Counters live in the
 ``ratelimit`` cache (Redis when ``REDIS_URL`` is set, so every worker shares them; otherwise
 per process). A refusal is a ``RateLimited`` error: 429 with ``Retry-After`` in the API, a form
-error on the pages. A cache that is down lets the write through: limits protect the service,
-they must never be why it fails.
+error on the pages. While that cache is down the counts live in each process: limits protect
+the service, they must never be why it fails.
 
 Services call ``check_rate(action, user=..., cost=...)`` before they write.
 """
@@ -66,8 +66,24 @@ def rates_for(action: str) -> list[Rate]:
     return [Rate.parse(text) for text in getattr(settings, "RATE_LIMITS", {}).get(action, [])]
 
 
-def _cache():
-    return caches[CACHE_ALIAS if CACHE_ALIAS in settings.CACHES else "default"]
+class _SharedCache:
+    """The ``ratelimit`` cache (Redis when configured, so every worker shares the counts), or
+    this process's own memory while that cache is unreachable: an outage must not turn writes,
+    sign-ins or bearer-token requests into 500s, and counting per process still limits."""
+
+    def __getattr__(self, method: str):
+        def call(*args, **kwargs):
+            shared = caches[CACHE_ALIAS if CACHE_ALIAS in settings.CACHES else "default"]
+            try:
+                return getattr(shared, method)(*args, **kwargs)
+            except Exception:  # redis-py raises its own ConnectionError/TimeoutError types.
+                logger.warning("rate-limit cache unreachable; counting in this process")
+                return getattr(caches["default"], method)(*args, **kwargs)
+
+        return call
+
+
+shared_cache = _SharedCache()
 
 
 def check_rate(action: str, *, user, cost: int = 1, now: float | None = None) -> None:
@@ -81,12 +97,7 @@ def check_rate(action: str, *, user, cost: int = 1, now: float | None = None) ->
     for rate in rates:
         window = int(now // rate.seconds)
         keys[rate] = f"rl:{action}:{user.pk}:{rate.seconds}:{window}"
-    cache = _cache()
-    try:
-        counts = cache.get_many(list(keys.values()))
-    except Exception:  # A broken cache must not stop writes.
-        logger.warning("rate limit cache unavailable; letting %s through", action, exc_info=True)
-        return
+    counts = shared_cache.get_many(list(keys.values()))
     waits = [
         (int(now // rate.seconds) + 1) * rate.seconds - now
         for rate, key in keys.items()
@@ -94,9 +105,6 @@ def check_rate(action: str, *, user, cost: int = 1, now: float | None = None) ->
     ]
     if waits:
         raise RateLimited(action, max(1, math.ceil(max(waits))))
-    try:
-        for rate, key in keys.items():
-            cache.add(key, 0, timeout=rate.seconds + 1)
-            cache.incr(key, cost)
-    except Exception:
-        logger.warning("rate limit cache unavailable; letting %s through", action, exc_info=True)
+    for rate, key in keys.items():
+        shared_cache.add(key, 0, timeout=rate.seconds + 1)
+        shared_cache.incr(key, cost)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 from mentoring.boards import posts as services
@@ -23,9 +22,9 @@ def limits(settings, monkeypatch):
         "nudge": ["1/600"],
         "invite": ["10/3600"],
     }
-    caches["ratelimit"].clear()
+    ratelimit.shared_cache.clear()
     yield settings.RATE_LIMITS
-    caches["ratelimit"].clear()
+    ratelimit.shared_cache.clear()
 
 
 @pytest.fixture
@@ -99,3 +98,23 @@ def test_an_empty_setting_switches_a_limit_off(settings, members):
     settings.RATE_LIMITS = {"post": []}
     for _ in range(100):
         check_rate("post", user=members[0])
+
+
+def test_with_the_shared_cache_down_writes_go_on_and_are_limited_per_process(
+    api, thread, members, settings
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        # Nothing listens on port 1: every call to the shared cache fails to connect.
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    ratelimit.shared_cache.clear()
+    client = api(members[1])
+    url = f"/api/v1/threads/{thread.pk}/posts"
+    assert [client.post(url, {"body": f"n{i}"}).status_code for i in range(3)] == [201] * 3
+    refused = client.post(url, {"body": "one too many"})
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    ratelimit.shared_cache.clear()

@@ -1,5 +1,6 @@
 import pytest
 
+from scenarios.releases import release_scenario
 from tests.scenarios.helpers import make_module, make_scenario
 
 
@@ -11,3 +12,14 @@ def module(wagtail_root):
 @pytest.fixture
 def scenario(module):
     return make_scenario(module)
+
+
+@pytest.fixture
+def release(cohort, scenario, tutor):
+    """The scenario released to the cohort now, its members in one group."""
+    return release_scenario(cohort=cohort, scenario=scenario, by=tutor, group_size=5)
+
+
+@pytest.fixture
+def group(release):
+    return release.groups.get()

@@ -7,20 +7,9 @@ from django.test import Client
 from mentoring.core.errors import ServiceError
 from mentoring.models import Membership
 from scenarios.models import Solution
-from scenarios.releases import release_scenario
 from scenarios.solutions import save_solution, submit_solution
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def release(cohort, scenario, tutor):
-    return release_scenario(cohort=cohort, scenario=scenario, by=tutor, group_size=5)
-
-
-@pytest.fixture
-def group(release):
-    return release.groups.get()
 
 
 def _client(user) -> Client:

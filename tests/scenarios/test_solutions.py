@@ -7,21 +7,11 @@ from mentoring.core.errors import ServiceError
 from mentoring.models import Notification
 from scenarios import selectors
 from scenarios.models import Reflection, Release, Solution, SolutionVersion
-from scenarios.releases import close_release, release_scenario
+from scenarios.releases import close_release
 from scenarios.solutions import give_feedback, save_reflection, save_solution, submit_solution
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def release(cohort, scenario, tutor):
-    return release_scenario(cohort=cohort, scenario=scenario, by=tutor, group_size=5)
-
-
-@pytest.fixture
-def group(release):
-    return release.groups.get()
 
 
 def _client(user) -> Client:

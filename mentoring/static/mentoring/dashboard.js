@@ -236,29 +236,19 @@ function connect(root, cohortId) {
 
 function init(root) {
   const cohortId = root.dataset.cohortId;
-  const filter = root.querySelector("[data-status-filter]");
   // A big cohort comes a page at a time: filter and sort are the server's (follow the link).
   const paged = root.dataset.paged === "1";
-  if (filter) {
-    filter.addEventListener("change", () => {
+  // Each filter (status, alert) keeps its choice in the URL under its own parameter.
+  for (const [selector, param] of [
+    ["[data-status-filter]", "status"],
+    ["[data-alert-filter]", "alert"],
+  ]) {
+    const select = root.querySelector(selector);
+    if (!select) continue;
+    select.addEventListener("change", () => {
       const url = new URL(location.href);
-      if (filter.value) url.searchParams.set("status", filter.value);
-      else url.searchParams.delete("status");
-      url.searchParams.delete("cursor");
-      if (paged) {
-        location.assign(url);
-        return;
-      }
-      applyFilter(root);
-      history.replaceState(null, "", url);
-    });
-  }
-  const alertFilter = root.querySelector("[data-alert-filter]");
-  if (alertFilter) {
-    alertFilter.addEventListener("change", () => {
-      const url = new URL(location.href);
-      if (alertFilter.value) url.searchParams.set("alert", alertFilter.value);
-      else url.searchParams.delete("alert");
+      if (select.value) url.searchParams.set(param, select.value);
+      else url.searchParams.delete(param);
       url.searchParams.delete("cursor");
       if (paged) {
         location.assign(url);
