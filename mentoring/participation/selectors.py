@@ -16,13 +16,25 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    Func,
     IntegerField,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf, Trim, TruncWeek
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Collate,
+    Concat,
+    JSONObject,
+    Lower,
+    NullIf,
+    Trim,
+    TruncWeek,
+)
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
@@ -205,21 +217,59 @@ def _shown_name() -> Coalesce:
     )
 
 
+# The participation shape of CONTRACT.md (plus ``posted_after_nudge``): columns annotated by
+# ``member_rows`` keep their names; these are renamed or computed.
+_PAYLOAD_ANNOTATED = (
+    "user_id",
+    "status",
+    "threads_read",
+    "posts",
+    "resource_views",
+    "posted_after_nudge",
+    "alerts",
+)
+
+
+def _payload_renamed() -> dict:
+    return {
+        "username": F("user__username"),
+        "display_name": _shown_name(),
+        "last_seen": F("last_seen_at"),
+        "nudged_at": F("last_nudged_at"),
+    }
+
+
 def _as_payload(rows: QuerySet[Membership]) -> QuerySet[dict]:
-    """Rows in the participation shape of CONTRACT.md (plus ``posted_after_nudge``)."""
-    return rows.values(
-        "user_id",
-        "status",
-        "threads_read",
-        "posts",
-        "resource_views",
-        "posted_after_nudge",
-        "alerts",
-        username=F("user__username"),
-        display_name=_shown_name(),
-        last_seen=F("last_seen_at"),
-        nudged_at=F("last_nudged_at"),
-    )
+    """Rows in the participation shape as dicts."""
+    return rows.values(*_PAYLOAD_ANNOTATED, **_payload_renamed())
+
+
+class _JSONBuildObject(JSONObject):
+    """``json_build_object``: Django's ``JSONObject`` builds ``jsonb`` on PostgreSQL, which
+    costs a binary round trip per row for text that is only sent on."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        copy = self.copy()
+        copy.set_source_expressions(
+            [
+                Cast(expression, TextField()) if index % 2 == 0 else expression
+                for index, expression in enumerate(copy.get_source_expressions())
+            ]
+        )
+        return Func.as_sql(
+            copy, compiler, connection, function="JSON_BUILD_OBJECT", **extra_context
+        )
+
+
+def _as_json(rows: QuerySet[Membership]) -> QuerySet[dict]:
+    """Rows in the participation shape, each already a JSON object built by PostgreSQL.
+
+    At 1,100 members, parsing two timestamps a row into Python and encoding them again costs
+    more than the query itself; ``json_build_object`` writes them in ISO 8601 (UTC, the
+    connection's time zone) as the live events do.
+    """
+    shape = _JSONBuildObject(**{name: F(name) for name in _PAYLOAD_ANNOTATED}, **_payload_renamed())
+    return rows.values(member_json=Cast(shape, output_field=TextField()))
 
 
 def member_values(
@@ -229,18 +279,14 @@ def member_values(
     order: str | None = None,
     alert: str | None = None,
 ) -> list[dict]:
-    """The members in the participation shape as plain dicts, straight from one query.
-
-    For the JSON API at scale: building 2,200 model instances for 1,100 members costs more
-    than the query itself.
-    """
+    """The members in the participation shape as plain dicts, straight from one query."""
     return list(_as_payload(member_rows(cohort=cohort, status=status, order=order, alert=alert)))
 
 
 PARTICIPATION_PAGE = PageSize(default=2000, maximum=5000)
 
 
-def member_values_page(
+def member_json_page(
     *,
     cohort: Cohort,
     status: str | None = None,
@@ -248,11 +294,13 @@ def member_values_page(
     alert: str | None = None,
     limit: int = PARTICIPATION_PAGE.default,
     cursor: str | None = None,
-) -> Page[dict]:
-    """One page of members in the participation shape, filtered and sorted in SQL: one query
-    whatever the cohort's size (the cursor is tied to the sort it was made for)."""
-    rows = _as_payload(member_rows(cohort=cohort, status=status, order=order, alert=alert))
-    return keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
+) -> Page[str]:
+    """One page of members in the participation shape, each a JSON object as text, filtered
+    and sorted in SQL: one query whatever the cohort's size (the cursor is tied to the sort it
+    was made for). For the JSON API, which splices the objects into its response."""
+    rows = _as_json(member_rows(cohort=cohort, status=status, order=order, alert=alert))
+    page = keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
+    return Page(items=[row["member_json"] for row in page.items], next_cursor=page.next_cursor)
 
 
 def member_rows_page(
