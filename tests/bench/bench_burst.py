@@ -1,8 +1,12 @@
-"""The live burst of issue 12, end to end on one uvicorn process (in-memory channel layer).
+"""The live burst of issue 12, end to end: on one uvicorn process (in-memory channel layer),
+then on two workers sharing one Redis (channels-redis).
 
 1,100 member sockets on one thread (``/ws/threads/{id}/``, in a separate client process so the
 timing loop is not starved) and a tutor's dashboard socket; members post to that thread over
-HTTP at 5 posts/s for 30 s, with realistic 80–120-word bodies. Measured:
+HTTP at 5 posts/s for 30 s, with realistic 80–120-word bodies. With two workers the sockets,
+the posts and the reference requests alternate between them and the dashboard socket is on the
+second one, so every post reaches half of the sockets and the dashboard through Redis.
+Measured:
 
 - lost deliveries: every socket must have seen every post's seq, after each socket that missed
   any reconnects once with ``?since=`` (the contract's catch-up); the figure is what is still
@@ -12,6 +16,7 @@ HTTP at 5 posts/s for 30 s, with realistic 80–120-word bodies. Measured:
   with the posts in the same run, and against the same posting with no socket open.
 
 Every loop is bounded (timeouts everywhere) and every connection goes to 127.0.0.1.
+``run_burst`` is reused by ``bench_capacity`` to find what one process holds.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import multiprocessing
 import os
 import random
 import time
+from dataclasses import dataclass, field
 
 from tests.bench.common import percentile, report, setup_django
 
@@ -32,6 +38,59 @@ SECONDS = 30
 QUIET_SECONDS = 10  # the reference phase with no socket open
 SETTLE_SECONDS = 20
 TARGET_P95 = 1.0
+SOCKETS_PER_LISTENER = 5000  # above this the client side gets a second process
+
+
+@dataclass(frozen=True)
+class Burst:
+    """One run: how many sockets on the thread, how many posts a second for how long, on how
+    many uvicorn workers (more than one: on a Redis of the run's own)."""
+
+    sockets: int = SOCKETS
+    rate: float = RATE
+    seconds: int = SECONDS
+    workers: int = 1
+
+    @property
+    def label(self) -> str:
+        on = "one process" if self.workers == 1 else f"{self.workers} workers on Redis"
+        return f"({self.sockets:,} sockets, {self.rate:g} posts/s for {self.seconds}s, {on})"
+
+
+@dataclass
+class Outcome:
+    burst: Burst
+    opened_seconds: float
+    expected: int
+    live: int
+    recovered: int
+    missing: int
+    posted: int
+    updates_lost: int
+    failures: list[str]
+    posts: list[float]
+    plain: list[float]
+    updates: list[float]
+    quiet_posts: list[float] = field(default_factory=list)
+
+    @property
+    def posting_p95(self) -> float:
+        return percentile(self.posts, 0.95) if self.posts else float("inf")
+
+    @property
+    def update_p95(self) -> float:
+        return percentile(self.updates, 0.95) if self.updates else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return (
+            self.missing == 0
+            and not self.failures
+            and self.updates_lost == 0
+            and self.posting_p95 < TARGET_P95
+            and self.update_p95 < TARGET_P95
+        )
+
 
 WORDS = [
     "pupils",
@@ -72,16 +131,19 @@ def body(rng: random.Random) -> str:
 
 
 # --- The idle sockets (a client process of their own) ---------------------------------------
-def _listen(url: str, thread_id: int, tokens: list[str], expected: int, conn) -> None:
-    """Open every socket, count distinct seqs until told to stop, catch up with ?since=, and
-    report (sockets opened, deliveries live, deliveries by catch-up, still missing)."""
-    asyncio.run(_listen_async(url, thread_id, tokens, expected, conn))
+def _listen(urls: list[str], thread_id: int, tokens: list[str], conn) -> None:
+    """Open every socket (socket i on worker i mod N), count distinct seqs until told to stop,
+    catch up with ?since=, and report (deliveries live, by catch-up, still missing)."""
+    asyncio.run(_listen_async(urls, thread_id, tokens, conn))
 
 
-async def _listen_async(url, thread_id, tokens, expected, conn) -> None:
+async def _listen_async(urls, thread_id, tokens, conn) -> None:
     import websockets
 
-    ws = url.replace("http://", "ws://") + f"/ws/threads/{thread_id}/"
+    def ws_url(i: int) -> str:
+        url = urls[i % len(urls)]
+        return url.replace("http://", "ws://") + f"/ws/threads/{thread_id}/"
+
     seen: list[set[int]] = [set() for _ in tokens]
     starts: list[int] = [0] * len(tokens)
     semaphore = asyncio.Semaphore(50)
@@ -90,7 +152,10 @@ async def _listen_async(url, thread_id, tokens, expected, conn) -> None:
     async def open_one(i: int, token: str) -> None:
         async with semaphore:
             socket = await websockets.connect(
-                ws, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=60
+                ws_url(i),
+                additional_headers={"Authorization": f"Bearer {token}"},
+                open_timeout=60,
+                max_queue=None,
             )
             starts[i] = json.loads(await socket.recv())["seq"]
             sockets[i] = socket
@@ -124,7 +189,7 @@ async def _listen_async(url, thread_id, tokens, expected, conn) -> None:
         async with (
             semaphore,
             websockets.connect(
-                f"{ws}?since={last}",
+                f"{ws_url(i)}?since={last}",
                 additional_headers={"Authorization": f"Bearer {tokens[i]}"},
                 open_timeout=60,
             ) as socket,
@@ -147,16 +212,18 @@ async def _listen_async(url, thread_id, tokens, expected, conn) -> None:
 
 # --- The posting side ------------------------------------------------------------------------
 async def _burst(
-    url: str,
-    posters: list[tuple[int, str]],
+    urls: list[str],
+    posters: list[tuple[int, str, int]],
     tutor_token: str,
     cohort_id: int,
     *,
+    rate: float,
     seconds: float,
     dashboard: bool,
 ) -> dict:
-    """Post at RATE for ``seconds``, alternating with a plain GET; with ``dashboard``, time each
-    post's member.updated on a tutor's dashboard socket."""
+    """Post at ``rate`` for ``seconds``, alternating with a plain GET (post n and its GET on
+    worker n mod N); with ``dashboard``, time each post's member.updated on a tutor's
+    dashboard socket on the last worker."""
     import httpx
     import websockets
 
@@ -166,12 +233,12 @@ async def _burst(
     failures: list[str] = []
     wrote_at: dict[int, float] = {}
     arrived_at: dict[int, float] = {}
-    count = int(seconds * RATE)
+    count = int(seconds * rate)
     socket = None
     listener = None
     if dashboard:
         socket = await websockets.connect(
-            url.replace("http://", "ws://") + f"/ws/cohorts/{cohort_id}/dashboard/",
+            urls[-1].replace("http://", "ws://") + f"/ws/cohorts/{cohort_id}/dashboard/",
             additional_headers={"Authorization": f"Bearer {tutor_token}"},
         )
         json.loads(await socket.recv())
@@ -185,16 +252,17 @@ async def _burst(
         listener = asyncio.create_task(listen())
 
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         me_headers = {"Authorization": f"Bearer {tutor_token}"}
-        (await client.get("/api/v1/me", headers=me_headers)).raise_for_status()
+        for url in urls:
+            (await client.get(f"{url}/api/v1/me", headers=me_headers)).raise_for_status()
 
-        async def one_post(user_id: int, token: str, thread_id: int) -> None:
+        async def one_post(url: str, user_id: int, token: str, thread_id: int) -> None:
             start = time.perf_counter()
             wrote_at[user_id] = start
             try:
                 response = await client.post(
-                    f"/api/v1/threads/{thread_id}/posts",
+                    f"{url}/api/v1/threads/{thread_id}/posts",
                     json={"body": body(rng)},
                     headers={"Authorization": f"Bearer {token}"},
                 )
@@ -205,10 +273,10 @@ async def _burst(
                 return
             post_times.append(time.perf_counter() - start)
 
-        async def one_plain() -> None:
+        async def one_plain(url: str) -> None:
             start = time.perf_counter()
             try:
-                (await client.get("/api/v1/me", headers=me_headers)).raise_for_status()
+                (await client.get(f"{url}/api/v1/me", headers=me_headers)).raise_for_status()
             except httpx.HTTPError as exc:
                 failures.append(repr(exc))
                 return
@@ -217,12 +285,13 @@ async def _burst(
         tasks = []
         begin = time.perf_counter()
         for n in range(count):
-            await asyncio.sleep(max(0.0, begin + n / RATE - time.perf_counter()))
+            url = urls[n % len(urls)]
+            await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
             user_id, token, thread_id = posters[n]
-            tasks.append(asyncio.create_task(one_post(user_id, token, thread_id)))
+            tasks.append(asyncio.create_task(one_post(url, user_id, token, thread_id)))
             # The reference, alternately: half a period later, a plain authenticated GET.
-            await asyncio.sleep(max(0.0, begin + (n + 0.5) / RATE - time.perf_counter()))
-            tasks.append(asyncio.create_task(one_plain()))
+            await asyncio.sleep(max(0.0, begin + (n + 0.5) / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one_plain(url)))
         await asyncio.wait_for(asyncio.gather(*tasks), 300)
 
     if dashboard:
@@ -278,15 +347,45 @@ def _cohort():
     return Cohort.objects.get(pk=int(out.getvalue().strip().splitlines()[-1]))
 
 
-def main() -> None:
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    setup_django()
+def _start_servers(workers: int):
+    """``workers`` uvicorn processes on the bench database, and the Redis they share (or
+    None for one process, which uses the in-memory layer)."""
+    from tests.conftest import RedisServer, ServerProcess
+
+    env = {
+        "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
+        # One compression context per socket would compress every event once per socket
+        # (uvicorn's default): the production units set the same (README, "Running with
+        # several workers").
+        "UVICORN_WS_PER_MESSAGE_DEFLATE": "false",
+    }
+    redis = None
+    if workers > 1:
+        redis = RedisServer()
+        redis.start()
+        env["REDIS_URL"] = redis.url
+    servers = []
+    try:
+        for _ in range(workers):
+            servers.append(ServerProcess(env))
+    except Exception:
+        for server in servers:
+            server.stop()
+        if redis is not None:
+            redis.stop()
+        raise
+    return servers, redis
+
+
+def run_burst(burst: Burst, *, reference: bool = True) -> Outcome:
+    """Open the sockets, post, catch up, and count: one ``Burst`` end to end. With
+    ``reference``, first the same posting with no socket open (the quiet reference)."""
     from django.db import transaction
 
     from mentoring.accounts.tokens import create_api_token
     from mentoring.boards.posts import create_thread
-    from mentoring.models import Board, User
-    from tests.conftest import ServerProcess
+    from mentoring.models import Board, LiveStream, User
+    from mentoring.realtime.events import thread_group
 
     cohort = _cohort()
     tutor = User.objects.get(username="tutor")
@@ -296,102 +395,138 @@ def main() -> None:
         thread = create_thread(board=board, author=tutor, title="Bench: burst", body="Go.")
         quiet = create_thread(board=board, author=tutor, title="Bench: quiet", body="Go.")
     people = _people(cohort, SOCKETS)
-    posts = int(SECONDS * RATE)
-    quiet_posts = int(QUIET_SECONDS * RATE)
+    posts = int(burst.seconds * burst.rate)
+    quiet_posts = int(QUIET_SECONDS * burst.rate) if reference else 0
+    if posts + quiet_posts > len(people):
+        raise ValueError(f"{posts + quiet_posts} posts need as many members; {len(people)}")
     # Each post by a different member, so each one changes a different dashboard row.
     burst_posters = [(uid, token, thread.pk) for uid, token in people[:posts]]
     quiet_posters = [(uid, token, quiet.pk) for uid, token in people[posts : posts + quiet_posts]]
+    # More sockets than members: the members' tokens again (a member with several tabs open).
+    tokens = [people[i % len(people)][1] for i in range(burst.sockets)]
+    shares = max(1, -(-burst.sockets // SOCKETS_PER_LISTENER))
 
-    # One compression context per socket would compress every event once per socket (uvicorn's
-    # default): the production units set the same (README, "Running with several workers").
-    server = ServerProcess(
-        {
-            "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
-            "UVICORN_WS_PER_MESSAGE_DEFLATE": "false",
-        }
-    )
-    parent, child = multiprocessing.Pipe()
-    listener = multiprocessing.get_context("spawn").Process(
-        target=_listen, args=(server.url, thread.pk, [t for _, t in people], posts, child)
-    )
-    try:
-        # The reference with no socket open: the same posting on another thread.
-        quiet_run = asyncio.run(
-            _burst(
-                server.url,
-                quiet_posters,
-                tutor_token,
-                cohort.pk,
-                seconds=QUIET_SECONDS,
-                dashboard=False,
-            )
+    servers, redis = _start_servers(burst.workers)
+    urls = [server.url for server in servers]
+    context = multiprocessing.get_context("spawn")
+    pipes, listeners = [], []
+    for share in range(shares):
+        parent, child = context.Pipe()
+        pipes.append(parent)
+        listeners.append(
+            context.Process(target=_listen, args=(urls, thread.pk, tokens[share::shares], child))
         )
-        listener.start()
-        if not parent.poll(300):
-            raise RuntimeError("the sockets did not open within 300 s")
-        _, opened = parent.recv()
-        print(f"(opened {SOCKETS} sockets on one thread in {opened:.1f}s)", flush=True)
+    quiet_run = None
+    try:
+        if reference:
+            quiet_run = asyncio.run(
+                _burst(
+                    urls,
+                    quiet_posters,
+                    tutor_token,
+                    cohort.pk,
+                    rate=burst.rate,
+                    seconds=QUIET_SECONDS,
+                    dashboard=False,
+                )
+            )
+        for listener in listeners:
+            listener.start()
+        opened = 0.0
+        for parent in pipes:
+            if not parent.poll(900):
+                raise RuntimeError("the sockets did not open within 900 s")
+            opened = max(opened, parent.recv()[1])
+        print(f"(opened {burst.sockets:,} sockets on one thread in {opened:.1f}s)", flush=True)
         run = asyncio.run(
             _burst(
-                server.url, burst_posters, tutor_token, cohort.pk, seconds=SECONDS, dashboard=True
+                urls,
+                burst_posters,
+                tutor_token,
+                cohort.pk,
+                rate=burst.rate,
+                seconds=burst.seconds,
+                dashboard=True,
             )
         )
         time.sleep(3)  # let the last deliveries land before the sockets close
-        from mentoring.models import LiveStream
-        from mentoring.realtime.events import thread_group
-
         final = LiveStream.objects.get(name=thread_group(thread.pk)).seq
-        parent.send(final)
-        if not parent.poll(300):
-            raise RuntimeError("the catch-up did not finish within 300 s")
-        _, live, recovered, missing, expected = parent.recv()
+        totals = [0, 0, 0, 0]
+        for parent in pipes:
+            parent.send(final)
+        for parent in pipes:
+            if not parent.poll(600):
+                raise RuntimeError("the catch-up did not finish within 600 s")
+            _, *counts = parent.recv()
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
     finally:
-        listener.join(timeout=30)
-        if listener.is_alive():
-            listener.terminate()
-        server.stop()
+        for listener in listeners:
+            listener.join(timeout=60)
+            if listener.is_alive():
+                listener.terminate()
+        for server in servers:
+            server.stop()
+        if redis is not None:
+            redis.stop()
+    live, recovered, missing, expected = totals
+    return Outcome(
+        burst=burst,
+        opened_seconds=opened,
+        expected=expected,
+        live=live,
+        recovered=recovered,
+        missing=missing,
+        posted=run["posted"],
+        updates_lost=run["updates_lost"],
+        failures=run["failures"],
+        posts=run["posts"],
+        plain=run["plain"],
+        updates=run["updates"],
+        quiet_posts=quiet_run["posts"] if quiet_run else [],
+    )
 
+
+def print_outcome(outcome: Outcome) -> None:
+    label = outcome.burst.label
     print(
-        f"burst deliveries: {expected} expected, {live} live, {recovered} by ?since= catch-up, "
-        f"{missing} lost (target 0); dashboard updates lost: {run['updates_lost']} of "
-        f"{run['posted']}; failed requests: {len(run['failures'])}",
+        f"burst deliveries {label}: {outcome.expected:,} expected, {outcome.live:,} live, "
+        f"{outcome.recovered:,} by ?since= catch-up, {outcome.missing:,} lost (target 0); "
+        f"dashboard updates lost: {outcome.updates_lost} of {outcome.posted}; "
+        f"failed requests: {len(outcome.failures)}",
         flush=True,
     )
-    plain95 = percentile(run["plain"], 0.95)
-    label = f"({SOCKETS} sockets, {RATE:g} posts/s for {SECONDS}s)"
+    plain95 = percentile(outcome.plain, 0.95)
     report(
         f"burst posting p95 {label}",
-        percentile(run["posts"], 0.95),
+        outcome.posting_p95,
         plain95,
         reference_name="plain GET /api/v1/me p95, alternating",
     )
-    report(
-        f"burst posting p95 {label}",
-        percentile(run["posts"], 0.95),
-        percentile(quiet_run["posts"], 0.95),
-        reference_name="posting p95 with no socket open",
-    )
-    if run["updates"]:
-        update95 = percentile(run["updates"], 0.95)
+    if outcome.quiet_posts:
         report(
-            f"burst dashboard member.updated p95 from the write {label}",
-            update95,
-            plain95,
-            reference_name="plain GET /api/v1/me p95, alternating",
+            f"burst posting p95 {label}",
+            outcome.posting_p95,
+            percentile(outcome.quiet_posts, 0.95),
+            reference_name="posting p95 with no socket open",
         )
-    else:
-        update95 = float("inf")
-    met = (
-        missing == 0
-        and not run["failures"]
-        and run["updates_lost"] == 0
-        and percentile(run["posts"], 0.95) < TARGET_P95
-        and update95 < TARGET_P95
+    report(
+        f"burst dashboard member.updated p95 from the write {label}",
+        outcome.update_p95,
+        plain95,
+        reference_name="plain GET /api/v1/me p95, alternating",
     )
     print(
-        f"burst targets (0 lost, p95s under {TARGET_P95:.0f} s): {'met' if met else 'NOT met'}",
+        f"burst targets {label} (0 lost, p95s under {TARGET_P95:.0f} s): "
+        f"{'met' if outcome.met else 'NOT met'}",
         flush=True,
     )
+
+
+def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_django()
+    for workers in (1, 2):
+        print_outcome(run_burst(Burst(workers=workers)))
 
 
 if __name__ == "__main__":
