@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +30,7 @@ from mentoring.boards.forms import (
 from mentoring.boards.sections import arrange_boards
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
-from mentoring.core.pagination import CURSOR_PARAM, InvalidPage, Page, pager
+from mentoring.core.pagination import page_for_template
 from mentoring.core.rendering import render_post
 from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
@@ -48,15 +47,6 @@ def _found(obj):
 
 def _cohort(request: HttpRequest, cohort_id: int) -> Cohort:
     return _found(visible_cohort(user=request.user, cohort_id=cohort_id))
-
-
-def _paged(request: HttpRequest, read_page, **kwargs) -> tuple[Page, dict]:
-    """A page of a list for a template, with its pager; a cursor we did not hand out is 400."""
-    try:
-        page = read_page(cursor=request.GET.get(CURSOR_PARAM) or None, **kwargs)
-    except InvalidPage as error:
-        raise BadRequest(error.detail) from error
-    return page, pager(request, page)
 
 
 def grace_text(seconds: int) -> str:
@@ -93,7 +83,7 @@ def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
     boards = selectors.boards_with_counts(user=request.user, cohort=cohort)
     own_boards, sections = arrange_boards(boards)
-    activity, activity_pager = _paged(
+    activity, activity_pager = page_for_template(
         request, selectors.activity_page, user=request.user, cohort=cohort
     )
     return render(
@@ -164,7 +154,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             return redirect("thread", thread_id=thread.pk)
-    threads, threads_pager = _paged(
+    threads, threads_pager = page_for_template(
         request,
         selectors.board_threads_page,
         user=request.user,
@@ -418,7 +408,7 @@ def moderation_queue(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 def tag_search(request: HttpRequest, cohort_id: int, tag: str) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
-    results, results_pager = _paged(
+    results, results_pager = page_for_template(
         request, selectors.tagged_page, user=request.user, cohort=cohort, tag=tag
     )
     return render(
@@ -439,7 +429,7 @@ def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results, results_pager = _paged(
+    results, results_pager = page_for_template(
         request, selectors.search_page, user=request.user, cohort=cohort, query=query
     )
     return render(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
 from django.db.models import Expression, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
@@ -116,7 +116,7 @@ def encode_cursor(values: Sequence[Any], fingerprint: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _bad_cursor() -> InvalidPage:
+def bad_cursor() -> InvalidPage:
     return InvalidPage(
         "invalid_cursor", "This cursor is not valid here; start from the first page."
     )
@@ -127,12 +127,12 @@ def decode_cursor(cursor: str, fingerprint: str, size: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error):
-        raise _bad_cursor() from None
+        raise bad_cursor() from None
     if not isinstance(data, dict) or data.get("o") != fingerprint:
-        raise _bad_cursor()
+        raise bad_cursor()
     values = data.get("k")
     if not isinstance(values, list) or len(values) != size:
-        raise _bad_cursor()
+        raise bad_cursor()
     return values
 
 
@@ -199,7 +199,7 @@ def keyset_page(
             try:
                 values.append(None if value is None else field.to_python(value))
             except (ValidationError, TypeError, ValueError):
-                raise _bad_cursor() from None
+                raise bad_cursor() from None
         nullable = [_nullable(queryset, key.expression) for key in keys]
         annotated = annotated.filter(_after(keys, aliases, values, nullable))
     rows = list(annotated[: limit + 1])
@@ -258,3 +258,13 @@ def pager(request: HttpRequest, page: Page) -> dict[str, str | None]:
         rest = [(k, v) for k, values in request.GET.lists() if k != CURSOR_PARAM for v in values]
         first = request.path + (f"?{urllib.parse.urlencode(rest)}" if rest else "")
     return {"next_url": page_url(request, page.next_cursor, absolute=False), "first_url": first}
+
+
+def page_for_template(request: HttpRequest, read_page, **kwargs) -> tuple[Page, dict]:
+    """``read_page(cursor=…, **kwargs)`` with this request's cursor, and the page's pager for
+    ``includes/pager.html``; a cursor the server did not hand out is a 400 page."""
+    try:
+        page = read_page(cursor=request.GET.get(CURSOR_PARAM) or None, **kwargs)
+    except InvalidPage as error:
+        raise BadRequest(error.detail) from error
+    return page, pager(request, page)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from mentoring.core.api import ApiError, found
+from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, ApiError, found, limit_query
+from mentoring.core.pagination import link_header, page_url
 from mentoring.inbox import selectors, services
 
 router = Router(tags=["inbox"])
@@ -49,11 +50,23 @@ def item_out(item: selectors.InboxItem, now: datetime) -> dict:
 
 
 @router.get("/cohorts/{cohort_id}/inbox", response=list[InboxItemOut], url_name="cohort_inbox")
-def inbox(request: HttpRequest, cohort_id: int):
-    """What waits for a tutor now, oldest first (the cohort's tutors only)."""
+def inbox(
+    request: HttpRequest,
+    response: HttpResponse,
+    cohort_id: int,
+    limit: int = limit_query(selectors.INBOX_PAGE),
+    cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+):
+    """What waits for a tutor now, oldest first (the cohort's tutors only), a page at a time:
+    the next page's URL is in ``Link: rel="next"``."""
     cohort = found(selectors.inbox_cohort(user=request.auth, cohort_id=cohort_id))
     now = timezone.now()
-    return [item_out(item, now) for item in selectors.cohort_inbox(cohort=cohort, now=now)]
+    page = selectors.inbox_page(
+        cohort=cohort, now=now, limit=selectors.INBOX_PAGE.parse(limit), cursor=cursor
+    )
+    for name, value in link_header(page_url(request, page.next_cursor)).items():
+        response[name] = value
+    return [item_out(item, now) for item in page.items]
 
 
 @router.post("/cohorts/{cohort_id}/inbox/dismissals", response={204: None})

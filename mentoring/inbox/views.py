@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.pagination import page_for_template
 from mentoring.core.validation import SaneInputFormMixin
 from mentoring.inbox import selectors, services
 from mentoring.models import Cohort
@@ -32,14 +33,21 @@ def _tutored_or_404(request: HttpRequest, cohort_id: int) -> Cohort:
 @login_required
 @require_GET
 def inbox(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    """What waits for a tutor, oldest first; refreshed live by ``inbox.updated``."""
+    """What waits for a tutor, oldest first, a page at a time; refreshed live by
+    ``inbox.updated`` (the script refetches the page it shows)."""
     cohort = _tutored_or_404(request, cohort_id)
     now = timezone.now()
-    items = selectors.cohort_inbox(cohort=cohort, now=now)
+    page, inbox_pager = page_for_template(request, selectors.inbox_page, cohort=cohort, now=now)
     return render(
         request,
         "mentoring/inbox.html",
-        {"cohort": cohort, "items": items, "now": now},
+        {
+            "cohort": cohort,
+            "items": page.items,
+            "waiting": selectors.inbox_count(cohort=cohort, now=now),
+            "pager": inbox_pager,
+            "now": now,
+        },
     )
 
 

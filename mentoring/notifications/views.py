@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from mentoring.cohorts.selectors import cohorts_for
 from mentoring.core.errors import ServiceError
-from mentoring.core.pagination import CURSOR_PARAM, InvalidPage, pager
+from mentoring.core.pagination import page_for_template
 from mentoring.models import Membership
 from mentoring.notifications.forms import EmailPreferenceForm
 from mentoring.notifications.selectors import notifications_page
@@ -23,14 +22,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
         count = mark_read(user=request.user)
         messages.success(request, f"Marked {count} notification(s) as read.")
         return redirect("notifications")
-    try:
-        page = notifications_page(user=request.user, cursor=request.GET.get(CURSOR_PARAM) or None)
-    except InvalidPage as error:
-        raise BadRequest(error.detail) from error
+    page, notifications_pager = page_for_template(request, notifications_page, user=request.user)
     return render(
         request,
         "mentoring/notifications.html",
-        {"notifications": page.items, "pager": pager(request, page)},
+        {"notifications": page.items, "pager": notifications_pager},
     )
 
 

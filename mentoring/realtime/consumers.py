@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -21,7 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from mentoring.boards.selectors import visible_thread
 from mentoring.models import Cohort
-from mentoring.realtime import events, hub, log
+from mentoring.realtime import eager, events, hub, log
 from mentoring.realtime.schemas import Ready, Resync
 from mentoring.rules.permissions import can_view_participation, is_tutor
 
@@ -59,9 +60,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = False
         self.last_seq = 0
         self.audience = "member"
-        self.outbox: asyncio.Queue[str] = asyncio.Queue()
+        # Texts waiting behind a send that had to wait for a slow client (see _send).
+        self.backlog: deque[str] = deque()
         self.held: list[tuple[int, dict[str, str]]] | None = []  # pushes during the catch-up
         self.writer: asyncio.Task | None = None
+        self.writing = False
+        self.streaming = False  # subscribed: a revocation from now on closes the socket
         self.hub: hub.Hub | None = None
         user = self.scope.get("user")
         subscription = None
@@ -79,7 +83,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse()
             return
         self.audience, self.cohort_id = subscription.audience, subscription.cohort_id
-        self.writer = asyncio.get_running_loop().create_task(self._write())
+        self.streaming = True
         start = await self.hub.join(subscription.stream, self)
         since = self._since()
         if since is None:
@@ -138,27 +142,49 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = True
         if self.hub is not None:
             self.hub.forget(self)
-        while not self.outbox.empty():
-            self.outbox.get_nowait()
+        self.backlog.clear()
         if self.writer is not None:
             self.writer.cancel()
+        if self.streaming:  # before that, connect() sees ``revoked`` and refuses
             asyncio.get_running_loop().create_task(self.close(code=FORBIDDEN))
 
     # --- sending ---------------------------------------------------------------------------
     def _send(self, text: str) -> None:
-        if self.outbox.qsize() >= MAX_BACKLOG:
-            self.revoked = True  # stop queueing; it catches up with ?since= when it reconnects
-            if self.hub is not None:
-                self.hub.forget(self)
-            asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))
-            return
-        self.outbox.put_nowait(text)
+        """Write ``text`` now if the socket keeps up, else queue it behind the waiting send.
 
-    async def _write(self) -> None:
-        """One writer per socket: a slow client holds up only itself."""
-        while True:
-            text = await self.outbox.get()
-            await self.send(text_data=text)
+        The write starts in the caller's step (``eager``): a hub delivering one event to
+        10,000 sockets makes 10,000 writes, not 10,000 task wake-ups. Only a client that reads
+        slowly gets a task, and it holds up only itself.
+        """
+        if self.revoked:
+            return
+        if self.writing:
+            if len(self.backlog) >= MAX_BACKLOG:
+                self._drop_stalled()
+                return
+            self.backlog.append(text)
+            return
+        self.writing = True
+        self.writer = eager.start(self._write(text))
+
+    async def _write(self, text: str) -> None:
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+            while self.backlog:
+                await self.base_send({"type": "websocket.send", "text": self.backlog.popleft()})
+        except Exception:  # the client went away: disconnect() cleans up
+            self.backlog.clear()
+        finally:
+            self.writing = False
+            self.writer = None
+
+    def _drop_stalled(self) -> None:
+        """Too far behind: stop queueing; it catches up with ?since= when it reconnects."""
+        self.revoked = True
+        self.backlog.clear()
+        if self.hub is not None:
+            self.hub.forget(self)
+        asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))
 
     async def disconnect(self, code) -> None:
         if self.hub is not None:
