@@ -130,6 +130,13 @@ class Membership(models.Model):
     # The alerts the tutors' last weekly digest told them about, so the next one says what is
     # new. Null until the first digest (bulk loads by COPY need not know the column).
     alerts_digested = ArrayField(models.CharField(max_length=20), null=True, blank=True)
+    # The two sums of weekly reads that ``reading_declined`` compares, as they stand in the week
+    # starting ``alert_week``. They cover finished weeks only, so they hold all week: the
+    # dashboard reads them like the counters, and sums rows of another week from the buckets
+    # (``mentoring.participation.alerts``; refreshed by ``participation.services``).
+    alert_week = models.DateField(null=True, blank=True)
+    alert_recent_reads = models.PositiveIntegerField(default=0, db_default=0)
+    alert_baseline_reads = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [

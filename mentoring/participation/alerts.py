@@ -29,16 +29,16 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.sql.constants import LOUTER
 from django.utils import timezone
-from django_cte import CTE, with_cte
 
 from mentoring.models import Membership, MemberWeek
 
@@ -90,6 +90,24 @@ class Windows:
         )
 
 
+def window_sums(windows: Windows) -> dict[str, Subquery]:
+    """The recent and baseline read sums of the member row they are annotated on (``pk``),
+    from its weekly buckets: one index range scan each (``one_bucket_per_week``)."""
+
+    def weeks_sum(since: date, until: date) -> Subquery:
+        buckets = MemberWeek.objects.filter(
+            membership=OuterRef("pk"), week__gte=since, week__lt=until
+        )
+        return Subquery(
+            buckets.order_by().values("membership").annotate(total=Sum("reads")).values("total")
+        )
+
+    return {
+        "recent": weeks_sum(windows.recent_from, windows.until),
+        "baseline": weeks_sum(windows.baseline_from, windows.recent_from),
+    }
+
+
 def _days_ago(now: datetime, days: int | F) -> ExpressionWrapper | Value:
     """``now`` minus ``days`` (a number, or a cohort's setting as ``F``) as a timestamp."""
     if isinstance(days, int):
@@ -128,26 +146,19 @@ def with_alerts(
     # recent/RECENT_WEEKS < DECLINE_RATIO * baseline/BASELINE_WEEKS, in integers (no rounding):
     # recent * den * BASELINE_WEEKS < baseline * num * RECENT_WEEKS.
     ratio_num, ratio_den = DECLINE_RATIO.as_integer_ratio()
-    # The two sums per member come from a CTE grouped by membership alone, left-joined once:
-    # summing over a join instead would make PostgreSQL group by every other column and
-    # expression of the row (half of the dashboard's query time at 1,100 members).
-    week_sums = CTE(
-        MemberWeek.objects.filter(
-            membership__in=rows.values("pk"),
-            week__gte=windows.baseline_from,
-            week__lt=windows.until,
-        )
-        .values("membership_id")
-        .annotate(
-            recent=Sum("reads", filter=Q(week__gte=windows.recent_from)),
-            baseline=Sum("reads", filter=Q(week__lt=windows.recent_from)),
+
+    # The two sums as stored for this week, or summed from the member's buckets (an index
+    # range scan each, only for rows stored for another week: PostgreSQL evaluates a CASE
+    # branch only when it is taken).
+    stored = Q(alert_week=windows.until)
+    sums = window_sums(windows)
+    rows = rows.annotate(
+        recent_reads=Case(
+            When(stored, then=F("alert_recent_reads")), default=Coalesce(sums["recent"], 0)
         ),
-        name="alert_week_sums",
-    )
-    rows = week_sums.join(rows, pk=week_sums.col.membership_id, _join_type=LOUTER)
-    rows = with_cte(week_sums, select=rows).annotate(
-        recent_reads=Coalesce(week_sums.col.recent, 0),
-        baseline_reads=Coalesce(week_sums.col.baseline, 0),
+        baseline_reads=Case(
+            When(stored, then=F("alert_baseline_reads")), default=Coalesce(sums["baseline"], 0)
+        ),
     )
     rows = rows.alias(
         recent_scaled=F("recent_reads") * (ratio_den * BASELINE_WEEKS),

@@ -22,6 +22,7 @@ from mentoring.participation.selectors import (
     status_counts,
     tutored_cohort,
 )
+from mentoring.participation.services import refresh_alert_windows
 
 router = Router(tags=["participation"])
 JSON = "application/json"
@@ -95,9 +96,10 @@ def participation(
     next page.
     """
     cohort = found(tutored_cohort(user=request.auth, cohort_id=cohort_id))
+    refresh_alert_windows(cohort_ids=[cohort.pk])  # a no-op after the week's first read
     wanted = status if status in Status.values else None
     wanted_alert = alert if alert in alert_rules.ALL else None
-    page = member_json_page(
+    members = member_json_page(
         cohort=cohort,
         status=wanted,
         order=sort,
@@ -105,12 +107,13 @@ def participation(
         limit=PARTICIPATION_PAGE.parse(limit),
         cursor=cursor,
     )
+    page = members.page
     next_url = page_url(request, page.next_cursor)
     conversion = nudge_conversion(cohort=cohort)
     head = {
         "cohort_id": cohort.pk,
         "reader_threshold": cohort.reader_threshold,
-        "counts": status_counts(cohort=cohort),
+        "counts": members.counts or status_counts(cohort=cohort),
         "next": next_url,
         "conversion": {
             "nudged_members": conversion.nudged_members,

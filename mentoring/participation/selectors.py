@@ -7,6 +7,7 @@ re-aggregates the read events. Only the weekly trend touches the events, bounded
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -269,7 +270,7 @@ def _as_json(rows: QuerySet[Membership]) -> QuerySet[dict]:
     connection's time zone) as the live events do.
     """
     shape = _JSONBuildObject(**{name: F(name) for name in _PAYLOAD_ANNOTATED}, **_payload_renamed())
-    return rows.values(member_json=Cast(shape, output_field=TextField()))
+    return rows.values("status", member_json=Cast(shape, output_field=TextField()))
 
 
 def member_values(
@@ -286,6 +287,14 @@ def member_values(
 PARTICIPATION_PAGE = PageSize(default=2000, maximum=5000)
 
 
+@dataclass(frozen=True)
+class MembersJson:
+    page: Page[str]
+    # Members per status for the whole cohort when the page is the whole cohort (unfiltered,
+    # first and last page): counted from the rows rather than by another query. Else None.
+    counts: dict[str, int] | None
+
+
 def member_json_page(
     *,
     cohort: Cohort,
@@ -294,13 +303,20 @@ def member_json_page(
     alert: str | None = None,
     limit: int = PARTICIPATION_PAGE.default,
     cursor: str | None = None,
-) -> Page[str]:
+) -> MembersJson:
     """One page of members in the participation shape, each a JSON object as text, filtered
     and sorted in SQL: one query whatever the cohort's size (the cursor is tied to the sort it
     was made for). For the JSON API, which splices the objects into its response."""
     rows = _as_json(member_rows(cohort=cohort, status=status, order=order, alert=alert))
     page = keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
-    return Page(items=[row["member_json"] for row in page.items], next_cursor=page.next_cursor)
+    counts = None
+    if status is None and alert is None and cursor is None and page.next_cursor is None:
+        tally = Counter(row["status"] for row in page.items)
+        counts = {value: tally[value] for value in Status.values}
+    return MembersJson(
+        page=Page(items=[row["member_json"] for row in page.items], next_cursor=page.next_cursor),
+        counts=counts,
+    )
 
 
 def member_rows_page(

@@ -46,6 +46,7 @@ from mentoring.participation.selectors import (
     tutored_cohort,
     weekly_trend,
 )
+from mentoring.participation.services import refresh_alert_windows
 
 # The member table pages through big cohorts; filter and sort are applied in SQL first.
 DASHBOARD_PAGE = PageSize(default=500, maximum=2000)
@@ -99,9 +100,12 @@ class NudgeForm(ServiceErrorsMixin, forms.Form):
 
 
 def _tutored_or_404(request: HttpRequest, cohort_id: int) -> Cohort:
+    """The cohort the caller tutors, its members' alert sums stored for this week (every page
+    here shows or acts on the alerts), or 404."""
     cohort = tutored_cohort(user=request.user, cohort_id=cohort_id)
     if cohort is None:
         raise Http404("No such dashboard.")
+    refresh_alert_windows(cohort_ids=[cohort.pk])
     return cohort
 
 

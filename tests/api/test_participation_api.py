@@ -207,3 +207,13 @@ def test_members_sort_by_any_column(api, busy_cohort, tutor):
     assert names[0] == "member1"
     names = [m["display_name"] for m in client.get(url + "-name").data["members"]]
     assert names == ["Member 3", "Member 2", "Member 1"]
+
+
+def test_counts_are_the_same_whether_counted_from_the_rows_or_by_query(api, busy_cohort, tutor):
+    """A page holding the whole cohort counts statuses from its rows; any other asks the
+    database: both must agree."""
+    path = f"/api/v1/cohorts/{busy_cohort.pk}/participation"
+    whole = api(tutor).get(path).data
+    assert whole["next"] is None
+    for query in ("?limit=1", "?status=reader", "?alert=never_started"):
+        assert api(tutor).get(path + query).data["counts"] == whole["counts"]

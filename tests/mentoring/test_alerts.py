@@ -244,3 +244,56 @@ def test_thresholds_are_settings_with_bounds(cohort, api):
         f"/api/v1/cohorts/{cohort.pk}", data={"quiet_days": 0}, content_type="application/json"
     )
     assert bad.status_code in (400, 422) and "code" in bad.json()
+
+
+# --- the sums stored for the week ------------------------------------------------------------
+def test_the_weeks_sums_are_stored_once_and_read_back_like_the_buckets(cohort):
+    m = membership(cohort, "m1")
+    weeks(m, {1: 0, 2: 1, 3: 4, 4: 4, 5: 4, 6: 4, 7: 50})  # week 7 is outside both windows
+    assert participation.refresh_alert_windows(cohort_ids=[cohort.pk], now=NOW) == 3
+    m.refresh_from_db()
+    assert (m.alert_week, m.alert_recent_reads, m.alert_baseline_reads) == (THIS_MONDAY, 1, 16)
+    # A second refresh in the same week writes nothing.
+    assert participation.refresh_alert_windows(cohort_ids=[cohort.pk], now=NOW) == 0
+    row = next(r for r in member_rows(cohort=cohort, now=NOW) if r.pk == m.pk)
+    assert (row.recent_reads, row.baseline_reads) == (1, 16)
+    assert row.alerts == ["reading_declined"]
+
+
+def test_stored_sums_are_read_for_their_week_only(cohort):
+    m = membership(cohort, "m1")
+    weeks(m, {1: 0, 2: 0, 3: 4, 4: 4, 5: 4, 6: 4})
+    participation.refresh_alert_windows(cohort_ids=[cohort.pk], now=NOW)
+    # Were the stored sums wrong, this week's rows would say so (they are what is read)...
+    Membership.objects.filter(pk=m.pk).update(alert_recent_reads=9, alert_baseline_reads=9)
+    assert alerts_of(cohort, "m1") == []
+    # ...while any other week is summed from the buckets: a week later, the recent window is
+    # this week and last (no reads), the baseline the four before (0 + 4 + 4 + 4).
+    next_week = NOW + timedelta(weeks=1)
+    row = next(r for r in member_rows(cohort=cohort, now=next_week) if r.pk == m.pk)
+    assert (row.recent_reads, row.baseline_reads) == (0, 12)
+
+
+def test_a_rebuild_stores_the_sums_from_the_rebuilt_buckets(cohort):
+    m = membership(cohort, "m1")
+    board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    thread = boards.create_thread(board=board, author=m.user, title="T", body="x")
+    last_week = timezone.now() - timedelta(weeks=1)
+    ReadEvent.objects.bulk_create(
+        ReadEvent(user=m.user, thread=thread, cohort=cohort, created_at=last_week) for _ in range(3)
+    )
+    Membership.objects.filter(pk=m.pk).update(alert_week=alerts.Windows.at(timezone.now()).until)
+    participation.rebuild_counters(cohort_ids=[cohort.pk])
+    m.refresh_from_db()
+    assert m.alert_week == alerts.Windows.at(timezone.now()).until
+    assert m.alert_recent_reads == 3
+
+
+def test_the_dashboard_api_stores_this_weeks_sums(cohort, api):
+    tutor = cohort.memberships.get(role="tutor").user
+    assert not Membership.objects.filter(cohort=cohort, alert_week__isnull=False).exists()
+    assert api(tutor).get(f"/api/v1/cohorts/{cohort.pk}/participation").status_code == 200
+    monday = alerts.Windows.at(timezone.now()).until
+    assert set(
+        Membership.objects.filter(cohort=cohort, role="member").values_list("alert_week", flat=True)
+    ) == {monday}
