@@ -87,13 +87,16 @@ class InboxKey:
         since, kind, thread_id, post_id = decode_cursor(cursor, _CURSOR_SCOPE, 4)
         try:
             moment = datetime.fromisoformat(since)
-        except (TypeError, ValueError):
+            if moment.tzinfo is None:
+                raise ValueError("not a time we handed out")
+            moment = moment.astimezone(UTC)
+        except (TypeError, ValueError, OverflowError):  # not ours, or past year 9999 in UTC
             raise bad_cursor() from None
         numbers_ok = all(
             isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**63
             for n in (thread_id, post_id)
         )
-        if kind not in KINDS or moment.tzinfo is None or not numbers_ok:
+        if kind not in KINDS or not numbers_ok:
             raise bad_cursor()
         return cls(moment, kind, thread_id, post_id)
 

@@ -93,8 +93,24 @@ def test_an_item_that_leaves_does_not_push_another_off_the_page(busy_inbox, api)
     assert len(whole) == len(set(whole)) == 10
 
 
+def _cursor(*values) -> str:
+    from mentoring.core.pagination import encode_cursor
+
+    return encode_cursor(list(values), "inbox")
+
+
 @pytest.mark.parametrize(
-    "cursor", ["nope", "eyJvIjoiaW5ib3giLCJrIjpbMSwyLDMsNF19", "eyJvIjoieCIsImsiOltdfQ"]
+    "cursor",
+    [
+        "nope",
+        "eyJvIjoiaW5ib3giLCJrIjpbMSwyLDMsNF19",
+        "eyJvIjoieCIsImsiOltdfQ",
+        _cursor("9999-12-31T23:59:59-14:00", "flag", 1, 0),  # past year 9999 in UTC
+        _cursor("2026-01-01T00:00:00", "flag", 1, 0),  # no time zone
+        _cursor("2026-01-01T00:00:00+00:00", "gossip", 1, 0),
+        _cursor("2026-01-01T00:00:00+00:00", "flag", 2**64, 0),
+        _cursor("2026-01-01T00:00:00+00:00", "flag", True, 0),
+    ],
 )
 def test_a_cursor_we_did_not_hand_out_is_a_400(busy_inbox, api, cursor):
     cohort, tutor, _ = busy_inbox
