@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django import forms
@@ -125,6 +126,12 @@ def _dashboard_limit(request: HttpRequest) -> int:
         raise BadRequest(error.detail) from error
 
 
+def _filter_query(**filters: str) -> str:
+    """``?status=…&alert=…`` for the filters that are set, or ""."""
+    chosen = {name: value for name, value in filters.items() if value}
+    return f"?{urlencode(chosen)}" if chosen else ""
+
+
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
     wanted_status = wanted_status if wanted_status in Status.values else ""
@@ -177,6 +184,8 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "total": total,
         "status_filter": wanted_status,
         "alert_filter": wanted_alert,
+        # The CSV export follows the filters (dashboard.js keeps the link in step).
+        "csv_query": _filter_query(status=wanted_status, alert=wanted_alert),
         "alert_choices": [
             (a, alert_rules.LABELS[a], alert_rules.PLURALS[a]) for a in alert_rules.ALL
         ],
@@ -260,6 +269,7 @@ CSV_COLUMNS = [
     "last_seen",
     "nudged_at",
     "posted_after_nudge",
+    "alerts",
 ]
 
 
@@ -312,7 +322,12 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     memory as objects or as one string."""
     cohort = _tutored_or_404(request, cohort_id)
     wanted = request.GET.get("status")
-    rows = member_rows(cohort=cohort, status=wanted if wanted in Status.values else None)
+    wanted_alert = request.GET.get("alert")
+    rows = member_rows(
+        cohort=cohort,
+        status=wanted if wanted in Status.values else None,
+        alert=wanted_alert if wanted_alert in alert_rules.ALL else None,
+    )
     writer = csv.writer(_Echo())
 
     def lines():
@@ -328,6 +343,7 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 "last_seen": m.last_seen_at,
                 "nudged_at": m.last_nudged_at,
                 "posted_after_nudge": "yes" if m.posted_after_nudge else "no",
+                "alerts": "; ".join(m.alerts),
             }
             yield writer.writerow([_csv_cell(values[c]) for c in CSV_COLUMNS])
 

@@ -36,10 +36,16 @@ def test_reader_appears_live_and_receives_the_nudge(browser_as, live_url):
     expect(dashboard.locator('[data-count="reader"]').first).to_have_text("0")
     expect(dashboard.locator('[data-count="inactive"]').first).to_have_text("6")
     # Sorting and filtering happen in the page.
+    csv_link = dashboard.get_by_role("link", name="Download CSV")
     dashboard.get_by_label("Show", exact=True).select_option("reader")
     expect(row).to_be_hidden()
+    # The CSV export follows the filter.
+    expect(csv_link).to_have_attribute(
+        "href", f"/cohorts/{cohort.pk}/dashboard/participation.csv?status=reader"
+    )
     dashboard.get_by_label("Show", exact=True).select_option("")
     expect(row).to_be_visible()
+    expect(csv_link).to_have_attribute("href", f"/cohorts/{cohort.pk}/dashboard/participation.csv")
 
     member = browser_as(nqts[4])
     member.goto(f"/threads/{thread.pk}/")

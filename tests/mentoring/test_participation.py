@@ -18,6 +18,7 @@ from mentoring.participation import services as participation
 from mentoring.participation.selectors import (
     cohort_participation,
     member_row,
+    member_rows,
     status_counts,
     weekly_trend,
 )
@@ -238,6 +239,10 @@ def test_csv_export_has_one_row_per_member(everyone):
     cohort, tutor, people = everyone
     people["writer"].display_name = "=HYPERLINK(evil)"
     people["writer"].save()
+    # "quiet" enrolled a month ago and has done nothing since: never_started.
+    Membership.objects.filter(cohort=cohort, user=people["quiet"]).update(
+        joined_at=timezone.now() - timedelta(days=30)
+    )
     response = client_for(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -251,6 +256,15 @@ def test_csv_export_has_one_row_per_member(everyone):
     assert by_name["retracted"]["posts"] == "0"
     assert by_name["writer"]["display_name"] == "'=HYPERLINK(evil)"  # no spreadsheet formulas
     assert "tess" not in by_name
+    # The early warnings travel with the rows, and filter them as on the dashboard.
+    expected = {m.user.username: "; ".join(m.alerts) for m in member_rows(cohort=cohort)}
+    assert {name: row["alerts"] for name, row in by_name.items()} == expected
+    assert by_name["quiet"]["alerts"] == "never_started"
+    code, *_ = next(v for v in expected.values() if v).split("; ")
+    only = client_for(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv?alert={code}")
+    listed = list(csv.DictReader(io.StringIO(only.getvalue().decode())))
+    assert listed and all(code in row["alerts"] for row in listed)
+    assert len(listed) == sum(1 for v in expected.values() if code in v.split("; "))
 
 
 def test_member_sees_own_summary_and_what_tutors_can_see(everyone):

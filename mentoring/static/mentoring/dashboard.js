@@ -234,6 +234,19 @@ function connect(root, cohortId) {
   );
 }
 
+// The CSV export follows the dashboard's filters.
+function keepCsvLinkInStep(root, url) {
+  const link = root.querySelector("[data-csv-link]");
+  if (!link) return;
+  const query = new URLSearchParams();
+  for (const param of ["status", "alert"]) {
+    const value = url.searchParams.get(param);
+    if (value) query.set(param, value);
+  }
+  const rest = query.toString();
+  link.href = link.dataset.csvBase + (rest ? `?${rest}` : "");
+}
+
 function init(root) {
   const cohortId = root.dataset.cohortId;
   // A big cohort comes a page at a time: filter and sort are the server's (follow the link).
@@ -256,6 +269,7 @@ function init(root) {
       }
       applyFilter(root);
       history.replaceState(null, "", url);
+      keepCsvLinkInStep(root, url);
     });
   }
   for (const button of root.querySelectorAll("[data-select-alert]")) {
