@@ -179,6 +179,8 @@ def create_thread(
     _add_post(
         thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous, opening=True
     )
+    if thread.state == Thread.State.PUBLISHED:  # a scheduled one is announced when it goes out
+        events.thread_published(thread)
     return thread
 
 

@@ -198,6 +198,7 @@ def _publish(thread: Thread, *, now: datetime) -> None:
         for member in members.order_by("pk")
     )
     events.post_created(opening)
+    events.thread_published(thread)
 
 
 @task()

@@ -20,11 +20,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from mentoring.boards.selectors import visible_thread
+from mentoring.boards.selectors import visible_board, visible_thread
 from mentoring.models import Cohort
 from mentoring.realtime import eager, events, hub, log
 from mentoring.realtime.schemas import Ready, Resync
 from mentoring.rules.permissions import can_view_participation, is_tutor
+from mentoring.rules.visibility import board_lists_threads_to_members
 
 FORBIDDEN = 4403
 # A socket this far behind (a stalled client) is closed: it reconnects with ?since= instead of
@@ -223,6 +224,25 @@ class ThreadConsumer(LiveConsumer):
         return Subscription(
             events.thread_group(thread_id), "tutor" if tutor else "member", cohort_id
         )
+
+
+@database_sync_to_async
+def _board_access(user, board_id: int) -> int | None:
+    """The board's cohort, or None when the user may not see the board or its stream carries
+    nothing for them ("ask a tutor")."""
+    board = visible_board(user=user, board_id=board_id)
+    if board is None or not board_lists_threads_to_members(board):
+        return None
+    return board.cohort_id
+
+
+class BoardConsumer(LiveConsumer):
+    async def authorize(self, user) -> Subscription | None:
+        board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
+        cohort_id = await _board_access(user, board_id)
+        if cohort_id is None:
+            return None
+        return Subscription(events.board_group(board_id), "member", cohort_id)
 
 
 @database_sync_to_async

@@ -7,8 +7,8 @@ per audience (members, and tutors where they may see more: an anonymous post's a
 logged with the stream's next ``seq`` (``mentoring.realtime.log``) and handed to the fan-out
 (``mentoring.realtime.hub``), which neither blocks nor loses it.
 
-A stream is one group, named from ids by one function each: a thread, a cohort's dashboard, a
-user's notifications.
+A stream is one group, named from ids by one function each: a thread, a board, a cohort's
+dashboard, a user's notifications.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mentoring.notifications.selectors import notification_payload
 from mentoring.participation.selectors import member_rows_by_id
 from mentoring.realtime import hub, log
 from mentoring.realtime.schemas import (
+    BoardUpdated,
     InboxUpdated,
     MemberUpdated,
     NotificationCreated,
@@ -32,13 +33,22 @@ from mentoring.realtime.schemas import (
     SolutionSaved,
     StreamMessage,
 )
-from mentoring.rules.visibility import author_name_for, author_visible, post_text_visible
+from mentoring.rules.visibility import (
+    author_name_for,
+    author_visible,
+    board_lists_threads_to_members,
+    post_text_visible,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def thread_group(thread_id: int) -> str:
     return f"mentoring.thread.{thread_id}"
+
+
+def board_group(board_id: int) -> str:
+    return f"mentoring.board.{board_id}"
 
 
 def dashboard_group(cohort_id: int) -> str:
@@ -134,6 +144,17 @@ def inbox_updated(cohort_id: int) -> None:
     only the cohort's tutors may open) refetch it. The message names no post or person."""
     event = InboxUpdated(cohort_id=cohort_id)
     send_after_commit(lambda: send_now(dashboard_group(cohort_id), event))
+
+
+# --- Boards ---------------------------------------------------------------------------------
+def thread_published(thread) -> None:
+    """A thread is now on its board for members to see (started now, or a scheduled prompt
+    going out): open pages of the board offer to show it. Not on "Ask a tutor", where each
+    member sees only their own threads: watchers there would learn that someone asked."""
+    if not board_lists_threads_to_members(thread.board):
+        return
+    event = BoardUpdated(board_id=thread.board_id)
+    send_after_commit(lambda: send_now(board_group(thread.board_id), event))
 
 
 # --- Threads and posts ----------------------------------------------------------------------

@@ -55,6 +55,16 @@ class InboxUpdated(StreamMessage):
     cohort_id: int
 
 
+# --- /ws/boards/{id}/ -----------------------------------------------------------------------
+class BoardUpdated(StreamMessage):
+    """A thread was published on the board: open board pages offer to show it. It names no
+    thread, title or author: the page that follows is the server's, as the reader may see it,
+    and nothing needs taking back from the log when a thread is retracted."""
+
+    type: Literal["board.updated"] = "board.updated"
+    board_id: int
+
+
 # --- /ws/notifications/ ---------------------------------------------------------------------
 class NotificationCreated(StreamMessage):
     type: Literal["notification"] = "notification"
@@ -97,6 +107,7 @@ LiveMessage = Annotated[
     | PostRetracted
     | MemberUpdated
     | InboxUpdated
+    | BoardUpdated
     | NotificationCreated
     | NotificationWithdrawn
     | SolutionSaved

@@ -57,6 +57,12 @@ def board_writable(board: Board, *, now: datetime) -> bool:
     return board_has_opened(board, now) and not board_has_closed(board, now)
 
 
+def board_lists_threads_to_members(board: Board) -> bool:
+    """Every member who sees the board sees all its published threads, except on "ask a
+    tutor", where each member sees only their own (``threads_visible_q``)."""
+    return board.kind != Board.Kind.PRIVATE
+
+
 # --- Threads and posts ------------------------------------------------------------------------
 def threads_visible_q(*, user: User, viewer_is_tutor: bool) -> Q:
     """On "ask a tutor" a member sees only the threads they started; scheduled threads are the
