@@ -32,6 +32,9 @@ class Pages:
     tutor: dict[str, str]
     member: dict[str, str]
     signed_out: dict[str, str]
+    # Pages reached by pressing a button (the asking-first steps): name → (url, button's name).
+    tutor_steps: dict[str, tuple[str, str]]
+    member_steps: dict[str, tuple[str, str]]
 
 
 def _build(cohort, tutor, members) -> Pages:
@@ -54,6 +57,8 @@ def _build(cohort, tutor, members) -> Pages:
     save_solution(group=group, author=group.members.first(), body="Meet them at the door.")
     notify(user=tutor, kind="system", title="Welcome", url=f"/threads/{thread.pk}/")
     in_group = group.members.first()
+    # A notification whose target has gone: its link shows the 410 page.
+    notify(user=in_group, kind="system", title="Gone", url=f"/threads/{thread.pk + 1000}/")
     cid = cohort.pk
     tutor_pages = {
         "home": "/",
@@ -80,10 +85,24 @@ def _build(cohort, tutor, members) -> Pages:
         "group workspace": f"/scenarios/groups/{group.pk}/",
         "my participation": f"/cohorts/{cid}/my-participation/",
     }
+    member_pages["gone (410)"] = f"/threads/{thread.pk + 1000}/"
     return Pages(
         tutor=tutor_pages,
         member={**member_pages, "_user": in_group.pk},
         signed_out={"home": "/", "login": "/accounts/login/"},
+        tutor_steps={
+            "close release, asking first": (
+                f"/scenarios/releases/{release.pk}/",
+                "Close this release now…",
+            ),
+            "remove member, asking first": (f"/cohorts/{cid}/members/", "Remove"),
+        },
+        member_steps={
+            "submit solution, asking first": (
+                f"/scenarios/groups/{group.pk}/",
+                "Submit our solution…",
+            ),
+        },
     )
 
 
@@ -95,12 +114,32 @@ def _check(page, urls: dict[str, str], source: str, who: str) -> list[str]:
             if name.startswith("_"):
                 continue
             response = page.goto(url)
-            if response is None or response.status != 200:
+            wanted = 410 if "(410)" in name else 200
+            if response is None or response.status != wanted:
                 problems.append(f"{who} {name} {size_name}: HTTP {response and response.status}")
                 continue
             if size is PHONE and (overflow := sideways_overflow(page)) > 0:
                 problems.append(f"{who} {name} phone: scrolls sideways by {overflow}px")
                 problems += [f"  wide: {w}" for w in wide_elements(page)]
+            for violation in axe_violations(page, source):
+                problems.append(f"{who} {name} {size_name}: {violation}")
+    return problems
+
+
+def _check_steps(page, steps: dict[str, tuple[str, str]], source: str, who: str) -> list[str]:
+    """Each asking-first page, reached as a person would: open the page, press the button."""
+    problems = []
+    for size_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        for name, (url, button) in steps.items():
+            page.goto(url)
+            with page.expect_navigation():
+                page.get_by_role("button", name=button).first.click()
+            if page.locator('input[name="confirm"]').count() == 0:
+                problems.append(f"{who} {name} {size_name}: no asking-first page ({page.url})")
+                continue
+            if size is PHONE and (overflow := sideways_overflow(page)) > 0:
+                problems.append(f"{who} {name} phone: scrolls sideways by {overflow}px")
             for violation in axe_violations(page, source):
                 problems.append(f"{who} {name} {size_name}: {violation}")
     return problems
@@ -112,8 +151,12 @@ def test_key_pages_pass_axe_and_fit_a_phone(browser_as, cohort, tutor, members, 
     source = axe_source()
     pages = run_in_thread(_build, cohort, tutor, members)
     problems = []
-    problems += _check(browser_as(tutor), pages.tutor, source, "tutor")
+    tutor_page = browser_as(tutor)
+    problems += _check(tutor_page, pages.tutor, source, "tutor")
+    problems += _check_steps(tutor_page, pages.tutor_steps, source, "tutor")
     member = User.objects.get(pk=pages.member["_user"])
-    problems += _check(browser_as(member), pages.member, source, "member")
+    member_page = browser_as(member)
+    problems += _check(member_page, pages.member, source, "member")
+    problems += _check_steps(member_page, pages.member_steps, source, "member")
     problems += _check(browser_as(), pages.signed_out, source, "signed out")
     assert problems == [], "\n".join(problems)
