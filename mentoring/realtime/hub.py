@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,6 +43,10 @@ POLL_SECONDS = 2.0
 # reads the gap from the log.
 REORDER_WAIT = 0.25
 REGROUP_SECONDS = 60.0
+# An event for more local sockets than this is written a slice per loop turn, so that what the
+# loop owes others meanwhile (above all, the response to the post that caused the event) is not
+# held up behind 10,000 writes.
+DELIVERY_SLICE = 500
 
 
 class Subscriber(Protocol):
@@ -90,6 +95,10 @@ class _Stream:
     sockets: set = field(default_factory=set)
     pending: dict[int, dict[str, str]] = field(default_factory=dict)
     repairing: bool = False
+    # Events in order, being written to the sockets (a slice per loop turn); ``last`` already
+    # counts them, so a socket joining now starts after them.
+    outgoing: deque = field(default_factory=deque)
+    writing: bool = False
 
 
 def cross_process_layer():
@@ -186,8 +195,33 @@ class Hub:
 
     def _deliver(self, state: _Stream, seq: int, texts: dict[str, str]) -> None:
         state.last = seq
-        for socket in list(state.sockets):
-            socket.push(seq, texts)
+        state.outgoing.append((seq, texts))
+        if not state.writing:
+            self._write_out(state)
+
+    def _write_out(self, state: _Stream, sockets: list | None = None, start: int = 0) -> None:
+        """Write the stream's events in order, each to the sockets there were when its turn
+        came, at most DELIVERY_SLICE writes per loop turn."""
+        budget = DELIVERY_SLICE
+        while state.outgoing:
+            seq, texts = state.outgoing[0]
+            if sockets is None:
+                sockets, start = list(state.sockets), 0
+            end = min(start + budget, len(sockets))
+            for socket in sockets[start:end]:
+                socket.push(seq, texts)
+            budget -= end - start
+            if end < len(sockets):
+                state.writing = True
+                self.loop.call_soon(self._write_out, state, sockets, end)
+                return
+            state.outgoing.popleft()
+            sockets = None
+            if budget <= 0 and state.outgoing:
+                state.writing = True
+                self.loop.call_soon(self._write_out, state)
+                return
+        state.writing = False
 
     def _drain(self, state: _Stream) -> None:
         while state.last is not None and state.last + 1 in state.pending:
