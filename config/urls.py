@@ -42,3 +42,17 @@ urlpatterns = [
 
 # Wagtail serves the page tree (home, standard pages, scenario pages) last.
 urlpatterns.append(path("", include(wagtail_urls)))
+
+
+def bad_request(request, exception):
+    """The site's 400 page. It repeats the reason only for our own ``BadRequest`` (a cursor or
+    limit we did not hand out), whose words we wrote; other 400s (a bad Host header, a body too
+    big) say nothing of what was sent."""
+    from django.core.exceptions import BadRequest
+    from django.shortcuts import render
+
+    detail = str(exception) if type(exception) is BadRequest else ""
+    return render(request, "400.html", {"detail": detail}, status=400)
+
+
+handler400 = bad_request

@@ -260,10 +260,15 @@ def pager(request: HttpRequest, page: Page) -> dict[str, str | None]:
     return {"next_url": page_url(request, page.next_cursor, absolute=False), "first_url": first}
 
 
-def page_for_template(request: HttpRequest, read_page, **kwargs) -> tuple[Page, dict]:
-    """``read_page(cursor=…, **kwargs)`` with this request's cursor, and the page's pager for
-    ``includes/pager.html``; a cursor the server did not hand out is a 400 page."""
+def page_for_template(
+    request: HttpRequest, read_page, *, size: PageSize | None = None, **kwargs
+) -> tuple[Page, dict]:
+    """``read_page(cursor=…, **kwargs)`` with this request's cursor (and, given the list's
+    ``size``, its ``?limit=``), and the page's pager for ``includes/pager.html``; a cursor or
+    limit the server did not hand out is a 400 page that says so."""
     try:
+        if size is not None:
+            kwargs["limit"] = size.parse(request.GET.get(LIMIT_PARAM))
         page = read_page(cursor=request.GET.get(CURSOR_PARAM) or None, **kwargs)
     except InvalidPage as error:
         raise BadRequest(error.detail) from error

@@ -37,7 +37,9 @@ def inbox(request: HttpRequest, cohort_id: int) -> HttpResponse:
     ``inbox.updated`` (the script refetches the page it shows)."""
     cohort = _tutored_or_404(request, cohort_id)
     now = timezone.now()
-    page, inbox_pager = page_for_template(request, selectors.inbox_page, cohort=cohort, now=now)
+    page, inbox_pager = page_for_template(
+        request, selectors.inbox_page, size=selectors.INBOX_PAGE, cohort=cohort, now=now
+    )
     return render(
         request,
         "mentoring/inbox.html",

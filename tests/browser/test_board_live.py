@@ -22,6 +22,8 @@ def test_a_new_thread_is_offered_on_an_open_board(browser_as, live_url):
     page.goto(f"/boards/{board.pk}/")
     page.wait_for_selector("[data-board-live][data-live=connected]")
     expect(page.get_by_text("No threads yet.")).to_be_visible()
+    # The reader is half-way through a thread of their own.
+    page.get_by_label("Title").fill("My draft")
 
     other = browser_as(writer)
     other.goto(f"/boards/{board.pk}/")
@@ -36,3 +38,5 @@ def test_a_new_thread_is_offered_on_an_open_board(browser_as, live_url):
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     news.get_by_role("link", name="Show them").click()
     expect(page.get_by_role("link", name="Lining up after break")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("My draft")  # the draft is kept
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1

@@ -39,6 +39,9 @@ def test_reader_appears_live_and_receives_the_nudge(browser_as, live_url):
     csv_link = dashboard.get_by_role("link", name="Download CSV")
     dashboard.get_by_label("Show", exact=True).select_option("reader")
     expect(row).to_be_hidden()
+    # Selection helpers tick only the rows the filter shows: nobody is nudged unseen.
+    dashboard.get_by_role("button", name="all inactive members").click()
+    assert dashboard.locator("tbody input[name=user_ids]:checked").count() == 0
     # The CSV export follows the filter.
     expect(csv_link).to_have_attribute(
         "href", f"/cohorts/{cohort.pk}/dashboard/participation.csv?status=reader"

@@ -137,3 +137,26 @@ def test_the_page_shows_a_page_the_whole_count_and_a_pager(busy_inbox, monkeypat
     assert 'rel="next"' in html
     page = inbox_page(cohort=cohort, limit=4)
     assert page.has_next and len(page.items) == 4
+
+
+def test_the_page_takes_a_limit_and_says_plainly_when_one_does_not_work(busy_inbox):
+    cohort, tutor, _ = busy_inbox
+    client = Client()
+    client.force_login(tutor)
+    html = client.get(f"/cohorts/{cohort.pk}/inbox/?limit=3").content.decode()
+    assert html.count('class="inbox-item ') == 3 and 'rel="next"' in html
+    for query in ("?limit=0", "?limit=501", "?limit=x", "?cursor=garbage"):
+        response = client.get(f"/cohorts/{cohort.pk}/inbox/{query}")
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "This link does not work here" in page  # the site's page, not a bare 400
+        assert ("limit must be" in page) or ("This cursor is not valid here" in page)
+        assert f'href="/cohorts/{cohort.pk}/inbox/"' in page  # back to the first page
+
+
+def test_a_method_the_api_does_not_take_answers_json(busy_inbox, api):
+    cohort, tutor, _ = busy_inbox
+    response = api(tutor).post(f"/api/v1/cohorts/{cohort.pk}/inbox", {})
+    assert response.status_code == 405
+    assert response.data["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]

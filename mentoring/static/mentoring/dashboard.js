@@ -175,6 +175,11 @@ function applyFilter(root) {
       (!wanted || row.dataset.status === wanted) && (!wantedAlert || alerts.includes(wantedAlert));
     row.hidden = !visible;
     if (visible) shown += 1;
+    else {
+      // A hidden row is never nudged by accident.
+      const box = row.querySelector("input[name=user_ids]");
+      if (box) box.checked = false;
+    }
   }
   const counter = root.querySelector("[data-shown-count]");
   if (counter) counter.textContent = String(shown);
@@ -276,9 +281,10 @@ function init(root) {
     button.addEventListener("click", (event) => {
       event.preventDefault();
       const wanted = button.dataset.selectAlert;
+      // Only rows the filter shows: nobody hidden is nudged without being seen.
       for (const row of root.querySelectorAll("tbody tr[data-user-id]")) {
         const box = row.querySelector("input[name=user_ids]");
-        if (box) box.checked = (row.dataset.alerts || "").split(" ").includes(wanted);
+        if (box) box.checked = !row.hidden && (row.dataset.alerts || "").split(" ").includes(wanted);
       }
     });
   }
@@ -302,7 +308,7 @@ function init(root) {
       const wanted = button.dataset.selectStatus;
       for (const row of root.querySelectorAll("tbody tr[data-user-id]")) {
         const box = row.querySelector("input[name=user_ids]");
-        if (box) box.checked = row.dataset.status === wanted;
+        if (box) box.checked = !row.hidden && row.dataset.status === wanted;
       }
     });
   }
