@@ -18,7 +18,7 @@ from tests.bench.bench_burst import Burst, print_outcome, run_burst
 from tests.bench.common import setup_django
 
 SOCKET_LADDER = (2500, 5000, 10000, 15000)
-RATE_LADDER = (10.0, 15.0, 20.0, 30.0)
+RATE_LADDER = (10.0, 12.5, 15.0, 20.0)
 STEP_SECONDS = 20
 
 
