@@ -73,8 +73,9 @@ async def test_no_stream_for_ask_a_tutor_restricted_boards_or_strangers(
         return board
 
     group = await database_sync_to_async(restricted_board)()
-    _, _, allowed = await ws_connect(f"/ws/boards/{group.pk}/", user=members[0])
+    opened, _, allowed = await ws_connect(f"/ws/boards/{group.pk}/", user=members[0])
     assert ws_first_json(allowed)["type"] == "ready"
+    await opened.disconnect()
     _, _, outside = await ws_connect(f"/ws/boards/{group.pk}/", user=members[1])
     assert outside == {"type": "websocket.close", "code": 4403}
     stranger = await database_sync_to_async(UserFactory)(username="stranger")

@@ -49,7 +49,8 @@ def test_every_websocket_route_has_an_entry():
 
 
 async def answer(ws_connect, path: str, user) -> str | int:
-    _, connected, first = await ws_connect(path, user=user)
+    communicator, _, first = await ws_connect(path, user=user)
+    await communicator.disconnect()  # an open socket would outlive the test
     message = ws_first_json(first)
     if message is not None:
         return message["type"]
