@@ -29,6 +29,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def signed_in(user: User | None = None) -> Client:
+    """A test client signed in as ``user`` (anonymous without one)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 def make_cohort(
     *,
     name: str = "Test cohort",

@@ -278,8 +278,3 @@ def inbox_page(
 
 def inbox_count(*, cohort: Cohort, now: datetime | None = None) -> int:
     return len(cohort_inbox(cohort=cohort, now=now))
-
-
-def inbox_counts(*, user: User, cohorts: list[Cohort]) -> dict[int, int]:
-    """Inbox sizes for the cohorts ``user`` tutors (the home page)."""
-    return {c.pk: inbox_count(cohort=c) for c in cohorts if is_tutor(user, c)}

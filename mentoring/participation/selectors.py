@@ -273,17 +273,6 @@ def _as_json(rows: QuerySet[Membership]) -> QuerySet[dict]:
     return rows.values("status", member_json=Cast(shape, output_field=TextField()))
 
 
-def member_values(
-    *,
-    cohort: Cohort,
-    status: str | None = None,
-    order: str | None = None,
-    alert: str | None = None,
-) -> list[dict]:
-    """The members in the participation shape as plain dicts, straight from one query."""
-    return list(_as_payload(member_rows(cohort=cohort, status=status, order=order, alert=alert)))
-
-
 PARTICIPATION_PAGE = PageSize(default=2000, maximum=5000)
 
 
@@ -338,28 +327,6 @@ def alert_counts(*, cohort: Cohort) -> dict[str, int]:
     rows = member_rows(cohort=cohort).order_by()
     return rows.aggregate(
         **{code: Count("pk", filter=alert_rules.alert_filter(code)) for code in alert_rules.ALL}
-    )
-
-
-@dataclass(frozen=True)
-class Participation:
-    members: list[Membership]
-    counts: dict[str, int]
-    alert_counts: dict[str, int]
-
-
-def cohort_participation(
-    *, cohort: Cohort, status: str | None = None, order: str | None = None
-) -> Participation:
-    """Rows and counts for the dashboard and the API: two queries whatever the cohort size
-    (the alert counts come from the rows, which are the whole cohort when unfiltered)."""
-    members = list(member_rows(cohort=cohort, status=status, order=order))
-    return Participation(
-        members=members,
-        counts=status_counts(cohort=cohort),
-        alert_counts={
-            code: sum(1 for m in members if code in m.alerts) for code in alert_rules.ALL
-        },
     )
 
 

@@ -64,8 +64,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # Texts waiting behind a send that had to wait for a slow client (see _send).
         self.backlog: deque[str] = deque()
         self.held: list[tuple[int, dict[str, str]]] | None = []  # pushes during the catch-up
+        # The send still waiting on a slow client, if any (None: the socket keeps up).
         self.writer: asyncio.Task | None = None
-        self.writing = False
         self.streaming = False  # subscribed: a revocation from now on closes the socket
         self.hub: hub.Hub | None = None
         user = self.scope.get("user")
@@ -159,13 +159,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """
         if self.revoked:
             return
-        if self.writing:
+        if self.writer is not None:
             if len(self.backlog) >= MAX_BACKLOG:
                 self._drop_stalled()
                 return
             self.backlog.append(text)
             return
-        self.writing = True
         self.writer = eager.start(self._write(text))
 
     async def _write(self, text: str) -> None:
@@ -176,7 +175,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except Exception:  # the client went away: disconnect() cleans up
             self.backlog.clear()
         finally:
-            self.writing = False
             self.writer = None
 
     def _drop_stalled(self) -> None:

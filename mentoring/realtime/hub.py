@@ -95,10 +95,10 @@ class _Stream:
     sockets: set = field(default_factory=set)
     pending: dict[int, dict[str, str]] = field(default_factory=dict)
     repairing: bool = False
-    # Events in order, being written to the sockets (a slice per loop turn); ``last`` already
-    # counts them, so a socket joining now starts after them.
+    # Events in order, being written to the sockets (a slice per loop turn; while this is not
+    # empty a continuation is scheduled); ``last`` already counts them, so a socket joining now
+    # starts after them.
     outgoing: deque = field(default_factory=deque)
-    writing: bool = False
 
 
 def cross_process_layer():
@@ -196,7 +196,7 @@ class Hub:
     def _deliver(self, state: _Stream, seq: int, texts: dict[str, str]) -> None:
         state.last = seq
         state.outgoing.append((seq, texts))
-        if not state.writing:
+        if len(state.outgoing) == 1:  # nothing under way: start now
             self._write_out(state)
 
     def _write_out(self, state: _Stream, sockets: list | None = None, start: int = 0) -> None:
@@ -212,16 +212,13 @@ class Hub:
                 socket.push(seq, texts)
             budget -= end - start
             if end < len(sockets):
-                state.writing = True
                 self.loop.call_soon(self._write_out, state, sockets, end)
                 return
             state.outgoing.popleft()
             sockets = None
             if budget <= 0 and state.outgoing:
-                state.writing = True
                 self.loop.call_soon(self._write_out, state)
                 return
-        state.writing = False
 
     def _drain(self, state: _Stream) -> None:
         while state.last is not None and state.last + 1 in state.pending:

@@ -30,7 +30,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from tests.bench.common import percentile, report, setup_django
+from tests.bench.common import percentile, report, scale_cohorts, setup_django
 
 SOCKETS = 1100
 RATE = 5.0  # posts per second
@@ -329,17 +329,10 @@ def _cohort():
     import io
 
     from django.core.management import call_command
-    from django.db.models import Count, Q
 
     from mentoring.models import Cohort
 
-    found = (
-        Cohort.objects.filter(name__startswith="Scale cohort")
-        .annotate(n=Count("memberships", filter=Q(memberships__role="member")))
-        .filter(n=SOCKETS)
-        .order_by("-pk")
-        .first()
-    )
+    found = scale_cohorts(SOCKETS).first()
     if found is not None:
         return found
     out = io.StringIO()

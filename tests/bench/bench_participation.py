@@ -22,7 +22,7 @@ import logging
 import os
 import time
 
-from tests.bench.common import median, percentile, report, setup_django
+from tests.bench.common import median, percentile, report, scale_cohorts, setup_django
 
 MEMBERS = 1100
 POSTS = 50_000
@@ -45,16 +45,10 @@ ORDER BY u.username, m.id
 def _scale_cohort():
     """Reuse a cohort seeded at this scale by an earlier run; otherwise seed one (~1 min)."""
     from django.core.management import call_command
-    from django.db.models import Count, Q
 
     from mentoring.models import Cohort, Post, ReadEvent
 
-    candidates = (
-        Cohort.objects.filter(name__startswith="Scale cohort")
-        .annotate(n=Count("memberships", filter=Q(memberships__role="member")))
-        .filter(n=MEMBERS)
-        .order_by("-pk")
-    )
+    candidates = scale_cohorts(MEMBERS)
     for cohort in candidates[:3]:
         if (
             # The tutor's posts are the live threads earlier runs started.

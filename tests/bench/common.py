@@ -117,3 +117,17 @@ def report(
         f" → ratio {ratio:.2f} ({better})",
         flush=True,
     )
+
+
+def scale_cohorts(members: int):
+    """Cohorts an earlier run seeded with ``seed_scale`` at ``members`` members, newest first."""
+    from django.db.models import Count, Q
+
+    from mentoring.models import Cohort
+
+    return (
+        Cohort.objects.filter(name__startswith="Scale cohort")
+        .annotate(n=Count("memberships", filter=Q(memberships__role="member")))
+        .filter(n=members)
+        .order_by("-pk")
+    )

@@ -5,22 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from mentoring.boards import posts
 from mentoring.models import Post, ReadEvent, Thread, User
-from tests.factories import make_cohort
+from tests.factories import make_cohort, signed_in
 
 from .boards_helpers import general_board, private_board
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

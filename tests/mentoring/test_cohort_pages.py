@@ -1,18 +1,11 @@
 import pytest
-from django.test import Client
 
 from mentoring.models import Cohort, Membership
-from tests.factories import UserFactory
+from tests.factories import UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
 ALERT_DEFAULTS = {"quiet_days": 14, "never_started_days": 7, "unanswered_hours": 48}
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_staff_create_a_cohort_with_field_errors_first(tutor):

@@ -10,15 +10,10 @@ from django.test import Client
 from mentoring.boards.posts import create_post, create_thread
 from mentoring.models import Notification
 from mentoring.notifications.services import notify
+from tests.factories import signed_in
 from tests.mentoring.boards_helpers import general_board, private_board
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 class _Ids(HTMLParser):

@@ -13,7 +13,7 @@ from mentoring.core.errors import NotFound, ServiceError
 from mentoring.models import Board, Membership, Notification, Nudge, Thread
 from mentoring.participation import services as participation
 from mentoring.participation.nudges import nudge_members, render_message
-from mentoring.participation.selectors import cohort_participation, nudge_conversion
+from mentoring.participation.selectors import member_rows, nudge_conversion
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def setting(db):
 
 
 def row(cohort, user):
-    return next(m for m in cohort_participation(cohort=cohort).members if m.user_id == user.pk)
+    return next(m for m in member_rows(cohort=cohort) if m.user_id == user.pk)
 
 
 def test_nudge_notifies_each_member_with_their_name_and_the_thread(

@@ -7,21 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from mentoring.boards import posts as services
 from mentoring.boards import selectors
 from mentoring.models import Board, Notification, Post, Thread, ThreadReadState
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 PER_PAGE = selectors.POSTS_PER_PAGE
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -55,7 +49,7 @@ def _post(thread, n: int) -> Post:
 
 
 def test_pages_hold_a_fixed_number_of_posts_and_link_to_each_other(long_thread, members):
-    client = client_for(members[2])
+    client = signed_in(members[2])
     first = client.get(f"/threads/{long_thread.pk}/").content.decode()
     assert first.count('class="post-item"') == PER_PAGE
     assert "<p>post 0</p>" in first and f"<p>post {PER_PAGE}</p>" not in first
@@ -73,12 +67,12 @@ def test_a_link_to_a_post_lands_on_its_page(long_thread, members):
     post = _post(long_thread, PER_PAGE + 3)
     url = post.get_absolute_url()
     assert url == f"/threads/{long_thread.pk}/?post={post.pk}#post-{post.pk}"
-    page = client_for(members[2]).get(url).content.decode()
+    page = signed_in(members[2]).get(url).content.decode()
     assert f'id="post-{post.pk}"' in page and "page 2 of 3" in page
     # A reply link on a later page shows the post it replies to.
     assert (
         "page 3 of 3"
-        in client_for(members[2])
+        in signed_in(members[2])
         .get(f"/threads/{long_thread.pk}/?reply_to={_post(long_thread, 2 * PER_PAGE + 1).pk}")
         .content.decode()
     )
@@ -89,7 +83,7 @@ def test_a_reply_to_a_post_on_an_earlier_page_says_what_it_answers(long_thread, 
     reply = services.create_post(
         thread=long_thread, author=members[1], body="late answer", reply_to=parent
     )
-    page = client_for(members[2]).get(reply.get_absolute_url()).content.decode()
+    page = signed_in(members[2]).get(reply.get_absolute_url()).content.decode()
     assert "In reply to an earlier post" in page
     assert f'href="?post={parent.pk}#post-{parent.pk}"' in page
 
@@ -100,11 +94,11 @@ def test_first_unread_lands_on_the_first_new_post_by_someone_else(long_thread, m
     ThreadReadState.objects.create(
         user=reader, thread=long_thread, first_read_at=seen_until, last_read_at=seen_until
     )
-    response = client_for(reader).get(f"/threads/{long_thread.pk}/unread/")
+    response = signed_in(reader).get(f"/threads/{long_thread.pk}/unread/")
     first_new = _post(long_thread, PER_PAGE + 5)
     assert response.status_code == 302
     assert response["Location"] == f"/threads/{long_thread.pk}/?page=2#post-{first_new.pk}"
-    page = client_for(reader).get(response["Location"]).content.decode()
+    page = signed_in(reader).get(response["Location"]).content.decode()
     assert "new since your last visit" in page
 
 
@@ -112,22 +106,22 @@ def test_first_unread_with_nothing_new_goes_to_the_last_page(long_thread, member
     ThreadReadState.objects.create(
         user=members[2], thread=long_thread, last_read_at=timezone.now() + timedelta(days=1)
     )
-    response = client_for(members[2]).get(f"/threads/{long_thread.pk}/unread/")
+    response = signed_in(members[2]).get(f"/threads/{long_thread.pk}/unread/")
     assert response["Location"] == f"/threads/{long_thread.pk}/?page=3"
-    assert client_for(members[2]).get(f"/threads/{long_thread.pk}/unread/").status_code == 302
+    assert signed_in(members[2]).get(f"/threads/{long_thread.pk}/unread/").status_code == 302
 
 
 def test_strangers_get_404_for_pages_and_jumps(long_thread, outsider):
-    client = client_for(outsider)
+    client = signed_in(outsider)
     for path in ("", "?page=2", f"?post={_post(long_thread, 3).pk}", "unread/"):
         assert client.get(f"/threads/{long_thread.pk}/{path}").status_code == 404
 
 
 def test_posting_on_a_later_page_redirects_to_the_new_post_on_the_last_page(long_thread, members):
-    response = client_for(members[2]).post(f"/threads/{long_thread.pk}/", {"body": "newest"})
+    response = signed_in(members[2]).post(f"/threads/{long_thread.pk}/", {"body": "newest"})
     post = Post.objects.get(body="newest")
     assert response["Location"] == post.get_absolute_url()
-    page = client_for(members[2]).get(response["Location"]).content.decode()
+    page = signed_in(members[2]).get(response["Location"]).content.decode()
     assert "page 3 of 3" in page and "newest" in page
 
 
@@ -144,7 +138,7 @@ def test_board_pages_threads_with_a_cursor(board, members):
         )
         for i in range(selectors.THREADS_PAGE.default + 5)
     )
-    client = client_for(members[1])
+    client = signed_in(members[1])
     first = client.get(f"/boards/{board.pk}/").content.decode()
     assert "Topic 000" in first and "Topic 050" not in first
     assert first.count('class="thread-summary') == selectors.THREADS_PAGE.default
@@ -176,7 +170,7 @@ def test_activity_search_tags_and_notifications_page(board, members):
     from django.contrib.postgres.search import SearchVector
 
     Post.objects.filter(thread=thread).update(search_vector=SearchVector("body", config="english"))
-    client = client_for(members[1])
+    client = signed_in(members[1])
     home = client.get(f"/cohorts/{board.cohort_id}/").content.decode()
     assert home.count('class="activity-item"') == selectors.ACTIVITY_PAGE.default
     assert 'rel="next"' in home

@@ -10,18 +10,11 @@ import urllib.request
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.test import Client
 from wagtail.documents import get_document_model
 
 from scenarios.releases import release_scenario
+from tests.factories import signed_in
 from tests.scenarios.helpers import make_document, make_module, make_scenario
-
-
-def _client(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -47,10 +40,10 @@ def test_the_file_path_is_404_for_everyone_and_the_checked_view_serves_members(
     scenario, document = released
     file_url = "/media/" + document.file.name
     for user in (None, outsider, members[0]):
-        assert _client(user).get(file_url).status_code == 404
+        assert signed_in(user).get(file_url).status_code == 404
     checked = f"/scenarios/{scenario.pk}/documents/{document.pk}/"
-    assert _client(outsider).get(checked).status_code == 404
-    response = _client(members[0]).get(checked)
+    assert signed_in(outsider).get(checked).status_code == 404
+    response = signed_in(members[0]).get(checked)
     assert response.status_code == 200
     assert b"Least intrusive" in b"".join(response.streaming_content)
     assert response["Cache-Control"] == "private, no-store"
@@ -63,7 +56,7 @@ def test_behind_nginx_the_checked_view_hands_the_file_over_with_x_accel_redirect
 ):
     settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/private-media/"
     scenario, document = released
-    response = _client(members[0]).get(f"/scenarios/{scenario.pk}/documents/{document.pk}/")
+    response = signed_in(members[0]).get(f"/scenarios/{scenario.pk}/documents/{document.pk}/")
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == "/private-media/" + document.file.name
     assert response.content == b""

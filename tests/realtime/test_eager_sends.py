@@ -88,7 +88,6 @@ def consumer(client: SlowClient) -> consumers.LiveConsumer:
     socket.base_send = client
     socket.revoked = False
     socket.backlog = consumers.deque()
-    socket.writing = False
     socket.writer = None
     socket.hub = None
     return socket
@@ -106,7 +105,7 @@ async def test_a_client_that_keeps_up_is_written_at_once_and_a_slow_one_in_order
     assert list(socket.backlog) == ["c", "d"]  # "b" is the send waiting on the client
     client.writable.set()
     await asyncio.wait_for(socket.writer, 2)
-    assert client.sent == ["a", "b", "c", "d"] and not socket.writing
+    assert client.sent == ["a", "b", "c", "d"] and socket.writer is None
 
 
 async def test_a_stalled_client_is_closed_with_1013_not_buffered_without_end(monkeypatch):

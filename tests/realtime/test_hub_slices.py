@@ -59,7 +59,7 @@ async def test_many_sockets_get_every_event_in_order_with_the_loop_free_between_
     assert sum(1 for s in sockets if s.seen) < 250  # ...and it ran before the event was done
     await turns(10)
     assert all(s.seen == [1, 2] for s in sockets)
-    assert not hub.streams["s"].writing
+    assert not hub.streams["s"].outgoing
 
 
 async def test_a_socket_joining_meanwhile_starts_after_the_events_under_way(monkeypatch):

@@ -4,14 +4,13 @@ release viewset going through the same service, and released scenarios kept from
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from mentoring.models import Cohort
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
 from scenarios.permissions import grant_scenario_authoring
 from scenarios.releases import release_scenario
-from tests.factories import UserFactory, make_cohort
+from tests.factories import UserFactory, make_cohort, signed_in
 from tests.scenarios.helpers import EXPERT_TEXT, full_body, make_document
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +22,8 @@ def author(tutor, module):
     return tutor
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_tutors_author_inside_modules_only(author, module):
-    client = _client(author)
+    client = signed_in(author)
     assert client.get(f"/admin/pages/{module.pk}/").status_code == 200
     add = client.get(f"/admin/pages/add/scenarios/scenariopage/{module.pk}/")
     assert add.status_code == 200
@@ -51,7 +44,7 @@ def test_preview_shows_every_stage_even_before_saving(author, module, scenario):
 
 
 def test_release_in_the_admin_forms_groups_and_refuses_bad_input(author, cohort, scenario):
-    client = _client(author)
+    client = signed_in(author)
     other = make_cohort(name="Someone else's cohort")
     form = client.get("/admin/scenario_releases/new/").content.decode()
     assert cohort.name in form and other.name not in form
@@ -82,14 +75,14 @@ def test_admin_lists_only_releases_of_cohorts_you_tutor(author, scenario):
     stranger_tutor = UserFactory(username="other_tutor")
     other = make_cohort(name="Elsewhere", tutors=[stranger_tutor])
     release_scenario(cohort=other, scenario=scenario, by=stranger_tutor)
-    listing = _client(author).get("/admin/scenario_releases/").content.decode()
+    listing = signed_in(author).get("/admin/scenario_releases/").content.decode()
     assert "Elsewhere" not in listing
 
 
 def test_released_scenarios_and_their_modules_cannot_be_deleted(author, cohort, scenario, module):
     release_scenario(cohort=cohort, scenario=scenario, by=author)
     admin = UserFactory(username="admin_user", is_superuser=True, is_staff=True)
-    client = _client(admin)
+    client = signed_in(admin)
     for page in (scenario, module):
         response = client.post(f"/admin/pages/{page.pk}/delete/", follow=True)
         assert "cannot be deleted" in response.content.decode()
@@ -111,7 +104,7 @@ def elsewhere_release(scenario):
 
 @pytest.mark.parametrize("view", ["inspect", "edit", "history", "usage", "delete"])
 def test_another_cohorts_release_does_not_exist_in_any_admin_view(author, elsewhere_release, view):
-    client = _client(author)
+    client = signed_in(author)
     url = f"/admin/scenario_releases/{view}/{elsewhere_release.pk}/"
     assert client.get(url).status_code == 404
     assert client.post(url, {"closes_at": ""}).status_code == 404
@@ -121,7 +114,7 @@ def test_another_cohorts_release_does_not_exist_in_any_admin_view(author, elsewh
 
 def test_own_release_opens_in_the_admin_views(author, cohort, scenario):
     release = release_scenario(cohort=cohort, scenario=scenario, by=author)
-    client = _client(author)
+    client = signed_in(author)
     for view in ("inspect", "edit", "history", "usage"):
         assert client.get(f"/admin/scenario_releases/{view}/{release.pk}/").status_code == 200
 
@@ -137,7 +130,7 @@ def test_a_refused_edit_is_an_admin_message_not_a_500(author, cohort, scenario, 
     release = release_scenario(cohort=cohort, scenario=scenario, by=author)
     if closes_at == "yesterday":
         closes_at = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
-    response = _client(author).post(
+    response = signed_in(author).post(
         f"/admin/scenario_releases/edit/{release.pk}/", {"closes_at": closes_at}
     )
     assert response.status_code == 200
@@ -155,6 +148,6 @@ def test_a_far_future_release_in_the_admin_is_refused(author, cohort, scenario):
         "group_size": 2,
         "grouping": "random",
     }
-    response = _client(author).post("/admin/scenario_releases/new/", data)
+    response = signed_in(author).post("/admin/scenario_releases/new/", data)
     assert response.status_code == 200 and "within 5 years" in response.content.decode()
     assert not Release.objects.exists()

@@ -2,20 +2,13 @@
 cards show thread and unread counts; the tutor is not told it is "your group's space"."""
 
 import pytest
-from django.test import Client
 
 from mentoring.boards.posts import create_post, create_thread
 from mentoring.models import Board
 from scenarios.releases import release_scenario
-from tests.factories import UserFactory
+from tests.factories import UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_group_boards_under_their_release_with_counts(cohort, scenario, tutor, members):
@@ -31,7 +24,7 @@ def test_group_boards_under_their_release_with_counts(cohort, scenario, tutor, m
     thread = create_thread(board=general, author=members[0], title="Hello", body="Hi")
     create_post(thread=thread, author=members[1], body="Hi back")
 
-    page = _client(tutor).get(f"/cohorts/{cohort.pk}/").content.decode()
+    page = signed_in(tutor).get(f"/cohorts/{cohort.pk}/").content.decode()
     assert page.count('class="card board-card') == 2  # general and "Ask a tutor" only
     assert "Scenario group boards" in page and scenario.title in page
     assert f'href="/boards/{groups[0].board_id}/">Group 1</a>' in page
@@ -40,6 +33,6 @@ def test_group_boards_under_their_release_with_counts(cohort, scenario, tutor, m
     assert "1 thread · <strong>1 with new posts</strong>" in page
 
     member = groups[0].members.first()
-    mine = _client(member).get(f"/cohorts/{cohort.pk}/").content.decode()
+    mine = signed_in(member).get(f"/cohorts/{cohort.pk}/").content.decode()
     assert f'href="/boards/{groups[0].board_id}/">Your group\'s board (Group 1)</a>' in mine
     assert f"/boards/{groups[1].board_id}/" not in mine

@@ -2,26 +2,20 @@
 release and removing a member ask first, on a page that works without JavaScript."""
 
 import pytest
-from django.test import Client
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Membership
 from scenarios.models import Solution
 from scenarios.solutions import save_solution, submit_solution
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_submitting_asks_first_showing_what_and_who_last_edited(group, members):
     save_solution(group=group, author=members[0], body="Meet them at the door.")
     save_solution(group=group, author=members[1], body="Meet them **at the door**.", base_version=1)
-    client = _client(members[2])
+    client = signed_in(members[2])
     workspace = client.get(f"/scenarios/groups/{group.pk}/").content.decode()
     assert 'name="version" value="2"' in workspace
     response = client.post(f"/scenarios/groups/{group.pk}/submit/", {"version": 2})
@@ -38,7 +32,7 @@ def test_submitting_asks_first_showing_what_and_who_last_edited(group, members):
 
 def test_a_stale_copy_is_refused_at_either_step(group, members):
     save_solution(group=group, author=members[0], body="First")
-    client = _client(members[2])
+    client = signed_in(members[2])
     save_solution(group=group, author=members[1], body="Second", base_version=1)
     for data in ({"version": 1}, {"version": 1, "confirm": 1}):
         response = client.post(f"/scenarios/groups/{group.pk}/submit/", data, follow=True)
@@ -60,12 +54,12 @@ def test_the_service_refuses_a_stale_version(group, members):
 def test_tutors_and_outsiders_cannot_reach_the_submit_step(group, members, tutor, outsider):
     save_solution(group=group, author=members[0], body="First")
     for user in (tutor, outsider):
-        response = _client(user).post(f"/scenarios/groups/{group.pk}/submit/", {"version": 1})
+        response = signed_in(user).post(f"/scenarios/groups/{group.pk}/submit/", {"version": 1})
         assert response.status_code == 404
 
 
 def test_closing_a_release_asks_first_saying_what_follows(release, tutor):
-    client = _client(tutor)
+    client = signed_in(tutor)
     response = client.post(f"/scenarios/releases/{release.pk}/close/")
     html = response.content.decode()
     assert response.status_code == 200 and "lose the scenario" in html
@@ -78,7 +72,7 @@ def test_closing_a_release_asks_first_saying_what_follows(release, tutor):
 
 
 def test_removing_a_member_asks_first_saying_their_posts_stay(cohort, tutor, members):
-    client = _client(tutor)
+    client = signed_in(tutor)
     url = f"/cohorts/{cohort.pk}/members/"
     response = client.post(url, {"remove": members[0].pk})
     html = response.content.decode()
@@ -95,7 +89,7 @@ def test_a_notification_about_a_closed_release_says_it_has_gone(release, members
     note = Notification.objects.filter(user=members[0], url__contains=str(release.pk)).first()
     assert note is not None, "releasing notifies the members"
     close_release(release=release, by=tutor)
-    response = _client(members[0]).get(note.url.split("#")[0])
+    response = signed_in(members[0]).get(note.url.split("#")[0])
     assert response.status_code == 410
     assert "no longer available" in response.content.decode()
     note.refresh_from_db()

@@ -4,7 +4,6 @@ the page is never public."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from wagtail.blocks import StreamBlockValidationError
 from wagtail.models import Page
@@ -15,7 +14,7 @@ from scenarios import blocks
 from scenarios.models import ModulePage, ScenarioPage
 from scenarios.releases import release_scenario
 from scenarios.solutions import save_solution, submit_solution
-from tests.factories import UserFactory
+from tests.factories import UserFactory, signed_in
 from tests.scenarios.helpers import EXPERT_TEXT, make_document, make_image, make_scenario
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +24,6 @@ def assert_sends_to_sign_in(response, url: str) -> None:
     """Signed out, a scenario or module URL leads to sign-in and back (never a bare 404)."""
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=" + url
-
-
-def _client(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _stage(scenario, kind):
@@ -108,23 +100,23 @@ def test_page_fields_and_tags(scenario):
 # --- Never public ---------------------------------------------------------------------------
 def test_unreleased_scenario_is_404_for_everyone_but_editors(scenario, cohort, members):
     url = scenario.url
-    assert_sends_to_sign_in(_client().get(url), url)
-    assert _client(members[0]).get(url).status_code == 404
+    assert_sends_to_sign_in(signed_in().get(url), url)
+    assert signed_in(members[0]).get(url).status_code == 404
     editor = UserFactory(username="editor", is_superuser=True, is_staff=True)
-    response = _client(editor).get(url)
+    response = signed_in(editor).get(url)
     assert response.status_code == 200 and EXPERT_TEXT in response.content.decode()
 
 
 def test_members_open_only_open_releases_and_outsiders_never(scenario, cohort, members, outsider):
     release_scenario(cohort=cohort, scenario=scenario, by=None)
-    member = _client(members[0])
+    member = signed_in(members[0])
     response = member.get(scenario.url)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Ms Brennan" in html and "Your group's board" in html
     assert EXPERT_TEXT not in html and "opens once your group" in html
-    assert _client(outsider).get(scenario.url).status_code == 404
-    assert_sends_to_sign_in(_client().get(scenario.url), scenario.url)
+    assert signed_in(outsider).get(scenario.url).status_code == 404
+    assert_sends_to_sign_in(signed_in().get(scenario.url), scenario.url)
 
 
 def test_scheduled_and_closed_releases_are_404_for_members_not_tutors(
@@ -140,8 +132,8 @@ def test_scheduled_and_closed_releases_are_404_for_members_not_tutors(
         opens_at=timezone.now() - timedelta(days=2), closes_at=timezone.now() - timedelta(days=1)
     )
     for page in (scheduled, closed):
-        assert _client(members[0]).get(page.url).status_code == 404
-        response = _client(tutor).get(page.url)
+        assert signed_in(members[0]).get(page.url).status_code == 404
+        response = signed_in(tutor).get(page.url)
         assert response.status_code == 200 and EXPERT_TEXT in response.content.decode()
 
 
@@ -149,10 +141,10 @@ def test_module_page_lists_only_what_the_user_may_open(module, cohort, members, 
     open_one = make_scenario(module, title="Open to the cohort")
     make_scenario(module, title="Not released")
     release_scenario(cohort=cohort, scenario=open_one, by=None)
-    html = _client(members[0]).get(module.url).content.decode()
+    html = signed_in(members[0]).get(module.url).content.decode()
     assert "Open to the cohort" in html and "Not released" not in html
-    assert _client(outsider).get(module.url).status_code == 404
-    assert_sends_to_sign_in(_client().get(module.url), module.url)
+    assert signed_in(outsider).get(module.url).status_code == 404
+    assert_sends_to_sign_in(signed_in().get(module.url), module.url)
 
 
 def test_submitting_unlocks_the_expert_perspective_for_that_group_only(cohort, scenario, members):
@@ -161,14 +153,14 @@ def test_submitting_unlocks_the_expert_perspective_for_that_group_only(cohort, s
     author = first_group.members.first()
     save_solution(group=first_group, author=author, body="Our plan.")
     submit_solution(group=first_group, by=author)
-    assert EXPERT_TEXT in _client(author).get(scenario.url).content.decode()
+    assert EXPERT_TEXT in signed_in(author).get(scenario.url).content.decode()
     other = second_group.members.first()
-    assert EXPERT_TEXT not in _client(other).get(scenario.url).content.decode()
+    assert EXPERT_TEXT not in signed_in(other).get(scenario.url).content.decode()
 
 
 def test_opening_a_scenario_and_its_document_count_as_resource_views(cohort, scenario, members):
     release_scenario(cohort=cohort, scenario=scenario, by=None)
-    member = _client(members[0])
+    member = signed_in(members[0])
     member.get(scenario.url)
     document_id = next(iter(scenario.document_ids()))
     download = member.get(f"/scenarios/{scenario.pk}/documents/{document_id}/")
@@ -188,18 +180,18 @@ def test_documents_are_404_for_outsiders_and_for_documents_not_in_the_scenario(
     release_scenario(cohort=cohort, scenario=scenario, by=None)
     document_id = next(iter(scenario.document_ids()))
     assert (
-        _client(outsider).get(f"/scenarios/{scenario.pk}/documents/{document_id}/").status_code
+        signed_in(outsider).get(f"/scenarios/{scenario.pk}/documents/{document_id}/").status_code
         == 404
     )
     stranger = make_document("Someone else's file")
-    response = _client(members[0]).get(f"/scenarios/{scenario.pk}/documents/{stranger.pk}/")
+    response = signed_in(members[0]).get(f"/scenarios/{scenario.pk}/documents/{stranger.pk}/")
     assert response.status_code == 404
     # Wagtail's own document URL is closed to non-editors for the Scenarios collection.
     document = stranger.__class__.objects.get(pk=document_id)
-    assert _client(members[0]).get(document.url).status_code == 404
+    assert signed_in(members[0]).get(document.url).status_code == 404
 
 
 def test_tutors_are_not_counted_as_viewers(cohort, scenario, tutor):
     release_scenario(cohort=cohort, scenario=scenario, by=tutor)
-    assert _client(tutor).get(scenario.url).status_code == 200
+    assert signed_in(tutor).get(scenario.url).status_code == 200
     assert not ResourceView.objects.filter(user=tutor).exists()

@@ -1,7 +1,6 @@
 """The group's shared solution, submitting it, tutor feedback and private reflections."""
 
 import pytest
-from django.test import Client
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Notification
@@ -9,15 +8,9 @@ from scenarios import selectors
 from scenarios.models import Reflection, Release, Solution, SolutionVersion
 from scenarios.releases import close_release
 from scenarios.solutions import give_feedback, save_reflection, save_solution, submit_solution
-from tests.factories import UserFactory
+from tests.factories import UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_every_save_is_kept_with_its_author(group, members):
@@ -113,47 +106,49 @@ def test_reflections_are_private_to_their_author_and_the_tutors(release, members
     with pytest.raises(ServiceError):
         save_reflection(release=release, author=outsider, body="Let me in")
     # And in the pages: the other member's words never reach this member's screen.
-    html = _client(members[0]).get(f"/scenarios/releases/{release.pk}/").content.decode()
+    html = signed_in(members[0]).get(f"/scenarios/releases/{release.pk}/").content.decode()
     assert "and worse" in html and "Leah is me" not in html
-    tutor_html = _client(tutor).get(f"/scenarios/releases/{release.pk}/").content.decode()
+    tutor_html = signed_in(tutor).get(f"/scenarios/releases/{release.pk}/").content.decode()
     assert "and worse" in tutor_html and "Leah is me" in tutor_html
 
 
 # --- Pages ----------------------------------------------------------------------------------
 def test_group_workspace_save_submit_and_feedback_through_the_pages(group, members, tutor):
-    member = _client(members[0])
+    member = signed_in(members[0])
     url = f"/scenarios/groups/{group.pk}/"
     assert member.get(url).status_code == 200
     response = member.post(url + "solution/", {"body": "", "base_version": 0})
     assert response.status_code == 400 and "Write something" in response.content.decode()
     response = member.post(url + "solution/", {"body": "Plan **A**", "base_version": 0})
     assert response.status_code == 302
-    stale = _client(members[1]).post(url + "solution/", {"body": "Plan B", "base_version": 0})
+    stale = signed_in(members[1]).post(url + "solution/", {"body": "Plan B", "base_version": 0})
     assert stale.status_code == 400 and "saved the solution while you were editing" in (
         stale.content.decode()
     )
     assert member.post(url + "submit/", {"version": 1, "confirm": 1}).status_code == 302
     again = member.post(url + "submit/", {"version": 1}, follow=True)
     assert "already submitted" in again.content.decode()
-    page = _client(tutor).get(url).content.decode()
+    page = signed_in(tutor).get(url).content.decode()
     assert "Plan <strong>A</strong>" in page and "Send feedback" in page
-    assert _client(tutor).post(url + "feedback/", {"body": "Clear plan."}).status_code == 302
+    assert signed_in(tutor).post(url + "feedback/", {"body": "Clear plan."}).status_code == 302
     assert "Clear plan." in member.get(url).content.decode()
 
 
 def test_workspace_is_404_for_other_groups_and_outsiders(release, members, tutor, outsider):
     group = release.groups.get()
-    assert _client(outsider).get(f"/scenarios/groups/{group.pk}/").status_code == 404
+    assert signed_in(outsider).get(f"/scenarios/groups/{group.pk}/").status_code == 404
     assert (
-        _client(outsider).post(f"/scenarios/groups/{group.pk}/solution/", {"body": "x"}).status_code
+        signed_in(outsider)
+        .post(f"/scenarios/groups/{group.pk}/solution/", {"body": "x"})
+        .status_code
         == 404
     )
     stranger = UserFactory(username="not_in_group")
-    assert _client(stranger).get(f"/scenarios/releases/{release.pk}/").status_code == 404
+    assert signed_in(stranger).get(f"/scenarios/releases/{release.pk}/").status_code == 404
 
 
 def test_tutor_releases_through_the_page_with_field_errors(cohort, scenario, tutor, members):
-    tutor_client = _client(tutor)
+    tutor_client = signed_in(tutor)
     url = f"/scenarios/cohorts/{cohort.pk}/"
     response = tutor_client.post(
         url, {"scenario": scenario.pk, "group_size": 1, "grouping": "random"}
@@ -166,4 +161,4 @@ def test_tutor_releases_through_the_page_with_field_errors(cohort, scenario, tut
         url, {"scenario": scenario.pk, "group_size": 2, "grouping": "random"}
     )
     assert response.status_code == 302
-    assert _client(members[0]).post(url, {"scenario": scenario.pk}).status_code == 404
+    assert signed_in(members[0]).post(url, {"scenario": scenario.pk}).status_code == 404

@@ -7,21 +7,14 @@ import io
 import json
 
 import pytest
-from django.test import Client
 
 from mentoring.cohorts.services import add_membership
 from mentoring.models import Board, Cohort, Membership, Post, Thread, User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
 NUL = "\x00"
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -69,7 +62,7 @@ def test_nul_in_any_api_text_is_a_400(
 
 
 def test_nul_in_a_url_path_or_query_is_a_400(api, cohort, members):
-    page = _client(members[0])
+    page = signed_in(members[0])
     assert page.get(f"/cohorts/{cohort.pk}/tags/a%00b/").status_code == 400
     assert page.get(f"/cohorts/{cohort.pk}/search/", {"q": "a\x00"}).status_code == 400
     response = api(members[0]).get(f"/api/v1/cohorts/{cohort.pk}/boards?x=%00")
@@ -77,7 +70,7 @@ def test_nul_in_a_url_path_or_query_is_a_400(api, cohort, members):
 
 
 def test_nul_in_a_page_form_is_a_field_error(cohort, tutor):
-    response = _client(tutor).post(
+    response = signed_in(tutor).post(
         f"/scenarios/cohorts/{cohort.pk}/", {"scenario": "1\x00", "group_size": "2\x00"}
     )
     assert response.status_code in (200, 400)
@@ -110,7 +103,7 @@ def test_nan_is_not_a_number_the_api_takes(api, cohort, tutor):
 @pytest.mark.parametrize("auth", ["token", "session"])
 def test_a_ten_megabyte_body_is_a_413_json(api, board, members, auth):
     body = json.dumps({"title": "Big", "body": "x" * (10 * 1024 * 1024)})
-    client = api(members[0]).client if auth == "token" else _client(members[0])
+    client = api(members[0]).client if auth == "token" else signed_in(members[0])
     response = client.post(
         f"/api/v1/boards/{board.pk}/threads", data=body, content_type="application/json"
     )
@@ -134,14 +127,16 @@ def test_an_unexpected_error_in_the_api_is_json_even_under_debug(
 # --- The members page --------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["abc", "1\x00", str(2**40), ""])
 def test_removing_with_a_bad_value_is_refused_politely(cohort, tutor, members, value):
-    response = _client(tutor).post(f"/cohorts/{cohort.pk}/members/", {"remove": value}, follow=True)
+    response = signed_in(tutor).post(
+        f"/cohorts/{cohort.pk}/members/", {"remove": value}, follow=True
+    )
     assert response.status_code == 200
     assert "not in this cohort" in response.content.decode()
     assert Membership.objects.filter(cohort=cohort, role="member").count() == len(members)
 
 
 def test_removing_someone_outside_the_cohort_does_not_name_them(cohort, tutor, outsider):
-    response = _client(tutor).post(
+    response = signed_in(tutor).post(
         f"/cohorts/{cohort.pk}/members/", {"remove": outsider.pk}, follow=True
     )
     html = response.content.decode()
@@ -149,7 +144,7 @@ def test_removing_someone_outside_the_cohort_does_not_name_them(cohort, tutor, o
 
 
 def test_removing_a_member_still_works(cohort, tutor, members):
-    response = _client(tutor).post(
+    response = signed_in(tutor).post(
         f"/cohorts/{cohort.pk}/members/", {"remove": members[0].pk, "confirm": "1"}, follow=True
     )
     assert f"{members[0].shown_name} is no longer in" in response.content.decode()
@@ -162,7 +157,7 @@ def test_removing_a_member_still_works(cohort, tutor, members):
 )
 def test_hide_and_unhide_never_redirect_off_site(cohort, tutor, thread, next_url):
     post = thread.posts.first()
-    client = _client(tutor)
+    client = signed_in(tutor)
     hidden = client.post(f"/posts/{post.pk}/hide/", {"reason": "Off topic", "next": next_url})
     assert hidden.status_code == 302 and hidden["Location"] == post.get_absolute_url()
     shown = client.post(f"/posts/{post.pk}/unhide/", {"next": next_url})
@@ -172,7 +167,7 @@ def test_hide_and_unhide_never_redirect_off_site(cohort, tutor, thread, next_url
 def test_hide_keeps_a_next_on_this_site(cohort, tutor, thread):
     post = thread.posts.first()
     target = f"/cohorts/{cohort.pk}/moderation/"
-    hidden = _client(tutor).post(f"/posts/{post.pk}/hide/", {"reason": "No", "next": target})
+    hidden = signed_in(tutor).post(f"/posts/{post.pk}/hide/", {"reason": "No", "next": target})
     assert hidden["Location"] == target
 
 
@@ -183,14 +178,14 @@ def test_hide_keeps_a_next_on_this_site(cohort, tutor, thread):
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cohort, tutor, name):
     member = UserFactory(username="formula", display_name=name)
     add_membership(cohort=cohort, user=member)
-    response = _client(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
+    response = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
     rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     row = next(r for r in rows if r["username"] == "formula")
     assert row["display_name"] == "'" + name
 
 
 def test_csv_leaves_ordinary_names_alone(cohort, tutor, members):
-    response = _client(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
+    response = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
     rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert {r["display_name"] for r in rows} >= {m.display_name for m in members}
 
