@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -33,6 +34,13 @@ def cohort(db):
         joined_at=NOW - timedelta(days=100), last_seen_at=NOW - timedelta(days=1), threads_read=1
     )
     return cohort
+
+
+@pytest.fixture
+def at_now():
+    """Pages and the API read the real clock: hold it at ``NOW`` so the crafted history holds."""
+    with time_machine.travel(NOW, tick=True):
+        yield NOW
 
 
 def membership(cohort, username) -> Membership:
@@ -175,7 +183,7 @@ def test_reads_fill_the_weekly_bucket_and_rebuild_agrees(cohort, settings):
 
 
 # --- Where they show ------------------------------------------------------------------------
-def test_api_rows_carry_alerts_and_filter_by_them(cohort, api):
+def test_api_rows_carry_alerts_and_filter_by_them(at_now, cohort, api):
     Membership.objects.filter(pk=membership(cohort, "m1").pk).update(
         last_seen_at=timezone.now() - timedelta(days=30)
     )
@@ -188,7 +196,7 @@ def test_api_rows_carry_alerts_and_filter_by_them(cohort, api):
     assert [m["username"] for m in quiet.data["members"]] == ["m1"]
 
 
-def test_dashboard_shows_filters_and_member_sees_own_alert(cohort):
+def test_dashboard_shows_filters_and_member_sees_own_alert(at_now, cohort):
     Membership.objects.filter(pk=membership(cohort, "m1").pk).update(
         last_seen_at=timezone.now() - timedelta(days=30)
     )
@@ -213,7 +221,7 @@ def test_dashboard_rows_in_one_query(cohort, django_assert_max_num_queries):
         list(member_rows(cohort=cohort, now=NOW))
 
 
-def test_nudge_everyone_who_went_quiet_in_one_go(cohort):
+def test_nudge_everyone_who_went_quiet_in_one_go(at_now, cohort):
     from mentoring.models import Nudge
 
     for name in ("m1", "m2"):
