@@ -9,7 +9,7 @@ from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
 from mentoring.models import Invitation, InvitationBatch, Membership, Notification
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_cohort
 from tests.invitations.helpers import csv_bytes, run_worker
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +19,21 @@ ROSTER = csv_bytes(
     "ada@uni.example,Ada,Lovelace,member",
     "Grace@Uni.Example,Grace,Hopper,",
     "member2@example.test,,,",  # has an account, already a member
-    "olly@example.test,,,tutor",  # has an account (outsider), not in the cohort
+    "olly@example.test,,,tutor",  # has an account, in none of the tutor's cohorts: invited
+    "cara@example.test,,,tutor",  # in the tutor's other cohort: enrolled at once
 )
 
 
 @pytest.fixture
 def olly(db):
     return UserFactory(username="olly", email="Olly@Example.test")
+
+
+@pytest.fixture
+def cara(db, tutor):
+    cara = UserFactory(username="cara", email="cara@example.test")
+    make_cohort(name="Last year", tutors=[tutor], members=[cara])
+    return cara
 
 
 def _post(client, cohort, body: bytes, *, dry_run: bool):
@@ -42,7 +50,7 @@ def _snapshot(cohort):
     )
 
 
-def test_dry_run_reports_each_row_and_writes_nothing(api, cohort, tutor, olly):
+def test_dry_run_reports_each_row_and_writes_nothing(api, cohort, tutor, olly, cara):
     before = _snapshot(cohort)
     response = _post(api(tutor), cohort, ROSTER, dry_run=True)
     assert response.status_code == 200, response.content
@@ -51,43 +59,50 @@ def test_dry_run_reports_each_row_and_writes_nothing(api, cohort, tutor, olly):
         (2, "ada@uni.example", "invite"),
         (3, "grace@uni.example", "invite"),
         (4, "member2@example.test", "already_member"),
-        (5, "olly@example.test", "enrol"),
+        (5, "olly@example.test", "invite"),
+        (6, "cara@example.test", "enrol"),
     ]
     assert all(r["detail"] for r in body["rows"])
-    assert body["counts"] == {"invite": 2, "enrol": 1, "already_member": 1, "error": 0}
+    assert body["counts"] == {"invite": 3, "enrol": 1, "already_member": 1, "error": 0}
     assert _snapshot(cohort) == before
 
 
 def test_commit_invites_enrols_and_the_worker_sends_the_emails(
-    api, cohort, tutor, olly, django_capture_on_commit_callbacks
+    api, cohort, tutor, olly, cara, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(api(tutor), cohort, ROSTER, dry_run=False)
     assert response.status_code == 201, response.content
-    assert response.json()["counts"] == {"invite": 2, "enrol": 1, "already_member": 1, "error": 0}
+    assert response.json()["counts"] == {"invite": 3, "enrol": 1, "already_member": 1, "error": 0}
     pending = Invitation.objects.filter(cohort=cohort, accepted_at__isnull=True)
     assert sorted(pending.values_list("email", flat=True)) == [
         "ada@uni.example",
         "grace@uni.example",
+        "olly@example.test",
     ]
-    assert Membership.objects.get(cohort=cohort, user=olly).role == "tutor"
-    assert Notification.objects.filter(user=olly, cohort=cohort).exists()
+    # Olly has an account but was never in this tutor's cohorts: no role until he accepts.
+    assert not Membership.objects.filter(user=olly).exists()
+    assert pending.get(email="olly@example.test").role == "tutor"
+    assert Membership.objects.get(cohort=cohort, user=cara).role == "tutor"
+    assert Notification.objects.filter(user=cara, cohort=cohort).exists()
     # Nothing is e-mailed inside the request: one task for the whole batch waits for the worker.
     assert mail.outbox == []
     assert DBTaskResult.objects.count() == 1
     run_worker()
     assert sorted(m.to[0] for m in mail.outbox) == [
         "ada@uni.example",
+        "cara@example.test",
         "grace@uni.example",
         "olly@example.test",
     ]
     assert "/invitations/" in next(m for m in mail.outbox if m.to == ["ada@uni.example"]).body
-    assert "added you" in next(m for m in mail.outbox if m.to == ["olly@example.test"]).body
+    assert "/invitations/" in next(m for m in mail.outbox if m.to == ["olly@example.test"]).body
+    assert "added you" in next(m for m in mail.outbox if m.to == ["cara@example.test"]).body
     assert not Invitation.objects.filter(cohort=cohort, sent_at__isnull=True).exists()
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(
-    api, cohort, tutor, olly, django_capture_on_commit_callbacks
+    api, cohort, tutor, olly, cara, django_capture_on_commit_callbacks
 ):
     client = api(tutor)
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,7 +116,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
         again = _post(client, cohort, ROSTER, dry_run=False)
     assert again.status_code == 201
     outcomes = [r["outcome"] for r in again.json()["rows"]]
-    assert outcomes == ["invite", "invite", "already_member", "already_member"]
+    assert outcomes == ["invite", "invite", "already_member", "invite", "already_member"]
     assert "Already invited" in again.json()["rows"][0]["detail"]
     run_worker()
     assert list(Invitation.objects.order_by("pk").values_list("pk", "email", "nonce")) == (
@@ -149,9 +164,13 @@ BAD_FILES = {
         b"email\nok@uni.example\nbad\x00@uni.example\n",
         [(3, "NUL bytes")],
     ),
-    "not UTF-8": (
-        b"email,first_name\nok@uni.example,Zo\xebe\n",
-        [(2, "not UTF-8")],
+    "neither UTF-8 nor Windows-1252": (
+        b"email,first_name\nok@uni.example,Zo\xebe\nbad@uni.example,\x81\x8d\n",
+        [(3, "neither UTF-8 nor Windows-1252")],
+    ),
+    "UTF-16 cut in the middle": (
+        "\ufeffemail\nok@uni.example\n".encode("utf-16-le") + b"\x00",
+        [(3, "damaged UTF-16")],
     ),
     "too many rows": (
         csv_bytes("email", *(f"p{n}@uni.example" for n in range(2001))),
