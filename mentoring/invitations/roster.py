@@ -84,9 +84,11 @@ ROLE_NAMES = {
     ),
 }
 _ROLE_OF = {alias: role for role, aliases in ROLE_NAMES.items() for alias in aliases}
-# Rows some exports add that are not people: Canvas' "Points Possible" line and its test
-# student, whose cells carry no address.
-NOT_PEOPLE = {"pointspossible", "studenttest", "teststudent"}
+# Lines gradebook exports add that are not people, known by their first cell when the line has
+# no address: Canvas' "Points Possible" and its test student, Classroom's "Points".
+NOT_PEOPLE = {"pointspossible", "points", "studenttest", "teststudent"}
+# Workbooks rather than text: .xlsx (a zip) and the old binary .xls.
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 DELIMITERS = (",", ";", "\t")
 
 
@@ -126,6 +128,8 @@ def _line_of(data: bytes, offset: int, newline: bytes = b"\n") -> int:
 
 def _decode(data: bytes) -> tuple[str | None, tuple[int, str] | None]:
     """The text and no problem, or no text and (line, problem)."""
+    if data.startswith(WORKBOOK_MAGIC):
+        return None, (1, "this is an Excel workbook, not text: save it as CSV (UTF-8) first.")
     for bom, encoding, newline in (
         (codecs.BOM_UTF16_LE, "utf-16-le", "\n".encode("utf-16-le")),
         (codecs.BOM_UTF16_BE, "utf-16-be", "\n".encode("utf-16-be")),
@@ -289,7 +293,7 @@ def _row(
     email = value("email").lower()
     first_name, last_name = value("first_name"), value("last_name")
     display_name = value("display_name")
-    if not email and normalise(display_name) in NOT_PEOPLE:
+    if not (email or first_name) and normalise(next(v for v in values if v.strip())) in NOT_PEOPLE:
         return None
     if display_name and not (first_name or last_name) and (turned := _turned_round(display_name)):
         first_name, last_name = turned

@@ -4,6 +4,8 @@ the number of rows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core import mail
 from django_tasks_db.models import DBTaskResult
@@ -222,3 +224,86 @@ def test_query_count_does_not_grow_with_the_rows(
         response = _post(client, cohort, csv_bytes(*lines), dry_run=False)
     assert response.status_code == 201
     assert Invitation.objects.filter(cohort=cohort).count() == rows
+
+
+def test_a_dry_run_never_tells_which_addresses_have_an_account(api, cohort, tutor):
+    """Admins, tutors elsewhere, plain accounts and disabled ones read exactly like a stranger's
+    address, and committing enrols none of them: they are invited and may accept."""
+    admin = UserFactory(username="root", email="root@uni.example", is_staff=True)
+    admin.is_superuser = True
+    admin.save()
+    other_tutor = UserFactory(username="tutor2", email="tutor2@uni.example")
+    make_cohort(name="Elsewhere", tutors=[other_tutor])
+    UserFactory(username="plain", email="plain@uni.example")
+    UserFactory(username="gone", email="gone@uni.example", is_active=False)
+    addresses = ["root", "tutor2", "plain", "gone", "nobody"]
+    body = csv_bytes("email,role", *(f"{a}@uni.example,tutor" for a in addresses))
+    client = api(tutor)
+    dry = _post(client, cohort, body, dry_run=True).json()
+    assert {(r["outcome"], r["detail"]) for r in dry["rows"]} == {
+        ("invite", "Will be invited as tutor.")
+    }
+    assert dry["counts"] == {"invite": 5, "enrol": 0, "already_member": 0, "error": 0}
+    committed = _post(client, cohort, body, dry_run=False)
+    assert committed.status_code == 201
+    assert {(r["outcome"], r["detail"]) for r in committed.json()["rows"]} == {
+        ("invite", "Will be invited as tutor.")
+    }
+    assert Membership.objects.filter(cohort=cohort).count() == 4  # the tutor and 3 members
+    assert sorted(Invitation.objects.filter(cohort=cohort).values_list("email", flat=True)) == [
+        f"{a}@uni.example" for a in sorted(addresses)
+    ]
+    assert not Invitation.objects.filter(enrolled_existing=True).exists()
+
+
+def test_someone_in_another_of_the_tutors_cohorts_is_enrolled_active_or_not(api, cohort, tutor):
+    """Enrolment without asking is for people the tutor already works with; a disabled one
+    among them reads the same as an active one."""
+    active = UserFactory(username="act", email="act@uni.example")
+    disabled = UserFactory(username="dis", email="dis@uni.example", is_active=False)
+    make_cohort(name="Last year", tutors=[tutor], members=[active, disabled])
+    body = csv_bytes("email", "act@uni.example", "dis@uni.example")
+    rows = _post(api(tutor), cohort, body, dry_run=True).json()["rows"]
+    assert [r["outcome"] for r in rows] == ["enrol", "enrol"]
+    assert [r["detail"].replace("dis", "act") for r in rows] == [rows[0]["detail"]] * 2
+
+
+def test_roster_checks_are_rate_limited_per_tutor(api, cohort, tutor, settings, monkeypatch):
+    from mentoring.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 7_200_030.0)  # 30 s into a ten-minute window
+    settings.RATE_LIMITS = {"roster": ["2/600"]}
+    ratelimit.shared_cache.clear()
+    client = api(tutor)
+    body = csv_bytes("email", "a@uni.example")
+    assert _post(client, cohort, body, dry_run=True).status_code == 200
+    assert _post(client, cohort, body, dry_run=True).status_code == 200
+    refused = _post(client, cohort, body, dry_run=True)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert refused["Retry-After"] == "570"
+    assert _post(client, cohort, body, dry_run=False).status_code == 429  # imports count too
+    invite = client.post(f"/api/v1/cohorts/{cohort.pk}/invitations", {"emails": ["b@uni.example"]})
+    assert invite.status_code == 429  # the invitations API answers the same way
+    assert not Invitation.objects.exists()
+    ratelimit.shared_cache.clear()
+
+
+def test_ignored_columns_are_listed_in_the_api_report(api, cohort, tutor):
+    body = csv_bytes('"Email address","First name","Groups","Status"', "a@uni.example,A,G1,Active")
+    response = _post(api(tutor), cohort, body, dry_run=True).json()
+    assert response["warnings"] == ["Ignored columns: Groups, Status."]
+    assert response["columns"] == {"email": "Email address", "first_name": "First name"}
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["excel_semicolon_windows1252.csv", "excel_unicode_text.txt", "moodle_participants.csv"],
+)
+def test_an_export_is_imported_as_it_is_with_its_names(api, cohort, tutor, fixture):
+    body = (Path(__file__).parent / "fixtures" / fixture).read_bytes()
+    response = _post(api(tutor), cohort, body, dry_run=False)
+    assert response.status_code == 201, response.content
+    zoe = Invitation.objects.get(cohort=cohort, email="zoe.obrien@uni.example")
+    assert "Zoë" in zoe.first_name + zoe.display_name
+    assert "O'Brien" in zoe.last_name + zoe.display_name
