@@ -318,6 +318,9 @@ RATE_LIMITS = {
         "flag": "20/600,100/86400",
         "nudge": "30/600,200/86400",
         "invite": "300/3600,2000/86400",
+        # Each roster check or import, and each pasted list, whatever its size: a tutor fixing
+        # a file retries a few times, a script looking up addresses is slowed down.
+        "roster": "30/600,200/86400",
     }.items()
 }
 # Where the counters live: shared by every worker when Redis is there.

@@ -1,6 +1,6 @@
 """Per-user rate limits on writes: throttled, not stopped.
 
-Each action (``post``, ``flag``, ``nudge``, ``invite``) has one or more windows in
+Each action (``post``, ``flag``, ``nudge``, ``invite``, ``roster``) has one or more windows in
 ``settings.RATE_LIMITS``, e.g. ``["20/60", "300/3600"]``: at most 20 in a minute (a burst) and
 300 in an hour. Generous for people, firm for a script gone wrong. Counters live in the
 ``ratelimit`` cache (Redis when ``REDIS_URL`` is set, so every worker shares them; otherwise
@@ -32,6 +32,7 @@ _WHAT = {
     "flag": "flagging posts",
     "nudge": "nudging",
     "invite": "sending invitations",
+    "roster": "checking lists of addresses",
 }
 
 

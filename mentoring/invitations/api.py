@@ -47,6 +47,8 @@ def _report(report: services.RosterReport) -> dict:
             for r in report.rows
         ],
         "counts": report.counts,
+        "warnings": report.warnings,
+        "columns": report.columns,
         "batch_id": report.batch.pk if report.batch else None,
     }
 
@@ -64,14 +66,22 @@ def _rejected(error: services.RosterRejected):
         "requestBody": {
             "required": True,
             "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "UTF-8 (BOM allowed), comma- or semicolon-separated; columns email "
-            "(required), first_name, last_name, display_name, role (member or tutor).",
+            "description": "A CSV as Excel, Moodle, Canvas, Blackboard, Google or Microsoft 365 "
+            "export it: UTF-8 (BOM allowed), UTF-16 with BOM or Windows-1252; comma, semicolon "
+            "or tab. Headers in any case and punctuation: email (or Email address, E-mail, "
+            "Mail, User principal name…), first_name, last_name, display_name (or Name; "
+            '"Last, First" is turned round), role (member or tutor, or Student, Teacher, TA…). '
+            "Other columns are ignored and listed in warnings.",
         }
     },
 )
 def import_roster(request: HttpRequest, cohort_id: int, dry_run: bool = False):
     """Dry run (200) shows what each row would do; otherwise 201 when every row is committed,
-    or 400 with the same report and nothing written when any row is an error."""
+    or 400 with the same report and nothing written when any row is an error.
+
+    Outcomes speak only of this cohort: an address with an account outside the caller's cohorts
+    is invited like any other (``invite``); ``enrol`` is for people already in another cohort
+    the caller tutors. Rate-limited per tutor (429 ``rate_limited`` with ``Retry-After``)."""
     cohort = _tutored(request, cohort_id)
     try:
         report = services.import_roster(
@@ -123,7 +133,8 @@ def list_invitations(
     response={201: RosterReportOut, 400: RosterErrorOut},
 )
 def invite(request: HttpRequest, cohort_id: int, data: InvitationsIn):
-    """Invite addresses by e-mail; those that already have an account are enrolled instead."""
+    """Invite addresses by e-mail. People already in another cohort the caller tutors are
+    enrolled instead; every other address is invited, account or not (the roster's rule)."""
     cohort = _tutored(request, cohort_id)
     if data.role not in ("member", "tutor"):
         raise ApiError("invalid", "role must be member or tutor.")

@@ -15,17 +15,21 @@ class InviteForm(SaneInputFormMixin, forms.Form):
     emails = forms.CharField(
         label="E-mail addresses",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One or more, separated by commas, spaces or new lines. People who already "
-        "have an account are enrolled at once and told by e-mail.",
+        help_text="One or more, separated by commas, spaces or new lines. People already in "
+        "another of your cohorts are added at once and told by e-mail; everyone else is invited.",
     )
 
 
 class RosterUploadForm(SaneInputFormMixin, forms.Form):
     roster = forms.FileField(
         label="Roster file (CSV)",
-        help_text="Columns: email (required), first_name, last_name or display_name, role "
-        "(member or tutor). Comma- or semicolon-separated, UTF-8 as Excel saves it.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text="A CSV as Excel, Moodle, Canvas, Blackboard, Google or Microsoft 365 export "
+        "it. It needs an e-mail column (email, Email address, E-mail…); names (first and last "
+        "name, or one name column) and a role (member or tutor; Student, Teacher, TA…) are "
+        "read too, and other columns are ignored.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,.xls,text/csv,text/plain,text/tab-separated-values"}
+        ),
     )
 
     def clean_roster(self) -> bytes:

@@ -14,9 +14,19 @@ class RosterRowOut(Schema):
     detail: str
 
 
+def _warnings():
+    return Field(default_factory=list, description="e.g. the columns that were ignored")
+
+
+def _columns():
+    return Field(default_factory=dict, description="each field read and the header it came from")
+
+
 class RosterReportOut(Schema):
     rows: list[RosterRowOut]
     counts: dict[str, int]
+    warnings: list[str] = _warnings()
+    columns: dict[str, str] = _columns()
     batch_id: int | None = None
 
 
@@ -25,6 +35,8 @@ class RosterErrorOut(Schema):
     detail: str
     rows: list[RosterRowOut]
     counts: dict[str, int]
+    warnings: list[str] = _warnings()
+    columns: dict[str, str] = _columns()
 
 
 class InvitationOut(Schema):

@@ -51,6 +51,20 @@ ENROL = "enrol"
 ALREADY_MEMBER = "already_member"
 ERROR = "error"
 OUTCOMES = (INVITE, ENROL, ALREADY_MEMBER, ERROR)
+OUTCOME_LABELS = {
+    INVITE: "Invite",
+    ENROL: "Add at once",
+    ALREADY_MEMBER: "Already a member",
+    ERROR: "Error",
+}
+
+FIELD_LABELS = {
+    "email": "e-mail",
+    "first_name": "first name",
+    "last_name": "last name",
+    "display_name": "name",
+    "role": "role",
+}
 
 
 @dataclass
@@ -63,11 +77,26 @@ class PlannedRow:
     user: User | None = None
     existing_invitation: Invitation | None = None
 
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
 
 @dataclass
 class RosterReport:
     rows: list[PlannedRow] = field(default_factory=list)
     batch: InvitationBatch | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. the columns that were ignored
+    columns: dict[str, str] = field(default_factory=dict)  # field → the header it was read from
+
+    @property
+    def column_labels(self) -> list[tuple[str, str]]:
+        """(what was read, the file's header for it), for the page."""
+        return [(FIELD_LABELS.get(name, name), header) for name, header in self.columns.items()]
+
+    @property
+    def errors(self) -> list[PlannedRow]:
+        return [row for row in self.rows if row.outcome == ERROR]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -97,9 +126,30 @@ def _require_tutor(by: User | None, cohort: Cohort) -> None:
 
 
 # --- Planning ---------------------------------------------------------------------------------
-def plan_roster(*, cohort: Cohort, parsed: ParsedRoster) -> RosterReport:
-    """What would happen to each row, in three queries whatever the number of rows."""
-    report = RosterReport()
+def _colleagues(by: User | None, users: list[User]) -> set[int]:
+    """Those of ``users`` already in a cohort that ``by`` tutors: people the tutor works with.
+
+    Only they may be enrolled without asking them. Anyone else with an account is invited like a
+    stranger and joins by accepting, so a roster neither tells a tutor which addresses have an
+    account on the site (or a disabled one) nor puts anyone in a cohort, in any role, without
+    their consent."""
+    if by is None or not users:
+        return set()
+    tutored = Membership.objects.filter(user=by, role=Membership.Role.TUTOR).values("cohort_id")
+    return set(
+        Membership.objects.filter(user__in=users, cohort_id__in=tutored).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def plan_roster(*, cohort: Cohort, parsed: ParsedRoster, by: User | None = None) -> RosterReport:
+    """What would happen to each row, in four queries whatever the number of rows.
+
+    The outcomes speak only of this cohort: ``already_member``, ``enrol`` (someone already in
+    another of ``by``'s cohorts), otherwise ``invite``, whether or not the address has an
+    account here, active or disabled."""
+    report = RosterReport(warnings=list(parsed.warnings), columns=dict(parsed.columns))
     for line, message in parsed.file_errors:
         report.rows.append(PlannedRow(line=line, email="", outcome=ERROR, detail=message))
     wanted = {row.email for row in parsed.rows if not row.error}
@@ -117,6 +167,7 @@ def plan_roster(*, cohort: Cohort, parsed: ParsedRoster) -> RosterReport:
             "user_id", "role"
         )
     )
+    colleagues = _colleagues(by, [u for u in users.values() if u.pk not in members])
     open_invitations = {
         invitation.email: invitation
         for invitation in Invitation.objects.filter(
@@ -133,15 +184,16 @@ def plan_roster(*, cohort: Cohort, parsed: ParsedRoster) -> RosterReport:
         user = users.get(row.email)
         if row.error:
             pass
-        elif user is not None and not user.is_active:
-            planned.detail = "This address belongs to a disabled account."
         elif user is not None and user.pk in members:
             planned.outcome = ALREADY_MEMBER
             planned.detail = f"Already in the cohort as {members[user.pk]} ({user.username})."
             planned.user = user
-        elif user is not None:
+        elif user is not None and user.pk in colleagues:
             planned.outcome = ENROL
-            planned.detail = f"Has an account ({user.username}): enrolled and told by e-mail."
+            planned.detail = (
+                f"In another of your cohorts ({user.username}): added at once as {row.role} "
+                "and told by e-mail."
+            )
             planned.user = user
         elif row.email in open_invitations:
             planned.outcome = INVITE
@@ -263,10 +315,11 @@ def import_roster(*, cohort: Cohort, by: User | None, data: bytes, dry_run: bool
     after the other (or at once) invite each address once.
     """
     _require_tutor(by, cohort)
+    check_rate("roster", user=by)  # each check costs one, whatever the file's size
     parsed = parse_roster(data)
     if not dry_run:
         Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
-    report = plan_roster(cohort=cohort, parsed=parsed)
+    report = plan_roster(cohort=cohort, parsed=parsed, by=by)
     if dry_run:
         return report
     if report.has_errors:
@@ -284,8 +337,12 @@ EMAIL_SPLIT = re.compile(r"[\s,;]+")
 def invite_emails(
     *, cohort: Cohort, by: User | None, emails: list[str] | str, role: str = "member"
 ) -> RosterReport:
-    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines)."""
+    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines).
+
+    The same plan as a roster's: people already in another of ``by``'s cohorts are enrolled at
+    once; every other address is invited, whether it has an account or not."""
     _require_tutor(by, cohort)
+    check_rate("roster", user=by)  # its report answers like a roster's dry run
     if isinstance(emails, str):
         emails = [e for e in EMAIL_SPLIT.split(emails) if e]
     emails = [" ".join(str(e).split()) for e in emails]
@@ -298,7 +355,7 @@ def invite_emails(
         )
     lines = ["email,role", *(f'"{e.replace(chr(34), "")}",{role}' for e in emails)]
     Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
-    report = plan_roster(cohort=cohort, parsed=parse_roster("\n".join(lines).encode()))
+    report = plan_roster(cohort=cohort, parsed=parse_roster("\n".join(lines).encode()), by=by)
     for planned in report.rows:
         planned.line -= 1  # the n-th address, not the n-th line of the made-up CSV
     if report.has_errors:

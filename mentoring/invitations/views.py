@@ -42,9 +42,18 @@ def _members_page(cohort: Cohort) -> HttpResponse:
 def _summary(report: services.RosterReport) -> str:
     counts = report.counts
     return (
-        f"{counts['invite']} to invite, {counts['enrol']} existing account(s) enrolled, "
+        f"{counts['invite']} invited, {counts['enrol']} from your other cohorts enrolled, "
         f"{counts['already_member']} already in the cohort."
     )
+
+
+def _refused(request: HttpRequest, context: dict, error: ServiceError) -> HttpResponse:
+    """A refusal the page can show (rate limit, empty file): the message, with its status."""
+    messages.error(request, error.detail)
+    response = render(request, "mentoring/invitations/roster.html", context, status=error.status)
+    if "retry_after" in error.extra:
+        response["Retry-After"] = str(error.extra["retry_after"])
+    return response
 
 
 @login_required
@@ -93,7 +102,7 @@ def roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 context.update(report=error.report, content=RosterCommitForm.encode(data))
                 messages.error(request, error.detail)
             except ServiceError as error:
-                messages.error(request, error.detail)
+                return _refused(request, context, error)
             else:
                 messages.success(request, "Roster imported: " + _summary(report))
                 return redirect("invitation_batch", cohort.pk, report.batch.pk)
@@ -104,7 +113,12 @@ def roster(request: HttpRequest, cohort_id: int) -> HttpResponse:
         context["upload_form"] = upload_form
         if upload_form.is_valid():
             data = upload_form.cleaned_data["roster"]
-            report = services.import_roster(cohort=cohort, by=request.user, data=data, dry_run=True)
+            try:
+                report = services.import_roster(
+                    cohort=cohort, by=request.user, data=data, dry_run=True
+                )
+            except ServiceError as error:
+                return _refused(request, context, error)
             context.update(report=report, content=RosterCommitForm.encode(data))
     return render(request, "mentoring/invitations/roster.html", context)
 

@@ -145,6 +145,44 @@ def _check_steps(page, steps: dict[str, tuple[str, str]], source: str, who: str)
     return problems
 
 
+# A roster dry run with errors, long addresses and ignored columns: its result is the answer to
+# an upload, so it is reached by uploading.
+ROSTER_WITH_ERRORS = (
+    '\ufeff"First name","Last name","Email address","Roles","Groups","Status"\n'
+    + "".join(
+        f'"P{n}","Person","p{n}.with.a.rather.long.address@induction.uni.example","Student",'
+        '"Group A","Active"\n'
+        for n in range(30)
+    )
+    + '"Zoë","O\'Brien","not-an-address","Student","",""\n'
+    + '"Ada","Lovelace","p3.with.a.rather.long.address@induction.uni.example","Manager","",""\n'
+).encode()
+
+
+def _check_roster_dry_run(page, cohort_id: int, source: str) -> list[str]:
+    problems = []
+    for size_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.goto(f"/cohorts/{cohort_id}/roster/")
+        page.get_by_label("Roster file (CSV)").set_input_files(
+            {"name": "roster.csv", "mimeType": "text/csv", "buffer": ROSTER_WITH_ERRORS}
+        )
+        with page.expect_navigation():
+            page.get_by_role("button", name="Check the file").click()
+        if page.locator("#roster-errors li").count() != 2:
+            problems.append(f"tutor roster dry run {size_name}: the errors are not gathered")
+        # An error's link opens the folded list at its line.
+        page.locator("#roster-errors a").first.click()
+        if not page.locator("#line-32").is_visible():
+            problems.append(f"tutor roster dry run {size_name}: line 32 not shown by its link")
+        if size is PHONE and (overflow := sideways_overflow(page)) > 0:
+            problems.append(f"tutor roster dry run phone: scrolls sideways by {overflow}px")
+            problems += [f"  wide: {w}" for w in wide_elements(page)]
+        for violation in axe_violations(page, source):
+            problems.append(f"tutor roster dry run {size_name}: {violation}")
+    return problems
+
+
 def test_key_pages_pass_axe_and_fit_a_phone(browser_as, cohort, tutor, members, user_factory):
     from mentoring.models import User
 
@@ -154,6 +192,7 @@ def test_key_pages_pass_axe_and_fit_a_phone(browser_as, cohort, tutor, members, 
     tutor_page = browser_as(tutor)
     problems += _check(tutor_page, pages.tutor, source, "tutor")
     problems += _check_steps(tutor_page, pages.tutor_steps, source, "tutor")
+    problems += _check_roster_dry_run(tutor_page, cohort.pk, source)
     member = User.objects.get(pk=pages.member["_user"])
     member_page = browser_as(member)
     problems += _check(member_page, pages.member, source, "member")

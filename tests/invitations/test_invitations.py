@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mentoring.boards.posts import create_thread
 from mentoring.models import Board, Invitation, Membership, Post, User
+from tests.factories import make_cohort
 from tests.invitations.helpers import link_in, mail_to, run_worker
 
 pytestmark = pytest.mark.django_db
@@ -63,9 +64,30 @@ def test_invite_then_accept_sets_name_and_password_and_lands_in_the_cohort(
     assert listed[0]["sent_at"] is not None
 
 
-def test_an_existing_account_is_enrolled_and_told_not_given_a_second_account(
+def test_an_account_outside_the_tutors_cohorts_is_invited_and_joins_only_by_accepting(
     api, cohort, tutor, outsider, django_capture_on_commit_callbacks
 ):
+    """Inviting an address must not tell the tutor it has an account, nor enrol it unasked."""
+    response = _invite(
+        api(tutor), cohort, outsider.email.upper(), on_commit=django_capture_on_commit_callbacks
+    )
+    [row] = response.json()["rows"]
+    assert (row["outcome"], row["detail"]) == ("invite", "Will be invited as member.")
+    assert not Membership.objects.filter(cohort=cohort, user=outsider).exists()
+    [message] = mail_to(outsider.email)
+    path = link_in(message, "invitations")
+    # They sign in with their own account and accept: now they are in, with one account.
+    client = Client()
+    client.force_login(outsider)
+    assert client.post(path).status_code == 302
+    assert Membership.objects.get(cohort=cohort, user=outsider).role == "member"
+    assert User.objects.filter(email__iexact=outsider.email).count() == 1
+
+
+def test_someone_from_the_tutors_other_cohort_is_enrolled_and_told(
+    api, cohort, tutor, outsider, django_capture_on_commit_callbacks
+):
+    make_cohort(name="Last year", tutors=[tutor], members=[outsider])
     response = _invite(
         api(tutor), cohort, outsider.email.upper(), on_commit=django_capture_on_commit_callbacks
     )

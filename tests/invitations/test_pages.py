@@ -78,3 +78,45 @@ def test_members_and_strangers_cannot_open_the_roster_page(cohort, members, outs
         client = Client()
         client.force_login(user)
         assert client.get(f"/cohorts/{cohort.pk}/roster/").status_code == 404
+
+
+def test_the_dry_run_gathers_its_errors_at_the_top_and_folds_the_full_list(cohort, tutor):
+    lines = ["Email address,First name,Groups"]
+    lines += [f"p{n}@uni.example,P{n},G" for n in range(40)]
+    lines[8] = "not-an-address,Bad,G"  # line 9
+    lines[30] = "p3@uni.example,Again,G"  # line 31
+    page = _upload(_tutor_client(tutor), cohort, csv_bytes(*lines)).content.decode()
+    counts = page.index('id="roster-counts"')
+    errors = page.index('id="roster-errors"')
+    every_line = page.index('<details id="roster-lines"')
+    assert counts < errors < every_line  # summary, then the errors, then every line
+    assert "38 to invite" in page and "2 errors" in page
+    gathered = page[errors:every_line]
+    assert re.findall(r'<a href="#line-(\d+)">Line \1</a>', gathered) == ["9", "31"]
+    assert "Not a valid e-mail address: not-an-address." in gathered
+    assert "Duplicate of line 5 (p3@uni.example)." in gathered
+    assert 'id="line-9" class="outcome-error"' in page
+    assert '<details id="roster-lines">' in page  # 40 lines: folded
+    assert "Ignored column: Groups." in page
+    assert "e-mail from “Email address”" in page
+
+
+def test_a_short_clean_dry_run_shows_every_line_open(cohort, tutor):
+    page = _upload(_tutor_client(tutor), cohort, csv_bytes("email", "a@uni.example")).content
+    text = page.decode()
+    assert '<details id="roster-lines" open>' in text and 'id="roster-errors"' not in text
+    assert ">Invite<" in text
+
+
+def test_the_roster_page_says_when_checks_come_too_fast(cohort, tutor, settings, monkeypatch):
+    from mentoring.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 7_200_030.0)
+    settings.RATE_LIMITS = {"roster": ["1/600"]}
+    ratelimit.shared_cache.clear()
+    client = _tutor_client(tutor)
+    assert _upload(client, cohort, csv_bytes("email", "a@uni.example")).status_code == 200
+    refused = _upload(client, cohort, csv_bytes("email", "a@uni.example"))
+    assert refused.status_code == 429 and refused["Retry-After"] == "570"
+    assert "faster than Staffroom allows" in refused.content.decode()
+    ratelimit.shared_cache.clear()
