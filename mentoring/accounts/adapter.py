@@ -18,6 +18,7 @@ from django import forms
 from django.http import HttpRequest
 
 from mentoring.accounts import throttle
+from mentoring.core.addresses import client_address
 
 WRONG_CREDENTIALS = (
     "Please enter a correct username and password (or e-mail address and password). "
@@ -41,6 +42,11 @@ class StaffroomAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's own rate limits (password-reset mails, ...) key on the same client address
+        as ours: only what trusted proxies added counts (``mentoring.core.addresses``)."""
+        return client_address(request)
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """Refuse a locked attempt before its password is hashed (the sign-in page's own POST

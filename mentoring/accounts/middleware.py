@@ -17,9 +17,7 @@ LOGIN_VIEWS = frozenset({"account_login", "login"})
 
 
 def too_many_attempts(request: HttpRequest, wait: int) -> HttpResponse:
-    response = render(
-        request, "429.html", {"wait_words": throttle.human_wait(wait)}, status=429
-    )
+    response = render(request, "429.html", {"wait_words": throttle.human_wait(wait)}, status=429)
     response["Retry-After"] = str(wait)
     return response
 

@@ -1,11 +1,11 @@
 """Account signal receivers, connected in ``MentoringConfig.ready``.
 
-Failed sign-ins and wrong two-factor codes count towards the locks (``mentoring.accounts.throttle``),
-a sign-in marks the browser, a password reset lifts the account's locks; accounts from before
-allauth get their address row on first sign-in. Sign-out, a new password and deactivation end
-access that open websockets still hold. They listen to Django's own hooks rather than to our
-views, so every way there (the account pages, the admin, allauth, a password reset,
-``changepassword``) closes the affected sockets.
+Failed sign-ins and wrong two-factor codes count towards the locks
+(``mentoring.accounts.throttle``), a sign-in marks the browser, and a password reset lifts the
+account's locks; accounts from before allauth get their address row on first sign-in.
+Sign-out, a new password and deactivation end access that open websockets still hold. They
+listen to Django's own hooks rather than to our views, so every way there (the account pages,
+the admin, allauth, a password reset, ``changepassword``) closes the affected sockets.
 """
 
 from __future__ import annotations
@@ -43,9 +43,7 @@ def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
     the outcome stays on the request for the form's warning (``StaffroomLoginForm``)."""
     if request is None:
         return
-    identifier = (
-        credentials.get("username") or credentials.get("email") or credentials.get("login")
-    )
+    identifier = credentials.get("username") or credentials.get("email") or credentials.get("login")
     outcome = throttle.record_failure(throttle.attempt(request, identifier))
     setattr(request, throttle.FAILURE_OUTCOME_ATTRIBUTE, outcome)
 

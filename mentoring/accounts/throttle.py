@@ -169,12 +169,18 @@ def _cleared_key(account: str) -> str:
 def _counters(what: Attempt, scope: str) -> list[_Counter]:
     short = settings.LOGIN_THROTTLE_SECONDS
     if scope == TOKEN:
-        return [_Counter(_key("token-address", what.address), settings.LOGIN_THROTTLE_PER_ADDRESS, short)]
+        return [
+            _Counter(
+                _key("token-address", what.address), settings.LOGIN_THROTTLE_PER_ADDRESS, short
+            )
+        ]
     if scope == CODE:
         if what.account is None:
             return []
         return [
-            _Counter(_key("code-account", what.account), settings.TWO_FACTOR_THROTTLE_PER_ACCOUNT, short)
+            _Counter(
+                _key("code-account", what.account), settings.TWO_FACTOR_THROTTLE_PER_ACCOUNT, short
+            )
         ]
     counters = [
         _Counter(
@@ -210,7 +216,7 @@ def _entries(what: Attempt, counters: list[_Counter], current: float) -> dict[st
     live = {}
     for counter in counters:
         entry = found.get(counter.key)
-        if entry and entry[0] >= cleared and entry[0] + counter.window > current:
+        if entry and entry[0] > cleared and entry[0] + counter.window > current:
             live[counter.key] = entry
     return live
 
