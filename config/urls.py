@@ -30,9 +30,12 @@ urlpatterns = [
         {"document_root": settings.MEDIA_ROOT},
     ),
     path("api/v1/", api.urls),
-    # Both admins sign in through the site's sign-in page: one throttle, and two-factor applies.
+    # Both admins and Wagtail's front end sign in through the site's sign-in page: one lock,
+    # and two-factor applies (tests/security/test_login_routes.py walks every route).
     path("django-admin/login/", admin_login_redirect),
     path("admin/login/", admin_login_redirect),
+    # Wagtail's front-end login (wagtail.urls) would sign in past two-factor and the lock.
+    path("_util/login/", admin_login_redirect, name="wagtailcore_login"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -6,6 +6,7 @@ With no ``DATABASE_URL`` in the environment, the project-local PostgreSQL cluste
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import zoneinfo
 from pathlib import Path
@@ -243,10 +244,33 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Staffroom"
-# Failed sign-ins per account name and per client address before the lock, and its length.
+# allauth's rate limit on codes is the "login_failed" one switched off above: ours locks them.
+MFA_FORMS = {
+    "authenticate": "mentoring.accounts.adapter.StaffroomAuthenticateForm",
+    "reauthenticate": "mentoring.accounts.adapter.StaffroomReauthenticateForm",
+}
+# The sign-in lock (mentoring.accounts.throttle). Wrong passwords for one account from one
+# address, then that pair waits LOGIN_THROTTLE_SECONDS; the account from every address together
+# gets a larger, slower allowance (LOGIN_THROTTLE_PER_ACCOUNT_TOTAL per
+# LOGIN_THROTTLE_ACCOUNT_SECONDS), except in a browser that has signed in to it before; one
+# address gets LOGIN_THROTTLE_PER_ADDRESS failures over all accounts (and bad bearer tokens).
 LOGIN_THROTTLE_PER_ACCOUNT = int(env("LOGIN_THROTTLE_PER_ACCOUNT", "5"))
+LOGIN_THROTTLE_PER_ACCOUNT_TOTAL = int(env("LOGIN_THROTTLE_PER_ACCOUNT_TOTAL", "50"))
+LOGIN_THROTTLE_ACCOUNT_SECONDS = int(env("LOGIN_THROTTLE_ACCOUNT_SECONDS", "3600"))
 LOGIN_THROTTLE_PER_ADDRESS = int(env("LOGIN_THROTTLE_PER_ADDRESS", "20"))
 LOGIN_THROTTLE_SECONDS = int(env("LOGIN_THROTTLE_SECONDS", "300"))
+# Wrong two-factor codes per account before code entry waits LOGIN_THROTTLE_SECONDS.
+TWO_FACTOR_THROTTLE_PER_ACCOUNT = int(env("TWO_FACTOR_THROTTLE_PER_ACCOUNT", "5"))
+# The proxies whose X-Forwarded-For additions are believed (mentoring.core.addresses): IP
+# addresses or networks, and `unix` for a peer on a Unix socket (nginx in front of uvicorn's
+# --uds). Empty: the connection's peer is the client and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    if _proxy.lower() != "unix":
+        try:
+            ipaddress.ip_network(_proxy, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from error
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -285,6 +309,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Staffroom"
+# Private pages send people to the site's sign-in (allauth: the lock and two-factor), never to
+# Wagtail's own front-end login form (config/urls.py redirects that one too).
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Documents are only ever served by views that check who asks: Wagtail's own (scenario documents

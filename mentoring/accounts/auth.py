@@ -9,7 +9,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
+from mentoring.accounts import throttle
+from mentoring.accounts.policy import must_set_up_two_factor
 from mentoring.accounts.tokens import live_token
+from mentoring.core.addresses import scope_client_address
 
 
 def bearer_token(scope) -> str | None:
@@ -22,12 +25,24 @@ def bearer_token(scope) -> str | None:
 
 
 @database_sync_to_async
-def _live_token(key: str):
-    return live_token(key)
+def _token_for_handshake(key: str, address: str):
+    """The live token with this key; a bad one counts against the address, as on the API (a
+    valid one is never refused for them)."""
+    found = live_token(key) if "\x00" not in key else None
+    if found is None:
+        throttle.record_failure(throttle.Attempt(address=address), throttle.TOKEN)
+    return found
+
+
+@database_sync_to_async
+def _must_set_up_two_factor(user) -> bool:
+    return must_set_up_two_factor(user)
 
 
 class TokenAuthMiddleware:
-    """Let a bearer token decide who is connected; otherwise the session does."""
+    """Let a bearer token decide who is connected; otherwise the session does. A staff member
+    or tutor the sign-in policy requires to set up two-factor is refused (4403) until they have,
+    whichever way they came, as on the pages and the API."""
 
     def __init__(self, inner):
         self.inner = inner
@@ -37,13 +52,21 @@ class TokenAuthMiddleware:
         if token is not None:
             from django.contrib.auth.models import AnonymousUser
 
-            found = await _live_token(token)
+            found = await _token_for_handshake(token, scope_client_address(scope))
             # The token's id lets its revocation close this socket (mentoring.realtime.hub).
             scope = dict(
                 scope,
                 user=found.user if found is not None else AnonymousUser(),
                 auth_token_id=found.pk if found is not None else None,
             )
+        user = scope.get("user")
+        if (
+            scope["type"] == "websocket"
+            and user is not None
+            and user.is_authenticated
+            and await _must_set_up_two_factor(user)
+        ):
+            return await close_with_4403(receive, send)
         return await self.inner(scope, receive, send)
 
 

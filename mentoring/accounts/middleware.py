@@ -17,26 +17,31 @@ LOGIN_VIEWS = frozenset({"account_login", "login"})
 
 
 def too_many_attempts(request: HttpRequest, wait: int) -> HttpResponse:
-    response = render(request, "429.html", {"retry_after": wait}, status=429)
+    response = render(request, "429.html", {"wait_words": throttle.human_wait(wait)}, status=429)
     response["Retry-After"] = str(wait)
     return response
 
 
 class LoginThrottleMiddleware:
-    """Answer 429 to a sign-in attempt while its account name or address is locked."""
+    """Answer 429 to a sign-in attempt while it is locked, before any password is hashed; and
+    remember a browser that signed in (``throttle.remember_device``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        signed_in = getattr(request, throttle.SIGNED_IN_ATTRIBUTE, None)
+        if signed_in is not None:
+            throttle.remember_device(request, response, signed_in)
+        return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         match = request.resolver_match
         if request.method != "POST" or match is None or match.view_name not in LOGIN_VIEWS:
             return None
-        account = request.POST.get("login") or request.POST.get("username")
-        wait = throttle.retry_after(request, account)
+        identifier = request.POST.get("login") or request.POST.get("username")
+        wait = throttle.retry_after(throttle.attempt(request, identifier))
         return too_many_attempts(request, wait) if wait else None
 
 

@@ -1,15 +1,18 @@
 """Account signal receivers, connected in ``MentoringConfig.ready``.
 
-Failed sign-ins count towards the lock (``mentoring.accounts.throttle``); accounts from before
-allauth get their address row on first sign-in. Sign-out, a new password and deactivation end
-access that open websockets still hold. They listen to Django's own hooks rather than to our
-views, so every way there (the account pages, the admin, allauth, a password reset,
-``changepassword``) closes the affected sockets.
+Failed sign-ins and wrong two-factor codes count towards the locks
+(``mentoring.accounts.throttle``), a sign-in marks the browser, and a password reset lifts the
+account's locks; accounts from before allauth get their address row on first sign-in.
+Sign-out, a new password and deactivation end access that open websockets still hold. They
+listen to Django's own hooks rather than to our views, so every way there (the account pages,
+the admin, allauth, a password reset, ``changepassword``) closes the affected sockets.
 """
 
 from __future__ import annotations
 
+from allauth.account import signals as account_signals
 from allauth.account.models import EmailAddress
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
@@ -36,11 +39,33 @@ def on_user_saved(sender, instance: User, created: bool, **kwargs) -> None:
 
 
 def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
-    """Every failed password check with a request (any login form) counts towards the lock."""
+    """Every failed password check with a request (any login form) counts towards the lock;
+    the outcome stays on the request for the form's warning (``StaffroomLoginForm``)."""
     if request is None:
         return
-    account = credentials.get("username") or credentials.get("email") or credentials.get("login")
-    throttle.record_failure(request, account)
+    identifier = credentials.get("username") or credentials.get("email") or credentials.get("login")
+    outcome = throttle.record_failure(throttle.attempt(request, identifier))
+    setattr(request, throttle.FAILURE_OUTCOME_ATTRIBUTE, outcome)
+
+
+def remember_sign_in(sender, request, user, **kwargs) -> None:
+    """The response marks this browser as one the user signs in from (``throttle``)."""
+    if request is not None:
+        setattr(request, throttle.SIGNED_IN_ATTRIBUTE, user.pk)
+
+
+def clear_locks_on_password_reset(sender, request, user, **kwargs) -> None:
+    """Resetting the password through the e-mailed link proves the person: lift the locks."""
+    throttle.clear_account(user.pk)
+
+
+def count_wrong_code(sender, request, user, **kwargs) -> None:
+    """A wrong two-factor code (or recovery code) counts towards the code lock."""
+    if request is not None:
+        outcome = throttle.record_failure(
+            throttle.Attempt(address="", account=throttle.user_account(user.pk)), throttle.CODE
+        )
+        setattr(request, throttle.FAILURE_OUTCOME_ATTRIBUTE, outcome)
 
 
 def record_legacy_email(sender, request, user, **kwargs) -> None:
@@ -54,6 +79,13 @@ def record_legacy_email(sender, request, user, **kwargs) -> None:
 
 
 def connect() -> None:
+    user_logged_in.connect(remember_sign_in, dispatch_uid="staffroom-remember-sign-in")
+    account_signals.password_reset.connect(
+        clear_locks_on_password_reset, dispatch_uid="staffroom-clear-locks-on-reset"
+    )
+    mfa_signals.authentication_failed.connect(
+        count_wrong_code, dispatch_uid="staffroom-count-wrong-code"
+    )
     user_login_failed.connect(count_failed_login, dispatch_uid="staffroom-count-failed-login")
     user_logged_in.connect(record_legacy_email, dispatch_uid="staffroom-legacy-email")
     user_logged_out.connect(on_logged_out, dispatch_uid="mentoring.live.logged_out")

@@ -26,7 +26,9 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
 from mentoring.accounts import throttle
+from mentoring.accounts.policy import must_set_up_two_factor
 from mentoring.accounts.tokens import user_for_token
+from mentoring.core.addresses import client_address
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url
 from mentoring.core.validation import INT32_MAX, INT32_MIN, NUL_MESSAGE, has_nul
@@ -77,25 +79,44 @@ class BoundedParser(Parser):
         return super().parse_querydict(data, list_fields, request)
 
 
+TWO_FACTOR_REQUIRED = (
+    "Set up two-factor authentication (Your account → Two-factor authentication) before using "
+    "the API: the sign-in policy requires it for staff and tutors."
+)
+
+
+def _allowed(user):
+    """The sign-in policy reaches the API: staff and tutors who must set up two-factor and
+    have not can do nothing here yet, as on the pages (403 ``two_factor_required``)."""
+    if must_set_up_two_factor(user):
+        raise ApiError("two_factor_required", TWO_FACTOR_REQUIRED, status=403)
+    return user
+
+
 class BearerTokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` from ``manage.py create_api_token``."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        # Guessing tokens counts like guessing passwords: per address, 429 once locked.
-        wait = throttle.retry_after(request, scope="token")
-        if wait:
-            raise ApiError(
-                "throttled",
-                f"Too many invalid tokens from this address; try again in {wait} s.",
-                status=429,
-                retry_after=wait,
-            )
+        if has_nul(token):
+            raise ApiError("invalid", NUL_MESSAGE)
+        # A valid token always works. Invalid ones count per address like wrong passwords and,
+        # once that address is locked, answer 429 instead of 401.
         user = user_for_token(token)
         if user is not None:
             request.user = user
-        else:
-            throttle.record_failure(request, scope="token")
-        return user
+            return _allowed(user)
+        what = throttle.Attempt(address=client_address(request))
+        wait = throttle.retry_after(what, throttle.TOKEN)
+        if wait:
+            raise ApiError(
+                "throttled",
+                f"Too many invalid tokens from this address; try again in "
+                f"{throttle.human_wait(wait)}.",
+                status=429,
+                retry_after=wait,
+            )
+        throttle.record_failure(what, throttle.TOKEN)
+        return None
 
 
 def _csrf_failure(request: HttpRequest) -> str | None:
@@ -119,7 +140,7 @@ class SessionWithCsrfAuth(APIKeyCookie):
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
             raise ApiError("csrf_failed", "CSRF verification failed.", status=403)
-        return user
+        return _allowed(user)
 
 
 def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
