@@ -318,6 +318,8 @@ RATE_LIMITS = {
         "flag": "20/600,100/86400",
         "nudge": "30/600,200/86400",
         "invite": "300/3600,2000/86400",
+        # Failed (unknown) invitation, join and join-confirmation tokens per client address.
+        "link": "20/600,100/86400",
     }.items()
 }
 # Where the counters live: shared by every worker when Redis is there.
