@@ -7,6 +7,8 @@ are bulk inserts; the e-mails go out from one background task per batch.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -278,27 +280,45 @@ def import_roster(*, cohort: Cohort, by: User | None, data: bytes, dry_run: bool
 
 
 EMAIL_SPLIT = re.compile(r"[\s,;]+")
+ENTRY_SPLIT = re.compile(r"[\n,;]+")
+# "Nia Person <nia@uni.example>", as mail programs copy an address with its name.
+NAMED_ADDRESS = re.compile(r'^\s*"?(?P<name>[^<>"]*?)"?\s*<\s*(?P<email>[^<>\s]+)\s*>\s*$')
+
+
+def _named_addresses(emails: list[str] | str) -> list[tuple[str, str]]:
+    """(address, name) pairs from a list or pasted text: addresses separated by commas,
+    semicolons, spaces or lines, each optionally written ``Name <address>``."""
+    chunks = ENTRY_SPLIT.split(emails) if isinstance(emails, str) else [str(e) for e in emails]
+    pairs = []
+    for chunk in chunks:
+        named = NAMED_ADDRESS.match(chunk)
+        if named:
+            pairs.append((named["email"], " ".join(named["name"].split())))
+        else:
+            pairs += [(e, "") for e in EMAIL_SPLIT.split(chunk) if e]
+    return pairs
 
 
 @transaction.atomic
 def invite_emails(
     *, cohort: Cohort, by: User | None, emails: list[str] | str, role: str = "member"
 ) -> RosterReport:
-    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines)."""
+    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines; each
+    may carry its person's name as ``Name <address>``, shown until they choose their own)."""
     _require_tutor(by, cohort)
-    if isinstance(emails, str):
-        emails = [e for e in EMAIL_SPLIT.split(emails) if e]
-    emails = [" ".join(str(e).split()) for e in emails]
-    emails = [e for e in emails if e]
-    if not emails:
+    pairs = _named_addresses(emails)
+    if not pairs:
         raise ServiceError("invalid", "Give at least one e-mail address.", field="emails")
-    if len(emails) > MAX_ROSTER_ROWS:
+    if len(pairs) > MAX_ROSTER_ROWS:
         raise ServiceError(
             "invalid", f"At most {MAX_ROSTER_ROWS} addresses at a time.", field="emails"
         )
-    lines = ["email,role", *(f'"{e.replace(chr(34), "")}",{role}' for e in emails)]
+    rows = io.StringIO()
+    writer = csv.writer(rows, lineterminator="\n")
+    writer.writerow(["email", "role", "display_name"])
+    writer.writerows([email.replace('"', ""), role, name] for email, name in pairs)
     Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
-    report = plan_roster(cohort=cohort, parsed=parse_roster("\n".join(lines).encode()))
+    report = plan_roster(cohort=cohort, parsed=parse_roster(rows.getvalue().encode()))
     for planned in report.rows:
         planned.line -= 1  # the n-th address, not the n-th line of the made-up CSV
     if report.has_errors:

@@ -59,6 +59,27 @@ def test_members_come_first_sorted_naturally_then_invitations_with_names(cohort,
     assert 'data-label="Name">Pat Lee<' in row
 
 
+def test_names_pasted_with_addresses_are_kept_and_shown(cohort, tutor):
+    client = _signed_in(tutor)
+    client.post(
+        f"/cohorts/{cohort.pk}/invite/",
+        {
+            "emails": '"Nia Person" <Nia@uni.example>; sam@uni.example tom@uni.example\n'
+            "Ravi Rao <ravi@uni.example>"
+        },
+    )
+    names = dict(Invitation.objects.values_list("email", "display_name"))
+    assert names == {
+        "nia@uni.example": "Nia Person",
+        "sam@uni.example": "",
+        "tom@uni.example": "",
+        "ravi@uni.example": "Ravi Rao",
+    }
+    page = client.get(f"/cohorts/{cohort.pk}/members/").content.decode()
+    row = re.search(r'<tr data-email="ravi@uni.example">(.*?)</tr>', page, re.S).group(1)
+    assert 'data-label="Name">Ravi Rao<' in row
+
+
 def test_the_domain_help_is_linked_to_its_field(cohort, tutor):
     page = _signed_in(tutor).get(f"/cohorts/{cohort.pk}/members/").content.decode()
     field = re.search(r'<input[^>]*id="id_allowed_domains"[^>]*>', page).group(0)
