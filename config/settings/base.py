@@ -348,6 +348,8 @@ RATE_LIMITS = {
         # Each roster check or import, and each pasted list, whatever its size: a tutor fixing
         # a file retries a few times, a script looking up addresses is slowed down.
         "roster": "30/600,200/86400",
+        # Failed (unknown) invitation, join and join-confirmation tokens per client address.
+        "link": "20/600,100/86400",
     }.items()
 }
 # Where the counters live: shared by every worker when Redis is there.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf, Trim
 
 from mentoring.models import Cohort, Membership, User
 from mentoring.rules.permissions import can_view_cohort
@@ -21,3 +22,25 @@ def visible_cohort(*, user: User, cohort_id: int) -> Cohort | None:
     if cohort is None or not can_view_cohort(user, cohort):
         return None
     return cohort
+
+
+def shown_name_sort_key(prefix: str = "user__") -> Collate:
+    """``User.shown_name`` (display name, else full name, else username) in SQL, lower-cased
+    under the "natural" collation (migration 0005), so nqt2 sorts before nqt10."""
+    full_name = Trim(Concat(f"{prefix}first_name", Value(" "), f"{prefix}last_name"))
+    shown = Coalesce(
+        NullIf(f"{prefix}display_name", Value("")),
+        NullIf(full_name, Value("")),
+        f"{prefix}username",
+    )
+    return Collate(Lower(shown), "natural")
+
+
+def members_of(*, cohort: Cohort) -> QuerySet[Membership]:
+    """The cohort's people for its members page: by role, then naturally by shown name, then
+    by username."""
+    return (
+        Membership.objects.filter(cohort=cohort)
+        .select_related("user")
+        .order_by("role", shown_name_sort_key(), Collate("user__username", "natural"))
+    )

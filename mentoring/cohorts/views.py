@@ -14,10 +14,10 @@ from mentoring.cohorts.forms import (
     EnrolForm,
     RemoveMemberForm,
 )
-from mentoring.cohorts.selectors import visible_cohort
+from mentoring.cohorts.selectors import members_of, visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.invitations import selectors as invitation_selectors
-from mentoring.invitations.forms import InviteForm
+from mentoring.invitations.forms import InviteForm, JoinLinkForm
 from mentoring.models import Cohort, Membership
 from mentoring.rules.permissions import can_create_cohorts, is_tutor
 
@@ -104,10 +104,15 @@ def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Enrolled {len(enrolled)} member(s).")
             return redirect("cohort_members", cohort.pk)
-    memberships = (
-        Membership.objects.filter(cohort=cohort)
-        .select_related("user")
-        .order_by("role", "user__username")
+    memberships = members_of(cohort=cohort)
+    page = invitation_selectors.members_page(cohort=cohort)
+    link = page["join_link"]
+    join_link_form = JoinLinkForm(
+        initial={
+            "enabled": bool(link and link.enabled),
+            "allowed_domains": ", ".join(link.allowed_domains) if link else "",
+            "requires_approval": bool(link and link.requires_approval),
+        }
     )
     return render(
         request,
@@ -117,6 +122,7 @@ def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "form": form,
             "memberships": memberships,
             "invite_form": InviteForm(),
-            **invitation_selectors.members_page(cohort=cohort),
+            "join_link_form": join_link_form,
+            **page,
         },
     )

@@ -9,10 +9,16 @@ error on the pages. While that cache is down the counts live in each process: li
 the service, they must never be why it fails.
 
 Services call ``check_rate(action, user=..., cost=...)`` before they write.
+
+Guessing is limited the other way round: ``failure_wait(action, key)`` says how long a client
+(``key``, e.g. its address) must wait because of its earlier failures, and ``record_failure``
+counts one more. Only failures count (an unknown invitation or join token), so people opening
+their own links are never held up.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -33,6 +39,7 @@ _WHAT = {
     "nudge": "nudging",
     "invite": "sending invitations",
     "roster": "checking lists of addresses",
+    "link": "trying invitation and join links",
 }
 
 
@@ -109,3 +116,35 @@ def check_rate(action: str, *, user, cost: int = 1, now: float | None = None) ->
     for rate, key in keys.items():
         shared_cache.add(key, 0, timeout=rate.seconds + 1)
         shared_cache.incr(key, cost)
+
+
+def _failure_keys(action: str, key: str, now: float) -> dict[Rate, str]:
+    digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
+    return {
+        rate: f"rlf:{action}:{digest}:{rate.seconds}:{int(now // rate.seconds)}"
+        for rate in rates_for(action)
+    }
+
+
+def failure_wait(action: str, key: str, *, now: float | None = None) -> int:
+    """Seconds ``key`` must wait before trying ``action`` again (0: it may try now), because
+    its failures have filled one of the action's windows."""
+    now = clock() if now is None else now
+    keys = _failure_keys(action, key, now)
+    if not keys:
+        return 0
+    counts = shared_cache.get_many(list(keys.values()))
+    waits = [
+        (int(now // rate.seconds) + 1) * rate.seconds - now
+        for rate, cache_key in keys.items()
+        if counts.get(cache_key, 0) >= rate.count
+    ]
+    return max(1, math.ceil(max(waits))) if waits else 0
+
+
+def record_failure(action: str, key: str, *, now: float | None = None) -> None:
+    """Count one failed attempt at ``action`` by ``key`` in each of its windows."""
+    now = clock() if now is None else now
+    for rate, cache_key in _failure_keys(action, key, now).items():
+        shared_cache.add(cache_key, 0, timeout=rate.seconds + 1)
+        shared_cache.incr(cache_key)

@@ -15,8 +15,9 @@ class InviteForm(SaneInputFormMixin, forms.Form):
     emails = forms.CharField(
         label="E-mail addresses",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One or more, separated by commas, spaces or new lines. People already in "
-        "another of your cohorts are added at once and told by e-mail; everyone else is invited.",
+        help_text="One or more, separated by commas, spaces or new lines, each optionally with "
+        "the person's name: Nia Person &lt;nia@uni.example&gt;. People already in another of "
+        "your cohorts are added at once and told by e-mail; everyone else is invited.",
     )
 
 

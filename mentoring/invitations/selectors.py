@@ -65,6 +65,27 @@ def status_counts(*, cohort: Cohort) -> dict[str, int]:
 
 
 MEMBERS_PAGE_INVITATIONS = 100
+DASHBOARD_INVITED = 50
+
+
+def pending_invitations(*, cohort: Cohort, now=None) -> QuerySet[Invitation]:
+    """Invitations whose link still works and that nobody has accepted yet."""
+    return Invitation.objects.filter(
+        cohort=cohort,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now or timezone.now(),
+    )
+
+
+def invited_not_joined(*, cohort: Cohort, limit: int = DASHBOARD_INVITED) -> dict:
+    """For the participation dashboard: how many are invited and have not joined yet, and the
+    first ``limit`` of them (oldest invitation first). Two queries; they are not members, so the
+    member statuses and counts do not include them."""
+    pending = pending_invitations(cohort=cohort)
+    items = list(pending.order_by("created_at", "pk")[:limit])
+    count = len(items) if len(items) < limit else pending.count()
+    return {"count": count, "items": items, "more": count - len(items)}
 
 
 def members_page(*, cohort: Cohort) -> dict:

@@ -7,6 +7,8 @@ are bulk inserts; the e-mails go out from one background task per batch.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +16,6 @@ from dataclasses import dataclass, field
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
@@ -26,12 +27,13 @@ from guardian.shortcuts import assign_perm
 from mentoring.cohorts.services import add_membership
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.ratelimit import check_rate
-from mentoring.invitations import tasks
+from mentoring.invitations import selectors, tasks
 from mentoring.invitations.roster import MAX_ROSTER_ROWS, ParsedRoster, RosterRow, parse_roster
 from mentoring.models import (
     Cohort,
     Invitation,
     InvitationBatch,
+    JoinConfirmation,
     JoinLink,
     JoinRequest,
     Membership,
@@ -331,31 +333,49 @@ def import_roster(*, cohort: Cohort, by: User | None, data: bytes, dry_run: bool
 
 
 EMAIL_SPLIT = re.compile(r"[\s,;]+")
+ENTRY_SPLIT = re.compile(r"[\n,;]+")
+# "Nia Person <nia@uni.example>", as mail programs copy an address with its name.
+NAMED_ADDRESS = re.compile(r'^\s*"?(?P<name>[^<>"]*?)"?\s*<\s*(?P<email>[^<>\s]+)\s*>\s*$')
+
+
+def _named_addresses(emails: list[str] | str) -> list[tuple[str, str]]:
+    """(address, name) pairs from a list or pasted text: addresses separated by commas,
+    semicolons, spaces or lines, each optionally written ``Name <address>``."""
+    chunks = ENTRY_SPLIT.split(emails) if isinstance(emails, str) else [str(e) for e in emails]
+    pairs = []
+    for chunk in chunks:
+        named = NAMED_ADDRESS.match(chunk)
+        if named:
+            pairs.append((named["email"], " ".join(named["name"].split())))
+        else:
+            pairs += [(e, "") for e in EMAIL_SPLIT.split(chunk) if e]
+    return pairs
 
 
 @transaction.atomic
 def invite_emails(
     *, cohort: Cohort, by: User | None, emails: list[str] | str, role: str = "member"
 ) -> RosterReport:
-    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines).
+    """Invite addresses (a list, or pasted text separated by commas, semicolons or lines; each
+    may carry its person's name as ``Name <address>``, shown until they choose their own).
 
     The same plan as a roster's: people already in another of ``by``'s cohorts are enrolled at
     once; every other address is invited, whether it has an account or not."""
     _require_tutor(by, cohort)
     check_rate("roster", user=by)  # its report answers like a roster's dry run
-    if isinstance(emails, str):
-        emails = [e for e in EMAIL_SPLIT.split(emails) if e]
-    emails = [" ".join(str(e).split()) for e in emails]
-    emails = [e for e in emails if e]
-    if not emails:
+    pairs = _named_addresses(emails)
+    if not pairs:
         raise ServiceError("invalid", "Give at least one e-mail address.", field="emails")
-    if len(emails) > MAX_ROSTER_ROWS:
+    if len(pairs) > MAX_ROSTER_ROWS:
         raise ServiceError(
             "invalid", f"At most {MAX_ROSTER_ROWS} addresses at a time.", field="emails"
         )
-    lines = ["email,role", *(f'"{e.replace(chr(34), "")}",{role}' for e in emails)]
+    rows = io.StringIO()
+    writer = csv.writer(rows, lineterminator="\n")
+    writer.writerow(["email", "role", "display_name"])
+    writer.writerows([email.replace('"', ""), role, name] for email, name in pairs)
     Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
-    report = plan_roster(cohort=cohort, parsed=parse_roster("\n".join(lines).encode()), by=by)
+    report = plan_roster(cohort=cohort, parsed=parse_roster(rows.getvalue().encode()), by=by)
     for planned in report.rows:
         planned.line -= 1  # the n-th address, not the n-th line of the made-up CSV
     if report.has_errors:
@@ -405,13 +425,40 @@ def resend_invitation(*, invitation: Invitation, by: User) -> Invitation:
         raise ServiceError("not_pending", "A newer invitation to this address is open.")
     check_rate("invite", user=by)
     now = timezone.now()
-    invitation.nonce = Invitation._meta.get_field("nonce").default()
+    invitation.renew_nonce()
     invitation.expires_at = Invitation.expiry_from(now, invitation.cohort.invitation_days)
     invitation.sent_at = None
-    invitation.save(update_fields=["nonce", "expires_at", "sent_at"])
+    invitation.save(update_fields=["nonce", "old_nonces", "expires_at", "sent_at"])
     pk = invitation.pk
     transaction.on_commit(lambda: tasks.send_invitation.enqueue(pk))
     return invitation
+
+
+@transaction.atomic
+def resend_pending(*, cohort: Cohort, by: User) -> InvitationBatch | None:
+    """A new link for every pending invitation of the cohort (each old one stops working), sent
+    as one batch whose progress page follows it. None when nothing is pending."""
+    _require_tutor(by, cohort)
+    Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+    now = timezone.now()
+    invitations = list(selectors.pending_invitations(cohort=cohort, now=now).select_for_update())
+    if not invitations:
+        return None
+    check_rate("invite", user=by)  # one action, like a roster
+    batch = InvitationBatch.objects.create(
+        cohort=cohort, created_by=by, source="resend", total=len(invitations)
+    )
+    expires_at = Invitation.expiry_from(now, cohort.invitation_days)
+    for invitation in invitations:
+        invitation.renew_nonce()
+        invitation.expires_at = expires_at
+        invitation.sent_at = None
+        invitation.batch = batch
+    Invitation.objects.bulk_update(
+        invitations, ["nonce", "old_nonces", "expires_at", "sent_at", "batch"]
+    )
+    transaction.on_commit(lambda: tasks.send_invitation_batch.enqueue(batch.pk))
+    return batch
 
 
 # --- Accepting --------------------------------------------------------------------------------
@@ -456,14 +503,35 @@ def create_verified_account(
     return user
 
 
+class LinkReplaced(ServiceError):
+    """A link that was good once and has since been replaced by a newer one (410 Gone)."""
+
+    status = 410
+
+
 def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link opens; None for a link that never existed. A link replaced by a
+    resend raises ``LinkReplaced``."""
     parts = Invitation.split_token(token)
     if parts is None:
         return None
     invitation = Invitation.objects.select_related("cohort").filter(pk=parts[0]).first()
-    if invitation is None or not invitation.token_matches(parts[1]):
+    if invitation is None:
         return None
-    return invitation
+    if invitation.token_matches(parts[1]):
+        return invitation
+    if invitation.token_was_replaced(parts[1]):
+        raise LinkReplaced(
+            "invitation_replaced",
+            "This link was replaced by a newer one sent to your address: open the most recent "
+            "invitation e-mail.",
+        )
+    return None
+
+
+def has_verified_address(user: User, email: str) -> bool:
+    """Whether ``email`` is one of ``user``'s verified addresses."""
+    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=email).exists()
 
 
 def _usable(invitation: Invitation) -> Invitation:
@@ -484,8 +552,17 @@ def _usable(invitation: Invitation) -> Invitation:
 def accept_invitation(
     *, invitation: Invitation, password: str, display_name: str = "", user: User | None = None
 ) -> User:
-    """Create the invitee's account (or use the signed-in ``user``) and enrol it. Once only."""
+    """Create the invitee's account (or use the signed-in ``user``) and enrol it. Once only.
+
+    An invitation belongs to its address: a signed-in account takes it only if that address is
+    one of its verified ones (else anyone who saw the link could take it, role and all)."""
     invitation = _usable(invitation)
+    if user is not None and not has_verified_address(user, invitation.email):
+        raise ServiceError(
+            "wrong_account",
+            "This invitation was sent to another address than your account's.",
+            status=403,
+        )
     if user is None:
         user = create_verified_account(
             email=invitation.email,
@@ -549,24 +626,35 @@ def rotate_join_link(*, cohort: Cohort, by: User) -> JoinLink:
     if not is_tutor(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can change its join link.")
     link, _ = JoinLink.objects.select_for_update().get_or_create(cohort=cohort)
-    link.nonce = JoinLink._meta.get_field("nonce").default()
+    link.renew_nonce()
     link.updated_at = timezone.now()
-    link.save(update_fields=["nonce", "updated_at"])
+    link.save(update_fields=["nonce", "old_nonces", "updated_at"])
     return link
 
 
 def join_link_for_token(token: str) -> JoinLink | None:
+    """The enabled join link a token opens; None for an unknown token. A link turned off raises
+    ``join_link_off`` (404), and a token of a link since rotated raises ``LinkReplaced``."""
     parts = JoinLink.split_token(token)
     if parts is None:
         return None
-    link = JoinLink.objects.select_related("cohort").filter(pk=parts[0], enabled=True).first()
-    if link is None or not link.token_matches(parts[1]):
+    link = JoinLink.objects.select_related("cohort").filter(pk=parts[0]).first()
+    if link is None:
         return None
-    return link
-
-
-JOIN_SIGNER_SALT = tasks.JOIN_SIGNER_SALT
-JOIN_EMAIL_MAX_AGE = 2 * 24 * 3600
+    if link.token_matches(parts[1]):
+        if not link.enabled:
+            raise ServiceError(
+                "join_link_off",
+                "This join link is turned off; ask your tutor how to join.",
+                status=404,
+            )
+        return link
+    if link.token_was_replaced(parts[1]):
+        raise LinkReplaced(
+            "join_link_replaced",
+            "This join link has been changed; ask your tutor for the new one.",
+        )
+    return None
 
 
 def _check_domain(link: JoinLink, email: str) -> None:
@@ -585,26 +673,46 @@ def request_join_email(*, link: JoinLink, email: str) -> None:
     except ValidationError as error:
         raise ServiceError("invalid", "Enter a valid e-mail address.", field="email") from error
     _check_domain(link, email)
-    signed = TimestampSigner(salt=JOIN_SIGNER_SALT).sign_object(
-        {"link": link.pk, "nonce": link.nonce, "email": email}
-    )
-    transaction.on_commit(lambda: tasks.send_join_confirmation.enqueue(link.cohort_id, signed))
+    confirmation = JoinConfirmation.objects.create(link=link, email=email, link_nonce=link.nonce)
+    # The queue holds the row's id only: the link is rebuilt (an HMAC) when the e-mail is sent.
+    pk = confirmation.pk
+    transaction.on_commit(lambda: tasks.send_join_confirmation.enqueue(pk))
 
 
-def join_confirmation(signed: str) -> tuple[JoinLink, str]:
-    """The link and address a join e-mail was sent for, if it is still good."""
-    try:
-        data = TimestampSigner(salt=JOIN_SIGNER_SALT).unsign_object(
-            signed, max_age=JOIN_EMAIL_MAX_AGE
+def _check_confirmation(confirmation: JoinConfirmation, now=None) -> None:
+    now = now or timezone.now()
+    if confirmation.used_at is not None:
+        raise ServiceError(
+            "already_used",
+            "This link has already been used to create an account: sign in instead.",
+            status=410,
         )
-    except SignatureExpired as error:
-        raise ServiceError("expired", "This link has expired: ask for a new one.") from error
-    except BadSignature as error:
-        raise NotFound() from error
-    link = JoinLink.objects.select_related("cohort").filter(pk=data["link"], enabled=True).first()
-    if link is None or link.nonce != data["nonce"]:
-        raise ServiceError("link_changed", "The cohort's join link has changed or been turned off.")
-    return link, data["email"]
+    if confirmation.expires_at <= now:
+        raise ServiceError(
+            "expired", "This link has expired: open the join link again for a new one.", status=410
+        )
+    link = confirmation.link
+    if not link.enabled or link.nonce != confirmation.link_nonce:
+        raise ServiceError(
+            "link_changed",
+            "The cohort's join link has changed or been turned off; ask your tutor for the "
+            "new one.",
+            status=410,
+        )
+
+
+def join_confirmation(token: str) -> JoinConfirmation:
+    """The confirmation an e-mailed link opens, if it is still good (refused before any form)."""
+    parts = JoinConfirmation.split_token(token)
+    confirmation = None
+    if parts is not None:
+        confirmation = (
+            JoinConfirmation.objects.select_related("link__cohort").filter(pk=parts[0]).first()
+        )
+    if confirmation is None or not confirmation.token_matches(parts[1]):
+        raise NotFound()
+    _check_confirmation(confirmation)
+    return confirmation
 
 
 @transaction.atomic
@@ -630,10 +738,20 @@ def join_cohort(*, link: JoinLink, user: User) -> Membership | JoinRequest:
 
 @transaction.atomic
 def join_with_new_account(
-    *, link: JoinLink, email: str, password: str, display_name: str
+    *, confirmation: JoinConfirmation, password: str, display_name: str
 ) -> tuple[User, Membership | JoinRequest]:
+    """Create the account the confirmation proved the address for, once."""
+    confirmation = (
+        JoinConfirmation.objects.select_for_update(of=("self",))
+        .select_related("link__cohort")
+        .get(pk=confirmation.pk)
+    )
+    _check_confirmation(confirmation)
+    link, email = confirmation.link, confirmation.email
     _check_domain(link, email)
     user = create_verified_account(email=email, password=password, display_name=display_name)
+    confirmation.used_at = timezone.now()
+    confirmation.save(update_fields=["used_at"])
     return user, join_cohort(link=link, user=user)
 
 

@@ -1,31 +1,40 @@
 """Invitation and join e-mails, sent by the background worker (django-tasks), never in a request.
 
-Task arguments are ids (and, for a join confirmation, the signed address it confirms).
+Task arguments are row ids only, never a link or an address: the queue's table is as readable
+as any other, so each link (an HMAC of the row under SECRET_KEY) is rebuilt here when the e-mail
+is written, and a copy of the database opens nothing.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.core.signing import TimestampSigner
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from mentoring.models import Cohort, Invitation
+from mentoring.models import Invitation, JoinConfirmation
 
 logger = logging.getLogger(__name__)
 CHUNK = 50
-JOIN_SIGNER_SALT = "staffroom.join-email"  # shared with services.request_join_email
 
 
 def _absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def invitation_message(invitation: Invitation) -> EmailMessage:
+def lifetime_phrase(expires_at: datetime, now: datetime) -> str:
+    """'for 14 days, until 3 June 2025': the days rounded to the nearest whole day (a link
+    made a moment ago for 14 days says 14, not 13), and the date in the site's time zone."""
+    days = max(1, round((expires_at - now).total_seconds() / 86400))
+    until = timezone.localtime(expires_at)
+    return f"for {days} day{'s' if days != 1 else ''}, until {until.day} {until:%B %Y}"
+
+
+def invitation_message(invitation: Invitation, *, now: datetime | None = None) -> EmailMessage:
     cohort = invitation.cohort
     inviter = invitation.invited_by.shown_name if invitation.invited_by else "A tutor"
     if invitation.enrolled_existing:
@@ -36,13 +45,13 @@ def invitation_message(invitation: Invitation) -> EmailMessage:
             f"{_absolute(reverse('cohort_home', args=[cohort.pk]))}\n"
         )
     else:
-        days = max(1, (invitation.expires_at - timezone.now()).days)
+        lifetime = lifetime_phrase(invitation.expires_at, now or timezone.now())
         subject = f"[Staffroom] {inviter} invites you to {cohort.name}"
         body = (
             f"{inviter} invites you to join {cohort.name} on Staffroom, where newly qualified "
             f"teachers and their tutors talk through real classroom situations.\n\n"
-            f"Open this link to choose your name and password (it works once, for {days} "
-            f"days):\n\n{_absolute(reverse('invitation_accept', args=[invitation.token]))}\n\n"
+            f"Open this link to choose your name and password (it works once, {lifetime}):"
+            f"\n\n{_absolute(reverse('invitation_accept', args=[invitation.token]))}\n\n"
             f"If you did not expect this, you can ignore this e-mail.\n"
         )
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
@@ -94,19 +103,24 @@ def send_invitation(invitation_id: int) -> bool:
 
 
 @task()
-def send_join_confirmation(cohort_id: int, signed: str) -> bool:
-    """The link that proves a joiner owns their address; ``signed`` holds the address."""
-    cohort = Cohort.objects.filter(pk=cohort_id).first()
-    if cohort is None:
+def send_join_confirmation(confirmation_id: int) -> bool:
+    """The link that proves a joiner owns their address, rebuilt from the row. True if sent."""
+    confirmation = (
+        JoinConfirmation.objects.select_related("link__cohort")
+        .filter(pk=confirmation_id, sent_at__isnull=True, used_at__isnull=True)
+        .first()
+    )
+    if confirmation is None:
         return False
-    email = TimestampSigner(salt=JOIN_SIGNER_SALT).unsign_object(signed)["email"]
+    cohort, email = confirmation.link.cohort, confirmation.email
     EmailMessage(
         f"[Staffroom] Confirm your address to join {cohort.name}",
         f"Someone (we hope you) asked to join {cohort.name} on Staffroom with this address.\n\n"
         f"Open this link within two days to choose your name and password:\n\n"
-        f"{_absolute(reverse('join_confirm', args=[signed]))}\n\n"
+        f"{_absolute(reverse('join_confirm', args=[confirmation.token]))}\n\n"
         f"If it was not you, ignore this e-mail.\n",
         settings.DEFAULT_FROM_EMAIL,
         [email],
     ).send()
+    JoinConfirmation.objects.filter(pk=confirmation.pk).update(sent_at=timezone.now())
     return True

@@ -13,6 +13,11 @@ urlpatterns = [
         name="invitation_batch",
     ),
     path(
+        "cohorts/<int:cohort_id>/invitations/resend-pending/",
+        views.resend_pending,
+        name="invitation_resend_pending",
+    ),
+    path(
         "cohorts/<int:cohort_id>/invitations/<int:invitation_id>/",
         views.invitation_action,
         name="invitation_action",

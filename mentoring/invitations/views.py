@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mentoring.accounts.throttle import client_address
 from mentoring.cohorts.selectors import visible_cohort
+from mentoring.core import ratelimit
 from mentoring.core.errors import ServiceError
 from mentoring.invitations import selectors, services
 from mentoring.invitations.forms import (
@@ -144,6 +146,13 @@ def invitation_action(request: HttpRequest, cohort_id: int, invitation_id: int) 
     if invitation is None:
         raise Http404
     action = request.POST.get("action")
+    if action == "revoke" and "confirm" not in request.POST:
+        # Ask first, on a page of its own (works without JavaScript), saying what follows.
+        return render(
+            request,
+            "mentoring/invitations/revoke_confirm.html",
+            {"cohort": cohort, "invitation": invitation},
+        )
     try:
         if action == "revoke":
             services.revoke_invitation(invitation=invitation, by=request.user)
@@ -156,6 +165,34 @@ def invitation_action(request: HttpRequest, cohort_id: int, invitation_id: int) 
     except ServiceError as error:
         messages.error(request, error.detail)
     return _members_page(cohort)
+
+
+@login_required
+@require_POST
+def resend_pending(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """New links for every pending invitation, after asking first on a page of its own."""
+    cohort = _tutored_cohort(request, cohort_id)
+    if "confirm" not in request.POST:
+        pending = selectors.pending_invitations(cohort=cohort)
+        return render(
+            request,
+            "mentoring/invitations/resend_pending_confirm.html",
+            {"cohort": cohort, "pending_count": pending.count()},
+        )
+    try:
+        batch = services.resend_pending(cohort=cohort, by=request.user)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+        return _members_page(cohort)
+    if batch is None:
+        messages.info(request, "No invitation is pending: nothing was sent.")
+        return _members_page(cohort)
+    messages.success(
+        request,
+        f"New links for {batch.total} pending invitation{'s' if batch.total != 1 else ''} are "
+        "on their way; the old links no longer work.",
+    )
+    return redirect("invitation_batch", cohort.pk, batch.pk)
 
 
 @login_required
@@ -197,10 +234,71 @@ def join_request_decision(request: HttpRequest, cohort_id: int, request_id: int)
 
 
 # --- Public pages -----------------------------------------------------------------------------
+# Tokens cannot be guessed (HMACs under SECRET_KEY), and trying is limited all the same: each
+# unknown token counts against the client's address ("link" in RATE_LIMITS); once a window is
+# full every link answers 429 with Retry-After until it ends. Good, used, expired or replaced
+# links are not failures, so people opening their own links are never held up.
+LINK_ACTION = "link"
+
+
+def _link_wait(request: HttpRequest) -> HttpResponse | None:
+    wait = ratelimit.failure_wait(LINK_ACTION, client_address(request))
+    if not wait:
+        return None
+    response = render(
+        request, "mentoring/invitations/too_many.html", {"retry_after": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _unknown_link(request: HttpRequest) -> Http404:
+    ratelimit.record_failure(LINK_ACTION, client_address(request))
+    return Http404()
+
+
+def _link_problem(request: HttpRequest, error: ServiceError, cohort: Cohort | None = None):
+    """A link that was good once (replaced, used, expired, turned off): say so, in the site's
+    layout, with the error's status (410 Gone for a link replaced by a newer one)."""
+    return render(
+        request,
+        "mentoring/invitations/link_problem.html",
+        {"problem": error.detail, "code": error.code, "cohort": cohort},
+        status=error.status,
+    )
+
+
 def accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_for_token(token)
+    if (too_many := _link_wait(request)) is not None:
+        return too_many
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.LinkReplaced as error:
+        return _link_problem(request, error)
     if invitation is None:
-        raise Http404
+        raise _unknown_link(request)
+    status = invitation.status
+    signed_in = request.user.is_authenticated
+    if (
+        signed_in
+        and status == Invitation.Status.ACCEPTED
+        and Membership.objects.filter(cohort=invitation.cohort, user=request.user).exists()
+    ):
+        messages.info(request, f"You are already in {invitation.cohort.name}.")
+        return redirect("cohort_home", invitation.cohort_id)
+    if (
+        signed_in
+        and status == Invitation.Status.PENDING
+        and not services.has_verified_address(request.user, invitation.email)
+    ):
+        # The invitation belongs to its address: another account may not take it (nor its
+        # role). Offer to sign out, then come back to this link.
+        return render(
+            request,
+            "mentoring/invitations/accept.html",
+            {"invitation": invitation, "status": "wrong_account"},
+            status=403,
+        )
     form = SetPasswordForm(
         request.POST or None,
         initial={
@@ -235,9 +333,16 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    link = services.join_link_for_token(token)
+    if (too_many := _link_wait(request)) is not None:
+        return too_many
+    try:
+        link = services.join_link_for_token(token)
+    except services.LinkReplaced as error:
+        return _link_problem(request, error)
+    except ServiceError as error:  # a link turned off by its tutors
+        return _link_problem(request, error)
     if link is None:
-        raise Http404
+        raise _unknown_link(request)
     form = JoinEmailForm(request.POST or None)
     context = {"link": link, "cohort": link.cohort, "form": form}
     if request.method == "POST":
@@ -264,22 +369,27 @@ def _joined(request: HttpRequest, cohort: Cohort, outcome) -> HttpResponse:
 
 
 def join_confirm(request: HttpRequest, signed: str) -> HttpResponse:
+    """The e-mailed confirmation: refused before any form once used, expired or out of date."""
+    if (too_many := _link_wait(request)) is not None:
+        return too_many
     try:
-        link, email = services.join_confirmation(signed)
+        confirmation = services.join_confirmation(signed)
     except ServiceError as error:
         if error.status == 404:
-            raise Http404 from error
-        return render(request, "mentoring/invitations/join.html", {"problem": error.detail})
+            raise _unknown_link(request) from error
+        return _link_problem(request, error)
+    link = confirmation.link
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user, outcome = services.join_with_new_account(
-                link=link,
-                email=email,
+                confirmation=confirmation,
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"],
             )
         except ServiceError as error:
+            if error.status == 410:  # used (or changed) while the form was open
+                return _link_problem(request, error)
             form.add_error(
                 error.extra.get("field") if error.extra.get("field") in form.fields else None,
                 error.detail,
@@ -290,5 +400,5 @@ def join_confirm(request: HttpRequest, signed: str) -> HttpResponse:
     return render(
         request,
         "mentoring/invitations/join_confirm.html",
-        {"cohort": link.cohort, "email": email, "form": form},
+        {"cohort": link.cohort, "email": confirmation.email, "form": form},
     )

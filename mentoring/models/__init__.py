@@ -18,7 +18,13 @@ from mentoring.models.boards import (
     ThreadReadState,
 )
 from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, Cohort, Membership
-from mentoring.models.invitations import Invitation, InvitationBatch, JoinLink, JoinRequest
+from mentoring.models.invitations import (
+    Invitation,
+    InvitationBatch,
+    JoinConfirmation,
+    JoinLink,
+    JoinRequest,
+)
 from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
 from mentoring.models.participation import (
@@ -39,6 +45,7 @@ __all__ = [
     "Cohort",
     "Invitation",
     "InvitationBatch",
+    "JoinConfirmation",
     "JoinLink",
     "JoinRequest",
     "LiveEvent",

@@ -2,7 +2,8 @@
 
 Links carry no stored secret: each token is an HMAC of the row's id and a random nonce under
 SECRET_KEY, so a copy of the database alone cannot open an invitation; a new nonce (resend,
-rotate) makes every older link stop working.
+rotate) makes every older link stop working. The nonces a row had before are kept (a few), so
+an old link can be told apart from a made-up one and answered "replaced by a newer link".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 DEFAULT_INVITATION_DAYS = 14
+KEPT_OLD_NONCES = 10
 
 
 def new_nonce() -> str:
@@ -46,6 +48,19 @@ class TokenMixin:
 
     def token_matches(self, signature: str) -> bool:
         return constant_time_compare(signature, _signature(self.TOKEN_KIND, self.pk, self.nonce))
+
+    def token_was_replaced(self, signature: str) -> bool:
+        """True if ``signature`` was this row's link before a newer nonce replaced it."""
+        return any(
+            constant_time_compare(signature, _signature(self.TOKEN_KIND, self.pk, old))
+            for old in getattr(self, "old_nonces", None) or ()
+        )
+
+    def renew_nonce(self) -> None:
+        """A new link; the current one is remembered as replaced (the newest few are kept)."""
+        if hasattr(self, "old_nonces"):
+            self.old_nonces = [self.nonce, *(self.old_nonces or [])][:KEPT_OLD_NONCES]
+        self.nonce = new_nonce()
 
 
 class InvitationBatch(models.Model):
@@ -97,6 +112,7 @@ class Invitation(TokenMixin, models.Model):
     display_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     nonce = models.CharField(max_length=32, default=new_nonce)
+    old_nonces = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     invited_by = models.ForeignKey(
         "mentoring.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -145,6 +161,11 @@ class Invitation(TokenMixin, models.Model):
     def expiry_from(now, days: int):
         return now + timedelta(days=days)
 
+    @property
+    def invitee_name(self) -> str:
+        """The name the roster or the tutor gave, if any."""
+        return self.display_name or f"{self.first_name} {self.last_name}".strip()
+
 
 class JoinLink(TokenMixin, models.Model):
     """A cohort's self-enrolment link: on or off, optionally limited to e-mail domains, and
@@ -157,6 +178,7 @@ class JoinLink(TokenMixin, models.Model):
     )
     enabled = models.BooleanField(default=False)
     nonce = models.CharField(max_length=32, default=new_nonce)
+    old_nonces = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     allowed_domains = ArrayField(
         models.CharField(max_length=253),
         default=list,
@@ -174,6 +196,34 @@ class JoinLink(TokenMixin, models.Model):
             return True
         domain = email.rpartition("@")[2].lower()
         return domain in self.allowed_domains
+
+
+class JoinConfirmation(TokenMixin, models.Model):
+    """An address that asked to join through a link, waiting for its owner to open the e-mailed
+    confirmation. The e-mail's link is an HMAC of this row (never stored, never queued), so the
+    background task is given only this row's id; it works once and for two days, and only while
+    the join link is the one it was asked through (``link_nonce``)."""
+
+    TOKEN_KIND = "join-confirmation"
+    LIFETIME = timedelta(days=2)
+
+    link = models.ForeignKey(JoinLink, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(max_length=254, help_text="Stored lower-cased.")
+    link_nonce = models.CharField(max_length=32)
+    nonce = models.CharField(max_length=32, default=new_nonce)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"Join confirmation {self.pk} for link {self.link_id}"
+
+    @property
+    def expires_at(self):
+        return self.created_at + self.LIFETIME
 
 
 class JoinRequest(models.Model):

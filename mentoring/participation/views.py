@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mentoring.core.errors import ServiceError
 from mentoring.core.forms import ServiceErrorsMixin
 from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
+from mentoring.invitations.selectors import invited_not_joined
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation import alerts as alert_rules
@@ -204,6 +205,8 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "nudges": recent_nudges(cohort=cohort),
         "form": form,
         "cooldown_days": NUDGE_COOLDOWN.days,
+        # Invited people who have not joined: shown apart, never as members.
+        "invited": invited_not_joined(cohort=cohort),
     }
     return render(request, "mentoring/dashboard.html", context, status=status)
 

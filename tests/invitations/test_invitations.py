@@ -158,7 +158,10 @@ def test_resend_from_the_members_page_sends_a_new_link_and_the_old_one_stops(
     run_worker()
     new = link_in(mail_to("again@uni.example")[-1], "invitations")
     assert new != old
-    assert Client().get(old).status_code == 404
+    gone = Client().get(old)
+    assert gone.status_code == 410
+    assert b"replaced by a newer one sent to your address" in gone.content
+    assert b"<nav" in gone.content  # the site's layout, not a bare 404
     assert Client().get(new).status_code == 200
 
 

@@ -83,10 +83,13 @@ def test_rotated_or_disabled_link_stops_working(cohort, tutor, outsider):
     link = configure_join_link(cohort=cohort, by=tutor, enabled=True)
     old_token = link.token
     rotated = rotate_join_link(cohort=cohort, by=tutor)
-    assert Client().get(f"/join/{old_token}/").status_code == 404
+    gone = Client().get(f"/join/{old_token}/")
+    assert gone.status_code == 410
+    assert b"join link has been changed; ask your tutor for the new one" in gone.content
     assert Client().get(f"/join/{rotated.token}/").status_code == 200
     configure_join_link(cohort=cohort, by=tutor, enabled=False)
-    assert Client().get(f"/join/{rotated.token}/").status_code == 404
+    off = Client().get(f"/join/{rotated.token}/")
+    assert off.status_code == 404 and b"turned off" in off.content
     assert Client().get("/join/not-a-token/").status_code == 404
 
 

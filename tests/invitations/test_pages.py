@@ -48,10 +48,10 @@ def test_dry_run_then_commit_then_progress(cohort, tutor, django_capture_on_comm
     assert response.status_code == 302 and "/invitations/batches/" in response["Location"]
     assert Invitation.objects.filter(cohort=cohort).count() == 2
     progress = client.get(response["Location"]).content.decode()
-    assert "Sent 0 of 2" in progress and 'http-equiv="refresh"' in progress
+    assert "Sent 0 of 2" in progress and "batch.js" in progress
     run_worker()
     progress = client.get(response["Location"]).content.decode()
-    assert "All 2 e-mails sent" in progress and 'http-equiv="refresh"' not in progress
+    assert "All 2 e-mails sent" in progress and "batch.js" not in progress
 
 
 def test_pasted_list_from_the_members_page(cohort, tutor, members):

@@ -296,6 +296,8 @@ ACCESS.update({
     "GET /cohorts/<int:cohort_id>/roster/":            expect(302, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/invitations/batches/<int:batch_id>/": expect(302, 404, 404, 404, 404, 404),
     "GET /cohorts/<int:cohort_id>/invitations/<int:invitation_id>/": expect(302, 405, 405, 405, 405, 405),
+    "GET /cohorts/<int:cohort_id>/invitations/resend-pending/": expect(302, 405, 405, 405, 405, 405),
+    "POST /cohorts/<int:cohort_id>/invitations/resend-pending/": expect(LOGIN, 404, 404, 404, 200, 404, body={}),
     "GET /cohorts/<int:cohort_id>/join-link/":         expect(302, 405, 405, 405, 405, 405),
     "GET /cohorts/<int:cohort_id>/join-requests/<int:request_id>/": expect(302, 405, 405, 405, 405, 405),
     "GET /invitations/<str:token>/":                   expect(404, 404, 404, 404, 404, 404),
