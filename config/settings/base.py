@@ -203,7 +203,7 @@ CONTENT_SECURITY_POLICY = {
 # the camera, microphone, location, payments or devices, so none may, nor may anything framed in
 # it. Embedded videos (the CSP_FRAME_SRC hosts) may still play, go full screen and
 # picture-in-picture, as their players ask.
-# Only features Chromium knows are named: an unknown one is a console error on every page.
+# Only features Chromium knows are named (it ignores others, with a warning in its DevTools).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": ["self", *EMBED_HOSTS],
