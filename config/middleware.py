@@ -1,5 +1,5 @@
-"""Response headers every page gets: a Content-Security-Policy, and no caching of what a
-signed-in person sees."""
+"""Response headers every page gets: a Content-Security-Policy, a Permissions-Policy, and no
+caching of what a signed-in person sees."""
 
 from __future__ import annotations
 
@@ -26,6 +26,36 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 **(parts.update or {}),
             }
         return parts
+
+
+def permissions_policy(features: dict[str, list[str]]) -> str:
+    """``{"camera": [], "fullscreen": ["self", "https://x"]}`` as the header's structured-field
+    syntax: ``camera=(), fullscreen=(self "https://x")``."""
+
+    def origin(value: str) -> str:
+        return value if value in {"self", "*"} else f'"{value}"'
+
+    return ", ".join(
+        f"{feature}=({' '.join(origin(value) for value in allowed)})"
+        for feature, allowed in features.items()
+    )
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy`` on every response (pages, the API, files): the browser features
+    Staffroom does not use are switched off for its pages and for anything framed in them
+    (settings.PERMISSIONS_POLICY)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault(
+                "Permissions-Policy", permissions_policy(settings.PERMISSIONS_POLICY)
+            )
+        return response
 
 
 class PrivateCacheMiddleware:

@@ -56,6 +56,8 @@ ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "mentoring.User"
+# django.contrib.sites is not installed: e-mails take the site's name from WAGTAIL_SITE_NAME and
+# its address from WAGTAILADMIN_BASE_URL (allauth's too, mentoring/accounts/adapter.py).
 SITE_ID = 1
 # The largest legitimate body (a long solution, a roster CSV of a few thousand rows) is well
 # under 1 MB; anything over 2 MB is refused before it is read (the API answers 413 JSON).
@@ -101,6 +103,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "mentoring.core.middleware.RejectNulInUrlMiddleware",
     "mentoring.core.middleware.ApiMethodNotAllowedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -178,6 +181,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # inline code anywhere in the product's pages (data for scripts goes in json_script blocks).
 # Websockets count as 'self' in CSP level 3 (Chromium, Firefox). Embedded videos in scenarios
 # (Wagtail embeds) may frame the hosts in CSP_FRAME_SRC (by default YouTube and Vimeo).
+EMBED_HOSTS = env_list(
+    "CSP_FRAME_SRC",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -186,18 +193,39 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-src": [
-            "'self'",
-            *env_list(
-                "CSP_FRAME_SRC",
-                "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com",
-            ),
-        ],
+        "frame-src": ["'self'", *EMBED_HOSTS],
         "frame-ancestors": ["'self'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
+}
+# Permissions-Policy (config.middleware.PermissionsPolicyMiddleware): no page of Staffroom uses
+# the camera, microphone, location, payments or devices, so none may, nor may anything framed in
+# it. Embedded videos (the CSP_FRAME_SRC hosts) may still play, go full screen and
+# picture-in-picture, as their players ask.
+# Only features Chromium knows are named (it ignores others, with a warning in its DevTools).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": ["self", *EMBED_HOSTS],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": ["self", *EMBED_HOSTS],
+    "fullscreen": ["self", *EMBED_HOSTS],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": ["self", *EMBED_HOSTS],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
 }
 # Wagtail's admin (and Django's) set style attributes and run a few inline scripts of their own;
 # they get these allowances on /admin/ and /django-admin/ only (config/middleware.py).
@@ -236,6 +264,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 # (invitations, join links) are verified by the link they followed.
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_CHANGE_EMAIL = True
+# Changing one's e-mail address, like setting up two-factor, asks for the password (or a code)
+# again unless the person signed in or confirmed it in the last ACCOUNT_REAUTHENTICATION_TIMEOUT
+# seconds (allauth's default, 5 minutes).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Notices to the account's address when its password, e-mail address or two-factor changes; an
+# e-mail change is announced to the OLD address.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Staffroom] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
@@ -244,6 +279,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Staffroom"
+# With two-factor on, allauth refuses a new (still unverified) e-mail address, so the address
+# could never be changed. Its reason (someone signs up with another person's address, never
+# verifies it, and locks the owner out with two-factor) does not arise here: nobody signs up
+# alone, accounts come from invitations whose link verified the address. The new address is
+# still only used once its link is followed, after a fresh sign-in (above).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # allauth's rate limit on codes is the "login_failed" one switched off above: ours locks them.
 MFA_FORMS = {
     "authenticate": "mentoring.accounts.adapter.StaffroomAuthenticateForm",

@@ -5,20 +5,32 @@ pages create them (see ``mentoring.invitations``). The wrong-password message ke
 people know from the previous sign-in page. Every password allauth checks (sign-in,
 re-authentication) and every two-factor code passes the locks of ``mentoring.accounts.throttle``
 first, and the last try before a lock says so.
+
+allauth's e-mails name the site and link to it like every other Staffroom e-mail: the name is
+``WAGTAIL_SITE_NAME`` and the address ``WAGTAILADMIN_BASE_URL``. Without django.contrib.sites,
+allauth would take both from the request's host ("Hello from 127.0.0.1:8610!"), and a forged
+Host header would reach the links of a password-reset e-mail.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from mentoring.accounts import throttle
 from mentoring.core.addresses import client_address
+
+if TYPE_CHECKING:
+    from allauth.account.models import EmailConfirmation
 
 WRONG_CREDENTIALS = (
     "Please enter a correct username and password (or e-mail address and password). "
@@ -31,6 +43,24 @@ def locked_message(wait: int) -> str:
         f"Too many failed attempts from here or for this account. Try again in "
         f"{throttle.human_wait(wait)}, or reset your password."
     )
+
+
+@dataclass(frozen=True)
+class SiteIdentity:
+    """What allauth's templates read from a Site (``current_site.name``, ``.domain``)."""
+
+    name: str
+    domain: str
+    url: str
+
+
+def site_identity() -> SiteIdentity:
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    return SiteIdentity(name=settings.WAGTAIL_SITE_NAME, domain=urlsplit(url).netloc, url=url)
+
+
+def absolute(path: str) -> str:
+    return site_identity().url + path
 
 
 class StaffroomAccountAdapter(DefaultAccountAdapter):
@@ -56,6 +86,30 @@ class StaffroomAccountAdapter(DefaultAccountAdapter):
         wait = throttle.retry_after(throttle.attempt(request, identifier))
         if wait:
             raise forms.ValidationError(locked_message(wait), code="too_many_login_attempts")
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        site = site_identity()
+        super().send_mail(
+            template_prefix,
+            email,
+            {
+                **context,
+                "current_site": site,
+                "site_url": site.url,
+                # Where to ask for a password reset, for "if this wasn't you".
+                "reset_request_url": absolute(reverse("account_reset_password")),
+            },
+        )
+
+    def get_email_confirmation_url(
+        self, request: HttpRequest, emailconfirmation: EmailConfirmation
+    ) -> str:
+        return absolute(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # allauth's own path, with "UID-KEY" standing for the opaque key (its flows do the same).
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute(path.replace("UID-KEY", quote(key)))
 
 
 def _with_warning(request: HttpRequest | None, error: forms.ValidationError, what: str):

@@ -1,4 +1,4 @@
-"""Your account: the name others see, with links to e-mail, password and two-factor pages.
+"""Your name and sign-in: the name others see, with links to e-mail, password and two-factor pages.
 
 Also the redirect that sends both admins' sign-in pages to the site's own (allauth's), so the
 failed-login lock and two-factor cannot be sidestepped through /admin/ or /django-admin/.

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -75,3 +77,19 @@ def test_password_reset_sends_a_link(members):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_the_two_account_pages_say_which_is_which(members):
+    """Both were headed "Your account"; each now says what it holds, and the title agrees."""
+    client = Client()
+    client.force_login(members[0])
+    headings = {}
+    for path in ("/accounts/profile/", "/settings/notifications/"):
+        page = client.get(path).content.decode()
+        [heading] = re.findall(r"<h1>(.*?)</h1>", page)
+        assert f"<title>{heading} · Staffroom</title>" in page, path
+        headings[path] = heading
+    assert headings == {
+        "/accounts/profile/": "Your name and sign-in",
+        "/settings/notifications/": "Account and e-mail",
+    }

@@ -137,3 +137,29 @@ def test_browser_tests_poll_with_functions_not_strings():
         for match in pattern.finditer(path.read_text())
     ]
     assert found == [], 'write wait_for_function("() => …") in ' + ", ".join(found)
+
+
+def _permissions(response) -> dict[str, str]:
+    header = response.headers["Permissions-Policy"]
+    return dict(part.strip().split("=", 1) for part in header.split(","))
+
+
+@pytest.mark.django_db
+def test_pages_and_api_answers_switch_off_the_features_nobody_uses(api, members):
+    """Camera, microphone, location, payments and devices: off for every page and anything
+    framed in it; embedded videos may still go full screen."""
+    client = Client()
+    client.force_login(members[0])
+    answers = {
+        "page": client.get("/notifications/"),
+        "api": api(members[0]).get("/api/v1/me"),
+        "signed-out page": Client().get("/accounts/login/"),
+        "404": Client().get("/no/such/page/"),
+    }
+    for name, response in answers.items():
+        features = _permissions(response)
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial"):
+            assert features[feature] == "()", (name, feature)
+        assert features["fullscreen"].startswith("(self "), name
+        assert '"https://www.youtube.com"' in features["fullscreen"], name
+    assert answers["page"].status_code == 200 and answers["api"].status_code == 200
