@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from mentoring.core.forms import ServiceErrorsMixin
+from mentoring.core.forms import DateInput, ServiceErrorsMixin
 from mentoring.models import MAX_GRACE_SECONDS, Cohort, User
 from mentoring.participation.nudges import placeholder_help
 
@@ -24,8 +24,8 @@ class CohortCreateForm(ServiceErrorsMixin, forms.Form):
         help_text="Usernames of the tutors, separated by commas or spaces.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    starts_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(required=False, widget=DateInput)
+    ends_on = forms.DateField(required=False, widget=DateInput)
 
     def clean_tutors(self) -> list[str]:
         names = split_usernames(self.cleaned_data["tutors"])
@@ -67,8 +67,8 @@ class CohortSettingsForm(ServiceErrorsMixin, forms.ModelForm):
             "invitation_days",
         ]
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DateInput,
+            "ends_on": DateInput,
             "reader_threshold": forms.NumberInput(attrs={"min": 1}),
         }
         help_texts = {"nudge_template": "The starting text of a nudge. " + placeholder_help()}
