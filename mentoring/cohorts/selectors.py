@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from mentoring.models import Cohort, Membership, User
 from mentoring.rules.permissions import can_view_cohort
@@ -21,3 +21,13 @@ def visible_cohort(*, user: User, cohort_id: int) -> Cohort | None:
     if cohort is None or not can_view_cohort(user, cohort):
         return None
     return cohort
+
+
+def tutor_candidates(*, including: User | None = None) -> QuerySet[User]:
+    """Whom a new cohort can have as tutors, by name: active staff, everyone who tutors a cohort
+    already, and ``including`` (the staff member creating it)."""
+    chosen = Q(is_staff=True) | Q(memberships__role=Membership.Role.TUTOR)
+    if including is not None:
+        chosen |= Q(pk=including.pk)
+    pks = User.objects.filter(chosen, is_active=True).values("pk")
+    return User.objects.filter(pk__in=pks).order_by("display_name", "username")

@@ -91,9 +91,7 @@ def test_a_failed_new_thread_focuses_its_first_error(browser_as, cohort, members
     expect(page.get_by_label("Your first post")).to_have_value("No title given")
 
 
-def test_a_refused_retract_is_said_at_the_post_with_the_keyboard_there(
-    browser_as, cohort, members
-):
+def test_a_refused_retract_is_said_at_the_post_with_the_keyboard_there(browser_as, cohort, members):
     thread = _long_thread(cohort, members[1])
     own = run_in_thread(posts.create_post, thread=thread, author=members[0], body="Mine")
     run_in_thread(posts.create_post, thread=thread, author=members[1], body=LONG_BODY)
