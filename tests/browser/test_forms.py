@@ -135,3 +135,50 @@ def test_preview_keeps_the_keyboard_on_its_button(browser_as, cohort, members):
     expect(page.get_by_role("button", name="Preview")).to_be_focused()
     page.keyboard.press("Enter")  # and it works again from the keyboard
     expect(page.get_by_role("button", name="Preview")).to_be_focused()
+
+
+USERBAR_OVERLAPS = """() => {
+  const host = document.querySelector("wagtail-userbar");
+  const trigger = host?.shadowRoot?.querySelector(".w-userbar-trigger");
+  if (!trigger) return null;
+  const bar = trigger.getBoundingClientRect();
+  const overlaps = [];
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width && r.height && r.left < bar.right && r.right > bar.left
+          && r.top < bar.bottom && r.bottom > bar.top) {
+        overlaps.push(node.textContent.trim().slice(0, 40));
+      }
+    }
+  }
+  return overlaps;
+}"""
+
+
+def test_the_wagtail_userbar_covers_no_text_on_a_phone(browser_as, cohort, tutor):
+    from scenarios.permissions import grant_scenario_authoring
+    from scenarios.releases import release_scenario
+    from tests.scenarios.helpers import make_module, make_scenario
+
+    scenario = make_scenario(make_module())
+    release_scenario(cohort=cohort, scenario=scenario, by=None)
+    grant_scenario_authoring(user=tutor)
+    page = browser_as(tutor)
+    page.set_viewport_size(PHONE)
+    page.goto(scenario.url)
+    page.wait_for_function(
+        "() => document.querySelector('wagtail-userbar')?.shadowRoot"
+        "?.querySelector('.w-userbar-trigger')"
+    )
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height > 2 * PHONE["height"]  # a long page: the bar could cover text anywhere
+    covered = {}
+    for y in range(0, height, 100):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        if overlaps := page.evaluate(USERBAR_OVERLAPS):
+            covered[y] = overlaps
+    assert covered == {}
