@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from mentoring.core.errors import ServiceError
+from mentoring.core.forms import DateTimeInput, ErrorFocusMixin
 from mentoring.core.validation import INT32_MAX, SaneInputFormMixin
 from mentoring.models import User
 from scenarios.models import (
@@ -21,7 +22,7 @@ from scenarios.models import (
 MARKDOWN_HELP = "Markdown works: **bold**, *italic*, numbered and bulleted lists."
 
 
-class ServiceErrorsMixin(SaneInputFormMixin):
+class ServiceErrorsMixin(ErrorFocusMixin, SaneInputFormMixin):
     def add_service_error(self, error: ServiceError) -> None:
         field = error.extra.get("field")
         self.add_error(field if field in self.fields else None, error.detail)
@@ -37,13 +38,13 @@ class ReleaseForm(ServiceErrorsMixin, forms.Form):
         required=False,
         label="Opens at",
         help_text="Leave empty to open it now.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput,
     )
     closes_at = forms.DateTimeField(
         required=False,
         label="Closes at",
         help_text="Optional. After this, members no longer see the scenario.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput,
     )
     group_size = forms.IntegerField(
         initial=DEFAULT_GROUP_SIZE,

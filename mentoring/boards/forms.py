@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from mentoring.core.forms import ServiceErrorsMixin
+from mentoring.core.forms import DateTimeInput, ErrorFocusMixin, ServiceErrorsMixin
 from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import MAX_POST_LENGTH
 
@@ -73,13 +73,13 @@ class SearchForm(SaneInputFormMixin, forms.Form):
     q = forms.CharField(label="Search the discussions", max_length=200, required=False)
 
 
-class PromptSeriesForm(SaneInputFormMixin, forms.Form):
+class PromptSeriesForm(ErrorFocusMixin, SaneInputFormMixin, forms.Form):
     """A term's weekly prompts at once: one block per prompt, its first line the title."""
 
     board = forms.TypedChoiceField(coerce=int, label="Board")
     first_at = forms.DateTimeField(
         label="First one published at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput,
         help_text="Local time.",
     )
     every_days = forms.IntegerField(
@@ -110,6 +110,6 @@ class PromptSeriesForm(SaneInputFormMixin, forms.Form):
         return parsed
 
 
-class RescheduleForm(SaneInputFormMixin, forms.Form):
+class RescheduleForm(ErrorFocusMixin, SaneInputFormMixin, forms.Form):
     title = forms.CharField(max_length=200)
-    publish_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    publish_at = forms.DateTimeField(widget=DateTimeInput)

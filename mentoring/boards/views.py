@@ -68,14 +68,32 @@ def _offers_anonymity(board: Board, cohort: Cohort, *, viewer_is_tutor: bool) ->
     )
 
 
+AT_POST = "at-post-"
+
+
 def _refused(request: HttpRequest, error: ServiceError, post: Post | None = None):
-    """A refused edit/retract: say why on the thread page (or a 404 for what one cannot see)."""
+    """A refused edit/retract/flag: say why at the post it is about (or a 404 for what one
+    cannot see)."""
     if error.status == 404:
         raise Http404(error.detail)
-    messages.error(request, error.detail)
-    if post is not None:
-        return redirect(post.get_absolute_url())
-    return redirect("/")
+    if post is None:
+        messages.error(request, error.detail)
+        return redirect("/")
+    messages.error(request, error.detail, extra_tags=f"{AT_POST}{post.pk}")
+    # No #post-N here: a browser does not autofocus on a page opened at a fragment, and the
+    # error, shown at the post, takes the keyboard and scrolls there itself.
+    return redirect(post.get_absolute_url().partition("#")[0])
+
+
+def _said_at_post(request: HttpRequest, page: selectors.ThreadPage) -> None:
+    """Messages about one post (``_refused``, a flag's thanks) are shown at that post when it is
+    on this page, not at the top of a long thread far from where the person acted."""
+    on_page = {post.pk: post for post in page.posts}
+    for message in messages.get_messages(request):
+        post_id = (message.extra_tags or "").removeprefix(AT_POST)
+        if post_id.isdigit() and int(post_id) in on_page:
+            on_page[int(post_id)].notice = message
+            message.shown_at_post = True  # base.html leaves it out of the messages on top
 
 
 @login_required
@@ -237,6 +255,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     else:
         record_thread_read(user=request.user, thread=page.thread)
     replying_to = next((p for p in page.posts if str(p.pk) == str(form["reply_to"].value())), None)
+    _said_at_post(request, page)
     return render(
         request,
         "mentoring/thread.html",
@@ -344,7 +363,9 @@ def flag_post(request: HttpRequest, post_id: int) -> HttpResponse:
         moderation.flag_post(post=post.pk, by=request.user, reason=reason)
     except ServiceError as error:
         return _refused(request, error, post)
-    messages.success(request, "Thank you: the tutors will look at this post.")
+    messages.success(
+        request, "Thank you: the tutors will look at this post.", extra_tags=f"{AT_POST}{post.pk}"
+    )
     return redirect(post.get_absolute_url())
 
 
@@ -496,9 +517,7 @@ def scheduled_prompts(request: HttpRequest, cohort_id: int) -> HttpResponse:
                     RescheduleForm(
                         initial={
                             "title": t.title,
-                            "publish_at": timezone.localtime(t.publish_at).strftime(
-                                "%Y-%m-%dT%H:%M"
-                            ),
+                            "publish_at": t.publish_at,
                         },
                         prefix=f"t{t.pk}",
                     ),

@@ -6,7 +6,8 @@ import re
 
 from django import forms
 
-from mentoring.core.forms import ServiceErrorsMixin
+from mentoring.cohorts.selectors import tutor_candidates
+from mentoring.core.forms import DateInput, ServiceErrorsMixin
 from mentoring.models import MAX_GRACE_SECONDS, Cohort, User
 from mentoring.participation.nudges import placeholder_help
 
@@ -17,21 +18,37 @@ def split_usernames(text: str) -> list[str]:
     return [name for name in re.split(r"[\s,;]+", text or "") if name]
 
 
+class TutorChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return (
+            f"{obj.shown_name} ({obj.username})" if obj.shown_name != obj.username else obj.username
+        )
+
+
 class CohortCreateForm(ServiceErrorsMixin, forms.Form):
+    """A new cohort. Its tutors are ticked from a list of people (staff, and whoever tutors a
+    cohort already) rather than typed as usernames; the creator is ticked to begin with."""
+
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Cohort.Kind.choices)
-    tutors = forms.CharField(
-        help_text="Usernames of the tutors, separated by commas or spaces.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    tutors = TutorChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Staff and everyone who already tutors a cohort. You are ticked to begin "
+        "with; members are enrolled afterwards, from the cohort's members page.",
+        error_messages={
+            "required": "Choose at least one tutor.",
+            "invalid_choice": "Choose tutors from the list.",
+            "invalid_pk_value": "Choose tutors from the list.",
+        },
     )
-    starts_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(required=False, widget=DateInput)
+    ends_on = forms.DateField(required=False, widget=DateInput)
 
-    def clean_tutors(self) -> list[str]:
-        names = split_usernames(self.cleaned_data["tutors"])
-        if not names:
-            raise forms.ValidationError("Name at least one tutor.")
-        return names
+    def __init__(self, *args, creator: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tutors"].queryset = tutor_candidates(including=creator)
+        self.fields["tutors"].initial = [creator.pk]
 
 
 class CohortSettingsForm(ServiceErrorsMixin, forms.ModelForm):
@@ -67,8 +84,8 @@ class CohortSettingsForm(ServiceErrorsMixin, forms.ModelForm):
             "invitation_days",
         ]
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DateInput,
+            "ends_on": DateInput,
             "reader_threshold": forms.NumberInput(attrs={"min": 1}),
         }
         help_texts = {"nudge_template": "The starting text of a nudge. " + placeholder_help()}

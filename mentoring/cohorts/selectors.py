@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf, Trim
 
 from mentoring.models import Cohort, Membership, User
@@ -44,3 +44,13 @@ def members_of(*, cohort: Cohort) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("role", shown_name_sort_key(), Collate("user__username", "natural"))
     )
+
+
+def tutor_candidates(*, including: User | None = None) -> QuerySet[User]:
+    """Whom a new cohort can have as tutors, by name: active staff, everyone who tutors a cohort
+    already, and ``including`` (the staff member creating it)."""
+    chosen = Q(is_staff=True) | Q(memberships__role=Membership.Role.TUTOR)
+    if including is not None:
+        chosen |= Q(pk=including.pk)
+    pks = User.objects.filter(chosen, is_active=True).values("pk")
+    return User.objects.filter(pk__in=pks).order_by("display_name", "username")

@@ -33,13 +33,13 @@ def _tutored_cohort(request: HttpRequest, cohort_id: int) -> Cohort:
 def cohort_create(request: HttpRequest) -> HttpResponse:
     if not can_create_cohorts(request.user):
         raise Http404
-    form = CohortCreateForm(request.POST or None)
+    form = CohortCreateForm(request.POST or None, creator=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            cohort = cohort_services.create_cohort_by_usernames(
+            cohort = cohort_services.create_cohort(
                 name=data["name"],
-                tutors=data["tutors"],
+                tutors=list(data["tutors"]),
                 kind=data["kind"],
                 created_by=request.user,
                 starts_on=data["starts_on"],

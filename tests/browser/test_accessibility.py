@@ -1,5 +1,6 @@
-"""axe-core reports nothing on the key pages, at desktop and phone size, and no page scrolls
-sideways on a 390 px phone (issue 13). One data set, one browser, one live server."""
+"""axe-core reports nothing on the key pages, at desktop and phone size, also in an error state
+after a failed submit, and no page scrolls sideways on a 390 px phone (issue 13). One data set,
+one browser, one live server."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class Pages:
     # Pages reached by pressing a button (the asking-first steps): name → (url, button's name).
     tutor_steps: dict[str, tuple[str, str]]
     member_steps: dict[str, tuple[str, str]]
+    # Pages in an error state, reached by a failed submit: name → (url, {label: text}, button).
+    tutor_failures: dict[str, tuple[str, dict[str, str], str]]
+    member_failures: dict[str, tuple[str, dict[str, str], str]]
 
 
 def _build(cohort, tutor, members) -> Pages:
@@ -101,6 +105,22 @@ def _build(cohort, tutor, members) -> Pages:
             "submit solution, asking first": (
                 f"/scenarios/groups/{group.pk}/",
                 "Submit our solution…",
+            ),
+        },
+        tutor_failures={
+            "cohort settings, invalid value": (
+                f"/cohorts/{cid}/settings/",
+                {"Editing time after posting (minutes)": "99999", "Name": ""},
+                "Save settings",
+            ),
+            "hide, no reason": (f"/posts/{reply.pk}/hide/", {}, "Hide post"),
+        },
+        member_failures={
+            "reply, empty": (f"/threads/{thread.pk}/", {}, "Post"),
+            "new thread, no title": (
+                f"/boards/{general.pk}/",
+                {"Your first post": "Text without a title"},
+                "Start thread",
             ),
         },
     )
@@ -183,6 +203,29 @@ def _check_roster_dry_run(page, cohort_id: int, source: str) -> list[str]:
     return problems
 
 
+def _check_failures(
+    page, failures: dict[str, tuple[str, dict[str, str], str]], source: str, who: str
+) -> list[str]:
+    """Each form after a failed submit: its errors shown (and focused), axe still content."""
+    problems = []
+    for size_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        for name, (url, fields, button) in failures.items():
+            page.goto(url)
+            for label, text in fields.items():
+                page.get_by_label(label, exact=True).fill(text)
+            with page.expect_navigation():
+                page.get_by_role("button", name=button, exact=True).click()
+            if page.locator(".errorlist, .form-errors").count() == 0:
+                problems.append(f"{who} {name} {size_name}: no error shown ({page.url})")
+                continue
+            if size is PHONE and (overflow := sideways_overflow(page)) > 0:
+                problems.append(f"{who} {name} phone: scrolls sideways by {overflow}px")
+            for violation in axe_violations(page, source):
+                problems.append(f"{who} {name} {size_name}: {violation}")
+    return problems
+
+
 def test_key_pages_pass_axe_and_fit_a_phone(browser_as, cohort, tutor, members, user_factory):
     from mentoring.models import User
 
@@ -193,9 +236,11 @@ def test_key_pages_pass_axe_and_fit_a_phone(browser_as, cohort, tutor, members, 
     problems += _check(tutor_page, pages.tutor, source, "tutor")
     problems += _check_steps(tutor_page, pages.tutor_steps, source, "tutor")
     problems += _check_roster_dry_run(tutor_page, cohort.pk, source)
+    problems += _check_failures(tutor_page, pages.tutor_failures, source, "tutor")
     member = User.objects.get(pk=pages.member["_user"])
     member_page = browser_as(member)
     problems += _check(member_page, pages.member, source, "member")
     problems += _check_steps(member_page, pages.member_steps, source, "member")
+    problems += _check_failures(member_page, pages.member_failures, source, "member")
     problems += _check(browser_as(), pages.signed_out, source, "signed out")
     assert problems == [], "\n".join(problems)

@@ -15,10 +15,13 @@ for (const form of document.querySelectorAll("form[data-preview-url]")) {
   region.hidden = true;
   textarea.closest(".field").after(button, region);
   button.addEventListener("click", async () => {
+    // Busy, not disabled: a disabled button drops the keyboard focus to the page's top, and a
+    // keyboard user would have to find their way back to the form.
+    if (button.getAttribute("aria-disabled") === "true") return;
     const data = new FormData();
     data.append("body", textarea.value);
     data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");
     try {
       const response = await fetch(form.dataset.previewUrl, {
         method: "POST",
@@ -43,7 +46,7 @@ for (const form of document.querySelectorAll("form[data-preview-url]")) {
       }
       region.hidden = false;
     } finally {
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   });
 }
