@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mentoring.core.errors import ServiceError
 from mentoring.core.forms import ServiceErrorsMixin
 from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
+from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation import alerts as alert_rules
@@ -273,28 +274,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return neutralise_formula(str(value))
-
-
-# Spreadsheets skip leading blanks and may split a cell on a separator, so " =1+1" and ";=1+1"
-# run as formulas too: what counts is the first character that is neither.
-_SKIPPED_BEFORE_FORMULA = " \t\r\n,;|\u00a0"
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def neutralise_formula(text: str) -> str:
-    """Prefix ``'`` to any cell a spreadsheet would run as a formula (OWASP CSV injection)."""
-    first = text.lstrip(_SKIPPED_BEFORE_FORMULA)[:1]
-    if first in _FORMULA_STARTS or text[:1] in ("\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _async_chunks(lines: Iterator[str], size: int = 500) -> AsyncIterator[str]:
     """Under ASGI Django reads a synchronous iterator into memory before sending it; this
     hands it an asynchronous one that reads ``size`` rows at a time on the database thread."""
@@ -331,7 +310,8 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():
-        yield writer.writerow(CSV_COLUMNS)
+        # The BOM first: Excel reads the file as UTF-8 only with one ("Zoë", not "ZoÃ«").
+        yield BOM + writer.writerow(CSV_COLUMNS)
         for m in rows.iterator(chunk_size=1000):
             values = {
                 "username": m.user.username,
@@ -345,7 +325,7 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 "posted_after_nudge": "yes" if m.posted_after_nudge else "no",
                 "alerts": "; ".join(m.alerts),
             }
-            yield writer.writerow([_csv_cell(values[c]) for c in CSV_COLUMNS])
+            yield writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
 
     content = _async_chunks(lines()) if isinstance(request, ASGIRequest) else lines()
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")

@@ -247,7 +247,7 @@ def test_csv_export_has_one_row_per_member(everyone):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     assert response.streaming  # every row, written as it is read
-    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 7
     by_name = {row["username"]: row for row in rows}
     assert by_name["reader"]["status"] == "reader"
@@ -261,9 +261,20 @@ def test_csv_export_has_one_row_per_member(everyone):
     assert by_name["quiet"]["alerts"] == "never_started"
     code, *_ = next(v for v in expected.values() if v).split("; ")
     only = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv?alert={code}")
-    listed = list(csv.DictReader(io.StringIO(only.getvalue().decode())))
+    listed = list(csv.DictReader(io.StringIO(only.getvalue().decode("utf-8-sig"))))
     assert listed and all(code in row["alerts"] for row in listed)
     assert len(listed) == sum(1 for v in expected.values() if code in v.split("; "))
+
+
+def test_csv_starts_with_a_bom_so_excel_reads_utf8(everyone):
+    cohort, tutor, people = everyone
+    people["writer"].display_name = "Zoë Brontë"
+    people["writer"].save()
+    body = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv").getvalue()
+    # Exactly one BOM, before the header: Excel then reads UTF-8, not the legacy code page.
+    assert body.startswith(b"\xef\xbb\xbfusername,")
+    assert body.count(b"\xef\xbb\xbf") == 1
+    assert "Zoë Brontë" in body.decode("utf-8-sig")
 
 
 def test_member_sees_own_summary_and_what_tutors_can_see(everyone):
