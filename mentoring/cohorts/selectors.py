@@ -21,3 +21,8 @@ def visible_cohort(*, user: User, cohort_id: int) -> Cohort | None:
     if cohort is None or not can_view_cohort(user, cohort):
         return None
     return cohort
+
+
+def has_members(*, cohort: Cohort) -> bool:
+    """Whether anyone besides the tutors is in the cohort yet (a new one shows how to start)."""
+    return Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).exists()

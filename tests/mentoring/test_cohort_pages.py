@@ -133,3 +133,30 @@ def test_latest_activity_shows_a_scheduled_prompt_only_once_published(cohort, tu
             activity = after.split("Latest activity", 1)[1]
             assert "started" in activity and "Week 2: behaviour" in activity
             assert "10 Mar, 09:00" in activity  # published then, not when written
+
+
+def test_tutors_reach_the_inbox_and_scheduled_prompts_from_the_cohort_page(cohort, tutor, members):
+    page = signed_in(tutor).get(f"/cohorts/{cohort.pk}/").content.decode()
+    assert f'href="/cohorts/{cohort.pk}/inbox/">Inbox</a>' in page
+    assert f'href="/cohorts/{cohort.pk}/scheduled/">Scheduled prompts</a>' in page
+    as_member = signed_in(members[0]).get(f"/cohorts/{cohort.pk}/").content.decode()
+    assert f"/cohorts/{cohort.pk}/inbox/" not in as_member
+    assert f"/cohorts/{cohort.pk}/scheduled/" not in as_member
+
+
+def test_an_empty_cohort_shows_its_tutor_how_to_bring_people_in(tutor):
+    from tests.factories import add_membership, make_cohort
+
+    empty = make_cohort(name="Autumn", tutors=[tutor])
+    page = signed_in(tutor).get(f"/cohorts/{empty.pk}/").content.decode()
+    assert "Nobody is in Autumn yet" in page
+    assert f'href="/cohorts/{empty.pk}/members/#invitations">Invite people</a>' in page
+    assert f'href="/cohorts/{empty.pk}/roster/">Import a roster</a>' in page
+    # A second tutor is not a member: still empty.
+    add_membership(cohort=empty, user=UserFactory(username="co_tutor"), role="tutor")
+    assert (
+        "Nobody is in Autumn yet" in signed_in(tutor).get(f"/cohorts/{empty.pk}/").content.decode()
+    )
+    add_membership(cohort=empty, user=UserFactory(username="first_member"))
+    page = signed_in(tutor).get(f"/cohorts/{empty.pk}/").content.decode()
+    assert "Nobody is in Autumn yet" not in page and "Import a roster" not in page
