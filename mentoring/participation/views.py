@@ -133,6 +133,18 @@ def _filter_query(**filters: str) -> str:
     return f"?{urlencode(chosen)}" if chosen else ""
 
 
+def _explain_alerts(members: list[Membership], cohort: Cohort) -> None:
+    """``alert_badges`` on each row: its alerts as ``(code, label, why)``, the why shown as text
+    (a disclosure under the label), never only as a tooltip."""
+    now = timezone.now()
+    for member in members:
+        member.alert_badges = alert_rules.explanations(member, cohort=cohort, now=now)
+
+
+def _status_choices() -> list[tuple[str, str, str]]:
+    return [(s, Status(s).label, Status(s).plural) for s in Status.values]
+
+
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
     wanted_status = wanted_status if wanted_status in Status.values else ""
@@ -156,12 +168,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         )
     except InvalidPage as error:
         raise BadRequest(error.detail) from error
-    now = timezone.now()
-    for member in page.items:
-        member.alert_badges = [
-            (code, alert_rules.LABELS[code], reason)
-            for code, reason in alert_rules.reasons(member, cohort=cohort, now=now)
-        ]
+    _explain_alerts(page.items, cohort)
     alerts = (
         alert_counts(cohort=cohort)
         if paged
@@ -193,7 +200,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "alert_counts": [
             {"code": a, "label": alert_rules.LABELS[a], "count": alerts[a]} for a in alert_rules.ALL
         ],
-        "statuses": [(s, Status(s).label, Status(s).plural) for s in Status.values],
+        "statuses": _status_choices(),
         # Handed to dashboard.js with ``json_script``: it keeps no copy of its own.
         "status_labels": {choice.value: choice.label for choice in Status},
         "sort": order,
@@ -258,6 +265,36 @@ def send_nudges(request: HttpRequest, cohort_id: int) -> HttpResponse:
         text += f" Not nudged again (nudged in the last {NUDGE_COOLDOWN.days} days): {names}."
     messages.success(request, text)
     return redirect("dashboard:cohort", cohort_id=cohort.pk)
+
+
+# The most rows one fetch of ``member_rows_fragment`` returns (a live page asks in batches).
+MAX_FRAGMENT_ROWS = 100
+
+
+@login_required
+@require_GET
+def member_rows_fragment(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The table rows of the members named by ``?user=<id>`` (repeatable), as the dashboard
+    renders them: after ``member.updated`` the live page swaps these in instead of building a
+    row's markup itself, so a live row reads exactly like a fresh page's (the alerts' reasons
+    included). Members not in the cohort are left out."""
+    cohort = _tutored_or_404(request, cohort_id)
+    raw = request.GET.getlist("user")
+    if not raw or len(raw) > MAX_FRAGMENT_ROWS:
+        raise BadRequest(f"Name from 1 to {MAX_FRAGMENT_ROWS} members with ?user=<id>.")
+    try:
+        user_ids = {int(value) for value in raw}
+    except ValueError:
+        user_ids = set()
+    if not user_ids or not all(0 < pk < 2**31 for pk in user_ids):
+        raise BadRequest("?user= takes a member's id (a whole number).")
+    members = list(member_rows(cohort=cohort).filter(user_id__in=user_ids))
+    _explain_alerts(members, cohort)
+    return render(
+        request,
+        "mentoring/includes/member_rows.html",
+        {"members": members, "statuses": _status_choices()},
+    )
 
 
 CSV_COLUMNS = [
