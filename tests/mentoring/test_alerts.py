@@ -35,6 +35,13 @@ def cohort(db):
     return cohort
 
 
+@pytest.fixture
+def clock_at_now(monkeypatch):
+    """The pages and the API read the clock: set it to ``NOW``, as the fixture's history is."""
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    return NOW
+
+
 def membership(cohort, username) -> Membership:
     return Membership.objects.get(cohort=cohort, user__username=username)
 
@@ -175,7 +182,7 @@ def test_reads_fill_the_weekly_bucket_and_rebuild_agrees(cohort, settings):
 
 
 # --- Where they show ------------------------------------------------------------------------
-def test_api_rows_carry_alerts_and_filter_by_them(cohort, api):
+def test_api_rows_carry_alerts_and_filter_by_them(cohort, clock_at_now, api):
     Membership.objects.filter(pk=membership(cohort, "m1").pk).update(
         last_seen_at=timezone.now() - timedelta(days=30)
     )
@@ -188,7 +195,7 @@ def test_api_rows_carry_alerts_and_filter_by_them(cohort, api):
     assert [m["username"] for m in quiet.data["members"]] == ["m1"]
 
 
-def test_dashboard_shows_filters_and_member_sees_own_alert(cohort):
+def test_dashboard_shows_filters_and_member_sees_own_alert(cohort, clock_at_now):
     Membership.objects.filter(pk=membership(cohort, "m1").pk).update(
         last_seen_at=timezone.now() - timedelta(days=30)
     )
@@ -213,7 +220,7 @@ def test_dashboard_rows_in_one_query(cohort, django_assert_max_num_queries):
         list(member_rows(cohort=cohort, now=NOW))
 
 
-def test_nudge_everyone_who_went_quiet_in_one_go(cohort):
+def test_nudge_everyone_who_went_quiet_in_one_go(cohort, clock_at_now):
     from mentoring.models import Nudge
 
     for name in ("m1", "m2"):
