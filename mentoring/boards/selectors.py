@@ -377,10 +377,14 @@ def activity_page(
     *, user: User, cohort: Cohort, limit: int = ACTIVITY_PAGE.default, cursor: str | None = None
 ) -> Page[Post]:
     """The latest threads and posts of a cohort the user may read, newest first, a page at a
-    time."""
+    time. Only what has happened: a scheduled prompt is not "started" until it is published,
+    for its tutors too (they find it under Scheduled prompts); published, it comes in at its
+    publication time."""
     tutor = is_tutor(user, cohort)
-    posts = _readable_posts(user=user, cohort=cohort, tutor=tutor).select_related(
-        "author", "thread", "thread__board"
+    posts = (
+        _readable_posts(user=user, cohort=cohort, tutor=tutor)
+        .filter(thread__state=Thread.State.PUBLISHED)
+        .select_related("author", "thread", "thread__board")
     )
     page = keyset_page(posts, order=LIST_ORDER, limit=limit, cursor=cursor)
     return _decorated_page(page, user=user, tutor=tutor)

@@ -28,7 +28,7 @@ from mentoring.boards.forms import (
     ThreadForm,
 )
 from mentoring.boards.sections import arrange_boards
-from mentoring.cohorts.selectors import visible_cohort
+from mentoring.cohorts.selectors import has_members, visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import page_for_template
 from mentoring.core.rendering import render_post
@@ -99,6 +99,7 @@ def _said_at_post(request: HttpRequest, page: selectors.ThreadPage) -> None:
 @login_required
 def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
+    tutor = is_tutor(request.user, cohort)
     boards = selectors.boards_with_counts(user=request.user, cohort=cohort)
     own_boards, sections = arrange_boards(boards)
     activity, activity_pager = page_for_template(
@@ -112,7 +113,9 @@ def cohort_home(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "boards": own_boards,
             "sections": sections,
             "private_board": next((b for b in boards if b.kind == Board.Kind.PRIVATE), None),
-            "is_tutor": is_tutor(request.user, cohort),
+            "is_tutor": tutor,
+            # A tutor of a new, empty cohort is shown the next step: bringing people in.
+            "has_members": has_members(cohort=cohort) if tutor else True,
             "can_moderate": can_moderate(request.user, cohort),
             "activity": activity.items,
             "pager": activity_pager,

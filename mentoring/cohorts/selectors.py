@@ -54,3 +54,8 @@ def tutor_candidates(*, including: User | None = None) -> QuerySet[User]:
         chosen |= Q(pk=including.pk)
     pks = User.objects.filter(chosen, is_active=True).values("pk")
     return User.objects.filter(pk__in=pks).order_by("display_name", "username")
+
+
+def has_members(*, cohort: Cohort) -> bool:
+    """Whether anyone besides the tutors is in the cohort yet (a new one shows how to start)."""
+    return Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).exists()

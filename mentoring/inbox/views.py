@@ -68,3 +68,16 @@ def dismiss(request: HttpRequest, cohort_id: int) -> HttpResponse:
     else:
         messages.success(request, "Taken out of the inbox.")
     return redirect("inbox:cohort", cohort_id=cohort.pk)
+
+
+@login_required
+@require_GET
+def count(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """ "Inbox: N waiting" as the home page renders it, for the home page to fetch again when a
+    question, a flag or an unanswered thread is notified (notifications.js)."""
+    cohort = _tutored_or_404(request, cohort_id)
+    return render(
+        request,
+        "mentoring/includes/inbox_count.html",
+        {"inbox_count": selectors.inbox_count(cohort=cohort)},
+    )

@@ -29,6 +29,11 @@ def notifications_page(
     )
 
 
+def notification_of(*, user: User, notification_id: int) -> Notification | None:
+    """One of the user's own notifications, or None (someone else's looks the same: 404)."""
+    return Notification.objects.filter(user=user, pk=notification_id).first()
+
+
 def unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 

@@ -6,5 +6,10 @@ from mentoring.notifications import views
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/item/",
+        views.notification_item,
+        name="notification_item",
+    ),
     path("settings/notifications/", views.email_preference, name="email_preference"),
 ]

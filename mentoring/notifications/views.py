@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from mentoring.cohorts.selectors import cohorts_for
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import page_for_template
 from mentoring.models import Membership
 from mentoring.notifications.forms import EmailPreferenceForm
-from mentoring.notifications.selectors import notifications_page
+from mentoring.notifications.selectors import notification_of, notifications_page
 from mentoring.notifications.services import mark_read, set_email_preference
 
 
@@ -28,6 +29,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "mentoring/notifications.html",
         {"notifications": page.items, "pager": notifications_pager},
     )
+
+
+@login_required
+@require_GET
+def notification_item(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """One of the caller's notifications as the lists render it, its date included: the live
+    lists (notifications.js) put this in place rather than build an item's markup themselves,
+    so a live item reads exactly like one the page came with."""
+    notification = notification_of(user=request.user, notification_id=notification_id)
+    if notification is None:
+        raise Http404("No such notification.")
+    return render(request, "mentoring/includes/notification.html", {"n": notification})
 
 
 @login_required

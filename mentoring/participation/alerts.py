@@ -194,8 +194,12 @@ def alert_filter(code: str) -> Q:
     return Q(**{f"alert_{code}": True})
 
 
-def reasons(member: Membership, *, cohort, now: datetime | None = None) -> list[tuple[str, str]]:
-    """Each alert of an annotated row with its reason in words, for tutors and the member."""
+def explanations(
+    member: Membership, *, cohort, now: datetime | None = None
+) -> list[tuple[str, str, str]]:
+    """Each alert of an annotated row as ``(code, label, why)``, the why in words: shown as text
+    under the label on the dashboard (never only in a tooltip, which touch screens and screen
+    readers miss) and on the member's own page."""
     now = now or timezone.now()
     out = []
     for code in getattr(member, "alerts", None) or []:
@@ -219,5 +223,14 @@ def reasons(member: Membership, *, cohort, now: datetime | None = None) -> list[
                 f"Enrolled {timezone.localtime(member.joined_at):%-d %b} and nothing since: "
                 "no reads, posts or resources opened."
             )
-        out.append((code, f"{LABELS[code]}: {text}"))
+        out.append((code, LABELS[code], text))
     return out
+
+
+def reasons(member: Membership, *, cohort, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Each alert of an annotated row with its reason in words, label first, for tutors and
+    the member."""
+    return [
+        (code, f"{label}: {text}")
+        for code, label, text in explanations(member, cohort=cohort, now=now)
+    ]

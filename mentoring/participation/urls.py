@@ -10,6 +10,11 @@ urlpatterns = [
     path("cohorts/<int:cohort_id>/dashboard/", dashboard.dashboard, name="cohort"),
     path("cohorts/<int:cohort_id>/dashboard/nudges/", dashboard.send_nudges, name="nudge"),
     path(
+        "cohorts/<int:cohort_id>/dashboard/rows/",
+        dashboard.member_rows_fragment,
+        name="rows",
+    ),
+    path(
         "cohorts/<int:cohort_id>/dashboard/participation.csv",
         dashboard.participation_csv,
         name="csv",

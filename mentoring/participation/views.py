@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mentoring.core.errors import ServiceError
 from mentoring.core.forms import ServiceErrorsMixin
 from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
+from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.invitations.selectors import invited_not_joined
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
 from mentoring.notifications.decorators import reads_notifications
@@ -133,6 +134,18 @@ def _filter_query(**filters: str) -> str:
     return f"?{urlencode(chosen)}" if chosen else ""
 
 
+def _explain_alerts(members: list[Membership], cohort: Cohort) -> None:
+    """``alert_badges`` on each row: its alerts as ``(code, label, why)``, the why shown as text
+    (a disclosure under the label), never only as a tooltip."""
+    now = timezone.now()
+    for member in members:
+        member.alert_badges = alert_rules.explanations(member, cohort=cohort, now=now)
+
+
+def _status_choices() -> list[tuple[str, str, str]]:
+    return [(s, Status(s).label, Status(s).plural) for s in Status.values]
+
+
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
     wanted_status = wanted_status if wanted_status in Status.values else ""
@@ -156,12 +169,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         )
     except InvalidPage as error:
         raise BadRequest(error.detail) from error
-    now = timezone.now()
-    for member in page.items:
-        member.alert_badges = [
-            (code, alert_rules.LABELS[code], reason)
-            for code, reason in alert_rules.reasons(member, cohort=cohort, now=now)
-        ]
+    _explain_alerts(page.items, cohort)
     alerts = (
         alert_counts(cohort=cohort)
         if paged
@@ -193,7 +201,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "alert_counts": [
             {"code": a, "label": alert_rules.LABELS[a], "count": alerts[a]} for a in alert_rules.ALL
         ],
-        "statuses": [(s, Status(s).label, Status(s).plural) for s in Status.values],
+        "statuses": _status_choices(),
         # Handed to dashboard.js with ``json_script``: it keeps no copy of its own.
         "status_labels": {choice.value: choice.label for choice in Status},
         "sort": order,
@@ -262,6 +270,36 @@ def send_nudges(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return redirect("dashboard:cohort", cohort_id=cohort.pk)
 
 
+# The most rows one fetch of ``member_rows_fragment`` returns (a live page asks in batches).
+MAX_FRAGMENT_ROWS = 100
+
+
+@login_required
+@require_GET
+def member_rows_fragment(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The table rows of the members named by ``?user=<id>`` (repeatable), as the dashboard
+    renders them: after ``member.updated`` the live page swaps these in instead of building a
+    row's markup itself, so a live row reads exactly like a fresh page's (the alerts' reasons
+    included). Members not in the cohort are left out."""
+    cohort = _tutored_or_404(request, cohort_id)
+    raw = request.GET.getlist("user")
+    if not raw or len(raw) > MAX_FRAGMENT_ROWS:
+        raise BadRequest(f"Name from 1 to {MAX_FRAGMENT_ROWS} members with ?user=<id>.")
+    try:
+        user_ids = {int(value) for value in raw}
+    except ValueError:
+        user_ids = set()
+    if not user_ids or not all(0 < pk < 2**31 for pk in user_ids):
+        raise BadRequest("?user= takes a member's id (a whole number).")
+    members = list(member_rows(cohort=cohort).filter(user_id__in=user_ids))
+    _explain_alerts(members, cohort)
+    return render(
+        request,
+        "mentoring/includes/member_rows.html",
+        {"members": members, "statuses": _status_choices()},
+    )
+
+
 CSV_COLUMNS = [
     "username",
     "display_name",
@@ -274,28 +312,6 @@ CSV_COLUMNS = [
     "posted_after_nudge",
     "alerts",
 ]
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return neutralise_formula(str(value))
-
-
-# Spreadsheets skip leading blanks and may split a cell on a separator, so " =1+1" and ";=1+1"
-# run as formulas too: what counts is the first character that is neither.
-_SKIPPED_BEFORE_FORMULA = " \t\r\n,;|\u00a0"
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def neutralise_formula(text: str) -> str:
-    """Prefix ``'`` to any cell a spreadsheet would run as a formula (OWASP CSV injection)."""
-    first = text.lstrip(_SKIPPED_BEFORE_FORMULA)[:1]
-    if first in _FORMULA_STARTS or text[:1] in ("\t", "\r"):
-        return "'" + text
-    return text
 
 
 def _async_chunks(lines: Iterator[str], size: int = 500) -> AsyncIterator[str]:
@@ -334,7 +350,8 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():
-        yield writer.writerow(CSV_COLUMNS)
+        # The BOM first: Excel reads the file as UTF-8 only with one ("Zoë", not "ZoÃ«").
+        yield BOM + writer.writerow(CSV_COLUMNS)
         for m in rows.iterator(chunk_size=1000):
             values = {
                 "username": m.user.username,
@@ -348,7 +365,7 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
                 "posted_after_nudge": "yes" if m.posted_after_nudge else "no",
                 "alerts": "; ".join(m.alerts),
             }
-            yield writer.writerow([_csv_cell(values[c]) for c in CSV_COLUMNS])
+            yield writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
 
     content = _async_chunks(lines()) if isinstance(request, ASGIRequest) else lines()
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")

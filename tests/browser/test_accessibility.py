@@ -5,12 +5,14 @@ one browser, one live server."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from mentoring.boards.moderation import flag_post, hide_post
 from mentoring.boards.posts import create_post, create_thread
-from mentoring.models import Board
+from mentoring.models import Board, Membership
 from mentoring.notifications.services import notify
 from scenarios.releases import release_scenario
 from scenarios.solutions import save_solution
@@ -23,6 +25,7 @@ from tests.browser.axe import (
     wide_elements,
 )
 from tests.conftest import run_in_thread
+from tests.factories import make_cohort
 from tests.scenarios.helpers import make_module, make_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,6 +84,14 @@ def _build(cohort, tutor, members) -> Pages:
         "group workspace": f"/scenarios/groups/{group.pk}/",
     }
     tutor_pages["inbox"] = f"/cohorts/{cid}/inbox/"
+    tutor_pages["scheduled prompts"] = f"/cohorts/{cid}/scheduled/"
+    # A new cohort with nobody in it yet: the page shows its tutor the next step.
+    empty = make_cohort(name="Empty cohort", tutors=[tutor])
+    tutor_pages["empty cohort"] = f"/cohorts/{empty.pk}/"
+    # An alert with its reason (a disclosure in the dashboard's table).
+    Membership.objects.filter(cohort=cohort, user=members[2]).update(
+        last_seen_at=timezone.now() - timedelta(days=30)
+    )
     member_pages = {
         "home": "/",
         "cohort": f"/cohorts/{cid}/",

@@ -68,3 +68,66 @@ def test_live_rows_cards_and_chart_match_a_fresh_page(browser_as, live_url, live
     assert live_chart["contributor"].startswith("1 (25%)")
     fresh_seen = page.locator('tr[data-username="p11"] [data-field=last_seen]').text_content()
     assert live_seen == fresh_seen.strip() and live_seen != "—"
+
+
+def test_alert_reasons_are_shown_and_stay_through_live_updates(browser_as, live_url, live_layer):
+    """The reason of an alert is text a touch or screen-reader user reaches (a disclosure under
+    the label), and a live row is the server's: the reason is still there after an update."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mentoring.models import Membership
+    from mentoring.participation.nudges import nudge_members
+
+    tutor = UserFactory(username="tutor_r", display_name="Tessa Tutor")
+    quiet, fresh = UserFactory(username="q1"), UserFactory(username="n1")
+    cohort = make_cohort(name="Reasons", tutors=[tutor], members=[quiet, fresh])
+    board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    thread = run_in_thread(
+        posts.create_thread, board=board, author=tutor, title="Hello", body="Say hi"
+    )
+    now = timezone.now()
+    Membership.objects.filter(user=quiet).update(
+        last_seen_at=now - timedelta(days=30), threads_read=1
+    )
+    Membership.objects.filter(user=fresh).update(joined_at=now - timedelta(days=30))
+
+    page = browser_as(tutor)
+    page.goto(f"/cohorts/{cohort.pk}/dashboard/")
+    page.wait_for_selector("[data-dashboard][data-live=connected]")
+    row = page.locator('tr[data-username="q1"]')
+    why = "Active before, then nothing for 30 days"
+    disclosure = row.get_by_role("group")
+    summary = row.locator("details.alert-reason summary")
+    expect(summary).to_contain_text("Went quiet")
+    expect(row.get_by_text(why)).to_be_hidden()
+    # A tap (or Enter) opens it; the reason is the row's text, not a tooltip.
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(row.get_by_text(why)).to_be_visible()
+    expect(disclosure).to_contain_text(why)
+    assert row.locator("[title]").count() == 0
+
+    # Nudged from elsewhere: the row updates live, and the reason is still there, still open.
+    run_in_thread(
+        nudge_members,
+        cohort=cohort,
+        tutor=tutor,
+        user_ids=[quiet.pk],
+        message="Hello {name}",
+        thread=None,
+        override_cooldown=False,
+    )
+    expect(row.locator("[data-field=nudged_at]")).not_to_have_text("—", timeout=5000)
+    expect(row.get_by_text(why)).to_be_visible()
+    expect(row.locator("[data-field=posted_after_nudge]")).to_have_text("Not yet")
+
+    # "Never started" goes away live when they read, and the count follows.
+    expect(page.locator('[data-alert-count="never_started"]')).to_have_text("1")
+    run_in_thread(record_thread_read, user=fresh, thread=thread)
+    fresh_row = page.locator('tr[data-username="n1"]')
+    expect(fresh_row.locator("[data-field=threads_read]")).to_have_text("1", timeout=5000)
+    expect(fresh_row.locator("[data-field=alerts]")).to_have_text("")
+    expect(page.locator('[data-alert-count="never_started"]')).to_have_text("0")
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1

@@ -1,5 +1,7 @@
 """Sign in in a real browser, see the cohort, and receive a notification without reloading."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,3 +33,37 @@ def test_sign_in_see_cohort_and_live_notification(browser_as, cohort, members, l
     )
     expect(page.locator("#home-notification-list")).to_contain_text("Your tutor replied")
     expect(page.locator("#notification-count")).to_have_text("1 unread")
+
+
+def test_tutors_home_page_counts_the_inbox_live_and_dates_live_notifications(
+    browser_as, cohort, tutor, members, live_layer
+):
+    """Open as a tutor; a member asks a question on "Ask a tutor": "Inbox: N waiting" goes up
+    and the notification comes in with its date, as on a fresh page, without a reload."""
+    from mentoring.boards import posts
+    from tests.mentoring.boards_helpers import private_board
+
+    seed_home_page()
+    page = browser_as(tutor)
+    page.goto("/")
+    inbox = page.locator(f'[data-inbox-cohort="{cohort.pk}"]')
+    expect(inbox).to_have_text("Inbox: 0 waiting")
+    page.wait_for_function(
+        "() => document.documentElement.dataset.live?.includes('/ws/notifications/')"
+    )
+    run_in_thread(
+        posts.create_thread,
+        board=private_board(cohort),
+        author=members[0],
+        title="Marking the mocks",
+        body="How strict should I be?",
+    )
+    expect(inbox).to_have_text("Inbox: 1 waiting")
+    item = page.locator("#home-notification-list li.notification").first
+    expect(item).to_contain_text("Marking the mocks")
+    expect(item.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+    live_text = " ".join(item.inner_text().split())
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    page.reload()
+    fresh = page.locator("#home-notification-list li.notification").first
+    assert " ".join(fresh.inner_text().split()) == live_text

@@ -98,3 +98,63 @@ def test_enrol_page_is_all_or_nothing(cohort, tutor):
     assert not Membership.objects.filter(cohort=cohort, user=newcomer).exists()
     client.post(f"/cohorts/{cohort.pk}/members/", {"enrol": "1", "usernames": "newcomer"})
     assert Membership.objects.filter(cohort=cohort, user=newcomer, role="member").exists()
+
+
+def test_latest_activity_shows_a_scheduled_prompt_only_once_published(cohort, tutor, members):
+    """The tutor's "Latest activity" never says a prompt was started before it goes out; once
+    published it reads "started", at its publication time. The clock is moved, not read."""
+    from datetime import UTC, datetime, timedelta
+    from unittest import mock
+
+    from mentoring.boards import scheduling
+    from tests.mentoring.boards_helpers import general_board
+
+    monday = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
+    publish_at = monday + timedelta(days=7)
+    with mock.patch("django.utils.timezone.now", return_value=monday):
+        scheduling.schedule_thread(
+            board=general_board(cohort),
+            author=tutor,
+            title="Week 2: behaviour",
+            body="What went well?",
+            publish_at=publish_at,
+        )
+        before = signed_in(tutor).get(f"/cohorts/{cohort.pk}/").content.decode()
+    activity = before.split("Latest activity", 1)[1]
+    assert "Week 2: behaviour" not in activity
+    assert "Nothing yet" in activity
+
+    scheduling.publish_due(now=publish_at)
+    with mock.patch("django.utils.timezone.now", return_value=publish_at + timedelta(hours=1)):
+        for user in (tutor, members[0]):
+            after = signed_in(user).get(f"/cohorts/{cohort.pk}/").content.decode()
+            activity = after.split("Latest activity", 1)[1]
+            assert "started" in activity and "Week 2: behaviour" in activity
+            assert "10 Mar, 09:00" in activity  # published then, not when written
+
+
+def test_tutors_reach_the_inbox_and_scheduled_prompts_from_the_cohort_page(cohort, tutor, members):
+    page = signed_in(tutor).get(f"/cohorts/{cohort.pk}/").content.decode()
+    assert f'href="/cohorts/{cohort.pk}/inbox/">Inbox</a>' in page
+    assert f'href="/cohorts/{cohort.pk}/scheduled/">Scheduled prompts</a>' in page
+    as_member = signed_in(members[0]).get(f"/cohorts/{cohort.pk}/").content.decode()
+    assert f"/cohorts/{cohort.pk}/inbox/" not in as_member
+    assert f"/cohorts/{cohort.pk}/scheduled/" not in as_member
+
+
+def test_an_empty_cohort_shows_its_tutor_how_to_bring_people_in(tutor):
+    from tests.factories import add_membership, make_cohort
+
+    empty = make_cohort(name="Autumn", tutors=[tutor])
+    page = signed_in(tutor).get(f"/cohorts/{empty.pk}/").content.decode()
+    assert "Nobody is in Autumn yet" in page
+    assert f'href="/cohorts/{empty.pk}/members/#invitations">Invite people</a>' in page
+    assert f'href="/cohorts/{empty.pk}/roster/">Import a roster</a>' in page
+    # A second tutor is not a member: still empty.
+    add_membership(cohort=empty, user=UserFactory(username="co_tutor"), role="tutor")
+    assert (
+        "Nobody is in Autumn yet" in signed_in(tutor).get(f"/cohorts/{empty.pk}/").content.decode()
+    )
+    add_membership(cohort=empty, user=UserFactory(username="first_member"))
+    page = signed_in(tutor).get(f"/cohorts/{empty.pk}/").content.decode()
+    assert "Nobody is in Autumn yet" not in page and "Import a roster" not in page

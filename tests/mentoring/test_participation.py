@@ -247,7 +247,7 @@ def test_csv_export_has_one_row_per_member(everyone):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     assert response.streaming  # every row, written as it is read
-    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 7
     by_name = {row["username"]: row for row in rows}
     assert by_name["reader"]["status"] == "reader"
@@ -261,9 +261,20 @@ def test_csv_export_has_one_row_per_member(everyone):
     assert by_name["quiet"]["alerts"] == "never_started"
     code, *_ = next(v for v in expected.values() if v).split("; ")
     only = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv?alert={code}")
-    listed = list(csv.DictReader(io.StringIO(only.getvalue().decode())))
+    listed = list(csv.DictReader(io.StringIO(only.getvalue().decode("utf-8-sig"))))
     assert listed and all(code in row["alerts"] for row in listed)
     assert len(listed) == sum(1 for v in expected.values() if code in v.split("; "))
+
+
+def test_csv_starts_with_a_bom_so_excel_reads_utf8(everyone):
+    cohort, tutor, people = everyone
+    people["writer"].display_name = "Zoë Brontë"
+    people["writer"].save()
+    body = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv").getvalue()
+    # Exactly one BOM, before the header: Excel then reads UTF-8, not the legacy code page.
+    assert body.startswith(b"\xef\xbb\xbfusername,")
+    assert body.count(b"\xef\xbb\xbf") == 1
+    assert "Zoë Brontë" in body.decode("utf-8-sig")
 
 
 def test_member_sees_own_summary_and_what_tutors_can_see(everyone):
@@ -323,3 +334,58 @@ def test_rebuild_participation_needs_cohorts_or_all(everyone):
     out = io.StringIO()
     call_command("rebuild_participation", "--all", stdout=out)
     assert "Rebuilt participation for 7 memberships." in out.getvalue()
+
+
+def _went_quiet(cohort, user, days=30):
+    Membership.objects.filter(cohort=cohort, user=user).update(
+        last_seen_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def test_alert_reasons_are_text_on_the_page_not_tooltips(everyone):
+    """Touch screens and screen readers never see a ``title``: the reason is the row's text."""
+    cohort, tutor, people = everyone
+    _went_quiet(cohort, people["reader"])
+    html = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/").content.decode()
+    row = html.split('data-username="reader"', 1)[1].split("</tr>", 1)[0]
+    assert '<details class="alert-reason" data-alert="went_quiet">' in row
+    assert "Went quiet" in row
+    assert "Active before, then nothing for 30 days" in row
+    assert "title=" not in row
+
+
+def test_rows_fragment_is_the_dashboards_own_rows(everyone):
+    cohort, tutor, people = everyone
+    _went_quiet(cohort, people["reader"])
+    client = signed_in(tutor)
+    ids = [people["reader"].pk, people["writer"].pk, tutor.pk]
+    response = client.get(f"/cohorts/{cohort.pk}/dashboard/rows/", {"user": ids})
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Only members' rows (the tutor has none), each exactly as the page renders it.
+    assert html.count("<tr ") == 2
+    page = client.get(f"/cohorts/{cohort.pk}/dashboard/").content.decode()
+    for name in ("reader", "writer"):
+        fragment_row = html.split(f'data-username="{name}"', 1)[1].split("</tr>", 1)[0]
+        page_row = page.split(f'data-username="{name}"', 1)[1].split("</tr>", 1)[0]
+        assert fragment_row == page_row
+    assert "Active before, then nothing for 30 days" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?user=", "?user=abc", "?user=-1", "?user=99999999999999999999", "?user=1.5"]
+    + ["?" + "&".join(f"user={n}" for n in range(1, 102))],
+)
+def test_rows_fragment_refuses_bad_ids_with_a_400(everyone, query):
+    cohort, tutor, _ = everyone
+    response = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/rows/{query}")
+    assert response.status_code == 400
+
+
+def test_rows_fragment_is_for_the_cohorts_tutors_only(everyone):
+    cohort, _, people = everyone
+    url = f"/cohorts/{cohort.pk}/dashboard/rows/?user={people['reader'].pk}"
+    assert signed_in(people["writer"]).get(url).status_code == 404
+    other = make_cohort(name="Other", tutors=[UserFactory(username="other_tutor")])
+    assert signed_in(other.memberships.get().user).get(url).status_code == 404

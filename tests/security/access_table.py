@@ -65,6 +65,12 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "scenario_id": lambda w: w.scenario.pk,
     "document_id": lambda w: w.document_id,
     "user_id": lambda w: w.users["member"].pk,
+    # A notification of the tutor's: theirs alone to fetch (made here, in the world's transaction).
+    "notification_id": lambda w: (
+        w.users["tutor"]
+        .notifications.get_or_create(kind="system", title="For the access matrix")[0]
+        .pk
+    ),
     "pk": lambda w: w.release.pk,
     "tag": lambda w: "behaviour",
     "uidb64": lambda w: "MQ",
@@ -147,6 +153,7 @@ ACCESS.update({
     "GET /accounts/password/reset/done/":              expect(200, 200, 200, 200, 200, 200),
     "GET /notifications/":                             expect(LOGIN, 200, 200, 200, 200, 200),
     "GET /settings/notifications/":                    expect(LOGIN, 200, 200, 200, 200, 200),
+    "GET /notifications/<int:notification_id>/item/":  expect(LOGIN, 404, 404, 404, 200, 404),
     # --- Cohorts ---------------------------------------------------------------------------------
     "GET /cohorts/new/":                               expect(LOGIN, 404, 404, 404, 404, 200),
     "GET /cohorts/<int:cohort_id>/settings/":          expect(LOGIN, 404, 404, 404, 200, 404),
@@ -182,9 +189,12 @@ ACCESS.update({
     "POST /threads/<int:thread_id>/reschedule/":       expect(LOGIN, 404, 404, (302, 404), (302, 400, 404), 404, body={}),
     "GET /cohorts/<int:cohort_id>/inbox/":             expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/inbox/dismiss/":    expect(LOGIN, 404, 404, 404, (302, 400), 404, body={}),
+    "GET /cohorts/<int:cohort_id>/inbox/count/":       expect(LOGIN, 404, 404, 404, 200, 404),
     # --- Participation ---------------------------------------------------------------------------
     "GET /cohorts/<int:cohort_id>/dashboard/":         expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/dashboard/nudges/": expect(LOGIN, 404, 404, 404, (200, 302, 400), 404, body={}),
+    "GET /cohorts/<int:cohort_id>/dashboard/rows/":    expect(LOGIN, 404, 404, 404, 200, 404,
+                                                              body=lambda w: {"user": w.users["member"].pk}),
     "GET /cohorts/<int:cohort_id>/dashboard/participation.csv":
                                                        expect(LOGIN, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/my-participation/":  expect(LOGIN, 404, 200, 200, 404, 404),

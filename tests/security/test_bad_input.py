@@ -173,21 +173,48 @@ def test_hide_keeps_a_next_on_this_site(cohort, tutor, thread):
 
 # --- CSV export --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "name", ["=1+1", " =1+1", "\t=1+1", ";=1+1", ",@SUM(A1)", "  -2+3", "\r+1", "\u00a0=1"]
+    "name",
+    [
+        "=1+1",
+        " =1+1",
+        "\t=1+1",
+        ";=1+1",
+        ",@SUM(A1)",
+        "  -2+3",
+        "\r+1",
+        "\u00a0=1",
+        "\uff1d1+1",  # full-width equals sign
+        "\uff0b1",  # full-width plus
+        "\uff20SUM(A1)",  # full-width commercial at
+        "\ufe66HYPERLINK(x)",  # small equals sign
+        "\u200b=1+1",  # zero-width space (Cf)
+        "\u200d\u2060=1",  # zero-width joiner, word joiner
+        "\ufeff=1",  # a BOM inside the cell
+        "\u3000=1",  # ideographic space (Zs)
+        "\u2003\u200b\uff1b\uff1d1",  # em space, zero-width space, full-width ";" then "＝"
+        "\t",
+    ],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cohort, tutor, name):
     member = UserFactory(username="formula", display_name=name)
     add_membership(cohort=cohort, user=member)
     response = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
-    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     row = next(r for r in rows if r["username"] == "formula")
     assert row["display_name"] == "'" + name
 
 
 def test_csv_leaves_ordinary_names_alone(cohort, tutor, members):
     response = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/participation.csv")
-    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert {r["display_name"] for r in rows} >= {m.display_name for m in members}
+
+
+@pytest.mark.parametrize("text", ["Zoë", "\uff21nna", "a=b", "O'Neil", "\u200bZoë", "", "2-3"])
+def test_the_formula_guard_leaves_text_that_starts_otherwise_alone(text):
+    from mentoring.core.spreadsheet import neutralise_formula
+
+    assert neutralise_formula(text) == text
 
 
 # --- Far-future dates --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The tutors' participation dashboard, enhanced: live row updates over
-// /ws/cohorts/{id}/dashboard/, client-side sort and filter, selection helpers.
+// /ws/cohorts/{id}/dashboard/ (the rows themselves rendered by the server), client-side sort
+// and filter, selection helpers.
 // Everything here also works without JavaScript through query strings and forms.
-import { fetchAllPages, openLiveSocket } from "./live.js";
+import { openLiveSocket } from "./live.js";
 
 // The status labels come from the server (ParticipationStatus, via json_script).
 const labelsElement = document.getElementById("status-labels");
@@ -12,76 +13,14 @@ const STATUS_ORDER = Object.keys(STATUS_LABELS); // the order of meaning, as the
 // Names compare naturally ("Member 2" before "Member 10"), as the server's "natural" collation.
 const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
-const ALERT_LABELS = {
-  went_quiet: "Went quiet",
-  reading_declined: "Reading declined",
-  never_started: "Never started",
-};
-
-function setAlerts(root, row, alerts) {
-  const before = (row.dataset.alerts || "").split(" ").filter(Boolean);
-  for (const code of before) if (!alerts.includes(code)) adjustAlertCount(root, code, -1);
-  for (const code of alerts) if (!before.includes(code)) adjustAlertCount(root, code, +1);
-  row.dataset.alerts = alerts.join(" ");
-  const cell = row.querySelector('[data-field="alerts"]');
-  if (!cell) return;
-  cell.replaceChildren(
-    ...alerts.map((code) => {
-      const badge = document.createElement("span");
-      badge.className = `alert alert-${code}`;
-      badge.dataset.alert = code;
-      badge.textContent = ALERT_LABELS[code] || code;
-      return badge;
-    }),
-  );
-}
-
 function adjustAlertCount(root, code, delta) {
   for (const el of root.querySelectorAll(`[data-alert-count="${code}"]`)) {
     el.textContent = String(Math.max(0, Number(el.textContent) + delta));
   }
 }
 
-// Dates as the server renders them ("j M Y, H:i" in the site's time zone, e.g.
-// "26 Nov 2026, 00:15"), so a live-updated cell reads like its neighbours.
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-export function formatTime(iso, timeZone) {
-  if (!iso) return "—";
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", {
-      timeZone: timeZone || undefined,
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(new Date(iso))
-      .map((part) => [part.type, part.value]),
-  );
-  return `${Number(parts.day)} ${MONTHS[Number(parts.month) - 1]} ${parts.year}, ${parts.hour}:${parts.minute}`;
-}
-
-function setTime(cell, iso) {
-  if (!cell) return;
-  cell.dataset.sortValue = iso || "";
-  cell.replaceChildren();
-  if (iso) {
-    const time = document.createElement("time");
-    time.dateTime = iso;
-    time.textContent = formatTime(iso, cell.closest("[data-time-zone]")?.dataset.timeZone);
-    cell.append(time);
-  } else {
-    cell.textContent = "—";
-  }
-}
-
-function setNumber(cell, value) {
-  if (!cell) return;
-  cell.dataset.sortValue = String(value);
-  cell.textContent = String(value);
+function codes(value) {
+  return (value || "").split(" ").filter(Boolean);
 }
 
 function adjustCount(root, status, delta) {
@@ -129,38 +68,93 @@ function roundHalfEven(x) {
   return Math.round(x);
 }
 
-/** Apply one member's new participation row to the table and the counts. */
-export function applyMemberUpdate(root, member) {
-  const row = root.querySelector(`tr[data-user-id="${member.user_id}"]`);
+/** Put a member's row as the server renders it (``dashboard:rows``) in place of theirs, and
+ * move the status and alert counts with it. Only the cells that changed are replaced: an open
+ * alert reason stays open, a ticked box stays ticked, focus stays where it was. */
+export function applyRow(root, fresh) {
+  const row = root.querySelector(`tbody tr[data-user-id="${fresh.dataset.userId}"]`);
   if (!row) return false;
   const previous = row.dataset.status;
-  if (previous !== member.status) {
+  if (previous !== fresh.dataset.status) {
     adjustCount(root, previous, -1);
-    adjustCount(root, member.status, +1);
+    adjustCount(root, fresh.dataset.status, +1);
   }
-  row.dataset.status = member.status;
-  const badge = row.querySelector('[data-field="status"]');
-  if (badge) {
-    badge.textContent = STATUS_LABELS[member.status] || member.status;
-    badge.className = `status status-${member.status}`;
-    badge.dataset.sortValue = member.status;
-  }
-  if (Array.isArray(member.alerts)) setAlerts(root, row, member.alerts);
-  setNumber(row.querySelector('[data-field="threads_read"]'), member.threads_read);
-  setNumber(row.querySelector('[data-field="posts"]'), member.posts);
-  setNumber(row.querySelector('[data-field="resource_views"]'), member.resource_views);
-  setTime(row.querySelector('[data-field="last_seen"]'), member.last_seen);
-  setTime(row.querySelector('[data-field="nudged_at"]'), member.nudged_at);
-  const after = row.querySelector('[data-field="posted_after_nudge"]');
-  if (after) {
-    after.textContent = member.nudged_at ? (member.posted_after_nudge ? "Yes" : "Not yet") : "—";
+  const before = codes(row.dataset.alerts);
+  const after = codes(fresh.dataset.alerts);
+  for (const code of before) if (!after.includes(code)) adjustAlertCount(root, code, -1);
+  for (const code of after) if (!before.includes(code)) adjustAlertCount(root, code, +1);
+  for (const name of ["status", "alerts", "username"]) row.dataset[name] = fresh.dataset[name] || "";
+  for (const cell of [...fresh.querySelectorAll("[data-field]")]) {
+    const old = row.querySelector(`[data-field="${cell.dataset.field}"]`);
+    if (!old) continue;
+    for (const open of old.querySelectorAll("details[open][data-alert]")) {
+      cell.querySelector(`details[data-alert="${open.dataset.alert}"]`)?.setAttribute("open", "");
+    }
+    if (old.outerHTML === cell.outerHTML) continue;
+    const focused = old.contains(document.activeElement)
+      ? document.activeElement.closest("[data-alert]")?.dataset.alert
+      : null;
+    old.replaceWith(cell);
+    if (focused) cell.querySelector(`[data-alert="${focused}"] summary`)?.focus();
   }
   row.classList.remove("just-updated");
   // Restart the highlight animation so a second update in a row is visible too.
   void row.offsetWidth;
   row.classList.add("just-updated");
-  applyFilter(root);
   return true;
+}
+
+// Live rows: `member.updated` says whose row changed; the rows themselves come from the server,
+// a batch at a time and one request at a time, so a burst of reads costs few requests and a
+// row never goes back to an older version.
+const BATCH_DELAY_MS = 150;
+const MAX_BATCH = 100; // the server's MAX_FRAGMENT_ROWS
+
+function rowFetcher(root) {
+  const pending = new Set();
+  let timer = null;
+  let busy = false;
+
+  async function fetchRows(userIds) {
+    const url = new URL(root.dataset.rowsUrl, window.location.href);
+    for (const id of userIds) url.searchParams.append("user", id);
+    const response = await fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    });
+    if (!response.ok) throw new Error(`rows: ${response.status}`);
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    for (const fresh of template.content.querySelectorAll("tr[data-user-id]")) applyRow(root, fresh);
+    applyFilter(root);
+  }
+
+  function schedule() {
+    if (!timer && !busy && pending.size) timer = setTimeout(flush, BATCH_DELAY_MS);
+  }
+
+  async function flush() {
+    timer = null;
+    const batch = [...pending].slice(0, MAX_BATCH);
+    for (const id of batch) pending.delete(id);
+    busy = true;
+    try {
+      await fetchRows(batch);
+    } catch (err) {
+      console.error(err);
+    } finally {
+      busy = false;
+      schedule();
+    }
+  }
+
+  return (userIds) => {
+    for (const id of userIds) {
+      // Only rows this page shows (a big cohort shows a page of its members).
+      if (root.querySelector(`tbody tr[data-user-id="${id}"]`)) pending.add(String(id));
+    }
+    schedule();
+  };
 }
 
 function applyFilter(root) {
@@ -211,26 +205,20 @@ function sortBy(root, key, button) {
 
 function connect(root, cohortId) {
   const status = root.querySelector("[data-live-status]");
+  const refresh = rowFetcher(root);
   openLiveSocket(
     `/ws/cohorts/${cohortId}/dashboard/`,
     (message) => {
-      if (message.type === "member.updated" && message.member) {
-        applyMemberUpdate(root, message.member);
-      }
+      if (message.type === "member.updated" && message.member) refresh([message.member.user_id]);
     },
     {
       onReady() {
         root.dataset.live = "connected";
         if (status) status.textContent = "Live: rows update as members read and post.";
       },
-      // Too much was missed to replay (a long outage): refetch the rows instead.
-      async onResync() {
-        try {
-          const { items } = await fetchAllPages(`/api/v1/cohorts/${cohortId}/participation`, "members");
-          for (const member of items) applyMemberUpdate(root, member);
-        } catch (err) {
-          console.error(err);
-        }
+      // Too much was missed to replay (a long outage): fetch every row the page shows again.
+      onResync() {
+        refresh([...root.querySelectorAll("tbody tr[data-user-id]")].map((row) => row.dataset.userId));
       },
       onState(state) {
         if (state === "reconnecting") root.dataset.live = "reconnecting";
