@@ -8,6 +8,7 @@ retraction racing at the boundary get exactly one outcome each and never both wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
@@ -84,6 +85,11 @@ def clean_title(title: str | None) -> str:
     return _clean_title(title)
 
 
+def clean_body(body: str | None) -> str:
+    """A post's text, present and not too long (scheduling checks a series with it first)."""
+    return _clean_body(body)
+
+
 def _clean_title(title: str | None) -> str:
     title = " ".join((title or "").split())
     if not title:
@@ -141,6 +147,15 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
     return locked, now
 
 
+@dataclass(frozen=True)
+class NewThread:
+    """A thread to start: its title, its opening post and, for a scheduled one, when."""
+
+    title: str
+    body: str
+    publish_at: datetime | None = None
+
+
 @transaction.atomic
 def create_thread(
     *,
@@ -156,13 +171,48 @@ def create_thread(
     With ``publish_at`` the thread is scheduled: only tutors see it until then (checks and the
     publishing itself are in ``mentoring.boards.scheduling``, which passes it).
     """
+    draft = NewThread(title=title, body=body, publish_at=publish_at)
+    return create_threads(board=board, author=author, drafts=[draft], anonymous=anonymous)[0]
+
+
+@transaction.atomic
+def create_threads(
+    *, board: Board, author: User, drafts: list[NewThread], anonymous: bool = False
+) -> list[Thread]:
+    """Start several threads on one board as one action (a term of scheduled prompts): all of
+    them, or (any refused) none. Everything is checked before the rate limit counts the action,
+    once, whatever the number of threads: a refused attempt costs nothing."""
     checked = visible_board(user=author, board_id=board.pk)
     if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
     _refuse_unless_writable(checked)
-    title = _clean_title(title)
-    body = _clean_body(body)
+    cleaned = [(_clean_title(d.title), _clean_body(d.body), d.publish_at) for d in drafts]
+    _refuse_anonymous(
+        cohort=checked.cohort, anonymous=anonymous, author_is_tutor=checked.viewer_is_tutor
+    )
     check_rate("post", user=author)
+    return [
+        _start_thread(
+            board=checked,
+            author=author,
+            title=title,
+            body=body,
+            anonymous=anonymous,
+            publish_at=publish_at,
+        )
+        for title, body, publish_at in cleaned
+    ]
+
+
+def _start_thread(
+    *,
+    board: Board,
+    author: User,
+    title: str,
+    body: str,
+    anonymous: bool,
+    publish_at: datetime | None,
+) -> Thread:
     now = timezone.now()
     thread = Thread.objects.create(
         board=board,
@@ -175,7 +225,7 @@ def create_thread(
         state=Thread.State.SCHEDULED if publish_at else Thread.State.PUBLISHED,
         publish_at=publish_at,
     )
-    thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
+    thread.cohort, thread.viewer_is_tutor = board.cohort, board.viewer_is_tutor
     _add_post(
         thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous, opening=True
     )
@@ -209,8 +259,24 @@ def create_post(
             raise ServiceError(
                 "invalid_reply_to", "That post was retracted by its author.", field="reply_to"
             )
-    check_rate("post", user=author)
+    _refuse_anonymous(
+        cohort=thread.cohort, anonymous=anonymous, author_is_tutor=thread.viewer_is_tutor
+    )
+    check_rate("post", user=author)  # last: a refused post costs nothing
     return _add_post(thread=thread, author=author, body=body, reply_to=parent, anonymous=anonymous)
+
+
+def _refuse_anonymous(*, cohort, anonymous: bool, author_is_tutor: bool) -> None:
+    if anonymous and not cohort.allow_anonymous_to_peers:
+        raise ServiceError(
+            "anonymous_not_allowed",
+            "This cohort does not allow anonymous posts.",
+            field="anonymous",
+        )
+    if anonymous and author_is_tutor:
+        raise ServiceError(
+            "anonymous_not_allowed", "Tutors post under their own name.", field="anonymous"
+        )
 
 
 def _add_post(
@@ -226,16 +292,7 @@ def _add_post(
     author_is_tutor = getattr(thread, "viewer_is_tutor", None)
     if author_is_tutor is None:
         author_is_tutor = is_tutor(author, cohort)
-    if anonymous and not cohort.allow_anonymous_to_peers:
-        raise ServiceError(
-            "anonymous_not_allowed",
-            "This cohort does not allow anonymous posts.",
-            field="anonymous",
-        )
-    if anonymous and author_is_tutor:
-        raise ServiceError(
-            "anonymous_not_allowed", "Tutors post under their own name.", field="anonymous"
-        )
+    _refuse_anonymous(cohort=cohort, anonymous=anonymous, author_is_tutor=author_is_tutor)
     # Replies are one level deep: a reply to a reply hangs on the post that started it.
     root = reply_to
     if root is not None and root.reply_to_id is not None:
