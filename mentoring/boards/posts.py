@@ -14,7 +14,6 @@ from datetime import datetime
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
 
@@ -368,12 +367,35 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     post.save(update_fields=["body", "body_html", "hashtags", "edited_at"])
     opening = post.pk == post.thread.first_post_id
     _update_search_vector(post, title=post.thread.title if opening else "")
-    # Notifications quote the reply: keep them in step with what the author now says.
-    Notification.objects.filter(post=post, kind=Notification.Kind.REPLY).update(
-        body=excerpt(post.body_html, 300)
-    )
+    _requote(post)
     events.post_edited(post)
     return post
+
+
+# Notifications whose body is an excerpt of the post they are about (a flag's is its reason,
+# when the member gave one).
+QUOTING_KINDS = (
+    Notification.Kind.REPLY,
+    Notification.Kind.QUESTION,
+    Notification.Kind.PROMPT,
+    Notification.Kind.FLAG,
+)
+
+
+def _requote(post: Post) -> None:
+    """Notifications quote the post: keep them, and the live log's copies of them, in step
+    with what the author now says (words edited away are nowhere to be read again)."""
+    quoting = list(
+        Notification.objects.filter(post=post, kind__in=QUOTING_KINDS).exclude(
+            kind=Notification.Kind.FLAG, body__startswith="Reason: "
+        )
+    )
+    quoted = excerpt(post.body_html, 300)
+    for notification in quoting:
+        notification.body = quoted
+    Notification.objects.bulk_update(quoting, ["body"])
+    for notification in quoting:
+        events.notification_rewritten(notification)
 
 
 @transaction.atomic
@@ -416,22 +438,44 @@ RETRACTED_THREAD_TITLE = "A thread whose opening post was retracted"
 
 def _forget_thread_title(*, thread_id: int) -> None:
     """The title is the opening post's author's words too: it goes with the post, from the
-    thread, from the notifications that quote it and from the nudges that invited to it."""
+    thread, from the notifications that quote it and from the nudges that invited to it.
+
+    What quotes it is found by id (the notifications about the thread or one of its posts, the
+    nudges inviting to it), never by searching for the text: a notification's title is cut to
+    200 characters and may hold only the title's beginning (``without_title``)."""
     thread = Thread.objects.select_for_update().get(pk=thread_id)
     if thread.title == RETRACTED_THREAD_TITLE:
         return
-    quoted = Value(thread.title)
-    replacement = Value(RETRACTED_THREAD_TITLE)
-    quoting = Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id))
-    quoting.update(
-        title=Replace("title", quoted, replacement),
-        body=Replace("body", quoted, replacement),
+    title = thread.title
+    quoting = list(
+        Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id))
     )
+    for notification in quoting:
+        notification.title = without_title(notification.title, title, cut_at=200)
+        notification.body = without_title(notification.body, title)
+    Notification.objects.bulk_update(quoting, ["title", "body"])
     # A nudge inviting members to the thread quoted its title in the tutor's message.
-    Nudge.objects.filter(thread_id=thread_id).update(
-        message=Replace("message", quoted, replacement)
-    )
+    nudges = list(Nudge.objects.filter(thread_id=thread_id))
+    for nudge in nudges:
+        nudge.message = without_title(nudge.message, title)
+    Nudge.objects.bulk_update(nudges, ["message"])
     thread.title = RETRACTED_THREAD_TITLE
     thread.save(update_fields=["title"])
     for notification in quoting:  # and from the live log's copies of them
         events.notification_rewritten(notification)
+
+
+def without_title(text: str, title: str, *, cut_at: int | None = None) -> str:
+    """``text`` with a retracted thread's quoted “title” replaced by the quoted
+    ``RETRACTED_THREAD_TITLE``: wherever it appears whole, and at the end where ``text`` was cut
+    to ``cut_at`` characters inside it (“Sam replied in “The first 150 characters of…)."""
+    replacement = f"“{RETRACTED_THREAD_TITLE}”"
+    text = text.replace(f"“{title}”", replacement)
+    if cut_at is None:
+        return text
+    if len(text) >= cut_at:
+        for kept in range(min(len(title), len(text) - 1), 0, -1):
+            if text.endswith("“" + title[:kept]):
+                text = text[: len(text) - kept - 1] + replacement
+                break
+    return text[:cut_at]

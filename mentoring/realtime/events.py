@@ -194,6 +194,18 @@ def post_created(post) -> None:
 
 
 def post_edited(post) -> None:
+    """An edit: the log's earlier events about the post are given its current text in the
+    editing transaction (as retraction and hiding redact them), so replaying the thread with
+    ``?since=`` never shows words edited away."""
+    member = PostEvent(type="post.edited", post=_post_shape(post, for_tutors=False))
+    tutor = PostEvent(type="post.edited", post=_post_shape(post, for_tutors=True))
+    differs = post.anonymous or post.hidden_at is not None
+    log.rewrite_post(
+        thread_group(post.thread_id),
+        post_id=post.pk,
+        member_post=member.post.model_dump_json(),
+        tutor_post=tutor.post.model_dump_json() if differs else None,
+    )
     _send_post("post.edited", post)
 
 
