@@ -109,6 +109,20 @@ def rewrite_post(stream: str, *, post_id: int, member_post: str, tutor_post: str
         return cursor.rowcount
 
 
+def forget(stream: str, *, event_type: str, key: str, values: list[str]) -> int:
+    """Delete the logged events of ``stream`` of one ``event_type`` whose ``key`` is one of
+    ``values`` (what someone may no longer read). A client replaying across the gap is told to
+    resync (``events_after`` finds fewer events than seqs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {LiveEvent._meta.db_table} WHERE stream = %s "
+            f"AND (member_text::jsonb ->> 'type') = %s "
+            f"AND (member_text::jsonb ->> %s) = ANY(%s)",
+            [stream, event_type, key, values],
+        )
+        return cursor.rowcount
+
+
 def current_seqs(streams: list[str]) -> dict[str, int]:
     """Each stream's last seq (0 for a stream that never sent anything)."""
     found = dict(LiveStream.objects.filter(name__in=streams).values_list("name", "seq"))
