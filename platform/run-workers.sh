@@ -28,6 +28,12 @@ command -v redis-server >/dev/null 2>&1 || {
 
 platform/services.sh start
 
+# As production runs, and as `make run` does (platform/serve.sh): DEBUG off unless the
+# environment turns it on. The settings module stays config.settings.local (e-mail to files,
+# the development secret); with DEBUG on, visitors would get Django's technical error pages
+# (settings, URL lists, tracebacks) instead of the product's own.
+export DEBUG="${DEBUG:-false}"
+
 tmp=$(mktemp -d /tmp/staffroom-workers.XXXXXX)
 pids=()
 cleanup() {

@@ -8,12 +8,12 @@ retraction racing at the boundary get exactly one outcome each and never both wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,6 +84,11 @@ def clean_title(title: str | None) -> str:
     return _clean_title(title)
 
 
+def clean_body(body: str | None) -> str:
+    """A post's text, present and not too long (scheduling checks a series with it first)."""
+    return _clean_body(body)
+
+
 def _clean_title(title: str | None) -> str:
     title = " ".join((title or "").split())
     if not title:
@@ -141,6 +146,15 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
     return locked, now
 
 
+@dataclass(frozen=True)
+class NewThread:
+    """A thread to start: its title, its opening post and, for a scheduled one, when."""
+
+    title: str
+    body: str
+    publish_at: datetime | None = None
+
+
 @transaction.atomic
 def create_thread(
     *,
@@ -156,13 +170,48 @@ def create_thread(
     With ``publish_at`` the thread is scheduled: only tutors see it until then (checks and the
     publishing itself are in ``mentoring.boards.scheduling``, which passes it).
     """
+    draft = NewThread(title=title, body=body, publish_at=publish_at)
+    return create_threads(board=board, author=author, drafts=[draft], anonymous=anonymous)[0]
+
+
+@transaction.atomic
+def create_threads(
+    *, board: Board, author: User, drafts: list[NewThread], anonymous: bool = False
+) -> list[Thread]:
+    """Start several threads on one board as one action (a term of scheduled prompts): all of
+    them, or (any refused) none. Everything is checked before the rate limit counts the action,
+    once, whatever the number of threads: a refused attempt costs nothing."""
     checked = visible_board(user=author, board_id=board.pk)
     if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
     _refuse_unless_writable(checked)
-    title = _clean_title(title)
-    body = _clean_body(body)
+    cleaned = [(_clean_title(d.title), _clean_body(d.body), d.publish_at) for d in drafts]
+    _refuse_anonymous(
+        cohort=checked.cohort, anonymous=anonymous, author_is_tutor=checked.viewer_is_tutor
+    )
     check_rate("post", user=author)
+    return [
+        _start_thread(
+            board=checked,
+            author=author,
+            title=title,
+            body=body,
+            anonymous=anonymous,
+            publish_at=publish_at,
+        )
+        for title, body, publish_at in cleaned
+    ]
+
+
+def _start_thread(
+    *,
+    board: Board,
+    author: User,
+    title: str,
+    body: str,
+    anonymous: bool,
+    publish_at: datetime | None,
+) -> Thread:
     now = timezone.now()
     thread = Thread.objects.create(
         board=board,
@@ -175,7 +224,7 @@ def create_thread(
         state=Thread.State.SCHEDULED if publish_at else Thread.State.PUBLISHED,
         publish_at=publish_at,
     )
-    thread.cohort, thread.viewer_is_tutor = checked.cohort, checked.viewer_is_tutor
+    thread.cohort, thread.viewer_is_tutor = board.cohort, board.viewer_is_tutor
     _add_post(
         thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous, opening=True
     )
@@ -209,8 +258,24 @@ def create_post(
             raise ServiceError(
                 "invalid_reply_to", "That post was retracted by its author.", field="reply_to"
             )
-    check_rate("post", user=author)
+    _refuse_anonymous(
+        cohort=thread.cohort, anonymous=anonymous, author_is_tutor=thread.viewer_is_tutor
+    )
+    check_rate("post", user=author)  # last: a refused post costs nothing
     return _add_post(thread=thread, author=author, body=body, reply_to=parent, anonymous=anonymous)
+
+
+def _refuse_anonymous(*, cohort, anonymous: bool, author_is_tutor: bool) -> None:
+    if anonymous and not cohort.allow_anonymous_to_peers:
+        raise ServiceError(
+            "anonymous_not_allowed",
+            "This cohort does not allow anonymous posts.",
+            field="anonymous",
+        )
+    if anonymous and author_is_tutor:
+        raise ServiceError(
+            "anonymous_not_allowed", "Tutors post under their own name.", field="anonymous"
+        )
 
 
 def _add_post(
@@ -226,16 +291,7 @@ def _add_post(
     author_is_tutor = getattr(thread, "viewer_is_tutor", None)
     if author_is_tutor is None:
         author_is_tutor = is_tutor(author, cohort)
-    if anonymous and not cohort.allow_anonymous_to_peers:
-        raise ServiceError(
-            "anonymous_not_allowed",
-            "This cohort does not allow anonymous posts.",
-            field="anonymous",
-        )
-    if anonymous and author_is_tutor:
-        raise ServiceError(
-            "anonymous_not_allowed", "Tutors post under their own name.", field="anonymous"
-        )
+    _refuse_anonymous(cohort=cohort, anonymous=anonymous, author_is_tutor=author_is_tutor)
     # Replies are one level deep: a reply to a reply hangs on the post that started it.
     root = reply_to
     if root is not None and root.reply_to_id is not None:
@@ -311,12 +367,35 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     post.save(update_fields=["body", "body_html", "hashtags", "edited_at"])
     opening = post.pk == post.thread.first_post_id
     _update_search_vector(post, title=post.thread.title if opening else "")
-    # Notifications quote the reply: keep them in step with what the author now says.
-    Notification.objects.filter(post=post, kind=Notification.Kind.REPLY).update(
-        body=excerpt(post.body_html, 300)
-    )
+    _requote(post)
     events.post_edited(post)
     return post
+
+
+# Notifications whose body is an excerpt of the post they are about (a flag's is its reason,
+# when the member gave one).
+QUOTING_KINDS = (
+    Notification.Kind.REPLY,
+    Notification.Kind.QUESTION,
+    Notification.Kind.PROMPT,
+    Notification.Kind.FLAG,
+)
+
+
+def _requote(post: Post) -> None:
+    """Notifications quote the post: keep them, and the live log's copies of them, in step
+    with what the author now says (words edited away are nowhere to be read again)."""
+    quoting = list(
+        Notification.objects.filter(post=post, kind__in=QUOTING_KINDS).exclude(
+            kind=Notification.Kind.FLAG, body__startswith="Reason: "
+        )
+    )
+    quoted = excerpt(post.body_html, 300)
+    for notification in quoting:
+        notification.body = quoted
+    Notification.objects.bulk_update(quoting, ["body"])
+    for notification in quoting:
+        events.notification_rewritten(notification)
 
 
 @transaction.atomic
@@ -359,22 +438,44 @@ RETRACTED_THREAD_TITLE = "A thread whose opening post was retracted"
 
 def _forget_thread_title(*, thread_id: int) -> None:
     """The title is the opening post's author's words too: it goes with the post, from the
-    thread, from the notifications that quote it and from the nudges that invited to it."""
+    thread, from the notifications that quote it and from the nudges that invited to it.
+
+    What quotes it is found by id (the notifications about the thread or one of its posts, the
+    nudges inviting to it), never by searching for the text: a notification's title is cut to
+    200 characters and may hold only the title's beginning (``without_title``)."""
     thread = Thread.objects.select_for_update().get(pk=thread_id)
     if thread.title == RETRACTED_THREAD_TITLE:
         return
-    quoted = Value(thread.title)
-    replacement = Value(RETRACTED_THREAD_TITLE)
-    quoting = Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id))
-    quoting.update(
-        title=Replace("title", quoted, replacement),
-        body=Replace("body", quoted, replacement),
+    title = thread.title
+    quoting = list(
+        Notification.objects.filter(Q(post__thread_id=thread_id) | Q(thread_id=thread_id))
     )
+    for notification in quoting:
+        notification.title = without_title(notification.title, title, cut_at=200)
+        notification.body = without_title(notification.body, title)
+    Notification.objects.bulk_update(quoting, ["title", "body"])
     # A nudge inviting members to the thread quoted its title in the tutor's message.
-    Nudge.objects.filter(thread_id=thread_id).update(
-        message=Replace("message", quoted, replacement)
-    )
+    nudges = list(Nudge.objects.filter(thread_id=thread_id))
+    for nudge in nudges:
+        nudge.message = without_title(nudge.message, title)
+    Nudge.objects.bulk_update(nudges, ["message"])
     thread.title = RETRACTED_THREAD_TITLE
     thread.save(update_fields=["title"])
     for notification in quoting:  # and from the live log's copies of them
         events.notification_rewritten(notification)
+
+
+def without_title(text: str, title: str, *, cut_at: int | None = None) -> str:
+    """``text`` with a retracted thread's quoted “title” replaced by the quoted
+    ``RETRACTED_THREAD_TITLE``: wherever it appears whole, and at the end where ``text`` was cut
+    to ``cut_at`` characters inside it (“Sam replied in “The first 150 characters of…)."""
+    replacement = f"“{RETRACTED_THREAD_TITLE}”"
+    text = text.replace(f"“{title}”", replacement)
+    if cut_at is None:
+        return text
+    if len(text) >= cut_at:
+        for kept in range(min(len(title), len(text) - 1), 0, -1):
+            if text.endswith("“" + title[:kept]):
+                text = text[: len(text) - kept - 1] + replacement
+                break
+    return text[:cut_at]

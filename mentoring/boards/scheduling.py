@@ -41,6 +41,11 @@ class Prompt:
 
 
 def _check_schedulable(*, board: Board, by: User, publish_at: datetime, now: datetime) -> None:
+    _check_scheduler(board=board, by=by)
+    _check_publish_at(publish_at, now=now)
+
+
+def _check_scheduler(*, board: Board, by: User) -> None:
     checked = visible_board(user=by, board_id=board.pk)
     if checked is None:
         raise NotFound("There is no such board, or you cannot see it.")
@@ -50,6 +55,9 @@ def _check_schedulable(*, board: Board, by: User, publish_at: datetime, now: dat
         raise ServiceError(
             "invalid", "Ask a tutor is for members' questions: schedule prompts elsewhere."
         )
+
+
+def _check_publish_at(publish_at: datetime, *, now: datetime) -> None:
     if timezone.is_naive(publish_at):
         raise ServiceError("invalid", "Give publish_at with a time zone.", field="publish_at")
     if publish_at <= now:
@@ -76,17 +84,37 @@ def schedule_thread(
 
 @transaction.atomic
 def schedule_series(*, board: Board, author: User, prompts: list[Prompt]) -> list[Thread]:
-    """A term's worth of prompts at once: all scheduled, or (any invalid) none."""
+    """A term's worth of prompts at once: all scheduled, or (any invalid) none.
+
+    The series is one action against the posting rate limit (a year of weekly prompts would
+    otherwise never fit in a minute's budget), counted only once every prompt was checked: a
+    refused series costs nothing."""
     if not prompts:
         raise ServiceError("invalid", "Give at least one prompt.", field="prompts")
     if len(prompts) > MAX_PROMPTS:
         raise ServiceError("invalid", f"At most {MAX_PROMPTS} prompts at once.", field="prompts")
-    return [
-        schedule_thread(
-            board=board, author=author, title=p.title, body=p.body, publish_at=p.publish_at
-        )
-        for p in prompts
-    ]
+    now = timezone.now()
+    _check_scheduler(board=board, by=author)
+    for number, prompt in enumerate(prompts, start=1):
+        try:
+            _check_publish_at(prompt.publish_at, now=now)
+            posts.clean_title(prompt.title)
+            posts.clean_body(prompt.body)
+        except ServiceError as error:
+            raise ServiceError(
+                error.code,
+                f"Prompt {number}: {error.detail}",
+                status=error.status,
+                field=f"prompts.{number - 1}.{error.extra.get('field') or 'publish_at'}",
+            ) from error
+    threads = posts.create_threads(
+        board=board,
+        author=author,
+        drafts=[posts.NewThread(p.title, p.body, p.publish_at) for p in prompts],
+    )
+    for publish_at in sorted({p.publish_at for p in prompts}):
+        _queue(publish_at)
+    return threads
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from mentoring.boards.setup import create_board
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
+from mentoring.notifications.services import forget_cohort_for
 from mentoring.realtime import events
 from mentoring.rules.permissions import (
     MEMBER_PERMISSIONS,
@@ -151,6 +152,7 @@ def enrol_members(
 @transaction.atomic
 def remove_membership(*, cohort: Cohort, user: User) -> None:
     Membership.objects.filter(cohort=cohort, user=user).delete()
+    forget_cohort_for(user=user, cohort=cohort)  # nothing about the cohort reaches them now
     forget_cached_permissions(user)
     for codename in TUTOR_PERMISSIONS:
         remove_perm(f"mentoring.{codename}", user, cohort)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentoring.core.errors import ServiceError
-from mentoring.models import Cohort, Notification, Post, Thread, User
+from mentoring.models import Cohort, Membership, Notification, Post, Thread, User
 from mentoring.notifications.tasks import schedule_notification_email
 from mentoring.realtime import events
 
@@ -68,10 +68,38 @@ def _opening_post_until(thread: Thread) -> datetime | None:
     )
 
 
+def _cohort_id(notice: Notice) -> int | None:
+    if notice.cohort is not None:
+        return notice.cohort.pk
+    if notice.post is not None:
+        return notice.post.cohort_id
+    thread = notice.quoted_thread
+    return thread.cohort_id if thread is not None else None
+
+
+def _to_members(notices: list[Notice]) -> list[Notice]:
+    """The notices whose user is (still) in the cohort each is about: nothing about a cohort
+    reaches someone who left it (a reply to their old post, feedback to their old group)."""
+    about = {(n.user.pk, _cohort_id(n)) for n in notices if _cohort_id(n) is not None}
+    if not about:
+        return notices
+    members = set(
+        Membership.objects.filter(
+            user_id__in={user_id for user_id, _ in about},
+            cohort_id__in={cohort_id for _, cohort_id in about},
+        ).values_list("user_id", "cohort_id")
+    )
+    return [n for n in notices if _cohort_id(n) is None or (n.user.pk, _cohort_id(n)) in members]
+
+
 @transaction.atomic
 def notify_many(notices: Iterable[Notice]) -> list[Notification]:
     """Create the notifications in one ``bulk_create``, send each live after commit and queue
-    the emails that are due. Queued tasks carry only ids, never the text."""
+    the emails that are due. Queued tasks carry only ids, never the text. Notices about a
+    cohort go only to its current members (the others are dropped)."""
+    notices = _to_members(list(notices))
+    if not notices:
+        return []
     now = timezone.now()
     opening_until: dict[int, datetime | None] = {}  # one read per thread, however many notices
     created = Notification.objects.bulk_create(
@@ -114,9 +142,10 @@ def notify(
     cohort: Cohort | None = None,
     post: Post | None = None,
     thread: Thread | None = None,
-) -> Notification:
+) -> Notification | None:
     """Notify ``user``; pass ``post`` when it is about a post, so retracting it withdraws this,
-    and ``thread`` when it quotes a thread (its title) without being about one post."""
+    and ``thread`` when it quotes a thread (its title) without being about one post. None when
+    the user is not in the cohort it is about."""
     notice = Notice(
         user=user,
         kind=kind,
@@ -127,7 +156,8 @@ def notify(
         post=post,
         thread=thread,
     )
-    return notify_many([notice])[0]
+    created = notify_many([notice])
+    return created[0] if created else None
 
 
 @transaction.atomic
@@ -142,6 +172,25 @@ def withdraw_notifications_about(*, post: Post, keep_kinds: tuple[str, ...] = ()
     Notification.objects.filter(pk__in=[pk for pk, _ in withdrawn]).delete()
     for pk, user_id in withdrawn:
         events.notification_withdrawn(user_id=user_id, notification_id=pk)
+    return len(withdrawn)
+
+
+@transaction.atomic
+def forget_cohort_for(*, user: User, cohort: Cohort) -> int:
+    """``user`` left ``cohort``: their notifications about it go (read or not), and with them
+    any email not yet sent and the live log's copies; so do the live log's notices of their
+    old scenario group's saved solutions. Returns how many notifications went.
+
+    Deleted rather than hidden by a membership filter on every read: what someone who left
+    may no longer read should not stay stored for them, and rejoining starts afresh."""
+    about = Notification.objects.filter(user=user).filter(
+        Q(cohort=cohort) | Q(post__cohort=cohort) | Q(thread__cohort=cohort)
+    )
+    withdrawn = list(about.values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=withdrawn).delete()
+    for pk in withdrawn:
+        events.notification_withdrawn(user_id=user.pk, notification_id=pk)
+    events.cohort_left(user_id=user.pk, cohort_id=cohort.pk)
     return len(withdrawn)
 
 

@@ -14,13 +14,13 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from mentoring.models import Notification, User
+from mentoring.models import Membership, Notification, User
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +42,24 @@ def _give_back(ids: list[int], claimed_at: datetime) -> None:
     Notification.objects.filter(pk__in=ids, emailed_at=claimed_at).update(emailed_at=None)
 
 
+def _to_members() -> Q:
+    """Only notifications whose user is still in the cohort they are about (one removed after
+    the email was queued gets nothing; ``forget_cohort_for`` deletes them too)."""
+    return Q(cohort__isnull=True) | Exists(
+        Membership.objects.filter(cohort_id=OuterRef("cohort_id"), user_id=OuterRef("user_id"))
+    )
+
+
 def _claim_notification(notification_id: int, now: datetime) -> Notification | None:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
             .select_related("user")
-            .filter(pk=notification_id, emailed_at__isnull=True)
+            .filter(_to_members(), pk=notification_id, emailed_at__isnull=True)
             .first()
         )
-        # Withdrawn (its post was retracted), already sent or not yet due: nothing to do.
+        # Withdrawn (its post was retracted, its user left the cohort), already sent or not
+        # yet due: nothing to do.
         if notification is None or not notification.user.email:
             return None
         if notification.email_due_at and notification.email_due_at > now:
@@ -87,9 +96,9 @@ def send_notification_email(notification_id: int) -> bool:
 # --- Daily digest ---------------------------------------------------------------------------
 def _digest_pending(user_id: int, now: datetime) -> QuerySet[Notification]:
     """A user's notifications not yet emailed whose posts can no longer be retracted."""
-    return Notification.objects.filter(user_id=user_id, emailed_at__isnull=True).filter(
-        Q(post__isnull=True) | Q(post__editable_until__lte=now)
-    )
+    return Notification.objects.filter(
+        _to_members(), user_id=user_id, emailed_at__isnull=True
+    ).filter(Q(post__isnull=True) | Q(post__editable_until__lte=now))
 
 
 @task()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, transaction
 
+from mentoring.models import Board, Membership
 from mentoring.notifications.selectors import notification_payload
 from mentoring.participation.selectors import member_rows_by_id
 from mentoring.realtime import hub, log
@@ -194,6 +195,18 @@ def post_created(post) -> None:
 
 
 def post_edited(post) -> None:
+    """An edit: the log's earlier events about the post are given its current text in the
+    editing transaction (as retraction and hiding redact them), so replaying the thread with
+    ``?since=`` never shows words edited away."""
+    member = PostEvent(type="post.edited", post=_post_shape(post, for_tutors=False))
+    tutor = PostEvent(type="post.edited", post=_post_shape(post, for_tutors=True))
+    differs = post.anonymous or post.hidden_at is not None
+    log.rewrite_post(
+        thread_group(post.thread_id),
+        post_id=post.pk,
+        member_post=member.post.model_dump_json(),
+        tutor_post=tutor.post.model_dump_json() if differs else None,
+    )
     _send_post("post.edited", post)
 
 
@@ -233,6 +246,23 @@ def membership_ended(*, user_id: int, cohort_id: int) -> None:
     _revoke_after_commit(hub.Revocation(user_id=user_id, cohort_id=cohort_id))
 
 
+def cohort_left(*, user_id: int, cohort_id: int) -> None:
+    """Removed from a cohort: the log of their notifications stream forgets the notices of
+    their group's saved solutions there (a replay with ``?since=`` across the gap resyncs).
+    Their notifications about the cohort are withdrawn one by one (``notification_withdrawn``).
+    """
+    group_ids = [
+        str(pk)
+        for pk in Board.objects.filter(
+            cohort_id=cohort_id, scenario_group__isnull=False
+        ).values_list("scenario_group", flat=True)
+    ]
+    if group_ids:
+        log.forget(
+            user_group(user_id), event_type="solution.saved", key="group_id", values=group_ids
+        )
+
+
 def token_revoked(*, token_id: int) -> None:
     _revoke_after_commit(hub.Revocation(token_id=token_id))
 
@@ -258,6 +288,13 @@ def solution_saved(*, user_ids: list[int], payload: dict) -> None:
     touching what they are typing. ``payload`` (``group_id``, ``version``, ``author``,
     ``saved_at``, ``saved_at_display``) is built by the scenarios app, which owns solutions."""
     event = SolutionSaved(**payload)
+    # Only to members of the group's cohort still: someone removed from the cohort stays in
+    # the group's list (scenarios owns it) but hears nothing more of it.
+    user_ids = list(
+        Membership.objects.filter(
+            user_id__in=user_ids, cohort__boards__scenario_group=payload["group_id"]
+        ).values_list("user_id", flat=True)
+    )
     for user_id in user_ids:
         stream = user_group(user_id)
         send_after_commit(lambda stream=stream: send_now(stream, event))

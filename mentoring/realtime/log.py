@@ -81,6 +81,48 @@ def redact(stream: str, *, path: str, object_id: int, text: str, tutors_too: boo
         return cursor.rowcount
 
 
+POST_STATE_EVENTS = ("post.created", "post.edited", "post.hidden")
+
+
+def rewrite_post(stream: str, *, post_id: int, member_post: str, tutor_post: str | None) -> int:
+    """Give the logged events of ``stream`` that carry a post (created, edited, hidden) its
+    current shape (``member_post``, and ``tutor_post`` where tutors' differs): after an edit, a
+    replay never brings back the text edited away. Each event keeps its type and seq."""
+    table = LiveEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "
+            f"member_text = jsonb_set(member_text::jsonb, '{{post}}', %s::jsonb)::text, "
+            f"tutor_text = CASE WHEN %s::text IS NULL THEN NULL "
+            f"ELSE jsonb_set(member_text::jsonb, '{{post}}', %s::jsonb)::text END "
+            f"WHERE stream = %s AND (member_text::jsonb #>> '{{post,id}}') = %s "
+            f"AND (member_text::jsonb ->> 'type') = ANY(%s)",
+            [
+                member_post,
+                tutor_post,
+                tutor_post,
+                stream,
+                str(post_id),
+                list(POST_STATE_EVENTS),
+            ],
+        )
+        return cursor.rowcount
+
+
+def forget(stream: str, *, event_type: str, key: str, values: list[str]) -> int:
+    """Delete the logged events of ``stream`` of one ``event_type`` whose ``key`` is one of
+    ``values`` (what someone may no longer read). A client replaying across the gap is told to
+    resync (``events_after`` finds fewer events than seqs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {LiveEvent._meta.db_table} WHERE stream = %s "
+            f"AND (member_text::jsonb ->> 'type') = %s "
+            f"AND (member_text::jsonb ->> %s) = ANY(%s)",
+            [stream, event_type, key, values],
+        )
+        return cursor.rowcount
+
+
 def current_seqs(streams: list[str]) -> dict[str, int]:
     """Each stream's last seq (0 for a stream that never sent anything)."""
     found = dict(LiveStream.objects.filter(name__in=streams).values_list("name", "seq"))

@@ -118,3 +118,80 @@ def test_with_the_shared_cache_down_writes_go_on_and_are_limited_per_process(
     refused = client.post(url, {"body": "one too many"})
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
     ratelimit.shared_cache.clear()
+
+
+def _prompts(count: int, *, start=None) -> list[dict]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = start or timezone.now() + timedelta(days=1)
+    return [
+        {
+            "title": f"Week {i + 1}: {'a long prompt title ' * 5}"[:200],
+            "body": "What did you try this week, and what happened?",
+            "publish_at": (start + timedelta(weeks=i)).isoformat(),
+        }
+        for i in range(count)
+    ]
+
+
+def test_a_term_of_52_scheduled_prompts_is_one_posting_action(api, cohort, tutor, monkeypatch):
+    """The schema allows 52 prompts; each used to count as a post, so 21 or more always
+    answered 429 (and the refused try used up the tutor's budget)."""
+    from mentoring.models import Thread
+
+    board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    client = api(tutor)
+    url = f"/api/v1/boards/{board.pk}/scheduled-threads"
+    created = client.post(url, {"prompts": _prompts(52)})
+    assert created.status_code == 201, created.data
+    assert len(created.data) == 52
+    assert Thread.objects.filter(cohort=cohort, state=Thread.State.SCHEDULED).count() == 52
+    # One action of the minute's three: two more posts go through, the next is refused.
+    for title in ("Welcome", "Housekeeping"):
+        made = client.post(f"/api/v1/boards/{board.pk}/threads", {"title": title, "body": "Hi"})
+        assert made.status_code == 201
+    refused = client.post(url, {"prompts": _prompts(52)})
+    assert refused.status_code == 429 and refused.data["code"] == "rate_limited"
+    # A new minute: the hour allows 5, and the refused series above was not counted.
+    monkeypatch.setattr(ratelimit, "clock", lambda: 7_200_090.0)
+    assert client.post(url, {"prompts": _prompts(52)}).status_code == 201
+    assert client.post(url, {"prompts": _prompts(2)}).status_code == 201
+    assert client.post(url, {"prompts": _prompts(1)}).status_code == 429
+
+
+def test_a_refused_series_or_post_costs_nothing(api, cohort, tutor, members, thread):
+    board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    client = api(tutor)
+    url = f"/api/v1/boards/{board.pk}/scheduled-threads"
+    prompts = _prompts(52)
+    for broken in (
+        {**prompts[30], "title": ""},
+        {**prompts[30], "body": " "},
+        {**prompts[30], "publish_at": "2001-01-01T09:00:00+00:00"},
+    ):
+        refused = client.post(url, {"prompts": [*prompts[:30], broken, *prompts[31:]]})
+        assert refused.status_code == 400 and refused.data["code"] == "invalid"
+        assert refused.data["detail"].startswith("Prompt 31: "), refused.data
+    # A post refused after its text was checked (anonymous where the cohort allows none).
+    cohort.allow_anonymous_to_peers = False
+    cohort.save(update_fields=["allow_anonymous_to_peers"])
+    author = api(members[0])  # one post already: the thread's opening one
+    for _ in range(5):
+        anonymous = author.post(
+            f"/api/v1/threads/{thread.pk}/posts", {"body": "psst", "anonymous": True}
+        )
+        assert anonymous.status_code == 400 and anonymous.data["code"] == "anonymous_not_allowed"
+    # None of that was counted: the whole minute's budget is still there.
+    assert [client.post(url, {"prompts": _prompts(1)}).status_code for _ in range(4)] == [
+        201,
+        201,
+        201,
+        429,
+    ]
+    replies = [
+        author.post(f"/api/v1/threads/{thread.pk}/posts", {"body": f"r{i}"}).status_code
+        for i in range(3)
+    ]
+    assert replies == [201, 201, 429]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from mentoring.boards import moderation, posts, selectors
@@ -259,3 +260,150 @@ def test_notifications_in_the_api_name_the_thread_they_concern(cohort, members, 
     posts.create_post(thread=thread, author=b, body="an answer")
     items = api(a).get("/api/v1/notifications").json()["notifications"]
     assert [n["thread_id"] for n in items if n["kind"] == "reply"] == [thread.pk]
+
+
+# --- Titles of every length, and edits, leave nothing replayable -------------------------
+def all_text() -> list[tuple[str, str]]:
+    """Every text value of every column of every table, as (``table.column``, text)."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.table_name, c.column_name
+            FROM information_schema.columns c
+            JOIN information_schema.tables t
+              ON t.table_name = c.table_name AND t.table_schema = c.table_schema
+            WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+              AND c.data_type = ANY(%s)
+            """,
+            [list(TEXT_TYPES)],
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(f'SELECT "{column}"::text FROM "{table}" WHERE "{column}" IS NOT NULL')
+            found += [(f"{table}.{column}", value) for (value,) in cursor.fetchall()]
+    return found
+
+
+def pieces(text: str, width: int = 20) -> set[str]:
+    """Every ``width``-character piece of ``text`` (the text itself, quoted, if shorter)."""
+    if len(text) < width:
+        return {f"“{text}"}
+    return {text[i : i + width] for i in range(len(text) - width + 1)}
+
+
+def leftovers(text: str) -> list[str]:
+    wanted = pieces(text)
+    return sorted({where for where, value in all_text() if any(p in value for p in wanted)})
+
+
+def unusual_title(length: int) -> str:
+    """A title of exactly ``length`` characters that no other text contains."""
+    import random
+
+    rng = random.Random(length)
+    words = []
+    while sum(len(w) + 1 for w in words) <= length:
+        words.append("".join(rng.choices("bcdfghjklmnpqrstvwxz", k=rng.randint(3, 9))))
+    title = " ".join(words)[:length]
+    return title[:-1] + "q" if title.endswith(" ") else title
+
+
+@pytest.mark.parametrize("length", [1, 19, 20, 21, 150, 176, 199, 200])
+def test_a_retracted_title_of_any_length_is_nowhere(
+    length, cohort, tutor, members, django_capture_on_commit_callbacks
+):
+    """Notification titles are cut to 200 characters: a long thread title is there only in part,
+    and used to survive a retraction that looked for the whole of it (in notifications, one
+    of them a peer's, and in the live log's copies of them)."""
+    from mentoring.boards import moderation
+    from mentoring.participation.nudges import nudge_members
+
+    a, b, c = members
+    title = unusual_title(length)
+    assert len(title) == length
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = posts.create_thread(
+            board=general_board(cohort), author=a, title=title, body="Opening words"
+        )
+        opening = thread.posts.get()
+        b_reply = posts.create_post(thread=thread, author=b, body="B's reply", reply_to=opening)
+        c_reply = posts.create_post(thread=thread, author=c, body="C's reply", reply_to=b_reply)
+        moderation.flag_post(post=c_reply, by=b, reason="Please look")
+        nudge_members(
+            cohort=cohort,
+            tutor=tutor,
+            user_ids=[c.pk],
+            message="See {thread}, {name}",
+            thread=thread,
+        )
+    quoting = Notification.objects.filter(Q(thread_id=thread.pk) | Q(post__thread_id=thread.pk))
+    # The opening post's author, the peer replied to, the tutor (a flag), the nudged member.
+    assert {n.user_id for n in quoting} >= {a.pk, b.pk, tutor.pk, c.pk}
+    assert "mentoring_liveevent.member_text" in leftovers(title)
+    with django_capture_on_commit_callbacks(execute=True):
+        posts.retract_post(post=opening, by=a)
+    assert leftovers(title) == []
+    assert Notification.objects.filter(user=b, kind=Notification.Kind.REPLY).exists()
+
+
+def test_a_thread_title_cut_short_in_a_notification_is_replaced_where_it_was_cut():
+    cut = "Sam replied to your post in “" + "x" * 171
+    assert len(cut) == 200
+    title = "x" * 176
+    assert posts.without_title(cut, title, cut_at=200) == (
+        f"Sam replied to your post in “{posts.RETRACTED_THREAD_TITLE}”"
+    )
+    whole = "Sam replied to your post in “Q”"
+    assert posts.without_title(whole, "Q", cut_at=200) == (
+        f"Sam replied to your post in “{posts.RETRACTED_THREAD_TITLE}”"
+    )
+    # Only the quoted title goes: the same letters elsewhere are someone's name.
+    assert posts.without_title("Q. replied in “Q”", "Q", cut_at=200).startswith("Q. replied")
+
+
+def test_words_edited_away_are_not_replayable(
+    cohort, tutor, members, django_capture_on_commit_callbacks
+):
+    from mentoring.realtime import events, log
+
+    a, b, _ = members
+    cohort.allow_anonymous_to_peers = True
+    cohort.save(update_fields=["allow_anonymous_to_peers"])
+    first, second, third = "ocelotfirstdraft", "tapirseconddraft", "final words"
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = posts.create_thread(
+            board=general_board(cohort), author=a, title="Plans", body="Opening words"
+        )
+        reply = posts.create_post(thread=thread, author=b, body=first, anonymous=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        posts.edit_post(post=reply, by=b, body=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        posts.edit_post(post=reply, by=b, body=third)
+    # Earlier revisions are kept (the author's own history) until a retraction; nowhere else.
+    assert tables_containing(first) == ["mentoring_postrevision.body"]
+    assert tables_containing(second) == ["mentoring_postrevision.body"]
+    stream = events.thread_group(thread.pk)
+    _, replayed = log.events_after(stream, 0)
+    about_reply = [e for e in replayed if f'"id":{reply.pk},' in e.member_text.replace(" ", "")]
+    assert [json_type(e.member_text) for e in about_reply] == [
+        "post.created",
+        "post.edited",
+        "post.edited",
+    ]
+    for event in about_reply:
+        for text in event.texts().values():
+            assert first not in text and second not in text and third in text
+        # Tutors still see who wrote it; members do not.
+        assert b.shown_name in event.texts()["tutor"]
+        assert b.shown_name not in event.texts()["member"]
+    # The thread author's reply notification, and its copy in their live log, say it now.
+    notice = Notification.objects.get(user=a, kind=Notification.Kind.REPLY)
+    assert third in notice.body
+    _, mine = log.events_after(events.user_group(a.pk), 0)
+    assert mine and all(first not in e.member_text and second not in e.member_text for e in mine)
+
+
+def json_type(text: str) -> str:
+    import json
+
+    return json.loads(text)["type"]

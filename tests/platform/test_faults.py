@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from mentoring.management.commands.run_worker import drop_connections
-from tests.conftest import ROOT, database_url_for_servers
+from tests.conftest import ROOT, database_url_for_servers, session_cookie_for
+from tests.factories import UserFactory
 from tests.platform.fault_tasks import leave_a_mark
 
 
@@ -24,6 +25,23 @@ def _health(url: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def _status(url: str, *, data: bytes | None = None, cookie: str = "") -> int:
+    """The status of a GET (or, with ``data``, a POST without a CSRF token: a 403 page)."""
+    request = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _error_pages(url: str, cookie: str = "") -> tuple[int, int]:
+    return (
+        _status(url + "/no/such/page/", cookie=cookie),
+        _status(url + "/cohorts/new/", data=b"name=x", cookie=cookie),
+    )
 
 
 def _wait_for(predicate, timeout: float, what: str) -> None:
@@ -42,6 +60,7 @@ def _services(command: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_server_and_worker_recover_from_a_postgresql_restart(start_server, tmp_path: Path):
     server = start_server({"DB_POOL_TIMEOUT": "2"})
+    cookie = session_cookie_for(UserFactory())
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
@@ -68,6 +87,7 @@ def test_server_and_worker_recover_from_a_postgresql_restart(start_server, tmp_p
         )
     try:
         assert _health(server.url) == 200
+        assert _error_pages(server.url, cookie) == (404, 403)
         _wait_for(lambda: "Starting worker" in worker_log.read_text(), 20, "the worker")
 
         _services("stop")
@@ -82,6 +102,8 @@ def test_server_and_worker_recover_from_a_postgresql_restart(start_server, tmp_p
             drop_connections()  # this process's own connections died with the server
 
         _wait_for(lambda: _health(server.url) == 200, 20, "/healthz to answer 200 again")
+        # Error pages too (Django renders them in a thread of its own): 404 and 403, not 500.
+        assert [_error_pages(server.url, cookie) for _ in range(5)] == [(404, 403)] * 5
         assert worker.poll() is None, worker_log.read_text()
         mark = tmp_path / "mark"
         leave_a_mark.enqueue(str(mark))
@@ -89,3 +111,23 @@ def test_server_and_worker_recover_from_a_postgresql_restart(start_server, tmp_p
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_error_pages_answer_after_the_servers_connections_were_cut(start_server):
+    """What a PostgreSQL restart does to a running server, for it alone: every connection it
+    holds is cut. Error pages rendered before (Django renders them in a thread of its own, which
+    kept its connection unchecked) answered 500 from then on; they need no database now."""
+    from django.db import connection
+
+    server = start_server({"DB_POOL_TIMEOUT": "2"})
+    cookie = session_cookie_for(UserFactory())  # signed in: the old 404 page counted unread
+    assert [_error_pages(server.url, cookie) for _ in range(5)] == [(404, 403)] * 5
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] > 0
+    _wait_for(lambda: _health(server.url) == 200, 20, "/healthz to answer 200 again")
+    assert [_error_pages(server.url, cookie) for _ in range(10)] == [(404, 403)] * 10
