@@ -7,7 +7,7 @@ object permissions; the admin only shows them, so nothing bypasses the services.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from mentoring.accounts.tokens import revoke_api_token
+from mentoring.accounts.services.tokens import revoke_api_token
 from mentoring.models import ApiToken, Cohort, Membership, SignInPolicy, User
 
 

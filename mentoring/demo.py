@@ -9,11 +9,11 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from mentoring.boards.moderation import flag_post
-from mentoring.boards.posts import create_post, create_thread
-from mentoring.boards.scheduling import schedule_thread
+from mentoring.boards.services.moderation import flag_post
+from mentoring.boards.services.posts import create_post, create_thread
+from mentoring.boards.services.scheduling import schedule_thread
 from mentoring.cohorts.services import add_membership, create_cohort
-from mentoring.invitations.services import invite_emails
+from mentoring.invitations.services.invitations import invite_emails
 from mentoring.models import (
     Board,
     Cohort,
@@ -25,7 +25,7 @@ from mentoring.models import (
     ThreadReadState,
     User,
 )
-from mentoring.participation.services import (
+from mentoring.participation.services.counters import (
     rebuild_counters,
     record_resource_view,
     record_thread_read,

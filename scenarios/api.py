@@ -25,10 +25,11 @@ from mentoring.core.api import (
 from mentoring.core.errors import Forbidden
 from mentoring.core.pagination import PageSize
 from mentoring.models import Membership, User
-from scenarios import releases, resources, selectors
+from scenarios import selectors
 from scenarios.blocks import EXPERT_STAGE
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
 from scenarios.schemas import ReleasedScenarioOut, ReleaseIn, ReleaseOut, ScenarioOut
+from scenarios.services import releases, resources
 
 router = Router(tags=["scenarios"])
 

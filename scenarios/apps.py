@@ -8,9 +8,9 @@ class ScenariosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mentoring.boards.sections import register_section_finder
+        from mentoring.boards.services.sections import register_section_finder
         from mentoring.signals import members_enrolled
-        from scenarios.groups import place_late_joiners_on_enrolment, release_sections
+        from scenarios.services.groups import place_late_joiners_on_enrolment, release_sections
 
         # Late joiners are placed inside the enrolment transaction: if the enrolment rolls
         # back, so do their group places (and nobody is ever enrolled without a group).

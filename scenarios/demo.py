@@ -16,12 +16,16 @@ from django.db import transaction
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
-from mentoring.boards.posts import create_post, create_thread
+from mentoring.boards.services.posts import create_post, create_thread
 from mentoring.models import Cohort, Thread, User
 from scenarios import demo_content as content
-from scenarios import releases, solutions
 from scenarios.models import ModulePage, Release, ScenarioPage
-from scenarios.permissions import allow_authoring_in, grant_scenario_authoring, scenarios_collection
+from scenarios.services import releases, solutions
+from scenarios.services.permissions import (
+    allow_authoring_in,
+    grant_scenario_authoring,
+    scenarios_collection,
+)
 
 DEMO_GROUP_SIZE = 4
 

@@ -18,10 +18,11 @@ from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.rules.permissions import is_tutor
-from scenarios import groups, releases, resources, selectors, solutions
+from scenarios import selectors
 from scenarios.files import private_file_response
 from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
+from scenarios.services import groups, releases, resources, solutions
 
 
 def _found(obj):

@@ -22,12 +22,12 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from mentoring.core.errors import ServiceError
 from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import Cohort, Membership
-from mentoring.notifications.services import mark_read_for_target
-from scenarios import releases
+from mentoring.notifications.services.notifications import mark_read_for_target
 from scenarios.models import ModulePage, Release, ScenarioPage
-from scenarios.permissions import SCENARIOS_COLLECTION, allow_authoring_in
-from scenarios.resources import record_scenario_view
 from scenarios.selectors import scenario_access, scenarios_in_module_for
+from scenarios.services import releases
+from scenarios.services.permissions import SCENARIOS_COLLECTION, allow_authoring_in
+from scenarios.services.resources import record_scenario_view
 
 
 def _manageable_cohorts(user):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.test import Client
 
-from mentoring.accounts.tokens import create_api_token
+from mentoring.accounts.services.tokens import create_api_token
 from mentoring.cohorts.services import add_membership, create_cohort
 from mentoring.models import Cohort, Membership, User
 

@@ -274,8 +274,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Staffroom] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
-# Failed sign-ins are throttled by mentoring.accounts.throttle (one lock for every login form
-# and for bearer tokens, answering 429); allauth's own per-form counter would answer 200.
+# Failed sign-ins are throttled by mentoring.accounts.services.throttle (one lock for every
+# login form and for bearer tokens, answering 429); allauth's own per-form counter would answer 200.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Staffroom"
@@ -290,7 +290,7 @@ MFA_FORMS = {
     "authenticate": "mentoring.accounts.adapter.StaffroomAuthenticateForm",
     "reauthenticate": "mentoring.accounts.adapter.StaffroomReauthenticateForm",
 }
-# The sign-in lock (mentoring.accounts.throttle). Wrong passwords for one account from one
+# The sign-in lock (mentoring.accounts.services.throttle). Wrong passwords for one account from one
 # address, then that pair waits LOGIN_THROTTLE_SECONDS; the account from every address together
 # gets a larger, slower allowance (LOGIN_THROTTLE_PER_ACCOUNT_TOTAL per
 # LOGIN_THROTTLE_ACCOUNT_SECONDS), except in a browser that has signed in to it before; one

@@ -3,8 +3,8 @@
 Nobody signs up on their own: accounts come from an invitation or a cohort's join link, whose
 pages create them (see ``mentoring.invitations``). The wrong-password message keeps the wording
 people know from the previous sign-in page. Every password allauth checks (sign-in,
-re-authentication) and every two-factor code passes the locks of ``mentoring.accounts.throttle``
-first, and the last try before a lock says so.
+re-authentication) and every two-factor code passes the locks of
+``mentoring.accounts.services.throttle`` first, and the last try before a lock says so.
 
 allauth's e-mails name the site and link to it like every other Staffroom e-mail: the name is
 ``WAGTAIL_SITE_NAME`` and the address ``WAGTAILADMIN_BASE_URL``. Without django.contrib.sites,
@@ -26,7 +26,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from mentoring.accounts import throttle
+from mentoring.accounts.services import throttle
 from mentoring.core.addresses import client_address
 
 if TYPE_CHECKING:

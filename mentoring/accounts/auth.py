@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from mentoring.accounts import throttle
-from mentoring.accounts.policy import must_set_up_two_factor
-from mentoring.accounts.tokens import live_token
+from mentoring.accounts.selectors.policy import must_set_up_two_factor
+from mentoring.accounts.services import throttle
+from mentoring.accounts.services.tokens import live_token
 from mentoring.core.addresses import scope_client_address
 
 

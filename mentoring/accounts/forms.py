@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from mentoring.accounts.services import DISPLAY_NAME_MAX
+from mentoring.accounts.services.profile import DISPLAY_NAME_MAX
 from mentoring.core.validation import SaneInputFormMixin
 
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from mentoring.accounts import throttle
-from mentoring.accounts.policy import must_set_up_two_factor
+from mentoring.accounts.selectors.policy import must_set_up_two_factor
+from mentoring.accounts.services import throttle
 
 # Every view that takes a password. /admin/login/ and /django-admin/login/ redirect to the site's
 # sign-in page (config/urls.py), so two-factor and this lock cannot be sidestepped there.

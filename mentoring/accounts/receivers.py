@@ -1,8 +1,8 @@
 """Account signal receivers, connected in ``MentoringConfig.ready``.
 
 Failed sign-ins and wrong two-factor codes count towards the locks
-(``mentoring.accounts.throttle``), a sign-in marks the browser, and a password reset lifts the
-account's locks; accounts from before allauth get their address row on first sign-in.
+(``mentoring.accounts.services.throttle``), a sign-in marks the browser, and a password reset
+lifts the account's locks; accounts from before allauth get their address row on first sign-in.
 Sign-out, a new password and deactivation end access that open websockets still hold. They
 listen to Django's own hooks rather than to our views, so every way there (the account pages,
 the admin, allauth, a password reset, ``changepassword``) closes the affected sockets.
@@ -16,7 +16,7 @@ from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
-from mentoring.accounts import throttle
+from mentoring.accounts.services import throttle
 from mentoring.models import User
 from mentoring.realtime import events
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from mentoring.accounts.forms import ProfileForm
-from mentoring.accounts.services import set_display_name
+from mentoring.accounts.services.profile import set_display_name
 from mentoring.core.errors import ServiceError
 
 

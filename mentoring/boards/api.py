@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
-from mentoring.boards import moderation, posts, scheduling, selectors
+from mentoring.boards import selectors
 from mentoring.boards.schemas import (
     BoardOut,
     FlagIn,
@@ -21,6 +21,7 @@ from mentoring.boards.schemas import (
     ThreadOut,
     ThreadSummaryOut,
 )
+from mentoring.boards.services import moderation, posts, scheduling
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
@@ -32,7 +33,7 @@ from mentoring.core.api import (
 from mentoring.core.errors import NotFound
 from mentoring.core.pagination import PageSize, link_header, page_url
 from mentoring.models import Post
-from mentoring.participation.services import record_thread_read
+from mentoring.participation.services.counters import record_thread_read
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import thread_author_name
 

@@ -1,4 +1,5 @@
-"""Request and response shapes of the boards API (django-ninja)."""
+"""Request and response shapes of the boards API (django-ninja), and the post shape the live
+``post.*`` events share with it. Below the services: importing only ninja and models."""
 
 from __future__ import annotations
 
@@ -6,10 +7,25 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from mentoring.boards.scheduling import MAX_PROMPTS
-from mentoring.boards.shapes import PostShape
 from mentoring.core.validation import DateTimeIn
-from mentoring.models import MAX_POST_LENGTH
+from mentoring.models import MAX_POST_LENGTH, MAX_PROMPTS
+
+
+class PostShape(Schema):
+    """A post as anyone watching may see it: the API's post and the live ``post.*`` events."""
+
+    id: int
+    thread_id: int
+    reply_to: int | None
+    author: str = Field(description="The author as the caller may see them.")
+    author_id: int | None = Field(description="Null when the author is anonymous to the caller.")
+    anonymous: bool
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    editable_until: datetime
+    retracted: bool
+    hidden: bool
 
 
 class BoardOut(Schema):

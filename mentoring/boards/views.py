@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentoring.boards import moderation, posts, scheduling, selectors
+from mentoring.boards import selectors
 from mentoring.boards.forms import (
     EditPostForm,
     FlagPostForm,
@@ -27,7 +27,8 @@ from mentoring.boards.forms import (
     SearchForm,
     ThreadForm,
 )
-from mentoring.boards.sections import arrange_boards
+from mentoring.boards.services import moderation, posts, scheduling
+from mentoring.boards.services.sections import arrange_boards
 from mentoring.cohorts.selectors import has_members, visible_cohort
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import page_for_template
@@ -35,7 +36,7 @@ from mentoring.core.rendering import render_post
 from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
 from mentoring.notifications.decorators import reads_notifications
-from mentoring.participation.services import record_thread_read
+from mentoring.participation.services.counters import record_thread_read
 from mentoring.rules.permissions import can_moderate, is_tutor
 
 

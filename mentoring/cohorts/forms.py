@@ -9,7 +9,7 @@ from django import forms
 from mentoring.cohorts.selectors import tutor_candidates
 from mentoring.core.forms import DateInput, ServiceErrorsMixin
 from mentoring.models import MAX_GRACE_SECONDS, Cohort, User
-from mentoring.participation.nudges import placeholder_help
+from mentoring.participation.services.nudges import placeholder_help
 
 MAX_GRACE_MINUTES = MAX_GRACE_SECONDS // 60
 

@@ -8,10 +8,10 @@ from datetime import date
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from mentoring.boards.setup import create_board
+from mentoring.boards.services.setup import create_board
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
-from mentoring.notifications.services import forget_cohort_for
+from mentoring.notifications.services.notifications import forget_cohort_for
 from mentoring.realtime import events
 from mentoring.rules.permissions import (
     MEMBER_PERMISSIONS,

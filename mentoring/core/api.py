@@ -25,9 +25,9 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
-from mentoring.accounts import throttle
-from mentoring.accounts.policy import must_set_up_two_factor
-from mentoring.accounts.tokens import user_for_token
+from mentoring.accounts.selectors.policy import must_set_up_two_factor
+from mentoring.accounts.services import throttle
+from mentoring.accounts.services.tokens import user_for_token
 from mentoring.core.addresses import client_address
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url

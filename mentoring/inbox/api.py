@@ -11,7 +11,8 @@ from ninja import Field, Query, Router, Schema
 
 from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, ApiError, found, limit_query
 from mentoring.core.pagination import link_header, page_url
-from mentoring.inbox import selectors, services
+from mentoring.inbox import selectors
+from mentoring.inbox.services import inbox as services
 
 router = Router(tags=["inbox"])
 

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import page_for_template
 from mentoring.core.validation import SaneInputFormMixin
-from mentoring.inbox import selectors, services
+from mentoring.inbox import selectors
+from mentoring.inbox.services import inbox as services
 from mentoring.models import Cohort
 
 

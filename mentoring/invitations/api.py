@@ -16,7 +16,7 @@ from mentoring.core.api import (
 )
 from mentoring.core.errors import NotFound
 from mentoring.core.pagination import PageSize
-from mentoring.invitations import selectors, services
+from mentoring.invitations import selectors
 from mentoring.invitations.schemas import (
     BatchOut,
     InvitationOut,
@@ -24,6 +24,7 @@ from mentoring.invitations.schemas import (
     RosterErrorOut,
     RosterReportOut,
 )
+from mentoring.invitations.services import invitations as services
 from mentoring.models import Cohort, Invitation, Membership, User
 from mentoring.rules.permissions import is_tutor
 

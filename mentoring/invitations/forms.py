@@ -8,7 +8,7 @@ import binascii
 from django import forms
 
 from mentoring.core.validation import SaneInputFormMixin
-from mentoring.invitations.roster import MAX_ROSTER_BYTES
+from mentoring.invitations.services.roster import MAX_ROSTER_BYTES
 
 
 class InviteForm(SaneInputFormMixin, forms.Form):

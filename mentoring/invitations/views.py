@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from mentoring.accounts.throttle import client_address
+from mentoring.accounts.services.throttle import client_address
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core import ratelimit
 from mentoring.core.errors import ServiceError
-from mentoring.invitations import selectors, services
+from mentoring.invitations import selectors
 from mentoring.invitations.forms import (
     InviteForm,
     JoinEmailForm,
@@ -24,6 +24,7 @@ from mentoring.invitations.forms import (
     RosterUploadForm,
     SetPasswordForm,
 )
+from mentoring.invitations.services import invitations as services
 from mentoring.models import Cohort, Invitation, JoinRequest, Membership
 from mentoring.rules.permissions import is_tutor
 

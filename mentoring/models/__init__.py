@@ -9,6 +9,7 @@ belong to a single row.
 from mentoring.models.accounts import ApiToken, User
 from mentoring.models.boards import (
     MAX_POST_LENGTH,
+    MAX_PROMPTS,
     Board,
     Post,
     PostFlag,
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_GRACE_SECONDS",
     "MAX_GRACE_SECONDS",
     "MAX_POST_LENGTH",
+    "MAX_PROMPTS",
     "ApiToken",
     "Board",
     "Cohort",

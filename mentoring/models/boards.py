@@ -14,6 +14,7 @@ from mentoring.models.accounts import User
 from mentoring.models.cohorts import Cohort
 
 MAX_POST_LENGTH = 20_000
+MAX_PROMPTS = 52  # a year of weekly prompts scheduled in one go
 
 
 class Board(models.Model):

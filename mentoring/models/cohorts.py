@@ -133,7 +133,7 @@ class Membership(models.Model):
     # The two sums of weekly reads that ``reading_declined`` compares, as they stand in the week
     # starting ``alert_week``. They cover finished weeks only, so they hold all week: the
     # dashboard reads them like the counters, and sums rows of another week from the buckets
-    # (``mentoring.participation.alerts``; refreshed by ``participation.services``).
+    # (``mentoring.participation.selectors.alerts``; refreshed by ``participation.services``).
     alert_week = models.DateField(null=True, blank=True)
     alert_recent_reads = models.PositiveIntegerField(default=0, db_default=0)
     alert_baseline_reads = models.PositiveIntegerField(default=0, db_default=0)

@@ -14,7 +14,7 @@ from mentoring.notifications.selectors import (
     notifications_page,
     unread_count,
 )
-from mentoring.notifications.services import mark_read
+from mentoring.notifications.services.notifications import mark_read
 
 router = Router(tags=["notifications"])
 

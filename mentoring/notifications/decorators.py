@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 
-from mentoring.notifications.services import mark_read_for_target
+from mentoring.notifications.services.notifications import mark_read_for_target
 
 
 def reads_notifications(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -8,13 +8,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from mentoring.cohorts.selectors import cohorts_for
 from mentoring.core.errors import ServiceError
 from mentoring.core.pagination import page_for_template
-from mentoring.models import Membership
 from mentoring.notifications.forms import EmailPreferenceForm
-from mentoring.notifications.selectors import notification_of, notifications_page
-from mentoring.notifications.services import mark_read, set_email_preference
+from mentoring.notifications.selectors import notification_of, notifications_page, tutored_cohorts
+from mentoring.notifications.services.notifications import mark_read, set_email_preference
 
 
 @login_required
@@ -56,7 +54,7 @@ def email_preference(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your email preference is saved.")
             return redirect("email_preference")
-    tutored = [m.cohort for m in cohorts_for(user=request.user) if m.role == Membership.Role.TUTOR]
+    tutored = tutored_cohorts(user=request.user)
     return render(
         request, "mentoring/email_preference.html", {"form": form, "tutored_cohorts": tutored}
     )

@@ -11,10 +11,9 @@ from ninja import Field, Query, Router, Schema
 
 from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, api_fields, found, limit_query
 from mentoring.core.pagination import link_header, page_url
-from mentoring.participation import alerts as alert_rules
-from mentoring.participation.nudges import NUDGE_COOLDOWN, nudge_members
 from mentoring.participation.schemas import ParticipantOut
-from mentoring.participation.selectors import (
+from mentoring.participation.selectors import alerts as alert_rules
+from mentoring.participation.selectors.rows import (
     PARTICIPATION_PAGE,
     Status,
     member_json_page,
@@ -22,7 +21,8 @@ from mentoring.participation.selectors import (
     status_counts,
     tutored_cohort,
 )
-from mentoring.participation.services import refresh_alert_windows
+from mentoring.participation.services.counters import refresh_alert_windows
+from mentoring.participation.services.nudges import NUDGE_COOLDOWN, nudge_members
 
 router = Router(tags=["participation"])
 JSON = "application/json"

@@ -28,15 +28,9 @@ from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.invitations.selectors import invited_not_joined
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
 from mentoring.notifications.decorators import reads_notifications
-from mentoring.participation import alerts as alert_rules
-from mentoring.participation.charts import status_breakdown_svg, weekly_trend_svg
-from mentoring.participation.nudges import (
-    NUDGE_COOLDOWN,
-    nudge_members,
-    placeholder_help,
-    update_nudge_template,
-)
-from mentoring.participation.selectors import (
+from mentoring.participation.selectors import alerts as alert_rules
+from mentoring.participation.selectors.charts import status_breakdown_svg, weekly_trend_svg
+from mentoring.participation.selectors.rows import (
     SORTABLE,
     Status,
     alert_counts,
@@ -49,7 +43,13 @@ from mentoring.participation.selectors import (
     tutored_cohort,
     weekly_trend,
 )
-from mentoring.participation.services import refresh_alert_windows
+from mentoring.participation.services.counters import refresh_alert_windows
+from mentoring.participation.services.nudges import (
+    NUDGE_COOLDOWN,
+    nudge_members,
+    placeholder_help,
+    update_nudge_template,
+)
 
 # The member table pages through big cohorts; filter and sort are applied in SQL first.
 DASHBOARD_PAGE = PageSize(default=500, maximum=2000)

@@ -20,7 +20,7 @@ from django.db import DatabaseError, transaction
 
 from mentoring.models import Board, Membership
 from mentoring.notifications.selectors import notification_payload
-from mentoring.participation.selectors import member_rows_by_id
+from mentoring.participation.selectors.rows import member_rows_by_id
 from mentoring.realtime import hub, log
 from mentoring.realtime.schemas import (
     BoardUpdated,

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import TypeAdapter
 
-from mentoring.boards.shapes import PostShape
+from mentoring.boards.schemas import PostShape
 from mentoring.notifications.schemas import NotificationOut
 from mentoring.participation.schemas import ParticipantOut
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from mentoring.accounts import throttle
-from mentoring.accounts.tokens import create_api_token
+from mentoring.accounts.services import throttle
+from mentoring.accounts.services.tokens import create_api_token
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

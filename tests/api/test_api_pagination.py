@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mentoring.boards import posts as services
+from mentoring.boards.services import posts as services
 from mentoring.models import Board, Notification, Post, Thread
 from tests.factories import UserFactory, make_cohort
 
@@ -194,7 +194,7 @@ def test_a_page_of_threads_takes_the_same_queries_for_5_or_60_threads(
 
 
 def test_scheduled_threads_page(api, board, tutor):
-    from mentoring.boards import scheduling
+    from mentoring.boards.services import scheduling
 
     start = timezone.now() + timedelta(days=1)
     for i in range(5):

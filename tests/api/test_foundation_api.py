@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from mentoring.accounts.tokens import revoke_api_token
+from mentoring.accounts.services.tokens import revoke_api_token
 from mentoring.models import ApiToken, Cohort, Membership
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -157,7 +157,7 @@ def test_openapi_describes_the_api():
 
 
 def test_notifications_list(api, members):
-    from mentoring.notifications.services import notify
+    from mentoring.notifications.services.notifications import notify
 
     notify(user=members[0], kind="system", title="Welcome")
     data = api(members[0]).get("/api/v1/notifications").data

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board, Notification, Nudge
-from mentoring.participation import services as participation
+from mentoring.participation.services import counters as participation
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from mentoring.models import Board, Membership, ResourceView
 from scenarios.models import Release, ScenarioGroup
-from scenarios.releases import release_scenario
-from scenarios.solutions import save_solution, submit_solution
+from scenarios.services.releases import release_scenario
+from scenarios.services.solutions import save_solution, submit_solution
 from tests.scenarios.helpers import EXPERT_TEXT, make_module, make_scenario
 
 pytestmark = pytest.mark.django_db

@@ -57,7 +57,7 @@ def main() -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     setup_django()
-    from mentoring.accounts.tokens import create_api_token
+    from mentoring.accounts.services.tokens import create_api_token
     from mentoring.models import User
 
     user, _ = User.objects.get_or_create(username="bench_asgi")

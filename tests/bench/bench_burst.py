@@ -312,7 +312,7 @@ async def _burst(
 
 
 def _people(cohort, count: int):
-    from mentoring.accounts.tokens import create_api_token
+    from mentoring.accounts.services.tokens import create_api_token
     from mentoring.models import Membership, User
 
     ids = list(
@@ -375,8 +375,8 @@ def run_burst(burst: Burst, *, reference: bool = True) -> Outcome:
     ``reference``, first the same posting with no socket open (the quiet reference)."""
     from django.db import transaction
 
-    from mentoring.accounts.tokens import create_api_token
-    from mentoring.boards.posts import create_thread
+    from mentoring.accounts.services.tokens import create_api_token
+    from mentoring.boards.services.posts import create_thread
     from mentoring.models import Board, LiveStream, User
     from mentoring.realtime.events import thread_group
 

@@ -189,7 +189,7 @@ def _ensure_week_buckets(cohort) -> None:
     """The alerts read weekly read buckets; a cohort seeded before they existed gets them
     rebuilt from its read events once."""
     from mentoring.models import MemberWeek
-    from mentoring.participation.services import rebuild_counters
+    from mentoring.participation.services.counters import rebuild_counters
 
     if not MemberWeek.objects.filter(membership__cohort=cohort).exists():
         rebuild_counters(cohort_ids=[cohort.pk])
@@ -200,8 +200,8 @@ def main() -> None:
     setup_django()
     from django.db import transaction
 
-    from mentoring.accounts.tokens import create_api_token
-    from mentoring.boards.posts import create_thread
+    from mentoring.accounts.services.tokens import create_api_token
+    from mentoring.boards.services.posts import create_thread
     from mentoring.models import Board, Membership, User
     from tests.conftest import ServerProcess
 

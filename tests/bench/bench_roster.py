@@ -90,7 +90,7 @@ def _reference(body: bytes) -> float:
 
 def main() -> None:
     setup_django()
-    from mentoring.accounts.tokens import create_api_token
+    from mentoring.accounts.services.tokens import create_api_token
     from mentoring.cohorts.services import create_cohort
     from mentoring.models import Invitation, Membership, User
 

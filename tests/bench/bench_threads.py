@@ -93,7 +93,7 @@ async def _page_timings(url: str, targets: dict[str, tuple[str, dict]]) -> dict[
 
 
 def _page_figures(server_url: str, long_thread, short_thread, member, short_member) -> None:
-    from mentoring.accounts.tokens import create_api_token
+    from mentoring.accounts.services.tokens import create_api_token
     from mentoring.boards.selectors import POSTS_PER_PAGE
     from tests.conftest import session_cookie_for
 
@@ -194,8 +194,8 @@ async def _load(url: str, plan, tokens: list[str], seconds: float, database: str
 def _load_figures(server_url: str, cohort, members, database: str) -> None:
     import random
 
-    from mentoring.accounts.tokens import create_api_token
-    from mentoring.boards import posts as services
+    from mentoring.accounts.services.tokens import create_api_token
+    from mentoring.boards.services import posts as services
     from mentoring.management.commands.seed_scale import synthetic_bodies
     from mentoring.models import Board
 

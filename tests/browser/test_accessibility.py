@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mentoring.boards.moderation import flag_post, hide_post
-from mentoring.boards.posts import create_post, create_thread
+from mentoring.boards.services.moderation import flag_post, hide_post
+from mentoring.boards.services.posts import create_post, create_thread
 from mentoring.models import Board, Membership
-from mentoring.notifications.services import notify
-from scenarios.releases import release_scenario
-from scenarios.solutions import save_solution
+from mentoring.notifications.services.notifications import notify
+from scenarios.services.releases import release_scenario
+from scenarios.services.solutions import save_solution
 from tests.browser.axe import (
     DESKTOP,
     PHONE,

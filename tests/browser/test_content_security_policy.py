@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board
-from scenarios.permissions import grant_scenario_authoring
-from scenarios.releases import release_scenario
+from scenarios.services.permissions import grant_scenario_authoring
+from scenarios.services.releases import release_scenario
 from tests.scenarios.helpers import make_module, make_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board
-from mentoring.participation.services import record_thread_read
+from mentoring.participation.services.counters import record_thread_read
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort
 
@@ -78,7 +78,7 @@ def test_alert_reasons_are_shown_and_stay_through_live_updates(browser_as, live_
     from django.utils import timezone
 
     from mentoring.models import Membership
-    from mentoring.participation.nudges import nudge_members
+    from mentoring.participation.services.nudges import nudge_members
 
     tutor = UserFactory(username="tutor_r", display_name="Tessa Tutor")
     quiet, fresh = UserFactory(username="q1"), UserFactory(username="n1")

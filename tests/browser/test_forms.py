@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board, Cohort, Post
 from tests.browser.axe import PHONE
 from tests.conftest import run_in_thread
@@ -160,8 +160,8 @@ USERBAR_OVERLAPS = """() => {
 
 
 def test_the_wagtail_userbar_covers_no_text_on_a_phone(browser_as, cohort, tutor):
-    from scenarios.permissions import grant_scenario_authoring
-    from scenarios.releases import release_scenario
+    from scenarios.services.permissions import grant_scenario_authoring
+    from scenarios.services.releases import release_scenario
     from tests.scenarios.helpers import make_module, make_scenario
 
     scenario = make_scenario(make_module())

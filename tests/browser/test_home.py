@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cms.demo import seed_home_page
-from mentoring.notifications.services import notify
+from mentoring.notifications.services.notifications import notify
 from tests.conftest import run_in_thread
 from tests.factories import TEST_PASSWORD
 
@@ -40,7 +40,7 @@ def test_tutors_home_page_counts_the_inbox_live_and_dates_live_notifications(
 ):
     """Open as a tutor; a member asks a question on "Ask a tutor": "Inbox: N waiting" goes up
     and the notification comes in with its date, as on a fresh page, without a reload."""
-    from mentoring.boards import posts
+    from mentoring.boards.services import posts
     from tests.mentoring.boards_helpers import private_board
 
     seed_home_page()

@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.invitations.services import configure_join_link, invite_emails, resend_invitation
+from mentoring.invitations.services.invitations import (
+    configure_join_link,
+    invite_emails,
+    resend_invitation,
+)
 from mentoring.models import Invitation
 from tests.browser.axe import (
     DESKTOP,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import posts as services
+from mentoring.boards.services import posts as services
 from mentoring.models import Board, LiveEvent
-from mentoring.participation import services as participation
+from mentoring.participation.services import counters as participation
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort
 
@@ -109,7 +109,7 @@ def test_dashboard_refetches_its_rows_when_the_log_cannot_replay(
 def test_notifications_page_catches_up_with_dated_items(
     browser_as, live_layer, live_server_process
 ):
-    from mentoring.notifications.services import notify
+    from mentoring.notifications.services.notifications import notify
 
     _, members, _, _ = _setting()
     page = browser_as(members[0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards.posts import create_thread
+from mentoring.boards.services.posts import create_thread
 from mentoring.models import Board, Post
 from tests.conftest import run_in_thread
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scenarios.models import Release, ScenarioPage
-from scenarios.permissions import grant_scenario_authoring
+from scenarios.services.permissions import grant_scenario_authoring
 from tests.scenarios.helpers import make_module
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

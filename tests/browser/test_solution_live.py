@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from scenarios.releases import release_scenario
-from scenarios.solutions import save_solution
+from scenarios.services.releases import release_scenario
+from scenarios.services.solutions import save_solution
 from tests.conftest import run_in_thread
 from tests.scenarios.helpers import make_module, make_scenario
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board, Post
 from tests.conftest import run_in_thread
 from tests.factories import UserFactory, make_cohort

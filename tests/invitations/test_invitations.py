@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards.posts import create_thread
+from mentoring.boards.services.posts import create_thread
 from mentoring.models import Board, Invitation, Membership, Post, User
 from tests.factories import make_cohort
 from tests.invitations.helpers import link_in, mail_to, run_worker
@@ -166,7 +166,7 @@ def test_resend_from_the_members_page_sends_a_new_link_and_the_old_one_stops(
 
 
 def test_invitations_list_is_paged_with_a_link_header(api, cohort, tutor):
-    from mentoring.invitations.services import invite_emails
+    from mentoring.invitations.services.invitations import invite_emails
 
     invite_emails(cohort=cohort, by=tutor, emails=[f"p{n}@uni.example" for n in range(5)])
     client = api(tutor)

@@ -7,7 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from mentoring.invitations.services import configure_join_link, rotate_join_link
+from mentoring.invitations.services.invitations import configure_join_link, rotate_join_link
 from mentoring.models import JoinRequest, Membership, User
 from tests.invitations.helpers import link_in, mail_to, run_worker
 

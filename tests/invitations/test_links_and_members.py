@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from mentoring.cohorts.services import add_membership
 from mentoring.core import ratelimit
-from mentoring.invitations import tasks
-from mentoring.invitations.services import (
+from mentoring.invitations.services import tasks
+from mentoring.invitations.services.invitations import (
     configure_join_link,
     invite_emails,
     revoke_invitation,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mentoring.invitations.roster import normalise, parse_roster
+from mentoring.invitations.services.roster import normalise, parse_roster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ZOE = ("zoe.obrien@uni.example", "Zoë", "O'Brien")

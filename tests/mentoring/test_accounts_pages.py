@@ -5,8 +5,8 @@ from django.core import mail
 from django.test import Client
 
 from mentoring.models import Notification
-from mentoring.notifications.services import notify
-from mentoring.notifications.tasks import send_notification_email
+from mentoring.notifications.services.notifications import notify
+from mentoring.notifications.services.tasks import send_notification_email
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

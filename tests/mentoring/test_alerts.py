@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import posts as boards
+from mentoring.boards.services import posts as boards
 from mentoring.models import Board, Membership, MemberWeek, ReadEvent
-from mentoring.participation import alerts
-from mentoring.participation import services as participation
-from mentoring.participation.selectors import member_row, member_rows
+from mentoring.participation.selectors import alerts
+from mentoring.participation.selectors.rows import member_row, member_rows
+from mentoring.participation.services import counters as participation
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Post, ReadEvent, Thread, User
 from tests.factories import make_cohort, signed_in
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.boards import moderation, posts, selectors
+from mentoring.boards import selectors
+from mentoring.boards.services import moderation, posts
 from mentoring.core.errors import ServiceError
 from mentoring.models import (
     MAX_POST_LENGTH,
@@ -213,7 +214,7 @@ def test_tutors_hide_and_unhide_posts_with_a_reason(cohort, tutor, members):
 
 
 def test_unread_counts_follow_reads(cohort, members):
-    from mentoring.participation.services import record_thread_read
+    from mentoring.participation.services.counters import record_thread_read
 
     a, b, _ = members
     board = general_board(cohort)

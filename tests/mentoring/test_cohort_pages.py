@@ -106,7 +106,7 @@ def test_latest_activity_shows_a_scheduled_prompt_only_once_published(cohort, tu
     from datetime import UTC, datetime, timedelta
     from unittest import mock
 
-    from mentoring.boards import scheduling
+    from mentoring.boards.services import scheduling
     from tests.mentoring.boards_helpers import general_board
 
     monday = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from mentoring.boards.posts import create_post, create_thread
+from mentoring.boards.services.posts import create_post, create_thread
 from mentoring.models import Notification
-from mentoring.notifications.services import notify
+from mentoring.notifications.services.notifications import notify
 from tests.factories import signed_in
 from tests.mentoring.boards_helpers import general_board, private_board
 

@@ -15,7 +15,7 @@ import pytest
 from django import forms
 from django.utils import timezone
 
-from mentoring.boards import posts, scheduling
+from mentoring.boards.services import posts, scheduling
 from mentoring.models import Board, Cohort, Membership
 from tests.factories import UserFactory, signed_in
 

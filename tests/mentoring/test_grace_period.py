@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.core.errors import ServiceError
 from mentoring.models import Post, PostRevision
 from tests.factories import make_cohort
@@ -67,10 +67,12 @@ def test_edit_after_the_grace_period_is_refused(cohort, members):
 def test_the_boundary_instant_itself_is_already_over(cohort, members):
     post = _post(cohort, members[0])
     just_before = post.editable_until - timedelta(microseconds=1)
-    with mock.patch("mentoring.boards.posts.timezone.now", return_value=just_before):
+    with mock.patch("mentoring.boards.services.posts.timezone.now", return_value=just_before):
         posts.edit_post(post=post, by=members[0], body="in time")
     with (
-        mock.patch("mentoring.boards.posts.timezone.now", return_value=post.editable_until),
+        mock.patch(
+            "mentoring.boards.services.posts.timezone.now", return_value=post.editable_until
+        ),
         pytest.raises(ServiceError, match="over"),
     ):
         posts.edit_post(post=post, by=members[0], body="too late")
@@ -154,7 +156,7 @@ def test_the_decision_waits_for_the_row_lock_and_uses_the_time_it_gets_it(tutor,
         finally:
             connections.close_all()
 
-    with mock.patch("mentoring.boards.posts.timezone.now", new=clock):
+    with mock.patch("mentoring.boards.services.posts.timezone.now", new=clock):
         threads = [threading.Thread(target=hold_lock), threading.Thread(target=edit)]
         for t in threads:
             t.start()
@@ -196,7 +198,7 @@ def test_racing_edits_and_retraction_at_the_boundary_get_one_outcome_each(tutor,
 
     workers = [threading.Thread(target=attempt, args=("edit", n)) for n in range(6)]
     workers.append(threading.Thread(target=attempt, args=("retract", 1)))
-    with mock.patch("mentoring.boards.posts.timezone.now", new=clock):
+    with mock.patch("mentoring.boards.services.posts.timezone.now", new=clock):
         for w in workers:
             w.start()
         for w in workers:

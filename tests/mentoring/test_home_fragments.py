@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Notification
-from mentoring.notifications.services import notify
+from mentoring.notifications.services.notifications import notify
 from tests.factories import signed_in
 from tests.mentoring.boards_helpers import private_board
 

@@ -9,11 +9,11 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import moderation, posts
-from mentoring.inbox import services as inbox
+from mentoring.boards.services import moderation, posts
 from mentoring.inbox.selectors import cohort_inbox
+from mentoring.inbox.services import inbox
 from mentoring.models import Notification, Thread, User
-from mentoring.notifications.tasks import send_daily_digest, send_notification_email
+from mentoring.notifications.services.tasks import send_daily_digest, send_notification_email
 from tests.factories import UserFactory, make_cohort
 from tests.mentoring.boards_helpers import general_board, private_board
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mentoring.boards import moderation, posts
+from mentoring.boards.services import moderation, posts
 from mentoring.inbox.selectors import cohort_inbox, inbox_page
 from mentoring.models import Post, PostFlag, Thread
 from tests.api.test_api_pagination import next_link, relative, walk

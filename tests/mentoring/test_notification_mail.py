@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from mentoring.models import Notification, User
-from mentoring.notifications.services import Notice, notify, notify_many
-from mentoring.notifications.tasks import send_daily_digest, send_notification_email
+from mentoring.notifications.services.notifications import Notice, notify, notify_many
+from mentoring.notifications.services.tasks import send_daily_digest, send_notification_email
 from tests.factories import UserFactory
 
 
@@ -28,7 +28,7 @@ def test_the_email_is_sent_after_the_claim_committed_with_no_row_locked():
         seen["message"] = kwargs["message"]
         return 1
 
-    with mock.patch("mentoring.notifications.tasks.send_mail", side_effect=fake_send_mail):
+    with mock.patch("mentoring.notifications.services.tasks.send_mail", side_effect=fake_send_mail):
         assert send_notification_email.call(notification.pk) is True
     assert seen["in_transaction"] is False  # no SMTP while holding row locks
     assert seen["emailed_at"] is not None  # claimed (committed) before sending
@@ -40,7 +40,9 @@ def test_the_email_is_sent_after_the_claim_committed_with_no_row_locked():
 def test_a_failed_send_gives_the_claim_back():
     user = UserFactory(username="reader", email="reader@example.org")
     notification = notify(user=user, kind="system", title="Hello")
-    failing = mock.patch("mentoring.notifications.tasks.send_mail", side_effect=OSError("down"))
+    failing = mock.patch(
+        "mentoring.notifications.services.tasks.send_mail", side_effect=OSError("down")
+    )
     with failing, pytest.raises(OSError):
         send_notification_email.call(notification.pk)
     assert Notification.objects.get(pk=notification.pk).emailed_at is None
@@ -54,7 +56,9 @@ def test_a_failed_digest_gives_every_claim_back():
     User.objects.filter(pk=user.pk).update(email_preference=User.EmailPreference.DAILY)
     user.refresh_from_db()
     notify_many([Notice(user=user, kind="system", title=f"News {n}") for n in range(3)])
-    failing = mock.patch("mentoring.notifications.tasks.send_mail", side_effect=OSError("down"))
+    failing = mock.patch(
+        "mentoring.notifications.services.tasks.send_mail", side_effect=OSError("down")
+    )
     with failing, pytest.raises(OSError):
         send_daily_digest.call(user.pk)
     assert not Notification.objects.filter(emailed_at__isnull=False).exists()

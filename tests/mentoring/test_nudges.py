@@ -8,12 +8,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.models import Board, Membership, Notification, Nudge, Thread
-from mentoring.participation import services as participation
-from mentoring.participation.nudges import nudge_members, render_message
-from mentoring.participation.selectors import member_rows, nudge_conversion
+from mentoring.participation.selectors.rows import member_rows, nudge_conversion
+from mentoring.participation.services import counters as participation
+from mentoring.participation.services.nudges import nudge_members, render_message
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db

@@ -11,15 +11,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Membership, Post, ReadEvent, Thread
-from mentoring.participation import services as participation
-from mentoring.participation.selectors import (
+from mentoring.participation.selectors.rows import (
     member_row,
     member_rows,
     status_counts,
     weekly_trend,
 )
+from mentoring.participation.services import counters as participation
 from tests.factories import UserFactory, make_cohort, signed_in
 from tests.mentoring.boards_helpers import general_board
 

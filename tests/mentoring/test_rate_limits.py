@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from mentoring.boards import posts as services
+from mentoring.boards.services import posts as services
 from mentoring.core import ratelimit
 from mentoring.core.ratelimit import RateLimited, check_rate
 from mentoring.models import Board, Post, PostFlag

@@ -10,11 +10,12 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from mentoring.boards import moderation, posts, selectors
+from mentoring.boards import selectors
+from mentoring.boards.services import moderation, posts
 from mentoring.core.errors import ServiceError
 from mentoring.models import Membership, Notification, Post, Thread, User
-from mentoring.notifications import services as notification_services
-from mentoring.notifications.tasks import send_notification_email
+from mentoring.notifications.services import notifications as notification_services
+from mentoring.notifications.services.tasks import send_notification_email
 
 from .boards_helpers import general_board
 
@@ -172,7 +173,7 @@ def test_a_kept_reply_is_emailed_after_the_grace_period(
 
 
 def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohort, members):
-    from mentoring.notifications.tasks import queue_daily_digests, send_daily_digest
+    from mentoring.notifications.services.tasks import queue_daily_digests, send_daily_digest
 
     a, b, c = members
     notification_services.set_email_preference(user=a, preference=User.EmailPreference.DAILY)
@@ -198,7 +199,7 @@ def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohor
 def test_retracting_an_opening_post_purges_its_title_from_nudges_quoting_it(
     cohort, tutor, members, django_capture_on_commit_callbacks
 ):
-    from mentoring.participation.nudges import nudge_members
+    from mentoring.participation.services.nudges import nudge_members
 
     a, b, _ = members
     marker = "pangolintitlezz"
@@ -315,8 +316,8 @@ def test_a_retracted_title_of_any_length_is_nowhere(
     """Notification titles are cut to 200 characters: a long thread title is there only in part,
     and used to survive a retraction that looked for the whole of it (in notifications, one
     of them a peer's, and in the live log's copies of them)."""
-    from mentoring.boards import moderation
-    from mentoring.participation.nudges import nudge_members
+    from mentoring.boards.services import moderation
+    from mentoring.participation.services.nudges import nudge_members
 
     a, b, c = members
     title = unusual_title(length)

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from mentoring.boards import posts, scheduling
 from mentoring.boards.selectors import board_threads, visible_thread
+from mentoring.boards.services import posts, scheduling
 from mentoring.models import Notification, Thread
 from tests.factories import UserFactory, make_cohort
 from tests.mentoring.boards_helpers import general_board, private_board

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from mentoring.models import Cohort, Membership, Post, Thread, User
-from mentoring.participation.selectors import member_rows
+from mentoring.participation.selectors.rows import member_rows
 
 pytestmark = pytest.mark.django_db
 

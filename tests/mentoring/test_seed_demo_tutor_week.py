@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from mentoring.inbox.selectors import cohort_inbox
 from mentoring.models import Cohort, Thread
-from mentoring.participation.selectors import member_rows
+from mentoring.participation.selectors.rows import member_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from mentoring.models import Membership, Post, ReadEvent, Thread
-from mentoring.participation.selectors import status_counts
-from mentoring.participation.services import rebuild_counters
+from mentoring.participation.selectors.rows import status_counts
+from mentoring.participation.services.counters import rebuild_counters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

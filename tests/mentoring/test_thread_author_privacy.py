@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from mentoring.boards import posts, selectors
+from mentoring.boards import selectors
+from mentoring.boards.services import posts
 from mentoring.models import Thread
 from mentoring.rules.visibility import ANONYMOUS_NAME
 from tests.factories import UserFactory, make_cohort

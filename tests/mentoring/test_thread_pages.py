@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mentoring.boards import posts as services
 from mentoring.boards import selectors
+from mentoring.boards.services import posts as services
 from mentoring.models import Board, Notification, Post, Thread, ThreadReadState
 from tests.factories import signed_in
 

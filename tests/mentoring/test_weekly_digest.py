@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from mentoring.boards import posts
-from mentoring.inbox.digest import send_weekly_digest
+from mentoring.boards.services import posts
+from mentoring.inbox.services.digest import send_weekly_digest
 from mentoring.models import Cohort, Membership, User
 from tests.factories import UserFactory, make_cohort
 from tests.mentoring.boards_helpers import private_board
@@ -86,7 +86,7 @@ def test_the_digest_is_sent_outside_its_transaction_and_a_failure_gives_the_week
         raise OSError("mail server down")
 
     with (
-        mock.patch("mentoring.inbox.digest.send_mail", side_effect=failing_send_mail),
+        mock.patch("mentoring.inbox.services.digest.send_mail", side_effect=failing_send_mail),
         pytest.raises(OSError),
     ):
         send_weekly_digest.call(cohort.pk)

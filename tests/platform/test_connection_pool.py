@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from mentoring.accounts.tokens import create_api_token
+from mentoring.accounts.services.tokens import create_api_token
 
 POOL_MAX = 5
 APP_NAME = "staffroom-pool-test"

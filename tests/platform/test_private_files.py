@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from wagtail.documents import get_document_model
 
-from scenarios.releases import release_scenario
+from scenarios.services.releases import release_scenario
 from tests.factories import signed_in
 from tests.scenarios.helpers import make_document, make_module, make_scenario
 

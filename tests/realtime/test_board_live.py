@@ -10,7 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from mentoring.boards import posts, scheduling
+from mentoring.boards.services import posts, scheduling
 from mentoring.models import Board
 from tests.conftest import ws_first_json
 from tests.factories import UserFactory

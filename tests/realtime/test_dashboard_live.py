@@ -12,11 +12,11 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import transaction
 
-from mentoring.accounts.tokens import create_api_token
-from mentoring.boards import posts
+from mentoring.accounts.services.tokens import create_api_token
+from mentoring.boards.services import posts
 from mentoring.models import Board
-from mentoring.participation import services as participation
-from mentoring.participation.nudges import nudge_members
+from mentoring.participation.services import counters as participation
+from mentoring.participation.services.nudges import nudge_members
 from tests.conftest import ws_first_json
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

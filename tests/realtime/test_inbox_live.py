@@ -7,7 +7,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from mentoring.boards import posts
+from mentoring.boards.services import posts
 from mentoring.models import Board
 from tests.conftest import ws_first_json
 

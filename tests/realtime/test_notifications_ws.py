@@ -6,8 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import transaction
 
-from mentoring.accounts.tokens import create_api_token
-from mentoring.notifications.services import notify
+from mentoring.accounts.services.tokens import create_api_token
+from mentoring.notifications.services.notifications import notify
 from tests.conftest import ws_first_json
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

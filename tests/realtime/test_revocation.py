@@ -12,11 +12,11 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from mentoring.accounts.tokens import create_api_token, revoke_api_token
-from mentoring.boards import posts as boards
+from mentoring.accounts.services.tokens import create_api_token, revoke_api_token
+from mentoring.boards.services import posts as boards
 from mentoring.cohorts.services import remove_membership
 from mentoring.models import ApiToken, Board
-from mentoring.notifications.services import notify
+from mentoring.notifications.services.notifications import notify
 from tests.conftest import ws_first_json
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

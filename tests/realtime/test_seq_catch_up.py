@@ -8,8 +8,8 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from mentoring.boards import moderation
-from mentoring.boards import posts as boards
+from mentoring.boards.services import moderation
+from mentoring.boards.services import posts as boards
 from mentoring.models import Board, LiveEvent
 from mentoring.realtime import events, hub, log
 from mentoring.realtime.schemas import PostRetracted, RetractedPost

@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 from channels.db import database_sync_to_async
 
-from mentoring.accounts.tokens import create_api_token
-from mentoring.boards import posts as boards
+from mentoring.accounts.services.tokens import create_api_token
+from mentoring.boards.services import posts as boards
 from mentoring.models import Board
 from mentoring.realtime import hub
 from tests.conftest import RedisServer as Redis

@@ -1,6 +1,6 @@
 import pytest
 
-from scenarios.releases import release_scenario
+from scenarios.services.releases import release_scenario
 from tests.scenarios.helpers import make_module, make_scenario
 
 

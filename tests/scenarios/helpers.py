@@ -14,7 +14,7 @@ from wagtail.models import Page, Site
 
 from cms.models import HomePage
 from scenarios.models import ModulePage, ScenarioPage
-from scenarios.permissions import scenarios_collection
+from scenarios.services.permissions import scenarios_collection
 
 VIDEO_URL = "https://www.youtube.com/watch?v=staffroom-demo"
 EXPERT_TEXT = "Start with the first five minutes of the lesson"

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from mentoring.models import Cohort
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
-from scenarios.permissions import grant_scenario_authoring
-from scenarios.releases import release_scenario
+from scenarios.services.permissions import grant_scenario_authoring
+from scenarios.services.releases import release_scenario
 from tests.factories import UserFactory, make_cohort, signed_in
 from tests.scenarios.helpers import EXPERT_TEXT, full_body, make_document
 

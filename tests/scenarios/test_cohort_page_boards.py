@@ -3,9 +3,9 @@ cards show thread and unread counts; the tutor is not told it is "your group's s
 
 import pytest
 
-from mentoring.boards.posts import create_post, create_thread
+from mentoring.boards.services.posts import create_post, create_thread
 from mentoring.models import Board
-from scenarios.releases import release_scenario
+from scenarios.services.releases import release_scenario
 from tests.factories import UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db

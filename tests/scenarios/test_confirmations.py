@@ -6,7 +6,7 @@ import pytest
 from mentoring.core.errors import ServiceError
 from mentoring.models import Membership
 from scenarios.models import Solution
-from scenarios.solutions import save_solution, submit_solution
+from scenarios.services.solutions import save_solution, submit_solution
 from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_removing_a_member_asks_first_saying_their_posts_stay(cohort, tutor, mem
 
 def test_a_notification_about_a_closed_release_says_it_has_gone(release, members, tutor):
     from mentoring.models import Notification
-    from scenarios.releases import close_release
+    from scenarios.services.releases import close_release
 
     note = Notification.objects.filter(user=members[0], url__contains=str(release.pk)).first()
     assert note is not None, "releasing notifies the members"

@@ -14,10 +14,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mentoring.boards import posts
 from mentoring.boards.selectors import visible_boards
+from mentoring.boards.services import posts
 from mentoring.core.errors import Forbidden, NotFound
-from scenarios.releases import change_closing, close_release, release_scenario
+from scenarios.services.releases import change_closing, close_release, release_scenario
 from tests.factories import UserFactory, make_cohort
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from cms.models import HomePage, StandardPage
 from mentoring.models import Membership, ResourceView
 from scenarios import blocks
 from scenarios.models import ModulePage, ScenarioPage
-from scenarios.releases import release_scenario
-from scenarios.solutions import save_solution, submit_solution
+from scenarios.services.releases import release_scenario
+from scenarios.services.solutions import save_solution, submit_solution
 from tests.factories import UserFactory, signed_in
 from tests.scenarios.helpers import EXPERT_TEXT, make_document, make_image, make_scenario
 

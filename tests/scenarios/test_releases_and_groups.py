@@ -11,9 +11,9 @@ from mentoring.cohorts.services import enrol_members
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.models import Board
 from scenarios import selectors
-from scenarios.groups import add_group, move_member
 from scenarios.models import GroupMember, Release, ScenarioGroup, Solution
-from scenarios.releases import close_release, release_scenario
+from scenarios.services.groups import add_group, move_member
+from scenarios.services.releases import close_release, release_scenario
 from tests.factories import UserFactory, make_cohort
 from tests.scenarios.helpers import make_scenario
 

@@ -6,8 +6,13 @@ from mentoring.core.errors import ServiceError
 from mentoring.models import Notification
 from scenarios import selectors
 from scenarios.models import Reflection, Release, Solution, SolutionVersion
-from scenarios.releases import close_release
-from scenarios.solutions import give_feedback, save_reflection, save_solution, submit_solution
+from scenarios.services.releases import close_release
+from scenarios.services.solutions import (
+    give_feedback,
+    save_reflection,
+    save_solution,
+    submit_solution,
+)
 from tests.factories import UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db

@@ -12,12 +12,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from mentoring.boards import moderation, posts
+from mentoring.boards.services import moderation, posts
 from mentoring.cohorts.services import remove_membership
-from mentoring.inbox.digest import send_weekly_digest
+from mentoring.inbox.services.digest import send_weekly_digest
 from mentoring.models import LiveEvent, Membership, Notification, User
-from mentoring.notifications.services import Notice, notify, notify_many
-from mentoring.notifications.tasks import send_daily_digest, send_notification_email
+from mentoring.notifications.services.notifications import Notice, notify, notify_many
+from mentoring.notifications.services.tasks import send_daily_digest, send_notification_email
 from mentoring.realtime import events, log
 from tests.factories import UserFactory, make_cohort
 from tests.mentoring.boards_helpers import general_board, private_board
@@ -191,8 +191,8 @@ def test_a_removed_tutor_is_told_of_no_flag_question_or_unanswered_thread(world)
 def test_a_removed_member_gets_no_live_notice_of_their_old_groups_solution(
     world, live_events_match_their_schemas, django_capture_on_commit_callbacks
 ):
-    from scenarios.releases import release_scenario
-    from scenarios.solutions import give_feedback, save_solution, submit_solution
+    from scenarios.services.releases import release_scenario
+    from scenarios.services.solutions import give_feedback, save_solution, submit_solution
     from tests.scenarios.helpers import make_module, make_scenario
 
     cohort, _, tutor, leaver, stayer = world

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation import GenerationMode
 
 from config.api import api
-from mentoring.accounts.tokens import create_api_token
+from mentoring.accounts.services.tokens import create_api_token
 from tests.security import access_table
 from tests.security.world import World, build_world
 

@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
-from mentoring.accounts import throttle
+from mentoring.accounts.services import throttle
 from mentoring.core.addresses import client_address_from
 from mentoring.models import SignInPolicy
 from tests.factories import TEST_PASSWORD

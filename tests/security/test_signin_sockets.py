@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from mentoring.accounts.tokens import create_api_token
+from mentoring.accounts.services.tokens import create_api_token
 from mentoring.models import SignInPolicy
 from tests.conftest import ws_first_json
 

@@ -13,17 +13,17 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from mentoring.boards.posts import create_post, create_thread
-from mentoring.boards.scheduling import schedule_thread
-from mentoring.inbox.digest import queue_weekly_digests
-from mentoring.invitations.services import (
+from mentoring.boards.services.posts import create_post, create_thread
+from mentoring.boards.services.scheduling import schedule_thread
+from mentoring.inbox.services.digest import queue_weekly_digests
+from mentoring.invitations.services.invitations import (
     configure_join_link,
     invite_emails,
     resend_invitation,
     resend_pending,
 )
 from mentoring.models import Board, Invitation, Notification, User
-from mentoring.notifications.tasks import queue_daily_digests
+from mentoring.notifications.services.tasks import queue_daily_digests
 from tests.invitations.helpers import link_in, mail_to, run_worker
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from typing import Any
 
 from mentoring.models import Board, Cohort, PostFlag, Thread, User
 from scenarios.models import Release, ScenarioGroup, ScenarioPage
-from scenarios.permissions import grant_scenario_authoring
-from scenarios.releases import release_scenario
+from scenarios.services.permissions import grant_scenario_authoring
+from scenarios.services.releases import release_scenario
 from tests.factories import ApiClient, UserFactory, make_cohort
 from tests.scenarios.helpers import make_module, make_scenario
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from mentoring.accounts.tokens import create_api_token
+from mentoring.accounts.services.tokens import create_api_token
 from mentoring.models import User
 
 

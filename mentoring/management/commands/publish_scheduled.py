@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from mentoring.boards.scheduling import publish_due
+from mentoring.boards.services.scheduling import publish_due
 
 
 class Command(BaseCommand):

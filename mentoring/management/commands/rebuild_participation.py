@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mentoring.models import Cohort
-from mentoring.participation.services import rebuild_counters
+from mentoring.participation.services.counters import rebuild_counters
 
 
 class Command(BaseCommand):

@@ -25,7 +25,7 @@ from guardian.models import UserObjectPermission
 
 from mentoring.cohorts.services import create_cohort
 from mentoring.models import Board, Cohort, Membership, Thread, User
-from mentoring.participation.services import rebuild_counters
+from mentoring.participation.services.counters import rebuild_counters
 from mentoring.rules.permissions import MEMBER_PERMISSIONS
 
 # Roughly the module's mix: a fifth post, most of the rest read, some only open resources.

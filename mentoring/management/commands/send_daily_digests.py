@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from mentoring.notifications.tasks import queue_daily_digests
+from mentoring.notifications.services.tasks import queue_daily_digests
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from mentoring.inbox.digest import queue_weekly_digests
-from mentoring.inbox.services import sweep_unanswered
+from mentoring.inbox.services.digest import queue_weekly_digests
+from mentoring.inbox.services.inbox import sweep_unanswered
 
 
 class Command(BaseCommand):

@@ -19,18 +19,25 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
-from mentoring.boards import posts
 from mentoring.boards.selectors import visible_board
+from mentoring.boards.services import posts
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import excerpt
 from mentoring.core.validation import SCHEDULE_HORIZON, within_schedule_horizon
-from mentoring.models import Board, Cohort, Membership, Notification, Post, Thread, User
-from mentoring.notifications.services import Notice, notify_many
+from mentoring.models import (
+    MAX_PROMPTS,
+    Board,
+    Cohort,
+    Membership,
+    Notification,
+    Post,
+    Thread,
+    User,
+)
+from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import thread_author_name
-
-MAX_PROMPTS = 52  # a year of weekly prompts in one go
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, ResourceView, Thread, User
-from mentoring.participation import alerts as alert_rules
+from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.realtime import events
 
 _UPSERT_READ_STATE = """

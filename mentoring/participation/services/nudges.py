@@ -21,7 +21,7 @@ from django.utils import timezone
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.ratelimit import check_rate
 from mentoring.models import Board, Cohort, Membership, Notification, Nudge, Thread, User
-from mentoring.notifications.services import Notice, notify_many
+from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import can_view_participation
 

@@ -9,7 +9,7 @@ from django.utils.dateformat import format as date_format
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
-from mentoring.notifications.services import Notice, notify_many
+from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from scenarios.models import (

@@ -27,8 +27,14 @@ from guardian.shortcuts import assign_perm
 from mentoring.cohorts.services import add_membership
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.ratelimit import check_rate
-from mentoring.invitations import selectors, tasks
-from mentoring.invitations.roster import MAX_ROSTER_ROWS, ParsedRoster, RosterRow, parse_roster
+from mentoring.invitations import selectors
+from mentoring.invitations.services import tasks
+from mentoring.invitations.services.roster import (
+    MAX_ROSTER_ROWS,
+    ParsedRoster,
+    RosterRow,
+    parse_roster,
+)
 from mentoring.models import (
     Cohort,
     Invitation,

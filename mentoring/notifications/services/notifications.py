@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mentoring.core.errors import ServiceError
 from mentoring.models import Cohort, Membership, Notification, Post, Thread, User
-from mentoring.notifications.tasks import schedule_notification_email
+from mentoring.notifications.services.tasks import schedule_notification_email
 from mentoring.realtime import events
 
 

@@ -1,7 +1,7 @@
 """Who reads, who posts, who only opens the resources: the tutors' dashboard reads.
 
 Status is derived in SQL from the per-member counters on ``Membership`` (kept up to date by
-``mentoring.participation.services``), so one request reads one row per member and never
+``mentoring.participation.services.counters``), so one request reads one row per member and never
 re-aggregates the read events. Only the weekly trend touches the events, bounded by weeks.
 """
 
@@ -48,8 +48,8 @@ from mentoring.models import (
     ReadEvent,
     User,
 )
-from mentoring.participation import alerts as alert_rules
-from mentoring.participation.charts import WeekPoint
+from mentoring.participation.selectors import alerts as alert_rules
+from mentoring.participation.selectors.charts import WeekPoint
 from mentoring.rules.permissions import can_view_participation
 
 # The statuses as the rest of the app has always called them here.

@@ -21,7 +21,7 @@ from mentoring.boards.selectors import visible_board, visible_thread
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.core.ratelimit import check_rate
 from mentoring.core.rendering import excerpt, render_post
-from mentoring.inbox import services as inbox
+from mentoring.inbox.services import inbox
 from mentoring.models import (
     MAX_POST_LENGTH,
     Board,
@@ -33,8 +33,8 @@ from mentoring.models import (
     Thread,
     User,
 )
-from mentoring.notifications.services import notify, withdraw_notifications_about
-from mentoring.participation import services as participation
+from mentoring.notifications.services.notifications import notify, withdraw_notifications_about
+from mentoring.participation.services import counters as participation
 from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.search import SEARCH_CONFIG
@@ -168,7 +168,7 @@ def create_thread(
     """Start a thread with its first post. On "ask a tutor" only the author and tutors see it.
 
     With ``publish_at`` the thread is scheduled: only tutors see it until then (checks and the
-    publishing itself are in ``mentoring.boards.scheduling``, which passes it).
+    publishing itself are in ``mentoring.boards.services.scheduling``, which passes it).
     """
     draft = NewThread(title=title, body=body, publish_at=publish_at)
     return create_threads(board=board, author=author, drafts=[draft], anonymous=anonymous)[0]

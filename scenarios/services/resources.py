@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mentoring.models import User
-from mentoring.participation.services import record_resource_view
+from mentoring.participation.services.counters import record_resource_view
 from scenarios.access import ScenarioAccess
 from scenarios.models import ScenarioPage
 

@@ -21,8 +21,8 @@ from django_tasks import task
 
 from mentoring.inbox.selectors import cohort_inbox
 from mentoring.models import Cohort, Membership, User
-from mentoring.participation import alerts
-from mentoring.participation.selectors import member_rows
+from mentoring.participation.selectors import alerts
+from mentoring.participation.selectors.rows import member_rows
 
 # Queued twice in one week (a timer and a hand run), a cohort's tutors still get one digest.
 MIN_INTERVAL = timedelta(days=6)

@@ -14,25 +14,25 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mentoring.boards.setup import set_board_window
+from mentoring.boards.services.setup import set_board_window
 from mentoring.core.errors import Forbidden, ServiceError
 from mentoring.core.validation import SCHEDULE_HORIZON, storable_datetime, within_schedule_horizon
 from mentoring.models import Board, Cohort, Notification, User
-from mentoring.notifications.services import Notice, notify_many
+from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.rules.permissions import is_tutor
-from scenarios.groups import (
-    check_manual_groups,
-    cohort_members,
-    new_group,
-    place_in_smallest_group,
-    split_into_groups,
-)
 from scenarios.models import (
     DEFAULT_GROUP_SIZE,
     MAX_GROUP_SIZE,
     MIN_GROUP_SIZE,
     Release,
     ScenarioPage,
+)
+from scenarios.services.groups import (
+    check_manual_groups,
+    cohort_members,
+    new_group,
+    place_in_smallest_group,
+    split_into_groups,
 )
 
 

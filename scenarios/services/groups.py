@@ -1,7 +1,7 @@
 """Scenario groups: splitting a cohort's members, late joiners, tutors arranging groups by hand.
 
-Each group has its own restricted board (made through ``mentoring.boards.setup``), whose audience
-follows the group's members.
+Each group has its own restricted board (made through ``mentoring.boards.services.setup``),
+whose audience follows the group's members.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.urls import reverse
 
-from mentoring.boards.sections import BoardSection
-from mentoring.boards.setup import create_board, set_board_audience
+from mentoring.boards.services.sections import BoardSection
+from mentoring.boards.services.setup import create_board, set_board_audience
 from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.models import Board, Cohort, Membership, User
 from mentoring.rules.permissions import is_tutor
