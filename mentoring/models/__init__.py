@@ -27,6 +27,7 @@ from mentoring.models.invitations import (
 )
 from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
+from mentoring.models.outbox import OutgoingMail
 from mentoring.models.participation import (
     MemberWeek,
     Nudge,
@@ -54,6 +55,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Nudge",
+    "OutgoingMail",
     "ParticipationStatus",
     "Post",
     "PostFlag",
