@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
-from mentoring.models import OutgoingMail
+from mentoring.models import OutgoingMail, User
 from tests.factories import UserFactory
 from tests.invitations.helpers import link_in, run_worker
 
@@ -100,9 +100,37 @@ def test_the_stored_email_holds_no_reset_link():
 def test_a_reset_for_an_account_deactivated_before_sending_is_dropped():
     _accounts()
     _reset("verified@school.test")
-    EmailAddress.objects.get(email="verified@school.test").user.__class__.objects.filter(
-        username="verified"
-    ).update(is_active=False)
+    User.objects.filter(username="verified").update(is_active=False)
     run_worker()
     assert mail.outbox == []
     assert not OutgoingMail.objects.exists()
+
+
+def test_a_failed_send_hands_the_email_back_for_the_retry(monkeypatch):
+    from mentoring.accounts.tasks import send_account_mail
+
+    _accounts()
+    _reset("nobody@school.test")
+    [row] = OutgoingMail.objects.all()
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("mail server down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+        with pytest.raises(ConnectionRefusedError):
+            send_account_mail.call(row.pk)
+    row.refresh_from_db()
+    assert row.claimed_at is None and mail.outbox == []
+    assert send_account_mail.call(row.pk) is True
+    assert [m.to for m in mail.outbox] == [["nobody@school.test"]]
+    assert send_account_mail.call(row.pk) is False  # sent once only
+
+
+def test_deleting_the_account_deletes_its_waiting_reset_email():
+    _accounts()
+    _reset("verified@school.test")
+    OutgoingMail.objects.get().user.delete()
+    assert not OutgoingMail.objects.exists()
+    run_worker()
+    assert mail.outbox == []
