@@ -250,13 +250,18 @@ else:
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# allauth's e-mails (mentoring.accounts.services.mail) go through this backend of TASKS.
+ACCOUNT_MAIL_TASK_BACKEND = "default"
 
 # --- Auth (django-allauth: accounts, e-mail addresses, two-factor) ---------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "mentoring.accounts.adapter.StaffroomAccountAdapter"
-ACCOUNT_FORMS = {"login": "mentoring.accounts.adapter.StaffroomLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "mentoring.accounts.adapter.StaffroomLoginForm",
+    "reset_password": "mentoring.accounts.adapter.StaffroomResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True

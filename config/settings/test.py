@@ -9,7 +9,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "test_staffroom")}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The real database backend: tests run queued tasks with `db_worker --batch` or call them.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+# allauth's e-mails are sent as soon as they are queued, so a test reads ``mail.outbox`` right
+# after a reset; tests of the queue itself set this back to "default".
+ACCOUNT_MAIL_TASK_BACKEND = "immediate"
 READ_EVENT_THROTTLE_SECONDS = 300
 # Rate limits off by default (many tests write quickly as one user); tests of the limits
 # switch them on with the ``settings`` fixture.

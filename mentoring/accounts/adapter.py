@@ -18,16 +18,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import LoginForm
+from allauth.account.forms import LoginForm, ResetPasswordForm
+from allauth.account.models import EmailAddress
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
 
 from mentoring.accounts.services import throttle
+from mentoring.accounts.services.mail import queue_mail
 from mentoring.core.addresses import client_address
+from mentoring.models import OutgoingMail, User
 
 if TYPE_CHECKING:
     from allauth.account.models import EmailConfirmation
@@ -36,6 +41,11 @@ WRONG_CREDENTIALS = (
     "Please enter a correct username and password (or e-mail address and password). "
     "Both may be case-sensitive."
 )
+
+
+RESET_TEMPLATE = "account/email/password_reset_key"
+# Context entries of allauth e-mails that open something and that the worker cannot make again.
+UNREBUILDABLE_SECRETS = ("key", "code", "activate_url", "password_reset_url")
 
 
 def locked_message(wait: int) -> str:
@@ -88,18 +98,37 @@ class StaffroomAccountAdapter(DefaultAccountAdapter):
             raise forms.ValidationError(locked_message(wait), code="too_many_login_attempts")
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render the e-mail here; the worker sends it (``mentoring.accounts.services.mail``).
+
+        A password reset then costs its request the same as the "no account for this address"
+        e-mail: no SMTP conversation inside either. The reset link is not stored: the body
+        carries a placeholder and the worker makes the link when it sends. E-mails with a secret
+        the worker could not rebuild (confirmation links, codes) are still sent here.
+        """
         site = site_identity()
-        super().send_mail(
-            template_prefix,
-            email,
-            {
+        context = {
+            **context,
+            "current_site": site,
+            "site_url": site.url,
+            # Where to ask for a password reset, for "if this wasn't you".
+            "reset_request_url": absolute(reverse("account_reset_password")),
+        }
+        link, user = OutgoingMail.Link.NONE, None
+        if template_prefix == RESET_TEMPLATE:
+            link, user = OutgoingMail.Link.PASSWORD_RESET, context["user"]
+            context = {
                 **context,
-                "current_site": site,
-                "site_url": site.url,
-                # Where to ask for a password reset, for "if this wasn't you".
-                "reset_request_url": absolute(reverse("account_reset_password")),
-            },
+                "password_reset_url": OutgoingMail.LINK_PLACEHOLDER,
+                "key": "",
+                "uid": "",
+            }
+        elif any(name in context for name in UNREBUILDABLE_SECRETS):
+            super().send_mail(template_prefix, email, context)
+            return
+        message = self.render_mail(
+            template_prefix, email, {"request": self.request, "email": email, **context}
         )
+        queue_mail(message, link=link, user=user)
 
     def get_email_confirmation_url(
         self, request: HttpRequest, emailconfirmation: EmailConfirmation
@@ -134,6 +163,54 @@ class StaffroomLoginForm(LoginForm):
             return super().clean()
         except forms.ValidationError as error:
             raise _with_warning(self.request, error, "wrong password") from None
+
+
+def users_for_password_reset(email: str) -> list[User]:
+    """The active accounts a password reset for ``email`` goes to, in one query whatever the
+    answer (allauth's own lookup asks once for a verified address and twice otherwise, so its
+    time told whether the address was known). The same choice as allauth's: accounts whose
+    address is verified if there are any, else every account with the address, verified or
+    not, on its e-mail list or as its user e-mail."""
+    email = email.lower()
+    verified = EmailAddress.objects.filter(user_id=OuterRef("pk"), email=email, verified=True)
+    found = list(
+        User.objects.filter(Q(emailaddress__email=email) | Q(email=email), is_active=True)
+        .annotate(verified_address=Exists(verified))
+        .distinct()
+        .order_by("pk")
+    )
+    if any(user.verified_address for user in found):
+        return [user for user in found if user.verified_address]
+    return found
+
+
+class StaffroomResetPasswordForm(ResetPasswordForm):
+    """allauth's "forgot password" form, with a lookup that costs the same for every address.
+
+    allauth then sends exactly one e-mail either way (the reset link, or "no account uses this
+    address"), which the adapter only queues."""
+
+    def clean_email(self) -> str:
+        from allauth.account.adapter import get_adapter
+
+        email = get_adapter().clean_email(self.cleaned_data["email"].lower())
+        self.users = users_for_password_reset(email)
+        if not self.users and not account_settings.PREVENT_ENUMERATION:
+            raise get_adapter().validation_error("unknown_email")
+        return self.cleaned_data["email"]
+
+    def save(self, request: HttpRequest, **kwargs: Any) -> str:
+        # allauth's token reads (and may write) the account's addresses: the worker makes it
+        # when it sends, so the request does not.
+        return super().save(request, **{**kwargs, "token_generator": _TokenMadeWhenSent()})
+
+
+class _TokenMadeWhenSent:
+    """Stands in for allauth's token generator in the request; the e-mail's link is made by
+    ``mentoring.accounts.services.mail`` with the real one."""
+
+    def make_token(self, user: Any) -> str:
+        return "made-when-sent"
 
 
 class _CodeLock:

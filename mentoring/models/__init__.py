@@ -28,6 +28,7 @@ from mentoring.models.invitations import (
 )
 from mentoring.models.live import LiveEvent, LiveStream
 from mentoring.models.notifications import Notification
+from mentoring.models.outbox import OutgoingMail
 from mentoring.models.participation import (
     MemberWeek,
     Nudge,
@@ -56,6 +57,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Nudge",
+    "OutgoingMail",
     "ParticipationStatus",
     "Post",
     "PostFlag",

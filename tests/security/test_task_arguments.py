@@ -22,7 +22,7 @@ from mentoring.invitations.services.invitations import (
     resend_invitation,
     resend_pending,
 )
-from mentoring.models import Board, Invitation, Notification, User
+from mentoring.models import Board, Invitation, Notification, OutgoingMail, User
 from mentoring.notifications.services.tasks import queue_daily_digests
 from tests.invitations.helpers import link_in, mail_to, run_worker
 
@@ -69,11 +69,15 @@ def _queue_every_task(cohort, tutor, members, outsider, on_commit) -> None:
     Notification.objects.create(user=members[0], kind="system", title="Daily thing", url="/")
     queue_daily_digests()
     queue_weekly_digests()
+    # allauth's e-mails: a password reset for an account and for an unknown address.
+    for email in (members[0].email, "stranger@uni.example"):
+        Client().post("/accounts/password/reset/", {"email": email})
 
 
 def test_no_queued_task_argument_is_a_link_an_address_or_text(
-    cohort, tutor, members, outsider, django_capture_on_commit_callbacks
+    cohort, tutor, members, outsider, django_capture_on_commit_callbacks, settings
 ):
+    settings.ACCOUNT_MAIL_TASK_BACKEND = "default"  # the real queue, as in production
     _queue_every_task(cohort, tutor, members, outsider, django_capture_on_commit_callbacks)
     queued = list(DBTaskResult.objects.all())
     names = {result.task_path.rpartition(".")[2] for result in queued}
@@ -86,6 +90,7 @@ def test_no_queued_task_argument_is_a_link_an_address_or_text(
         "publish_scheduled",
         "send_daily_digest",
         "send_weekly_digest",
+        "send_account_mail",
     }, names
     for result in queued:
         for value in _leaves(result.args_kwargs):
@@ -95,6 +100,22 @@ def test_no_queued_task_argument_is_a_link_an_address_or_text(
             )
         text = " ".join(str(value) for value in _leaves(result.args_kwargs))
         assert not any(sign in text for sign in SECRET_SIGNS), (result.task_path, text)
+
+
+def test_a_queued_password_reset_holds_no_link_until_it_is_sent(members, settings):
+    """The e-mail waits as a row whose body has a placeholder where the link goes; the link
+    is made when the worker sends it, and the row is then gone."""
+    settings.ACCOUNT_MAIL_TASK_BACKEND = "default"
+    Client().post("/accounts/password/reset/", {"email": members[0].email})
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="send_account_mail")
+    [mail_id] = queued.args_kwargs["args"]
+    stored = OutgoingMail.objects.get(pk=mail_id)
+    assert "/password/reset/key/" not in stored.body + stored.html_body
+    run_worker()
+    path = link_in(mail_to(members[0].email)[0], "accounts/password/reset/key")
+    assert path.rstrip("/").rpartition("/")[2] not in json.dumps(queued.args_kwargs)
+    assert not OutgoingMail.objects.exists()
+    assert Client().get(path).status_code == 302  # to the new-password form
 
 
 def test_the_join_confirmation_link_is_rebuilt_when_sent_and_the_queue_alone_opens_nothing(
