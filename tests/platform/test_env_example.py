@@ -41,23 +41,24 @@ def _is_os_environ(node: ast.expr) -> bool:
     )
 
 
+def _reads_a_variable(function: ast.expr) -> bool:
+    """``env(...)`` and its siblings, ``os.environ.get(...)`` or ``os.getenv(...)``."""
+    if isinstance(function, ast.Name):
+        return function.id in HELPERS
+    if isinstance(function, ast.Attribute):
+        if function.attr == "get":
+            return _is_os_environ(function.value)
+        if function.attr == "getenv":
+            return isinstance(function.value, ast.Name) and function.value.id == "os"
+    return False
+
+
 def variables_read(source: str) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         argument = None
-        if isinstance(node, ast.Call) and node.args:
-            function = node.func
-            if isinstance(function, ast.Name) and function.id in HELPERS:
-                argument = node.args[0]
-            elif isinstance(function, ast.Attribute) and (
-                (function.attr == "get" and _is_os_environ(function.value))
-                or (
-                    function.attr == "getenv"
-                    and isinstance(function.value, ast.Name)
-                    and function.value.id == "os"
-                )
-            ):
-                argument = node.args[0]
+        if isinstance(node, ast.Call) and node.args and _reads_a_variable(node.func):
+            argument = node.args[0]
         elif isinstance(node, ast.Subscript) and _is_os_environ(node.value):
             argument = node.slice
         if argument is not None and (name := _name_of(argument)):
