@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 # Steps share state (the venv, the database): never run them concurrently.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help run test services stop bench lint fmt clean venv migrate demo lock system-packages
+.PHONY: help run test test-fast services stop bench lint fmt clean venv migrate demo lock system-packages
 
 help:
 	@echo "make run       set everything up and serve on http://127.0.0.1:\$$PORT (default 8000)"
 	@echo "make test      set everything up and run the whole test suite (PYTEST_ARGS=... to narrow)"
+	@echo "make test-fast the same without the slow tests (browser, servers, workers, Redis, faults)"
 	@echo "make services  start the project-local PostgreSQL (and Redis) if not running"
 	@echo "make stop      stop them"
 	@echo "make bench     run the benchmarks"
@@ -59,6 +60,15 @@ test: system-packages venv lint services migrate demo
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests; that counts as a failure." >&2; exit 1; \
+	fi; \
+	exit $$status
+
+# The tests marked slow (tests/conftest.py) left out: for the edit-test loop; `make test` before
+# committing still runs everything.
+test-fast: system-packages venv lint services migrate demo
+	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test-fast: pytest collected no tests; that counts as a failure." >&2; exit 1; \
 	fi; \
 	exit $$status
 

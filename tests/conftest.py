@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import socket
@@ -434,7 +435,34 @@ def browser_as(chromium, live_url):
         context.close()
 
 
+# --- The fast lane (`make test-fast`: pytest -m "not slow") ---------------------------------
+# Tests that start a browser, a server, a worker or a redis-server (through these fixtures or a
+# Popen of their own), that break things on purpose (test_faults.py) or that run several workers.
+SLOW_FIXTURES = {"chromium", "browser_as", "start_server", "live_server_process", "redis_server"}
+SLOW_MARKERS = {"browser", "redis"}
+SLOW_PATHS = {ROOT / "tests" / "browser", ROOT / "tests" / "platform" / "test_faults.py"}
+
+
+def is_slow(item) -> bool:
+    path = Path(item.path)
+    if any(path == slow or slow in path.parents for slow in SLOW_PATHS):
+        return True
+    if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+        return True
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    function = getattr(item, "function", None)
+    try:
+        return function is not None and "Popen(" in inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests last: once Playwright's sync API has started, its event loop stays running
-    in the main thread for the session, and pytest-asyncio cannot run async tests after it."""
+    """Mark the slow tests (above) ``slow``. Browser tests last: once Playwright's sync API has
+    started, its event loop stays running in the main thread for the session, and
+    pytest-asyncio cannot run async tests after it."""
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

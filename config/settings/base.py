@@ -1,7 +1,10 @@
 """Settings shared by every environment. Values come from the environment (12-factor).
 
-With no ``DATABASE_URL`` in the environment, the project-local PostgreSQL cluster started by
-``make services`` is found through ``var/services.env``, which the launcher writes.
+Each environment's module (local, test, production) sets ``DATABASES``: local and test find the
+project-local PostgreSQL of ``make services`` through ``var/services.env``
+(config/settings/local_services.py) when ``DATABASE_URL`` is not set; production requires
+``DATABASE_URL`` and never reads that file. Every variable read here or there is listed in
+platform/deploy/env.example (tests/platform/test_env_example.py checks it).
 """
 
 from __future__ import annotations
@@ -33,16 +36,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def local_services_env() -> dict[str, str]:
-    """Read ``var/services.env`` (KEY=value lines) written by ``platform/services.sh``."""
-    path = VAR_DIR / "services.env"
-    values: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            key, sep, value = line.partition("=")
-            if sep and not key.startswith("#"):
-                values[key.strip()] = value.strip()
-    return values
+def env_required(name: str, *, allow_empty: bool = False) -> str:
+    """A variable production cannot guess: missing (or empty), the start stops and names it."""
+    value = os.environ.get(name)
+    if value is None or (not allow_empty and not value.strip()):
+        raise ImproperlyConfigured(
+            f"Set {name} in the environment (platform/deploy/env.example): "
+            "production has no default for it."
+        )
+    return value
 
 
 # --- Core -----------------------------------------------------------------------------------
@@ -147,34 +149,33 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
+
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env("DATABASE_URL") or local_services_env().get("DATABASE_URL")
-if not DATABASE_URL:
-    raise ImproperlyConfigured(
-        "No database: set DATABASE_URL, or run `make services` to start the project-local "
-        "PostgreSQL (it writes var/services.env)."
-    )
-# A bounded pool per process (Django's psycopg pool), not a connection per request thread:
-# under ASGI every concurrent sync view runs in a thread of its own, and with CONN_MAX_AGE each of
-# those threads kept its own connection until PostgreSQL ran out ("too many clients"). A request
-# borrows a connection for its duration and gives it back; when all DB_POOL_MAX are out, it waits
-# up to DB_POOL_TIMEOUT seconds. Several processes: the sum of their DB_POOL_MAX must stay under
-# PostgreSQL's max_connections (or put PgBouncer in front; see the README).
-# The pool checks each connection as it lends it (CONN_HEALTH_CHECKS): none is stale after a
-# database restart.
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
-}
-# Behind PgBouncer in transaction mode: DB_POOL=false and DB_DISABLE_SERVER_SIDE_CURSORS=true.
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
-if env_bool("DB_POOL", True):
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": int(env("DB_POOL_MIN", "2")),
-        "max_size": int(env("DB_POOL_MAX", "20")),
-        "timeout": float(env("DB_POOL_TIMEOUT", "10")),
-    }
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("Staffroom runs on PostgreSQL only.")
+def database_settings(url: str) -> dict:
+    """``DATABASES`` for ``url`` (each environment's module calls it with its own URL).
+
+    A bounded pool per process (Django's psycopg pool), not a connection per request thread:
+    under ASGI every concurrent sync view runs in a thread of its own, and with CONN_MAX_AGE each
+    of those threads kept its own connection until PostgreSQL ran out ("too many clients"). A
+    request borrows a connection for its duration and gives it back; when all DB_POOL_MAX are
+    out, it waits up to DB_POOL_TIMEOUT seconds. Several processes: the sum of their DB_POOL_MAX
+    must stay under PostgreSQL's max_connections (or put PgBouncer in front; see the README).
+    The pool checks each connection as it lends it (CONN_HEALTH_CHECKS): none is stale after a
+    database restart.
+    """
+    databases = {"default": dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)}
+    # Behind PgBouncer in transaction mode: DB_POOL=false and DB_DISABLE_SERVER_SIDE_CURSORS=true.
+    databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
+    if env_bool("DB_POOL", True):
+        databases["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(env("DB_POOL_MIN", "2")),
+            "max_size": int(env("DB_POOL_MAX", "20")),
+            "timeout": float(env("DB_POOL_TIMEOUT", "10")),
+        }
+    if databases["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("Staffroom runs on PostgreSQL only.")
+    return databases
+
 
 # --- Headers --------------------------------------------------------------------------------
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
@@ -398,14 +399,26 @@ RATE_LIMITS = {
         "link": "20/600,100/86400",
     }.items()
 }
-# Where the counters live: shared by every worker when Redis is there.
+# With Redis, one cache for every worker: the sign-in policy (mentoring.accounts.policy), the
+# rate-limit and sign-in counters, allauth's limits and Wagtail's site paths are the same in
+# each process, and saving the policy clears it everywhere. While Redis is unreachable, each
+# process answers from its own memory (the "local" cache) instead of failing the request:
+# config/cache.py for "default", mentoring/core/ratelimit.py for "ratelimit". Without Redis
+# (one process), everything lives in this process's memory.
+_REDIS_CACHE = {
+    "BACKEND": "config.cache.RedisCacheWithFallback",
+    "LOCATION": REDIS_URL,
+    # A refused or silent Redis costs a request at most a second, not a hung worker.
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
-    ),
+    "default": _REDIS_CACHE
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "ratelimit": {**_REDIS_CACHE, "BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
 
 LOGGING = {

@@ -1,11 +1,14 @@
 """Local development: debug on (`make run` turns it off), development secret allowed, e-mail to
-files in var/mail/."""
+files in var/mail/, and the database of `make services` (var/services.env) unless DATABASE_URL
+names another."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR, env, env_bool
+from config.settings.base import VAR_DIR, database_settings, env, env_bool
+from config.settings.local_services import local_database_url
 
 DEBUG = env_bool("DEBUG", True)
 WHITENOISE_AUTOREFRESH = DEBUG
+DATABASES = database_settings(local_database_url())
 
 # One file per message (CONTRACT: in `make run`, e-mail is written to var/mail/), unless the
 # environment names another backend.

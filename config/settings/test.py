@@ -1,11 +1,14 @@
-"""Tests: real PostgreSQL (a test database named by STAFFROOM_TEST_DB), fast hashing."""
+"""Tests: real PostgreSQL (a test database named by STAFFROOM_TEST_DB, on the cluster of
+`make services` unless DATABASE_URL names another), fast hashing."""
 
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CONTENT_SECURITY_POLICY, DATABASES
+from config.settings.base import CACHES, CONTENT_SECURITY_POLICY, database_settings
+from config.settings.local_services import local_database_url
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES = database_settings(local_database_url())
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "test_staffroom")}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The real database backend: tests run queued tasks with `db_worker --batch` or call them.
@@ -25,3 +28,10 @@ RATE_LIMITS: dict[str, list[str]] = {}
 WAGTAIL_AUTOSAVE_INTERVAL = 0
 # The embed provider of tests/scenarios/helpers.py.
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append("https://example.test")
+# Each process keeps its own default cache, even with REDIS_URL: a server subprocess restarts to
+# drop what it cached (tests/conftest.py: content types and Wagtail's site paths change with
+# every flush), and test sessions must not share one. The "ratelimit" cache follows REDIS_URL.
+CACHES = {
+    **CACHES,
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+}

@@ -31,6 +31,8 @@ from mentoring.core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 CACHE_ALIAS = "ratelimit"
+# This process's memory (settings.CACHES): "default" may be Redis too, and down with it.
+FALLBACK_ALIAS = "local"
 clock = time.time  # Tests pin it, so no window boundary falls inside a test.
 
 _WHAT = {
@@ -76,8 +78,9 @@ def rates_for(action: str) -> list[Rate]:
 
 class _SharedCache:
     """The ``ratelimit`` cache (Redis when configured, so every worker shares the counts), or
-    this process's own memory while that cache is unreachable: an outage must not turn writes,
-    sign-ins or bearer-token requests into 500s, and counting per process still limits."""
+    this process's own memory (the ``local`` cache) while that cache is unreachable: an outage
+    must not turn writes, sign-ins or bearer-token requests into 500s, and counting per process
+    still limits."""
 
     def __getattr__(self, method: str):
         def call(*args, **kwargs):
@@ -86,7 +89,7 @@ class _SharedCache:
                 return getattr(shared, method)(*args, **kwargs)
             except Exception:  # redis-py raises its own ConnectionError/TimeoutError types.
                 logger.warning("rate-limit cache unreachable; counting in this process")
-                return getattr(caches["default"], method)(*args, **kwargs)
+                return getattr(caches[FALLBACK_ALIAS], method)(*args, **kwargs)
 
         return call
 

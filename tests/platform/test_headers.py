@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.platform.environments import production_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -115,8 +117,7 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_hsts_is_a_year_with_subdomains_and_preload():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECURE_")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x" * 50)
+    env = production_env()
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
