@@ -399,10 +399,11 @@ RATE_LIMITS = {
         "link": "20/600,100/86400",
     }.items()
 }
-# With Redis, one cache for every worker: the sign-in policy (mentoring.accounts.policy), the
-# rate-limit and sign-in counters, allauth's limits and Wagtail's site paths are the same in
-# each process, and saving the policy clears it everywhere. While Redis is unreachable, each
-# process answers from its own memory (the "local" cache) instead of failing the request:
+# With Redis, one cache for every worker: the sign-in policy
+# (mentoring.accounts.selectors.policy), the rate-limit and sign-in counters, allauth's limits
+# and Wagtail's site paths are the same in each process, and saving the policy clears it
+# everywhere. While Redis is unreachable, each process answers from its own memory (the "local"
+# cache) instead of failing the request:
 # config/cache.py for "default", mentoring/core/ratelimit.py for "ratelimit". Without Redis
 # (one process), everything lives in this process's memory.
 _REDIS_CACHE = {

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from mentoring.accounts.policy import two_factor_required_for_staff_and_tutors
+from mentoring.accounts.selectors.policy import two_factor_required_for_staff_and_tutors
 from mentoring.models import SignInPolicy
 
 # Nothing listens on port 1: every call to this Redis fails to connect.

@@ -6,7 +6,7 @@ reset request does the same work — one lookup, one row, one queued id — whet
 address belongs to an account, and no SMTP conversation runs inside it: its time says nothing
 about the address.
 
-Like ``mentoring.notifications.tasks``, the task claims its row in a short transaction and
+Like ``mentoring.notifications.services.tasks``, the task claims its row in a short transaction and
 talks to the mail server only after that committed; a failed send hands the claim back.
 """
 
