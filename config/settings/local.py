@@ -2,7 +2,7 @@
 files in var/mail/."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR, env, env_bool
+from config.settings.base import INSTALLED_APPS, VAR_DIR, env, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -11,3 +11,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # environment names another backend.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "mentoring.core.mail.FilePerMessageBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# Demo and benchmark seeding (`seed_demo`, `seed_scale`): development and tests only.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

@@ -3,8 +3,10 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CONTENT_SECURITY_POLICY, DATABASES
+from config.settings.base import CONTENT_SECURITY_POLICY, DATABASES, INSTALLED_APPS
 
+# Demo and benchmark seeding (`seed_demo`, `seed_scale`): development and tests only.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "test_staffroom")}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,4 +1,4 @@
-"""The demo scenarios' texts, as plain data (raw StreamField JSON) for ``scenarios.demo``.
+"""The demo scenarios' texts, as plain data (raw StreamField JSON) for ``demo.scenarios``.
 
 Written for Staffroom's induction and masters cohorts. Names are invented; any resemblance to a
 real school, pupil or parent is accidental.
