@@ -143,10 +143,6 @@ class ScenarioPage(Page):
         context["expert_unlocked"] = access.expert_unlocked
         return context
 
-    @property
-    def stage_types(self) -> list[str]:
-        return [block.block_type for block in self.body]
-
     def document_ids(self) -> set[int]:
         """Documents referenced by the evidence stages (downloads are checked against this)."""
         ids: set[int] = set()

@@ -3,7 +3,7 @@ files in var/mail/, and the database of `make services` (var/services.env) unles
 names another."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR, database_settings, env, env_bool
+from config.settings.base import INSTALLED_APPS, VAR_DIR, database_settings, env, env_bool
 from config.settings.local_services import local_database_url
 
 DEBUG = env_bool("DEBUG", True)
@@ -14,3 +14,6 @@ DATABASES = database_settings(local_database_url())
 # environment names another backend.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "mentoring.core.mail.FilePerMessageBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# Demo and benchmark seeding (`seed_demo`, `seed_scale`): development and tests only.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

@@ -4,9 +4,11 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, CONTENT_SECURITY_POLICY, database_settings
+from config.settings.base import CACHES, CONTENT_SECURITY_POLICY, INSTALLED_APPS, database_settings
 from config.settings.local_services import local_database_url
 
+# Demo and benchmark seeding (`seed_demo`, `seed_scale`): development and tests only.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = database_settings(local_database_url())
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("STAFFROOM_TEST_DB", "test_staffroom")}

@@ -68,7 +68,6 @@ def _own_view(request: HttpRequest, post: Post) -> dict:
 
 
 BOARDS_PAGE = PageSize(default=100, maximum=500)
-POSTS_PAGE = PageSize(default=100, maximum=500)
 
 
 @router.get("/cohorts/{cohort_id}/boards", response=list[BoardOut])

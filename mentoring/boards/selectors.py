@@ -390,10 +390,6 @@ def activity_page(
     return _decorated_page(page, user=user, tutor=tutor)
 
 
-def activity_stream(*, user: User, cohort: Cohort, limit: int = 20) -> list[Post]:
-    return activity_page(user=user, cohort=cohort, limit=limit).items
-
-
 def tagged_page(
     *,
     user: User,
@@ -420,10 +416,6 @@ def tagged_page(
     for post in page.items:
         post.starts_thread = False
     return page
-
-
-def tagged_posts(*, user: User, cohort: Cohort, tag: str, limit: int = 100) -> list[Post]:
-    return tagged_page(user=user, cohort=cohort, tag=tag, limit=limit).items
 
 
 _MARK_START, _MARK_STOP = "\x1e", "\x1f"
@@ -472,10 +464,6 @@ def search_page(
         post.headline_html = text.replace("\x00", "<mark>").replace("\x01", "</mark>")
         post.starts_thread = False
     return page
-
-
-def search_posts(*, user: User, cohort: Cohort, query: str, limit: int = 50) -> list[Post]:
-    return search_page(user=user, cohort=cohort, query=query, limit=limit).items
 
 
 def boards_with_counts(*, user: User, cohort: Cohort) -> list[Board]:

@@ -93,10 +93,6 @@ class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
 
-    @property
-    def has_next(self) -> bool:
-        return self.next_cursor is not None
-
 
 def _fingerprint(keys: Sequence[Key], scope: str) -> str:
     text = scope + "|" + "|".join(f"{k.expression!r}{k.descending}{k.nulls_last}" for k in keys)
@@ -230,24 +226,6 @@ def page_url(request: HttpRequest, cursor: str | None, *, absolute: bool = True)
 def link_header(url: str | None) -> dict[str, str]:
     """The RFC 8288 ``Link`` header pointing at the next page (none on the last page)."""
     return {"Link": f'<{url}>; rel="next"'} if url else {}
-
-
-def paginate_request(
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    order: Sequence[str | Key | OrderBy],
-    size: PageSize,
-    scope: str = "",
-) -> Page:
-    """``keyset_page`` with the limit and cursor taken from the request's query string."""
-    return keyset_page(
-        queryset,
-        order=order,
-        limit=size.parse(request.GET.get(LIMIT_PARAM)),
-        cursor=request.GET.get(CURSOR_PARAM) or None,
-        scope=scope,
-    )
 
 
 def pager(request: HttpRequest, page: Page) -> dict[str, str | None]:

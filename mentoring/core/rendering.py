@@ -138,13 +138,6 @@ def render_markdown(text: str) -> str:
     return sanitise(_MARKDOWN.render(text or "", {}))
 
 
-def extract_hashtags(body: str) -> list[str]:
-    """The hashtags a body would link, without rendering it for display."""
-    env: dict = {"tag_url": lambda tag: "#"}
-    _MARKDOWN.parse(body, env)
-    return list(env.get("hashtags", []))
-
-
 def excerpt(body_html: str, length: int = 160) -> str:
     """A plain-text opening of a post from its stored, sanitised HTML (activity streams and
     notifications): no Markdown is rendered again."""

@@ -194,9 +194,9 @@ async def _load(url: str, plan, tokens: list[str], seconds: float, database: str
 def _load_figures(server_url: str, cohort, members, database: str) -> None:
     import random
 
+    from demo.scale import synthetic_bodies
     from mentoring.accounts.services.tokens import create_api_token
     from mentoring.boards.services import posts as services
-    from mentoring.management.commands.seed_scale import synthetic_bodies
     from mentoring.models import Board
 
     board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)

@@ -45,7 +45,7 @@ class Pages:
 
 
 def _build(cohort, tutor, members) -> Pages:
-    from cms.demo import seed_home_page
+    from demo.site import seed_home_page
 
     module = make_module()
     seed_home_page()

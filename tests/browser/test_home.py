@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cms.demo import seed_home_page
+from demo.site import seed_home_page
 from mentoring.notifications.services.notifications import notify
 from tests.conftest import run_in_thread
 from tests.factories import TEST_PASSWORD

@@ -21,7 +21,7 @@ def test_wrong_password_shows_an_error_and_signs_nobody_in(members):
 
 
 def test_sign_in_then_home_lists_cohorts(cohort, members, wagtail_root):
-    from cms.demo import seed_home_page
+    from demo.site import seed_home_page
 
     seed_home_page()
     client = Client()
@@ -34,7 +34,7 @@ def test_sign_in_then_home_lists_cohorts(cohort, members, wagtail_root):
 
 
 def test_visitors_see_what_staffroom_is(wagtail_root):
-    from cms.demo import seed_home_page
+    from demo.site import seed_home_page
 
     seed_home_page()
     response = Client().get("/")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from mentoring.boards.services import posts as boards
 from mentoring.models import Board, Membership, MemberWeek, ReadEvent
 from mentoring.participation.selectors import alerts
-from mentoring.participation.selectors.rows import member_row, member_rows
+from mentoring.participation.selectors.rows import member_rows, member_rows_by_id
 from mentoring.participation.services import counters as participation
 from tests.factories import UserFactory, make_cohort
 
@@ -80,7 +80,8 @@ def test_quiet_days_is_a_cohort_setting(cohort):
     cohort.refresh_from_db()
     assert alerts_of(cohort, "m1") == ["went_quiet"]
     # The live rows (member.updated) read the setting from the cohort too.
-    assert member_row(membership_id=membership(cohort, "m1").pk)["alerts"] == ["went_quiet"]
+    [row] = member_rows_by_id(membership_ids=[membership(cohort, "m1").pk])
+    assert row["alerts"] == ["went_quiet"]
 
 
 def test_someone_never_seen_has_not_gone_quiet(cohort):

@@ -110,11 +110,11 @@ def test_anonymous_posts_hide_the_author_from_peers_but_not_tutors(tutor, member
     notification = Notification.objects.get(user=b)
     assert "Member 1" not in notification.title and "member1" not in notification.title
     assert notification.title.startswith("A member of this cohort replied")
-    found = selectors.search_posts(user=b, cohort=cohort, query="struggle")
+    found = selectors.search_page(user=b, cohort=cohort, query="struggle").items
     assert [p.shown_author for p in found] == ["a member of this cohort"]
-    tagged = selectors.tagged_posts(user=b, cohort=cohort, tag="Behaviour")
+    tagged = selectors.tagged_page(user=b, cohort=cohort, tag="Behaviour").items
     assert [p.shown_author for p in tagged] == ["a member of this cohort"]
-    stream = selectors.activity_stream(user=b, cohort=cohort)
+    stream = selectors.activity_page(user=b, cohort=cohort).items
     assert "Member 1" not in [p.shown_author for p in stream]
     assert Membership.objects.get(cohort=cohort, user=a).posts == 1  # still counts as posting
 
@@ -136,7 +136,7 @@ def test_ask_a_tutor_threads_are_seen_by_their_author_and_tutors_only(cohort, tu
     assert selectors.visible_thread(user=tutor, thread_id=thread.pk) is not None
     assert selectors.visible_thread(user=b, thread_id=thread.pk) is None
     assert [t.pk for t in selectors.board_threads(user=b, board=board)] == []
-    assert selectors.activity_stream(user=b, cohort=cohort) == []
+    assert selectors.activity_page(user=b, cohort=cohort).items == []
     with pytest.raises(ServiceError) as refused:
         posts.create_post(thread=thread, author=b, body="nosy")
     assert refused.value.status == 404
@@ -147,7 +147,7 @@ def test_ask_a_tutor_threads_are_seen_by_their_author_and_tutors_only(cohort, tu
 def test_outsiders_see_nothing(cohort, members, outsider):
     posts.create_thread(board=general_board(cohort), author=members[0], title="T", body="b")
     assert not selectors.visible_boards(user=outsider, cohort=cohort).exists()
-    assert selectors.search_posts(user=outsider, cohort=cohort, query="b") == []
+    assert selectors.search_page(user=outsider, cohort=cohort, query="b").items == []
 
 
 def test_hashtags_are_stored_and_found_by_tag(cohort, members):
@@ -161,7 +161,7 @@ def test_hashtags_are_stored_and_found_by_tag(cohort, members):
     assert post.hashtags == ["behaviour", "seating-plans"]
     assert f'href="/cohorts/{cohort.pk}/tags/behaviour/"' in post.body_html
     assert [
-        p.pk for p in selectors.tagged_posts(user=members[1], cohort=cohort, tag="behaviour")
+        p.pk for p in selectors.tagged_page(user=members[1], cohort=cohort, tag="behaviour").items
     ] == [post.pk]
 
 
@@ -174,16 +174,16 @@ def test_full_text_search_follows_edits_and_highlights_safely(cohort, members):
         body="Nervous <b>about</b> it",
     )
     post = thread.posts.get()
-    by_title = selectors.search_posts(user=members[1], cohort=cohort, query="parents")
+    by_title = selectors.search_page(user=members[1], cohort=cohort, query="parents").items
     assert [p.pk for p in by_title] == [post.pk]
     posts.edit_post(post=post, by=a, body="Confident about marking")
-    assert selectors.search_posts(user=members[1], cohort=cohort, query="nervous") == []
-    found = selectors.search_posts(user=members[1], cohort=cohort, query="marking")
+    assert selectors.search_page(user=members[1], cohort=cohort, query="nervous").items == []
+    found = selectors.search_page(user=members[1], cohort=cohort, query="marking").items
     assert [p.pk for p in found] == [post.pk]
     assert "<mark>marking</mark>" in found[0].headline_html
     posts.create_post(thread=thread, author=a, body="<script>x</script> marking again")
     html = " ".join(
-        p.headline_html for p in selectors.search_posts(user=a, cohort=cohort, query="marking")
+        p.headline_html for p in selectors.search_page(user=a, cohort=cohort, query="marking").items
     )
     assert "<script" not in html and "again" in html
 
@@ -206,7 +206,7 @@ def test_tutors_hide_and_unhide_posts_with_a_reason(cohort, tutor, members):
     peer_view = selectors.thread_page(user=b, thread_id=thread.pk).posts[0]
     assert peer_view.shown_html == "" and peer_view.is_hidden
     assert selectors.thread_page(user=tutor, thread_id=thread.pk).posts[0].shown_html
-    assert selectors.search_posts(user=b, cohort=cohort, query="rude") == []
+    assert selectors.search_page(user=b, cohort=cohort, query="rude").items == []
     assert selectors.moderation_queue(cohort=cohort)["flagged"] == []
     assert Notification.objects.get(user=a, kind="moderation").body == "Reason: Please keep it kind"
     moderation.unhide_post(post=post, by=tutor)

@@ -155,7 +155,7 @@ def test_signed_out_pages_send_people_to_sign_in_and_back(cohort, members):
 def test_header_names_the_account_page_and_tutors_reach_cohort_settings(
     cohort, tutor, members, wagtail_root
 ):
-    from cms.demo import seed_home_page
+    from demo.site import seed_home_page
 
     seed_home_page()
     home = signed_in(tutor).get("/").content.decode()

@@ -120,7 +120,7 @@ def _project_forms() -> list[type[forms.BaseForm]]:
     for package in ("mentoring", "scenarios", "cms"):
         root = importlib.import_module(package)
         for module in pkgutil.walk_packages(root.__path__, f"{package}."):
-            if not any(part in module.name for part in ("migrations", "management", "demo")):
+            if not any(part in module.name for part in ("migrations", "management")):
                 importlib.import_module(module.name)
     found, todo = [], [forms.BaseForm]
     while todo:

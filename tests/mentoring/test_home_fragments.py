@@ -51,7 +51,7 @@ def test_inbox_count_is_the_home_pages_own_words(cohort, tutor, members, wagtail
     )
     fragment = client.get(url).content.decode().strip()
     assert fragment == 'Inbox: <strong data-inbox-count="1">1</strong> waiting'
-    from cms.demo import seed_home_page
+    from demo.site import seed_home_page
 
     seed_home_page()
     home = client.get("/").content.decode()

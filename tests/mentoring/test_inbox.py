@@ -206,7 +206,7 @@ def test_notifications_api_shows_the_kind(people, api):
 
 
 def test_inbox_page_and_home_count(people, wagtail_root):
-    from cms.demo import seed_home_page
+    from demo.site import seed_home_page
 
     seed_home_page()
     cohort, tutor, _, asker, _ = people

@@ -14,8 +14,8 @@ from django.utils import timezone
 from mentoring.boards.services import posts
 from mentoring.models import Membership, Post, ReadEvent, Thread
 from mentoring.participation.selectors.rows import (
-    member_row,
     member_rows,
+    member_rows_by_id,
     status_counts,
     weekly_trend,
 )
@@ -134,7 +134,7 @@ def test_member_row_is_one_query_for_one_member(everyone, django_assert_num_quer
     cohort, _, people = everyone
     membership = Membership.objects.get(cohort=cohort, user=people["reader"])
     with django_assert_num_queries(1):
-        row = member_row(membership_id=membership.pk)
+        [row] = member_rows_by_id(membership_ids=[membership.pk])
     assert row["status"] == "reader"
     assert row["threads_read"] == 2
     assert isinstance(row["last_seen"], str)  # JSON-ready for the channel layer

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("config", "cms", "mentoring", "scenarios")
+PACKAGES = ("config", "cms", "demo", "mentoring", "scenarios")
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
@@ -80,3 +80,13 @@ def test_a_selector_reaching_up_into_a_service_fails(tree):
     result = lint_imports(tree)
     assert result.returncode != 0
     assert "mentoring.boards.selectors is not allowed to import" in result.stdout
+
+
+def test_the_product_importing_the_demo_seeding_fails(tree):
+    # Production does not install ``demo``: an import of it from cms would break production.
+    models = tree / "cms/models.py"
+    models.write_text(models.read_text() + "\nfrom demo import site as _site\n")
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    assert "cms is not allowed to import demo" in result.stdout
+    assert "cms.models -> demo.site" in result.stdout

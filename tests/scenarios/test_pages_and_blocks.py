@@ -92,7 +92,7 @@ def test_modules_live_under_home_and_scenarios_only_in_modules():
 def test_page_fields_and_tags(scenario):
     scenario = ScenarioPage.objects.get(pk=scenario.pk)
     assert sorted(tag.name for tag in scenario.tags.all()) == ["behaviour", "routines"]
-    assert scenario.stage_types == list(blocks.STAGE_ORDER)
+    assert [stage.block_type for stage in scenario.body] == list(blocks.STAGE_ORDER)
     assert len(scenario.document_ids()) == 1
     assert scenario.get_sitemap_urls() == []
 

@@ -20,10 +20,6 @@ def two_factor_required_for_staff_and_tutors() -> bool:
     return required
 
 
-def forget_policy() -> None:
-    cache.delete(POLICY_CACHE_KEY)
-
-
 def must_set_up_two_factor(user: User) -> bool:
     if not two_factor_required_for_staff_and_tutors():
         return False

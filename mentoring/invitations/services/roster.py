@@ -32,9 +32,7 @@ from django.core.validators import validate_email
 
 MAX_ROSTER_ROWS = 2000
 MAX_ROSTER_BYTES = 2_000_000
-COLUMNS = ("email", "first_name", "last_name", "display_name", "role")
 NAME_MAX = 150
-ROLES = ("member", "tutor")
 
 # Field → the normalised headers that mean it, best first. Normalised: bracketed notes removed,
 # then lower-case letters and digits only.

@@ -185,11 +185,6 @@ def member_rows_by_id(*, membership_ids: list[int]) -> list[dict]:
     return payload
 
 
-def member_row(*, membership_id: int) -> dict | None:
-    rows = member_rows_by_id(membership_ids=[membership_id])
-    return rows[0] if rows else None
-
-
 def own_participation(*, user: User, cohort_id: int) -> Membership | None:
     """The caller's own row in a cohort they are a member of (tutors have none)."""
     rows = Membership.objects.filter(

@@ -1,4 +1,4 @@
-"""The demo scenarios' texts, as plain data (raw StreamField JSON) for ``scenarios.demo``.
+"""The demo scenarios' texts, as plain data (raw StreamField JSON) for ``demo.scenarios``.
 
 Written for Staffroom's induction and masters cohorts. Names are invented; any resemblance to a
 real school, pupil or parent is accidental.
@@ -23,6 +23,19 @@ def _voices(heading: str, introduction: str, lines: list[tuple[str, str, str]]) 
         "heading": heading,
         "introduction": introduction,
         "lines": [{"role": role, "name": name, "says": says} for role, name, says in lines],
+    }
+
+
+def _document(key: str, description: str) -> dict:
+    """An evidence item showing one of ``DOCUMENTS`` (``doc:<key>``, resolved on upload)."""
+    return {"type": "document", "value": {"document": f"doc:{key}", "description": description}}
+
+
+def _evidence(introduction: str, *items: dict) -> dict:
+    """An evidence stage: its introduction, then tables and documents."""
+    return {
+        "type": "evidence",
+        "value": {"heading": "Evidence", "introduction": introduction, "items": list(items)},
     }
 
 
@@ -208,45 +221,30 @@ YEAR9_AFTER_LUNCH = {
                 ],
             ),
         },
-        {
-            "type": "evidence",
-            "value": {
-                "heading": "Evidence",
-                "introduction": (
-                    "Your own behaviour log for 9X3 over the last four weeks, and the "
-                    "school's policy."
+        _evidence(
+            "Your own behaviour log for 9X3 over the last four weeks, and the school's policy.",
+            {
+                "type": "table",
+                "value": _table(
+                    "9X3 behaviour log, last four weeks (from the MIS)",
+                    [
+                        ("text", "Lesson"),
+                        ("number", "C1 warnings"),
+                        ("number", "C2 warnings"),
+                        ("number", "Minutes before the starter began"),
+                    ],
+                    [
+                        ["Monday period 2", "3", "0", "3"],
+                        ["Wednesday period 5", "9", "4", "11"],
+                        ["Friday period 1", "2", "1", "2"],
+                        ["Monday period 2", "4", "1", "4"],
+                        ["Wednesday period 5", "8", "3", "9"],
+                        ["Friday period 1", "1", "0", "2"],
+                    ],
                 ),
-                "items": [
-                    {
-                        "type": "table",
-                        "value": _table(
-                            "9X3 behaviour log, last four weeks (from the MIS)",
-                            [
-                                ("text", "Lesson"),
-                                ("number", "C1 warnings"),
-                                ("number", "C2 warnings"),
-                                ("number", "Minutes before the starter began"),
-                            ],
-                            [
-                                ["Monday period 2", "3", "0", "3"],
-                                ["Wednesday period 5", "9", "4", "11"],
-                                ["Friday period 1", "2", "1", "2"],
-                                ["Monday period 2", "4", "1", "4"],
-                                ["Wednesday period 5", "8", "3", "9"],
-                                ["Friday period 1", "1", "0", "2"],
-                            ],
-                        ),
-                    },
-                    {
-                        "type": "document",
-                        "value": {
-                            "document": "doc:behaviour_policy",
-                            "description": "Section 4: low-level disruption and warnings.",
-                        },
-                    },
-                ],
             },
-        },
+            _document("behaviour_policy", "Section 4: low-level disruption and warnings."),
+        ),
         {
             "type": "questions",
             "value": {
@@ -391,45 +389,27 @@ ANGRY_PARENT_EMAIL = {
                 ],
             ),
         },
-        {
-            "type": "evidence",
-            "value": {
-                "heading": "Evidence",
-                "introduction": "",
-                "items": [
-                    {
-                        "type": "document",
-                        "value": {
-                            "document": "doc:parent_email",
-                            "description": "Forwarded by the office at 8.10am.",
-                        },
-                    },
-                    {
-                        "type": "document",
-                        "value": {
-                            "document": "doc:homework_policy",
-                            "description": "The school's policy, including catch-up sessions.",
-                        },
-                    },
-                    {
-                        "type": "table",
-                        "value": _table(
-                            "8S2 homework this half term",
-                            [
-                                ("text", "Homework"),
-                                ("number", "Handed in (of 27)"),
-                                ("text", "Kai"),
-                            ],
-                            [
-                                ["Week 1: forces quiz (online)", "25", "Done, 7/10"],
-                                ["Week 2: label the cell diagram", "24", "Done"],
-                                ["Weeks 3-4: renewable energy research poster", "11", "Not in"],
-                            ],
-                        ),
-                    },
-                ],
+        _evidence(
+            "",
+            _document("parent_email", "Forwarded by the office at 8.10am."),
+            _document("homework_policy", "The school's policy, including catch-up sessions."),
+            {
+                "type": "table",
+                "value": _table(
+                    "8S2 homework this half term",
+                    [
+                        ("text", "Homework"),
+                        ("number", "Handed in (of 27)"),
+                        ("text", "Kai"),
+                    ],
+                    [
+                        ["Week 1: forces quiz (online)", "25", "Done, 7/10"],
+                        ["Week 2: label the cell diagram", "24", "Done"],
+                        ["Weeks 3-4: renewable energy research poster", "11", "Not in"],
+                    ],
+                ),
             },
-        },
+        ),
         {
             "type": "questions",
             "value": {
@@ -576,39 +556,27 @@ NEW_TO_ENGLISH_YEAR4 = {
                 ],
             ),
         },
-        {
-            "type": "evidence",
-            "value": {
-                "heading": "Evidence",
-                "introduction": "",
-                "items": [
-                    {
-                        "type": "document",
-                        "value": {
-                            "document": "doc:eal_profile",
-                            "description": "Completed by the EAL coordinator at induction.",
-                        },
-                    },
-                    {
-                        "type": "table",
-                        "value": _table(
-                            "Amira's work this week",
-                            [("text", "Task"), ("text", "Support"), ("text", "Outcome")],
-                            [
-                                ["Times tables (6, 7, 8) on a grid", "None", "24/24 correct"],
-                                ["Word problems, sheet A", "Paired with Maisie", "Copied"],
-                                [
-                                    "Word problems, sheet A (redone)",
-                                    "TA drew arrays",
-                                    "8/8 correct in 5 minutes",
-                                ],
-                                ["Explain your reasoning", "Paired talk", "No response"],
-                            ],
-                        ),
-                    },
-                ],
+        _evidence(
+            "",
+            _document("eal_profile", "Completed by the EAL coordinator at induction."),
+            {
+                "type": "table",
+                "value": _table(
+                    "Amira's work this week",
+                    [("text", "Task"), ("text", "Support"), ("text", "Outcome")],
+                    [
+                        ["Times tables (6, 7, 8) on a grid", "None", "24/24 correct"],
+                        ["Word problems, sheet A", "Paired with Maisie", "Copied"],
+                        [
+                            "Word problems, sheet A (redone)",
+                            "TA drew arrays",
+                            "8/8 correct in 5 minutes",
+                        ],
+                        ["Explain your reasoning", "Paired talk", "No response"],
+                    ],
+                ),
             },
-        },
+        ),
         {
             "type": "questions",
             "value": {

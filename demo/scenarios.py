@@ -1,6 +1,6 @@
 """Demo modules and scenarios for ``seed_demo``, built through the page tree API. Idempotent.
 
-The texts live in ``demo_content``. The induction scenarios are released to the induction
+The texts live in ``demo.content``. The induction scenarios are released to the induction
 cohort (one already has groups at work: a board thread and a draft solution); the masters
 scenario to the masters cohort. The demo tutor becomes a scenario author.
 """
@@ -16,9 +16,9 @@ from django.db import transaction
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
+from demo import content
 from mentoring.boards.services.posts import create_post, create_thread
 from mentoring.models import Cohort, Thread, User
-from scenarios import demo_content as content
 from scenarios.models import ModulePage, Release, ScenarioPage
 from scenarios.services import releases, solutions
 from scenarios.services.permissions import (

@@ -1,14 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from cms.demo import seed_home_page
-from mentoring.demo import (
+from demo.mentoring import (
     DEMO_PASSWORD,
     seed_discussions,
     seed_invitations,
     seed_people,
     seed_tutor_week,
 )
-from scenarios.demo import seed_scenarios
+from demo.scenarios import seed_scenarios
+from demo.site import seed_home_page
 
 
 class Command(BaseCommand):
