@@ -159,7 +159,7 @@ if not DATABASE_URL:
 # those threads kept its own connection until PostgreSQL ran out ("too many clients"). A request
 # borrows a connection for its duration and gives it back; when all DB_POOL_MAX are out, it waits
 # up to DB_POOL_TIMEOUT seconds. Several processes: the sum of their DB_POOL_MAX must stay under
-# PostgreSQL's max_connections (or put PgBouncer in front; see the README).
+# PostgreSQL's max_connections (or put PgBouncer in front; see docs/operations.md).
 # The pool checks each connection as it lends it (CONN_HEALTH_CHECKS): none is stale after a
 # database restart.
 DATABASES = {

@@ -7,7 +7,7 @@ from config.settings.base import VAR_DIR, env, env_bool
 DEBUG = env_bool("DEBUG", True)
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# One file per message (CONTRACT: in `make run`, e-mail is written to var/mail/), unless the
-# environment names another backend.
+# One file per message (the public surface, docs/api.md: in `make run`, e-mail is written to
+# var/mail/), unless the environment names another backend.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "mentoring.core.mail.FilePerMessageBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
