@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
-# With the venv too: after `make services`, `.venv/bin/python manage.py …` works (CONTRACT.md).
+# With the venv too: after `make services`, `.venv/bin/python manage.py …` works (the public surface, docs/api.md).
 services: venv
 	@platform/services.sh start
 

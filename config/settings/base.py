@@ -159,9 +159,9 @@ def database_settings(url: str) -> dict:
     of those threads kept its own connection until PostgreSQL ran out ("too many clients"). A
     request borrows a connection for its duration and gives it back; when all DB_POOL_MAX are
     out, it waits up to DB_POOL_TIMEOUT seconds. Several processes: the sum of their DB_POOL_MAX
-    must stay under PostgreSQL's max_connections (or put PgBouncer in front; see the README).
-    The pool checks each connection as it lends it (CONN_HEALTH_CHECKS): none is stale after a
-    database restart.
+    must stay under PostgreSQL's max_connections (or put PgBouncer in front; see
+    docs/operations.md). The pool checks each connection as it lends it (CONN_HEALTH_CHECKS): none
+    is stale after a database restart.
     """
     databases = {"default": dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)}
     # Behind PgBouncer in transaction mode: DB_POOL=false and DB_DISABLE_SERVER_SIDE_CURSORS=true.

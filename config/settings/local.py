@@ -10,8 +10,8 @@ DEBUG = env_bool("DEBUG", True)
 WHITENOISE_AUTOREFRESH = DEBUG
 DATABASES = database_settings(local_database_url())
 
-# One file per message (CONTRACT: in `make run`, e-mail is written to var/mail/), unless the
-# environment names another backend.
+# One file per message (the public surface, docs/api.md: in `make run`, e-mail is written to
+# var/mail/), unless the environment names another backend.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "mentoring.core.mail.FilePerMessageBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 

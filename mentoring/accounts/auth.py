@@ -138,8 +138,8 @@ def origin_allowed(scope, origin: str) -> bool:
 
 
 async def close_with_4403(receive, send) -> None:
-    """Refuse a handshake as the contract says: accept, then close with code 4403 (a browser
-    only ever sees the close code, never an HTTP status)."""
+    """Refuse a handshake as the public surface (docs/api.md) says: accept, then close with code
+    4403 (a browser only ever sees the close code, never an HTTP status)."""
     message = await receive()
     if message["type"] == "websocket.connect":
         await send({"type": "websocket.accept"})

@@ -48,7 +48,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "ok" if status == 200 and layer["ok"] else "degraded",
             "database": database,
             "channel_layer": layer,
-            # The standard library's platform module, not our platform/ folder (see README).
+            # The standard library's platform module, not our platform/ folder
+            # (see docs/operations.md).
             "python": platform.python_implementation(),
         },
         status=status,

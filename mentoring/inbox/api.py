@@ -1,4 +1,4 @@
-"""The tutor inbox as JSON (CONTRACT.md: ``GET /api/v1/cohorts/{id}/inbox``)."""
+"""The tutor inbox as JSON (the public surface, docs/api.md: ``GET /api/v1/cohorts/{id}/inbox``)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ _STATUS_PLURALS = {
 
 
 class ParticipationStatus(models.TextChoices):
-    """A member's participation status (CONTRACT.md), in the order the dashboard shows them.
+    """A member's participation status (docs/api.md), in the order the dashboard shows them.
 
     The one source of the labels: pages, charts and (through ``json_script``) dashboard.js.
     Derived in SQL from the membership's counters, so no column stores it.

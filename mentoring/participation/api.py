@@ -1,4 +1,4 @@
-"""Participation and nudges: the tutors' dashboard as JSON (CONTRACT.md)."""
+"""Participation and nudges: the tutors' dashboard as JSON (the public surface, docs/api.md)."""
 
 from __future__ import annotations
 

@@ -21,5 +21,6 @@ class ParticipantOut(Schema):
         description="The member has a live post written after their last nudge."
     )
     alerts: list[str] = Field(
-        description="Early warnings: went_quiet, reading_declined, never_started (see README)."
+        description="Early warnings: went_quiet, reading_declined, never_started "
+        "(see docs/features.md)."
     )

@@ -211,7 +211,8 @@ def post_edited(post) -> None:
 
 
 def post_hidden(post) -> None:
-    """A tutor hid or unhid a post (an addition to the contract's three post events)."""
+    """A tutor hid or unhid a post (a fourth post event beside created, edited and retracted:
+    docs/api.md)."""
     if post.hidden_at is not None:
         # Members replaying the thread's log get the hidden post, not its earlier text.
         hidden = PostEvent(type="post.hidden", post=_post_shape(post, for_tutors=False))

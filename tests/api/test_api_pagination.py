@@ -1,5 +1,6 @@
-"""Every API list pages as CONTRACT.md says: ``?limit=``, an opaque cursor, ``Link: rel="next"``;
-arrays stay arrays, objects holding a list carry ``next``; a fixed number of queries per page."""
+"""Every API list pages as the public surface (docs/api.md) says: ``?limit=``, an opaque cursor,
+``Link: rel="next"``; arrays stay arrays, objects holding a list carry ``next``; a fixed number
+of queries per page."""
 
 from __future__ import annotations
 

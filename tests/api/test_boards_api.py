@@ -1,4 +1,5 @@
-"""The boards API as CONTRACT.md gives it: shapes, status codes, errors, and reads."""
+"""The boards API as the public surface (docs/api.md) gives it: shapes, status codes, errors,
+and reads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""GET /api/v1/cohorts/{id}/participation and POST /api/v1/cohorts/{id}/nudges (CONTRACT.md)."""
+"""GET /api/v1/cohorts/{id}/participation and POST /api/v1/cohorts/{id}/nudges (the public
+surface, docs/api.md)."""
 
 from __future__ import annotations
 

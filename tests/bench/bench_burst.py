@@ -9,7 +9,7 @@ second one, so every post reaches half of the sockets and the dashboard through 
 Measured:
 
 - lost deliveries: every socket must have seen every post's seq, after each socket that missed
-  any reconnects once with ``?since=`` (the contract's catch-up); the figure is what is still
+  any reconnects once with ``?since=`` (the catch-up of docs/api.md); the figure is what is still
   missing after that (target 0), and how many deliveries needed the catch-up;
 - posting p95 (the POST's round trip) and dashboard ``member.updated`` p95 from the write (the
   POST's start), each against a plain HTTP round trip (``GET /api/v1/me``) sent alternately
@@ -348,8 +348,8 @@ def _start_servers(workers: int):
     env = {
         "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
         # One compression context per socket would compress every event once per socket
-        # (uvicorn's default): the production units set the same (README, "Running with
-        # several workers").
+        # (uvicorn's default): the production units set the same (docs/operations.md, "Running with
+        # Redis and several workers").
         "UVICORN_WS_PER_MESSAGE_DEFLATE": "false",
     }
     redis = None

@@ -1,4 +1,4 @@
-"""``seed_scale``: a year of a big cohort, with the flags CONTRACT.md lists."""
+"""``seed_scale``: a year of a big cohort, with the flags the public surface (docs/api.md) lists."""
 
 from __future__ import annotations
 

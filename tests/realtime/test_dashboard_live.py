@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 async def receive_json(communicator, timeout=1.0):
-    """The next message; the contract allows a second from the activity to the message."""
+    """The next message; the public surface (docs/api.md) allows a second from the activity to
+    the message."""
     return json.loads(await communicator.receive_from(timeout=timeout))
 
 

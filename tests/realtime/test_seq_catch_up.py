@@ -1,5 +1,5 @@
 """Per-stream seq, ``?since=N`` replay and ``resync``, and a process catching up on what the
-channel layer dropped (CONTRACT.md, Websockets)."""
+channel layer dropped (the public surface, docs/api.md, Websockets)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The background queue's table holds row ids only (README: "a database copy alone opens
+"""The background queue's table holds row ids only (docs/features.md: "a database copy alone opens
 nothing"). ``django_tasks_database_dbtaskresult.args_kwargs`` is as readable as any table, so
 no task may be handed a link, a token, an address or the text of an e-mail: each task path is
 taken here the way the site takes it, and every argument queued must be a plain integer."""

@@ -66,11 +66,11 @@ def tutored_cohort(*, user: User, cohort_id: int) -> Cohort | None:
 
 
 def status_conditions(reader_threshold: int | F) -> dict[str, Q]:
-    """The contract's rules as filters on a membership's counters, one per status.
+    """The statuses' rules (docs/api.md) as filters on a membership's counters, one per status.
 
     ``posts`` counts non-retracted posts only, so a retracted post never makes a contributor.
     A member who read fewer threads than the threshold (but some) is neither a reader nor
-    resource-only: the contract leaves them ``inactive``.
+    resource-only: the public surface (docs/api.md) leaves them ``inactive``.
     """
     return {
         Status.CONTRIBUTOR: Q(posts__gte=1),
@@ -213,8 +213,8 @@ def _shown_name() -> Coalesce:
     )
 
 
-# The participation shape of CONTRACT.md (plus ``posted_after_nudge``): columns annotated by
-# ``member_rows`` keep their names; these are renamed or computed.
+# The participation shape of the public surface (docs/api.md; plus ``posted_after_nudge``):
+# columns annotated by ``member_rows`` keep their names; these are renamed or computed.
 _PAYLOAD_ANNOTATED = (
     "user_id",
     "status",
