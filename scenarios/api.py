@@ -16,13 +16,12 @@ from wagtail.documents import get_document_model
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
-    ApiError,
     api_fields,
     api_page,
     found,
     limit_query,
 )
-from mentoring.core.errors import Forbidden
+from mentoring.core.errors import Forbidden, Invalid
 from mentoring.core.pagination import PageSize
 from mentoring.models import Membership, User
 from scenarios import selectors
@@ -173,7 +172,7 @@ def create_release(request, cohort_id: int, data: ReleaseIn):
         }
         unknown = sorted(wanted - set(users))
         if unknown:
-            raise ApiError(
+            raise Invalid(
                 "unknown_users",
                 "These usernames are not members of this cohort: " + ", ".join(unknown) + ".",
                 field="groups",

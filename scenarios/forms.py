@@ -24,6 +24,7 @@ MARKDOWN_HELP = "Markdown works: **bold**, *italic*, numbered and bulleted lists
 
 class ServiceErrorsMixin(ErrorFocusMixin, SaneInputFormMixin):
     def add_service_error(self, error: ServiceError) -> None:
+        self.refusal = error  # its status is the page's (mentoring.core.refusals.form_page)
         field = error.extra.get("field")
         self.add_error(field if field in self.fields else None, error.detail)
 

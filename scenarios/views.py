@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import NotFound, ServiceError
 from mentoring.models import Cohort
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.rules.permissions import is_tutor
@@ -32,8 +32,8 @@ def _found(obj):
 
 
 def _refused(request: HttpRequest, error: ServiceError, to: str) -> HttpResponse:
-    if error.status == 404:
-        raise Http404(error.detail)
+    if isinstance(error, NotFound):
+        raise error  # the 404 page (mentoring.core.refusals)
     messages.error(request, error.detail)
     return redirect(to)
 
@@ -198,9 +198,9 @@ def save_solution(request: HttpRequest, group_id: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 base_version=form.cleaned_data["base_version"],
             )
+        except NotFound:
+            raise  # the 404 page (mentoring.core.refusals)
         except ServiceError as error:
-            if error.status == 404:
-                raise Http404 from error
             form.add_service_error(error)
         else:
             messages.success(request, "Solution saved.")
@@ -282,9 +282,9 @@ def save_reflection(request: HttpRequest, release_id: int) -> HttpResponse:
             solutions.save_reflection(
                 release=release, author=request.user, body=form.cleaned_data["body"]
             )
+        except NotFound:
+            raise  # the 404 page (mentoring.core.refusals)
         except ServiceError as error:
-            if error.status == 404:
-                raise Http404 from error
             form.add_service_error(error)
         else:
             messages.success(request, "Reflection saved. Only you and your tutors can read it.")

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "mentoring.accounts.middleware.RequireTwoFactorMiddleware",
     "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mentoring.core.refusals.DomainErrorPageMiddleware",
     "mentoring.notifications.middleware.GoneNotificationTargetMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",

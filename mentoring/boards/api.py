@@ -1,4 +1,4 @@
-"""Boards, threads and posts. Thin: selectors read, services write, errors are ApiErrors."""
+"""Boards, threads and posts. Thin: selectors read, services write, errors are the domain's."""
 
 from __future__ import annotations
 
@@ -25,12 +25,11 @@ from mentoring.boards.services import moderation, posts, scheduling
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
-    ApiError,
     api_page,
     found,
     limit_query,
 )
-from mentoring.core.errors import NotFound
+from mentoring.core.errors import Invalid, NotFound
 from mentoring.core.pagination import PageSize, link_header, page_url
 from mentoring.models import Post
 from mentoring.participation.services.counters import record_thread_read
@@ -132,7 +131,7 @@ def start_thread(request: HttpRequest, board_id: int, data: ThreadIn):
     board = found(selectors.visible_board(user=request.user, board_id=board_id))
     if data.publish_at is not None:
         if data.anonymous:
-            raise ApiError("anonymous_not_allowed", "Tutors post under their own name.")
+            raise Invalid("anonymous_not_allowed", "Tutors post under their own name.")
         thread = scheduling.schedule_thread(
             board=board,
             author=request.user,

@@ -30,8 +30,9 @@ from mentoring.boards.forms import (
 from mentoring.boards.services import moderation, posts, scheduling
 from mentoring.boards.services.sections import arrange_boards
 from mentoring.cohorts.selectors import has_members, visible_cohort
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.pagination import page_for_template
+from mentoring.core.refusals import form_page
 from mentoring.core.rendering import render_post
 from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
@@ -75,8 +76,8 @@ AT_POST = "at-post-"
 def _refused(request: HttpRequest, error: ServiceError, post: Post | None = None):
     """A refused edit/retract/flag: say why at the post it is about (or a 404 for what one
     cannot see)."""
-    if error.status == 404:
-        raise Http404(error.detail)
+    if isinstance(error, NotFound):
+        raise error  # the 404 page (mentoring.core.refusals)
     if post is None:
         messages.error(request, error.detail)
         return redirect("/")
@@ -183,7 +184,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
         board=board,
         limit=selectors.THREADS_PAGE.default,
     )
-    return render(
+    return form_page(
         request,
         "mentoring/board.html",
         {
@@ -194,7 +195,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
             "pager": threads_pager,
             "form": form,
         },
-        status=400 if request.method == "POST" else 200,
+        form=form,
     )
 
 
@@ -249,9 +250,9 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                     reply_to=form.cleaned_data.get("reply_to"),
                     anonymous=form.cleaned_data.get("anonymous", False),
                 )
+            except NotFound:
+                raise  # the 404 page (mentoring.core.refusals)
             except ServiceError as error:
-                if error.status == 404:
-                    raise Http404(error.detail) from error
                 form.add_service_error(error)
             else:
                 messages.success(request, "Posted. You can edit or retract it for a while.")
@@ -260,7 +261,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         record_thread_read(user=request.user, thread=page.thread)
     replying_to = next((p for p in page.posts if str(p.pk) == str(form["reply_to"].value())), None)
     _said_at_post(request, page)
-    return render(
+    return form_page(
         request,
         "mentoring/thread.html",
         {
@@ -274,7 +275,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                 "post_fragment", kwargs={"thread_id": page.thread.pk, "post_id": 0}
             ),
         },
-        status=400 if request.method == "POST" else 200,
+        form=form,
     )
 
 

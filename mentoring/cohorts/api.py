@@ -9,11 +9,11 @@ from mentoring.cohorts import services as cohort_services
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
-    ApiError,
     api_page,
     found,
     limit_query,
 )
+from mentoring.core.errors import Invalid
 from mentoring.core.pagination import PageSize
 from mentoring.models import Cohort, Membership
 from mentoring.rules.permissions import is_tutor
@@ -103,7 +103,7 @@ def list_cohorts(
 @router.post("/cohorts", response={201: CohortOut})
 def create_cohort(request, data: CohortIn):
     if data.kind not in Cohort.Kind.values:
-        raise ApiError("invalid", f"kind must be one of {', '.join(Cohort.Kind.values)}.")
+        raise Invalid("invalid", f"kind must be one of {', '.join(Cohort.Kind.values)}.")
     cohort = cohort_services.create_cohort_by_usernames(
         name=data.name, tutors=data.tutors, created_by=request.auth, kind=data.kind
     )
@@ -123,7 +123,7 @@ def update_cohort(request, cohort_id: int, data: CohortPatch):
     cohort = found(visible_cohort(user=request.auth, cohort_id=cohort_id))
     changes = data.dict(exclude_unset=True)
     if any(value is None for value in changes.values()):
-        raise ApiError("invalid", "Settings cannot be set to null.")
+        raise Invalid("invalid", "Settings cannot be set to null.")
     cohort = cohort_services.update_cohort_settings(cohort=cohort, by=request.auth, **changes)
     return _cohort_out(cohort, Membership.Role.TUTOR)
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from mentoring.boards.services.setup import create_board
-from mentoring.core.errors import Forbidden, ServiceError
+from mentoring.core.errors import Forbidden, Invalid
 from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
 from mentoring.notifications.services.notifications import forget_cohort_for
 from mentoring.realtime import events
@@ -38,7 +38,7 @@ def _users_by_username(usernames: Iterable[str]) -> list[User]:
     found = {u.username: u for u in User.objects.filter(username__in=wanted, is_active=True)}
     unknown = [name for name in wanted if name not in found]
     if unknown:
-        raise ServiceError(
+        raise Invalid(
             "unknown_users",
             "These usernames do not exist: " + ", ".join(unknown) + ". Nobody was enrolled.",
             usernames=unknown,
@@ -61,11 +61,11 @@ def create_cohort(
         raise Forbidden("forbidden", "Only staff can create cohorts.")
     name = (name or "").strip()
     if not name:
-        raise ServiceError("invalid", "A cohort needs a name.", field="name")
+        raise Invalid("invalid", "A cohort needs a name.", field="name")
     if kind not in Cohort.Kind.values:
-        raise ServiceError("invalid", f"Unknown cohort kind {kind!r}.", field="kind")
+        raise Invalid("invalid", f"Unknown cohort kind {kind!r}.", field="kind")
     if starts_on and ends_on and ends_on < starts_on:
-        raise ServiceError("invalid", "A cohort cannot end before it starts.", field="ends_on")
+        raise Invalid("invalid", "A cohort cannot end before it starts.", field="ends_on")
     cohort = Cohort.objects.create(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on)
     for tutor in tutors:
         add_membership(cohort=cohort, user=tutor, role=Membership.Role.TUTOR)
@@ -99,7 +99,7 @@ def create_cohort_by_usernames(
         raise Forbidden("forbidden", "Only staff can create cohorts.")
     tutor_users = _users_by_username(tutors)
     if not tutor_users:
-        raise ServiceError("invalid", "A cohort needs at least one tutor.", field="tutors")
+        raise Invalid("invalid", "A cohort needs at least one tutor.", field="tutors")
     return create_cohort(
         name=name,
         tutors=tutor_users,
@@ -132,7 +132,7 @@ def enrol_members(
         raise Forbidden("forbidden", "Only the cohort's tutors can enrol members.")
     users = _users_by_username(usernames)
     if not users:
-        raise ServiceError("invalid", "Give at least one username.", field="usernames")
+        raise Invalid("invalid", "Give at least one username.", field="usernames")
     existing = set(
         Membership.objects.filter(cohort=cohort, user__in=users).values_list("user_id", flat=True)
     )
@@ -188,30 +188,28 @@ def update_cohort_settings(*, cohort: Cohort, by: User, **changes) -> Cohort:
         raise Forbidden("forbidden", "Only the cohort's tutors can change its settings.")
     unknown = set(changes) - SETTING_FIELDS
     if unknown:
-        raise ServiceError("invalid", "Unknown settings: " + ", ".join(sorted(unknown)) + ".")
+        raise Invalid("invalid", "Unknown settings: " + ", ".join(sorted(unknown)) + ".")
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     grace = changes.get("edit_grace_seconds")
     if grace is not None and not 0 <= grace <= MAX_GRACE_SECONDS:
-        raise ServiceError(
+        raise Invalid(
             "invalid",
             f"edit_grace_seconds must be between 0 and {MAX_GRACE_SECONDS}.",
             field="edit_grace_seconds",
         )
     threshold = changes.get("reader_threshold")
     if threshold is not None and threshold < 1:
-        raise ServiceError(
-            "invalid", "reader_threshold must be at least 1.", field="reader_threshold"
-        )
+        raise Invalid("invalid", "reader_threshold must be at least 1.", field="reader_threshold")
     for field, (low, high) in THRESHOLD_BOUNDS.items():
         value = changes.get(field)
         if value is not None and not low <= value <= high:
-            raise ServiceError("invalid", f"{field} must be between {low} and {high}.", field=field)
+            raise Invalid("invalid", f"{field} must be between {low} and {high}.", field=field)
     if "name" in changes and not (changes["name"] or "").strip():
-        raise ServiceError("invalid", "A cohort needs a name.", field="name")
+        raise Invalid("invalid", "A cohort needs a name.", field="name")
     for field, value in changes.items():
         setattr(cohort, field, value)
     starts_on, ends_on = cohort.starts_on, cohort.ends_on
     if starts_on and ends_on and ends_on < starts_on:
-        raise ServiceError("invalid", "A cohort cannot end before it starts.", field="ends_on")
+        raise Invalid("invalid", "A cohort cannot end before it starts.", field="ends_on")
     cohort.save()
     return cohort

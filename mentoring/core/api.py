@@ -1,7 +1,8 @@
 """What every API router shares: authentication, the one error type, and error responses.
 
-Errors are always JSON ``{"code": ..., "detail": ...}`` with a 4xx status. Services raise
-``ServiceError`` (of which ``ApiError`` is the API's name), and handlers let it propagate.
+Errors are always JSON ``{"code": ..., "detail": ...}`` with a 4xx status. Services and
+handlers raise the domain's errors (``mentoring.core.errors``) and let them propagate; their
+status is ``mentoring.core.refusals``' one table, shared with the pages.
 """
 
 from __future__ import annotations
@@ -29,30 +30,30 @@ from mentoring.accounts.selectors.policy import must_set_up_two_factor
 from mentoring.accounts.services import throttle
 from mentoring.accounts.services.tokens import user_for_token
 from mentoring.core.addresses import client_address
-from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.errors import Forbidden, Invalid, NotFound, RateLimited, ServiceError
 from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url
+from mentoring.core.refusals import http_headers, http_status
 from mentoring.core.validation import INT32_MAX, INT32_MIN, NUL_MESSAGE, has_nul
 
-ApiError = ServiceError
 logger = logging.getLogger(__name__)
 
 
 def _bounded_int(text: str) -> int:
     value = int(text)
     if not INT32_MIN <= value <= INT32_MAX:
-        raise ApiError("invalid", f"Numbers must lie between {INT32_MIN} and {INT32_MAX}.")
+        raise Invalid("invalid", f"Numbers must lie between {INT32_MIN} and {INT32_MAX}.")
     return value
 
 
 def _bounded_float(text: str) -> float:
     value = float(text)
     if not INT32_MIN <= value <= INT32_MAX:
-        raise ApiError("invalid", f"Numbers must lie between {INT32_MIN} and {INT32_MAX}.")
+        raise Invalid("invalid", f"Numbers must lie between {INT32_MIN} and {INT32_MAX}.")
     return value
 
 
 def _no_constants(name: str) -> float:
-    raise ApiError("invalid", f"{name} is not a number this API accepts.")
+    raise Invalid("invalid", f"{name} is not a number this API accepts.")
 
 
 class BoundedParser(Parser):
@@ -68,14 +69,14 @@ class BoundedParser(Parser):
             parse_constant=_no_constants,
         )
         if has_nul(data):
-            raise ApiError("invalid", NUL_MESSAGE)
+            raise Invalid("invalid", NUL_MESSAGE)
         return data
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
         if has_nul(dict(data.lists())):
-            raise ApiError("invalid", NUL_MESSAGE)
+            raise Invalid("invalid", NUL_MESSAGE)
         return super().parse_querydict(data, list_fields, request)
 
 
@@ -89,7 +90,7 @@ def _allowed(user):
     """The sign-in policy reaches the API: staff and tutors who must set up two-factor and
     have not can do nothing here yet, as on the pages (403 ``two_factor_required``)."""
     if must_set_up_two_factor(user):
-        raise ApiError("two_factor_required", TWO_FACTOR_REQUIRED, status=403)
+        raise Forbidden("two_factor_required", TWO_FACTOR_REQUIRED)
     return user
 
 
@@ -98,7 +99,7 @@ class BearerTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str):
         if has_nul(token):
-            raise ApiError("invalid", NUL_MESSAGE)
+            raise Invalid("invalid", NUL_MESSAGE)
         # A valid token always works. Invalid ones count per address like wrong passwords and,
         # once that address is locked, answer 429 instead of 401.
         user = user_for_token(token)
@@ -108,11 +109,10 @@ class BearerTokenAuth(HttpBearer):
         what = throttle.Attempt(address=client_address(request))
         wait = throttle.retry_after(what, throttle.TOKEN)
         if wait:
-            raise ApiError(
+            raise RateLimited(
                 "throttled",
                 f"Too many invalid tokens from this address; try again in "
                 f"{throttle.human_wait(wait)}.",
-                status=429,
                 retry_after=wait,
             )
         throttle.record_failure(what, throttle.TOKEN)
@@ -139,7 +139,7 @@ class SessionWithCsrfAuth(APIKeyCookie):
         if user is None or not user.is_authenticated:
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
-            raise ApiError("csrf_failed", "CSRF verification failed.", status=403)
+            raise Forbidden("csrf_failed", "CSRF verification failed.")
         return _allowed(user)
 
 
@@ -149,11 +149,12 @@ def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     def service_error(request, exc: ServiceError):
+        """Every domain error: its class's status, ``Retry-After`` for a rate limit."""
         response = api.create_response(
-            request, error_body(exc.code, exc.detail, **exc.extra), status=exc.status
+            request, error_body(exc.code, exc.detail, **exc.extra), status=http_status(exc)
         )
-        if exc.status == 429 and "retry_after" in exc.extra:  # RFC 9110: seconds to wait
-            response["Retry-After"] = str(exc.extra["retry_after"])
+        for name, value in http_headers(exc).items():
+            response[name] = value
         return response
 
     def not_found(request, exc):

@@ -87,6 +87,7 @@ class ServiceErrorsMixin(ErrorFocusMixin, SaneInputFormMixin):
 
     def add_service_error(self, error: ServiceError, *, default: str | None = None) -> None:
         """``default``: the field to show an error that names none (e.g. a list of usernames)."""
+        self.refusal = error  # its status is the page's (mentoring.core.refusals.form_page)
         field = error.extra.get("field") or default
         if field not in self.fields or self.fields[field].widget.is_hidden:
             field = None  # a hidden field's error would not be seen next to it

@@ -28,7 +28,7 @@ from django.db.models import Expression, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
 
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import Invalid
 
 T = TypeVar("T")
 CURSOR_PARAM = "cursor"
@@ -36,10 +36,8 @@ LIMIT_PARAM = "limit"
 _ALIAS = "_page_key_{}"
 
 
-class InvalidPage(ServiceError):
-    """A cursor or limit the server did not hand out or cannot honour (400)."""
-
-    status = 400
+class InvalidPage(Invalid):
+    """A cursor or limit the server did not hand out or cannot honour."""
 
 
 @dataclass(frozen=True)

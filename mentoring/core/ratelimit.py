@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import caches
 
-from mentoring.core.errors import ServiceError
+from mentoring.core import errors
 
 logger = logging.getLogger(__name__)
 CACHE_ALIAS = "ratelimit"
@@ -45,10 +45,8 @@ _WHAT = {
 }
 
 
-class RateLimited(ServiceError):
+class RateLimited(errors.RateLimited):
     """Too many of one action too quickly; ``retry_after`` seconds until it is allowed."""
-
-    status = 429
 
     def __init__(self, action: str, retry_after: int):
         what = _WHAT.get(action, action)
@@ -58,7 +56,6 @@ class RateLimited(ServiceError):
             f"{retry_after} second{'s' if retry_after != 1 else ''} and try again.",
             retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

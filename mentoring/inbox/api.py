@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, ApiError, found, limit_query
+from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, found, limit_query
+from mentoring.core.errors import Invalid
 from mentoring.core.pagination import link_header, page_url
 from mentoring.inbox import selectors
 from mentoring.inbox.services import inbox as services
@@ -76,7 +77,7 @@ def dismiss(request: HttpRequest, cohort_id: int, data: DismissIn):
     dismissed (a member's later post on "Ask a tutor" brings it back); a flag is resolved."""
     cohort = found(selectors.inbox_cohort(user=request.auth, cohort_id=cohort_id))
     if data.kind not in selectors.KINDS:
-        raise ApiError("invalid", "kind must be question, flag or unanswered.")
+        raise Invalid("invalid", "kind must be question, flag or unanswered.")
     services.dismiss(
         cohort=cohort,
         kind=data.kind,

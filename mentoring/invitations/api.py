@@ -9,12 +9,11 @@ from mentoring.cohorts import services as cohort_services
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
-    ApiError,
     api_page,
     found,
     limit_query,
 )
-from mentoring.core.errors import NotFound
+from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.pagination import PageSize
 from mentoring.invitations import selectors
 from mentoring.invitations.schemas import (
@@ -37,7 +36,7 @@ def _tutored(request: HttpRequest, cohort_id: int) -> Cohort:
     """The cohort, if the caller tutors it: 404 if they cannot see it, 403 if only a member."""
     cohort = found(visible_cohort(user=request.auth, cohort_id=cohort_id))
     if not is_tutor(request.auth, cohort):
-        raise ApiError("forbidden", "Only the cohort's tutors can do this.", status=403)
+        raise Forbidden("forbidden", "Only the cohort's tutors can do this.")
     return cohort
 
 
@@ -138,7 +137,7 @@ def invite(request: HttpRequest, cohort_id: int, data: InvitationsIn):
     enrolled instead; every other address is invited, account or not (the roster's rule)."""
     cohort = _tutored(request, cohort_id)
     if data.role not in ("member", "tutor"):
-        raise ApiError("invalid", "role must be member or tutor.")
+        raise Invalid("invalid", "role must be member or tutor.")
     try:
         report = services.invite_emails(
             cohort=cohort, by=request.auth, emails=data.emails, role=data.role
@@ -171,6 +170,6 @@ def remove_member(request: HttpRequest, cohort_id: int, user_id: int):
     if membership is None:
         raise NotFound()
     if user_id == request.auth.pk:
-        raise ApiError("invalid", "You cannot remove yourself from a cohort you tutor.")
+        raise Invalid("invalid", "You cannot remove yourself from a cohort you tutor.")
     cohort_services.remove_membership(cohort=cohort, user=User.objects.get(pk=user_id))
     return 204, None

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from mentoring.accounts.services.throttle import client_address
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core import ratelimit
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import Gone, NotFound, ServiceError
+from mentoring.core.refusals import refused_page
 from mentoring.invitations import selectors
 from mentoring.invitations.forms import (
     InviteForm,
@@ -53,10 +54,7 @@ def _summary(report: services.RosterReport) -> str:
 def _refused(request: HttpRequest, context: dict, error: ServiceError) -> HttpResponse:
     """A refusal the page can show (rate limit, empty file): the message, with its status."""
     messages.error(request, error.detail)
-    response = render(request, "mentoring/invitations/roster.html", context, status=error.status)
-    if "retry_after" in error.extra:
-        response["Retry-After"] = str(error.extra["retry_after"])
-    return response
+    return refused_page(request, "mentoring/invitations/roster.html", context, error)
 
 
 @login_required
@@ -260,12 +258,12 @@ def _unknown_link(request: HttpRequest) -> Http404:
 
 def _link_problem(request: HttpRequest, error: ServiceError, cohort: Cohort | None = None):
     """A link that was good once (replaced, used, expired, turned off): say so, in the site's
-    layout, with the error's status (410 Gone for a link replaced by a newer one)."""
-    return render(
+    layout, with the error's status (``Gone`` for a link replaced by a newer one)."""
+    return refused_page(
         request,
         "mentoring/invitations/link_problem.html",
         {"problem": error.detail, "code": error.code, "cohort": cohort},
-        status=error.status,
+        error,
     )
 
 
@@ -375,9 +373,9 @@ def join_confirm(request: HttpRequest, signed: str) -> HttpResponse:
         return too_many
     try:
         confirmation = services.join_confirmation(signed)
+    except NotFound as error:
+        raise _unknown_link(request) from error
     except ServiceError as error:
-        if error.status == 404:
-            raise _unknown_link(request) from error
         return _link_problem(request, error)
     link = confirmation.link
     form = SetPasswordForm(request.POST or None)
@@ -388,9 +386,9 @@ def join_confirm(request: HttpRequest, signed: str) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"],
             )
+        except Gone as error:  # used (or changed) while the form was open
+            return _link_problem(request, error)
         except ServiceError as error:
-            if error.status == 410:  # used (or changed) while the form was open
-                return _link_problem(request, error)
             form.add_error(
                 error.extra.get("field") if error.extra.get("field") in form.fields else None,
                 error.detail,

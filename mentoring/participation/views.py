@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mentoring.core.errors import ServiceError
 from mentoring.core.forms import ServiceErrorsMixin
 from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
+from mentoring.core.refusals import form_status, with_headers
 from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.invitations.selectors import invited_not_joined
 from mentoring.models import Board, Cohort, Membership, Nudge, Thread
@@ -260,7 +261,9 @@ def send_nudges(request: HttpRequest, cohort_id: int) -> HttpResponse:
         )
     except ServiceError as error:
         form.add_service_error(error)
-        return _render_dashboard(request, cohort, form, status=400)
+        return with_headers(
+            _render_dashboard(request, cohort, form, status=form_status(error)), error
+        )
     sent = len(outcome.nudges)
     text = f"Nudged {sent} member{'s' if sent != 1 else ''}."
     if outcome.skipped:

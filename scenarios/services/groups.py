@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from mentoring.boards.services.sections import BoardSection
 from mentoring.boards.services.setup import create_board, set_board_audience
-from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.models import Board, Cohort, Membership, User
 from mentoring.rules.permissions import is_tutor
 from scenarios.models import GroupMember, Release, ScenarioGroup, Solution
@@ -74,11 +74,11 @@ def check_manual_groups(*, members: list[User], groups: Sequence[Sequence[User]]
             continue
         for user in group_members:
             if user.pk not in member_ids:
-                raise ServiceError(
+                raise Invalid(
                     "invalid", f"{user.username} is not a member of this cohort.", field="groups"
                 )
             if user.pk in seen:
-                raise ServiceError(
+                raise Invalid(
                     "invalid", f"{user.username} is in more than one group.", field="groups"
                 )
             seen.add(user.pk)
@@ -136,7 +136,7 @@ def move_member(*, release: Release, user: User, to_group: ScenarioGroup, by: Us
     if not Membership.objects.filter(
         cohort=release.cohort, user=user, role=Membership.Role.MEMBER
     ).exists():
-        raise ServiceError("invalid", f"{user.username} is not a member of this cohort.")
+        raise Invalid("invalid", f"{user.username} is not a member of this cohort.")
     current = GroupMember.objects.select_for_update().filter(release=release, user=user).first()
     if current is not None and current.group_id == to_group.pk:
         return to_group

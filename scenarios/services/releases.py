@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mentoring.boards.services.setup import set_board_window
-from mentoring.core.errors import Forbidden, ServiceError
+from mentoring.core.errors import Conflict, Forbidden, Invalid
 from mentoring.core.validation import SCHEDULE_HORIZON, storable_datetime, within_schedule_horizon
 from mentoring.models import Board, Cohort, Notification, User
 from mentoring.notifications.services.notifications import Notice, notify_many
@@ -46,11 +46,11 @@ def _scenario_to_release(scenario: ScenarioPage | int | None) -> ScenarioPage:
     scenario_id = scenario.pk if isinstance(scenario, ScenarioPage) else scenario
     page = ScenarioPage.objects.filter(pk=scenario_id).first() if scenario_id else None
     if page is None:
-        raise ServiceError(
+        raise Invalid(
             "unknown_scenario", f"There is no scenario with id {scenario_id}.", field="scenario"
         )
     if not page.live:
-        raise ServiceError(
+        raise Invalid(
             "scenario_not_published",
             f"“{page.title}” is not published yet: publish it in the admin before releasing it.",
             field="scenario",
@@ -66,12 +66,10 @@ def _check_within_horizon(value: datetime | None, *, field: str) -> None:
     try:
         storable_datetime(value)
     except ValueError as exc:
-        raise ServiceError("invalid", str(exc), field=field) from exc
+        raise Invalid("invalid", str(exc), field=field) from exc
     if not within_schedule_horizon(value):
         years = SCHEDULE_HORIZON.days // 366
-        raise ServiceError(
-            "invalid", f"{field} must be within {years} years of today.", field=field
-        )
+        raise Invalid("invalid", f"{field} must be within {years} years of today.", field=field)
 
 
 def _check_release_dates(opens_at: datetime, closes_at: datetime | None) -> None:
@@ -80,22 +78,22 @@ def _check_release_dates(opens_at: datetime, closes_at: datetime | None) -> None
     if closes_at is None:
         return
     if closes_at <= opens_at:
-        raise ServiceError(
+        raise Invalid(
             "invalid",
             "closes_at must be after opens_at (when the release opens).",
             field="closes_at",
         )
     if closes_at <= timezone.now():
-        raise ServiceError("invalid", "closes_at is already in the past.", field="closes_at")
+        raise Invalid("invalid", "closes_at is already in the past.", field="closes_at")
 
 
 def _check_group_size(group_size: int) -> None:
     if not isinstance(group_size, int) or group_size < MIN_GROUP_SIZE:
-        raise ServiceError(
+        raise Invalid(
             "invalid", f"Groups need at least {MIN_GROUP_SIZE} people.", field="group_size"
         )
     if group_size > MAX_GROUP_SIZE:
-        raise ServiceError(
+        raise Invalid(
             "invalid", f"Groups can have at most {MAX_GROUP_SIZE} people.", field="group_size"
         )
 
@@ -126,12 +124,11 @@ def release_scenario(
     _check_release_dates(opens_at, closes_at)
     _check_group_size(group_size)
     if grouping not in Release.Grouping.values:
-        raise ServiceError("invalid", "grouping must be 'random' or 'manual'.", field="grouping")
+        raise Invalid("invalid", "grouping must be 'random' or 'manual'.", field="grouping")
     if Release.objects.filter(cohort=cohort, scenario=page).exists():
-        raise ServiceError(
+        raise Conflict(
             "already_released",
             f"“{page.title}” has already been released to {cohort.name}.",
-            status=409,
             field="scenario",
         )
     members = cohort_members(cohort)
@@ -153,10 +150,9 @@ def release_scenario(
                 created_by=by,
             )
     except IntegrityError as exc:  # a concurrent release of the same scenario won the race
-        raise ServiceError(
+        raise Conflict(
             "already_released",
             f"“{page.title}” has already been released to {cohort.name}.",
-            status=409,
         ) from exc
     for number, group_members in enumerate(arranged, start=1):
         new_group(release=release, members=group_members, number=number)
@@ -191,7 +187,7 @@ def change_closing(*, release: Release, by: User, closes_at: datetime | None) ->
     _check_within_horizon(closes_at, field="closes_at")
     release = Release.objects.select_for_update().get(pk=release.pk)
     if closes_at is not None and closes_at <= release.opens_at:
-        raise ServiceError(
+        raise Invalid(
             "invalid",
             "closes_at must be after opens_at (when the release opens).",
             field="closes_at",

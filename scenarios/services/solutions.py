@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.errors import Conflict, Forbidden, Invalid, NotFound
 from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
 from mentoring.notifications.services.notifications import Notice, notify_many
@@ -27,11 +27,9 @@ from scenarios.models import (
 def _clean_text(text: str | None, *, field: str, what: str, limit: int = MAX_SOLUTION_LENGTH):
     text = (text or "").strip()
     if not text:
-        raise ServiceError("invalid", f"Write something before saving the {what}.", field=field)
+        raise Invalid("invalid", f"Write something before saving the {what}.", field=field)
     if len(text) > limit:
-        raise ServiceError(
-            "invalid", f"The {what} can be at most {limit:,} characters.", field=field
-        )
+        raise Invalid("invalid", f"The {what} can be at most {limit:,} characters.", field=field)
     return text
 
 
@@ -47,7 +45,7 @@ def _locked_solution_for_member(*, group: ScenarioGroup, user: User) -> Solution
             raise Forbidden("forbidden", "Only the group's members write its solution.")
         raise NotFound("There is no such group.")
     if not release.is_open():
-        raise ServiceError("release_closed", "This scenario is closed: it can't be changed now.")
+        raise Invalid("release_closed", "This scenario is closed: it can't be changed now.")
     return solution
 
 
@@ -58,21 +56,18 @@ def save_solution(
     """Save the group's draft; every save is kept as a version with its author.
 
     ``base_version`` is the version the author started from: if someone else in the group
-    saved since, the save is refused (409) rather than silently overwriting their words.
+    saved since, the save is refused (``Conflict``) rather than silently overwriting their words.
     """
     solution = _locked_solution_for_member(group=group, user=author)
     if solution.is_submitted:
-        raise ServiceError(
-            "already_submitted", "Your group has already submitted its solution.", status=409
-        )
+        raise Conflict("already_submitted", "Your group has already submitted its solution.")
     body = _clean_text(body, field="body", what="solution")
     if base_version is not None and base_version != solution.version:
         last = solution.updated_by.shown_name if solution.updated_by else "someone"
-        raise ServiceError(
+        raise Conflict(
             "edit_conflict",
             f"{last} saved the solution while you were editing (version {solution.version}). "
             "Your text was not saved: copy it, reload the page and merge the two.",
-            status=409,
             current_version=solution.version,
         )
     if body == solution.body:
@@ -115,13 +110,12 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
     if solution.is_submitted:
         when = timezone.localtime(solution.submitted_at).strftime("%-d %B at %H:%M")
         who = solution.submitted_by.shown_name if solution.submitted_by else "your group"
-        raise ServiceError(
+        raise Conflict(
             "already_submitted",
             f"Your group's solution was already submitted on {when} by {who}.",
-            status=409,
         )
     if not solution.body.strip():
-        raise ServiceError("empty_solution", "Write and save your solution before submitting.")
+        raise Invalid("empty_solution", "Write and save your solution before submitting.")
     solution.status = Solution.Status.SUBMITTED
     solution.submitted_at = timezone.now()
     solution.submitted_by = by
@@ -143,14 +137,13 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
     return solution
 
 
-def stale_copy_error(solution: Solution) -> ServiceError:
+def stale_copy_error(solution: Solution) -> Conflict:
     who = solution.updated_by.shown_name if solution.updated_by else "Someone in your group"
     when = timezone.localtime(solution.updated_at).strftime("%-d %b %Y, %H:%M")
-    return ServiceError(
+    return Conflict(
         "stale_copy",
         f"{who} saved a newer version (version {solution.version}, {when}) after you opened "
         "the solution. Read it before submitting; nothing was submitted.",
-        status=409,
         current_version=solution.version,
     )
 
@@ -167,7 +160,7 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
     if not is_tutor(tutor, release.cohort):
         raise NotFound("There is no such solution.")
     if not solution.is_submitted:
-        raise ServiceError(
+        raise Invalid(
             "not_submitted", "Feedback can be given once the group has submitted its solution."
         )
     body = _clean_text(body, field="body", what="feedback", limit=20_000)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mentoring.boards import selectors
 from mentoring.boards.services import moderation, posts
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import Forbidden, NotFound, ServiceError
 from mentoring.models import (
     MAX_POST_LENGTH,
     Membership,
@@ -75,7 +75,7 @@ def test_posting_to_a_board_of_another_cohort_is_not_found(cohort, members):
     other = make_cohort(name="Other cohort", tutors=[UserFactory(username="tutor_other")])
     with pytest.raises(ServiceError) as refused:
         posts.create_thread(board=general_board(other), author=members[0], title="x", body="y")
-    assert refused.value.status == 404
+    assert isinstance(refused.value, NotFound)
     assert not Thread.objects.exists()
 
 
@@ -139,7 +139,7 @@ def test_ask_a_tutor_threads_are_seen_by_their_author_and_tutors_only(cohort, tu
     assert selectors.activity_page(user=b, cohort=cohort).items == []
     with pytest.raises(ServiceError) as refused:
         posts.create_post(thread=thread, author=b, body="nosy")
-    assert refused.value.status == 404
+    assert isinstance(refused.value, NotFound)
     posts.create_post(thread=thread, author=tutor, body="Let's talk")
     assert Notification.objects.get(user=a).post.author == tutor
 
@@ -199,7 +199,7 @@ def test_tutors_hide_and_unhide_posts_with_a_reason(cohort, tutor, members):
     assert [entry["post"].pk for entry in queue["flagged"]] == [post.pk]
     with pytest.raises(ServiceError) as refused:
         moderation.hide_post(post=post, by=b, reason="I don't like it")
-    assert refused.value.status == 403
+    assert isinstance(refused.value, Forbidden)
     with pytest.raises(ServiceError):
         moderation.hide_post(post=post, by=tutor, reason="  ")
     moderation.hide_post(post=post, by=tutor, reason="Please keep it kind")

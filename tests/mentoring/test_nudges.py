@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mentoring.boards.services import posts
-from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.errors import Conflict, Invalid, NotFound, ServiceError
 from mentoring.models import Board, Membership, Notification, Nudge, Thread
 from mentoring.participation.selectors.rows import member_rows, nudge_conversion
 from mentoring.participation.services import counters as participation
@@ -121,7 +121,7 @@ def test_not_nudged_twice_within_seven_days_unless_overridden(setting):
     with pytest.raises(ServiceError) as refused:
         nudge_members(cohort=cohort, tutor=tutor, user_ids=[readers[0].pk], message="Again")
     assert refused.value.code == "recently_nudged"
-    assert refused.value.status == 409
+    assert isinstance(refused.value, Conflict)
     outcome = nudge_members(
         cohort=cohort,
         tutor=tutor,
@@ -286,5 +286,5 @@ def test_a_refusal_naming_a_field_the_form_lacks_shows_above_the_form_not_a_500(
 
     form = Small({"message": "hi"})
     assert form.is_valid()
-    form.add_service_error(ServiceError("invalid", "Not that one.", field="thread_id"))
+    form.add_service_error(Invalid("invalid", "Not that one.", field="thread_id"))
     assert form.non_field_errors() == ["Not that one."]

@@ -3,7 +3,7 @@ release and removing a member ask first, on a page that works without JavaScript
 
 import pytest
 
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import Conflict, ServiceError
 from mentoring.models import Membership
 from scenarios.models import Solution
 from scenarios.services.solutions import save_solution, submit_solution
@@ -47,7 +47,7 @@ def test_the_service_refuses_a_stale_version(group, members):
     save_solution(group=group, author=members[1], body="Second", base_version=1)
     with pytest.raises(ServiceError) as error:
         submit_solution(group=group, by=members[0], version=1)
-    assert error.value.code == "stale_copy" and error.value.status == 409
+    assert error.value.code == "stale_copy" and isinstance(error.value, Conflict)
     assert submit_solution(group=group, by=members[0], version=2).is_submitted
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mentoring.boards.selectors import visible_boards
 from mentoring.cohorts.services import enrol_members
-from mentoring.core.errors import Forbidden, ServiceError
+from mentoring.core.errors import Conflict, Forbidden, ServiceError
 from mentoring.models import Board
 from scenarios import selectors
 from scenarios.models import GroupMember, Release, ScenarioGroup, Solution
@@ -112,7 +112,7 @@ def test_releasing_twice_is_a_conflict(cohort, scenario, tutor):
     release_scenario(cohort=cohort, scenario=scenario, by=tutor)
     with pytest.raises(ServiceError) as error:
         release_scenario(cohort=cohort, scenario=scenario, by=tutor)
-    assert error.value.code == "already_released" and error.value.status == 409
+    assert error.value.code == "already_released" and isinstance(error.value, Conflict)
     assert Release.objects.count() == 1
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from mentoring.models import Notification
 from scenarios import selectors
 from scenarios.models import Reflection, Release, Solution, SolutionVersion
@@ -38,7 +38,7 @@ def test_a_stale_save_is_refused_rather_than_overwriting(group, members):
     save_solution(group=group, author=members[1], body="Second", base_version=1)
     with pytest.raises(ServiceError) as error:
         save_solution(group=group, author=members[2], body="Third", base_version=1)
-    assert error.value.code == "edit_conflict" and error.value.status == 409
+    assert error.value.code == "edit_conflict" and isinstance(error.value, Conflict)
     assert Solution.objects.get(group=group).body == "Second"
 
 
@@ -53,10 +53,10 @@ def test_solution_html_is_sanitised(group, members):
 def test_outsiders_and_tutors_cannot_write_the_solution(group, tutor, outsider):
     with pytest.raises(ServiceError) as error:
         save_solution(group=group, author=outsider, body="Hi")
-    assert error.value.status == 404
+    assert isinstance(error.value, NotFound)
     with pytest.raises(ServiceError) as error:
         save_solution(group=group, author=tutor, body="Hi")
-    assert error.value.status == 403
+    assert isinstance(error.value, Forbidden)
 
 
 def test_submit_once_then_a_clear_error(group, members, tutor):
@@ -69,7 +69,7 @@ def test_submit_once_then_a_clear_error(group, members, tutor):
     assert Notification.objects.filter(user=tutor, title__contains="submitted").exists()
     with pytest.raises(ServiceError) as error:
         submit_solution(group=group, by=members[2])
-    assert error.value.code == "already_submitted" and error.value.status == 409
+    assert error.value.code == "already_submitted" and isinstance(error.value, Conflict)
     assert "already submitted" in error.value.detail and members[1].shown_name in error.value.detail
     with pytest.raises(ServiceError) as error:
         save_solution(group=group, author=members[0], body="Changed my mind")
@@ -96,7 +96,7 @@ def test_feedback_needs_a_submission_and_notifies_each_member(group, members, tu
     assert sorted(n.user_id for n in notified) == sorted(m.pk for m in members)
     with pytest.raises(ServiceError) as error:
         give_feedback(solution=group.solution, tutor=members[0], body="Me too")
-    assert error.value.status == 404
+    assert isinstance(error.value, NotFound)
 
 
 def test_reflections_are_private_to_their_author_and_the_tutors(release, members, tutor, outsider):

@@ -30,15 +30,18 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
 
 from mentoring.core.addresses import client_address
 from mentoring.core.ratelimit import shared_cache
 from mentoring.models import User
+
+if TYPE_CHECKING:  # the sign-in's request and response, read and given a cookie; no HTTP here
+    from django.http import HttpRequest, HttpResponse
 
 LOGIN = "login"
 TOKEN = "token"

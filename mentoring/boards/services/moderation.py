@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentoring.boards.services.posts import visible_thread_or_404
-from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.inbox.services import inbox
 from mentoring.models import Notification, Post, PostFlag, User
@@ -42,11 +42,11 @@ def hide_post(*, post: Post | int, by: User, reason: str) -> Post:
     post = _moderated_post(post=post, by=by)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError("invalid", "Say why the post is hidden.", field="reason")
+        raise Invalid("invalid", "Say why the post is hidden.", field="reason")
     if len(reason) > 500:
-        raise ServiceError("invalid", "Keep the reason under 500 characters.", field="reason")
+        raise Invalid("invalid", "Keep the reason under 500 characters.", field="reason")
     if post.is_retracted:
-        raise ServiceError("invalid", "A retracted post has nothing left to hide.")
+        raise Invalid("invalid", "A retracted post has nothing left to hide.")
     now = timezone.now()
     post.hidden_at, post.hidden_by, post.hidden_reason = now, by, reason
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])

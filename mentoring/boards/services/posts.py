@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.boards.selectors import visible_board, visible_thread
-from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.core.rendering import excerpt, render_post
 from mentoring.inbox.services import inbox
@@ -69,9 +69,9 @@ def _refuse_unless_writable(board_or_thread: Board | Thread) -> None:
 def _clean_body(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
-        raise ServiceError("invalid", "Write something before posting.", field="body")
+        raise Invalid("invalid", "Write something before posting.", field="body")
     if len(body) > MAX_POST_LENGTH:
-        raise ServiceError(
+        raise Invalid(
             "invalid",
             f"A post can be at most {MAX_POST_LENGTH:,} characters; this one has {len(body):,}.",
             field="body",
@@ -92,9 +92,9 @@ def clean_body(body: str | None) -> str:
 def _clean_title(title: str | None) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise ServiceError("invalid", "Give the thread a title.", field="title")
+        raise Invalid("invalid", "Give the thread a title.", field="title")
     if len(title) > MAX_TITLE_LENGTH:
-        raise ServiceError(
+        raise Invalid(
             "invalid", f"A title can be at most {MAX_TITLE_LENGTH} characters.", field="title"
         )
     return title
@@ -132,7 +132,7 @@ def _locked_own_post(*, post: Post | int, by: User) -> tuple[Post, datetime]:
     if locked is None:
         raise NotFound("There is no such post, or it was retracted.")
     # Someone who cannot see the thread (not even its author, once they have left the cohort)
-    # learns nothing about the post: 404, not 403.
+    # learns nothing about the post: NotFound, not Forbidden.
     locked.thread = visible_thread_or_404(user=by, thread_id=locked.thread_id)
     if locked.author_id != by.pk:
         raise Forbidden("not_author", "Only its author can edit or retract a post.")
@@ -251,11 +251,11 @@ def create_post(
         parent_id = reply_to.pk if isinstance(reply_to, Post) else reply_to
         parent = Post.objects.select_related("author").filter(pk=parent_id).first()
         if parent is None or parent.thread_id != thread.pk:
-            raise ServiceError(
+            raise Invalid(
                 "invalid_reply_to", "You can only reply to a post in this thread.", field="reply_to"
             )
         if parent.is_retracted:
-            raise ServiceError(
+            raise Invalid(
                 "invalid_reply_to", "That post was retracted by its author.", field="reply_to"
             )
     _refuse_anonymous(
@@ -267,13 +267,13 @@ def create_post(
 
 def _refuse_anonymous(*, cohort, anonymous: bool, author_is_tutor: bool) -> None:
     if anonymous and not cohort.allow_anonymous_to_peers:
-        raise ServiceError(
+        raise Invalid(
             "anonymous_not_allowed",
             "This cohort does not allow anonymous posts.",
             field="anonymous",
         )
     if anonymous and author_is_tutor:
-        raise ServiceError(
+        raise Invalid(
             "anonymous_not_allowed", "Tutors post under their own name.", field="anonymous"
         )
 

@@ -21,7 +21,7 @@ from django_tasks import task
 
 from mentoring.boards.selectors import visible_board
 from mentoring.boards.services import posts
-from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.rendering import excerpt
 from mentoring.core.validation import SCHEDULE_HORIZON, within_schedule_horizon
 from mentoring.models import (
@@ -59,19 +59,19 @@ def _check_scheduler(*, board: Board, by: User) -> None:
     if not is_tutor(by, checked.cohort):
         raise Forbidden("tutors_only", "Only the cohort's tutors can schedule threads.")
     if board.kind == Board.Kind.PRIVATE:
-        raise ServiceError(
+        raise Invalid(
             "invalid", "Ask a tutor is for members' questions: schedule prompts elsewhere."
         )
 
 
 def _check_publish_at(publish_at: datetime, *, now: datetime) -> None:
     if timezone.is_naive(publish_at):
-        raise ServiceError("invalid", "Give publish_at with a time zone.", field="publish_at")
+        raise Invalid("invalid", "Give publish_at with a time zone.", field="publish_at")
     if publish_at <= now:
-        raise ServiceError("invalid", "publish_at must be in the future.", field="publish_at")
+        raise Invalid("invalid", "publish_at must be in the future.", field="publish_at")
     if not within_schedule_horizon(publish_at, now=now):
         years = SCHEDULE_HORIZON.days // 366
-        raise ServiceError(
+        raise Invalid(
             "invalid", f"publish_at must be within {years} years of today.", field="publish_at"
         )
 
@@ -97,9 +97,9 @@ def schedule_series(*, board: Board, author: User, prompts: list[Prompt]) -> lis
     otherwise never fit in a minute's budget), counted only once every prompt was checked: a
     refused series costs nothing."""
     if not prompts:
-        raise ServiceError("invalid", "Give at least one prompt.", field="prompts")
+        raise Invalid("invalid", "Give at least one prompt.", field="prompts")
     if len(prompts) > MAX_PROMPTS:
-        raise ServiceError("invalid", f"At most {MAX_PROMPTS} prompts at once.", field="prompts")
+        raise Invalid("invalid", f"At most {MAX_PROMPTS} prompts at once.", field="prompts")
     now = timezone.now()
     _check_scheduler(board=board, by=author)
     for number, prompt in enumerate(prompts, start=1):
@@ -107,11 +107,10 @@ def schedule_series(*, board: Board, author: User, prompts: list[Prompt]) -> lis
             _check_publish_at(prompt.publish_at, now=now)
             posts.clean_title(prompt.title)
             posts.clean_body(prompt.body)
-        except ServiceError as error:
-            raise ServiceError(
+        except Invalid as error:
+            raise Invalid(
                 error.code,
                 f"Prompt {number}: {error.detail}",
-                status=error.status,
                 field=f"prompts.{number - 1}.{error.extra.get('field') or 'publish_at'}",
             ) from error
     threads = posts.create_threads(
@@ -139,7 +138,7 @@ def reschedule_thread(
     if locked is None or not is_tutor(by, locked.cohort):
         raise NotFound("There is no such thread.")
     if not locked.is_scheduled:
-        raise ServiceError("already_published", "This thread is already published.")
+        raise Invalid("already_published", "This thread is already published.")
     now = timezone.now()
     if publish_at is not None:
         _check_schedulable(board=locked.board, by=by, publish_at=publish_at, now=now)

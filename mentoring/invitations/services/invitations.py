@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 
 from mentoring.cohorts.services import add_membership
-from mentoring.core.errors import Forbidden, NotFound, ServiceError
+from mentoring.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.invitations import selectors
 from mentoring.invitations.services import tasks
@@ -116,7 +116,7 @@ class RosterReport:
         return any(row.outcome == ERROR for row in self.rows)
 
 
-class RosterRejected(ServiceError):
+class RosterRejected(Invalid):
     """Some row is an error: nothing was written. ``report`` says which lines and why."""
 
     def __init__(self, report: RosterReport):
@@ -288,8 +288,8 @@ def _commit(*, cohort: Cohort, by: User | None, report: RosterReport, source: st
         with transaction.atomic():
             Invitation.objects.bulk_create(new_invitations)
     except IntegrityError as error:  # a concurrent import invited the same address first
-        raise ServiceError(
-            "conflict", "Someone else changed these invitations just now; try again.", status=409
+        raise Conflict(
+            "conflict", "Someone else changed these invitations just now; try again."
         ) from error
     _bulk_enrol(cohort=cohort, users_by_role=enrolled)
     enrolled_users = [u for users in enrolled.values() for u in users]
@@ -333,7 +333,7 @@ def import_roster(*, cohort: Cohort, by: User | None, data: bytes, dry_run: bool
     if report.has_errors:
         raise RosterRejected(report)
     if not report.rows:
-        raise ServiceError("invalid", "The file has no rows to import.")
+        raise Invalid("invalid", "The file has no rows to import.")
     _commit(cohort=cohort, by=by, report=report, source="roster")
     return report
 
@@ -371,11 +371,9 @@ def invite_emails(
     check_rate("roster", user=by)  # its report answers like a roster's dry run
     pairs = _named_addresses(emails)
     if not pairs:
-        raise ServiceError("invalid", "Give at least one e-mail address.", field="emails")
+        raise Invalid("invalid", "Give at least one e-mail address.", field="emails")
     if len(pairs) > MAX_ROSTER_ROWS:
-        raise ServiceError(
-            "invalid", f"At most {MAX_ROSTER_ROWS} addresses at a time.", field="emails"
-        )
+        raise Invalid("invalid", f"At most {MAX_ROSTER_ROWS} addresses at a time.", field="emails")
     rows = io.StringIO()
     writer = csv.writer(rows, lineterminator="\n")
     writer.writerow(["email", "role", "display_name"])
@@ -401,7 +399,7 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> Invitation:
     _own_invitation(invitation, by)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise ServiceError(
+        raise Invalid(
             "already_accepted", "This invitation was accepted; remove the member instead."
         )
     if invitation.revoked_at is None:
@@ -416,7 +414,7 @@ def resend_invitation(*, invitation: Invitation, by: User) -> Invitation:
     _own_invitation(invitation, by)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
-        raise ServiceError("not_pending", "Only pending or expired invitations can be resent.")
+        raise Invalid("not_pending", "Only pending or expired invitations can be resent.")
     clash = (
         Invitation.objects.filter(
             cohort=invitation.cohort_id,
@@ -428,7 +426,7 @@ def resend_invitation(*, invitation: Invitation, by: User) -> Invitation:
         .exists()
     )
     if clash:
-        raise ServiceError("not_pending", "A newer invitation to this address is open.")
+        raise Invalid("not_pending", "A newer invitation to this address is open.")
     check_rate("invite", user=by)
     now = timezone.now()
     invitation.renew_nonce()
@@ -483,7 +481,7 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ServiceError("invalid", " ".join(error.messages), field="password") from error
+        raise Invalid("invalid", " ".join(error.messages), field="password") from error
 
 
 def create_verified_account(
@@ -492,7 +490,7 @@ def create_verified_account(
     """An account whose address was proven by the link its owner followed."""
     email = email.strip().lower()
     if User.objects.annotate(e=Lower("email")).filter(e=email).exists():
-        raise ServiceError(
+        raise Invalid(
             "account_exists", "An account with this e-mail address exists: sign in instead."
         )
     user = User(
@@ -509,10 +507,8 @@ def create_verified_account(
     return user
 
 
-class LinkReplaced(ServiceError):
-    """A link that was good once and has since been replaced by a newer one (410 Gone)."""
-
-    status = 410
+class LinkReplaced(Gone):
+    """A link that was good once and has since been replaced by a newer one."""
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -546,11 +542,11 @@ def _usable(invitation: Invitation) -> Invitation:
     )
     status = invitation.status
     if status == Invitation.Status.ACCEPTED:
-        raise ServiceError("already_accepted", "This invitation has already been used.")
+        raise Invalid("already_accepted", "This invitation has already been used.")
     if status == Invitation.Status.REVOKED:
-        raise ServiceError("revoked", "This invitation was withdrawn by the cohort's tutors.")
+        raise Invalid("revoked", "This invitation was withdrawn by the cohort's tutors.")
     if status == Invitation.Status.EXPIRED:
-        raise ServiceError("expired", "This invitation has expired: ask a tutor for a new one.")
+        raise Invalid("expired", "This invitation has expired: ask a tutor for a new one.")
     return invitation
 
 
@@ -564,10 +560,9 @@ def accept_invitation(
     one of its verified ones (else anyone who saw the link could take it, role and all)."""
     invitation = _usable(invitation)
     if user is not None and not has_verified_address(user, invitation.email):
-        raise ServiceError(
+        raise Forbidden(
             "wrong_account",
             "This invitation was sent to another address than your account's.",
-            status=403,
         )
     if user is None:
         user = create_verified_account(
@@ -599,7 +594,7 @@ def _domains(value: list[str] | str) -> list[str]:
         if not domain:
             continue
         if not DOMAIN.match(domain):
-            raise ServiceError(
+            raise Invalid(
                 "invalid", f"Not an e-mail domain: {raw.strip()}.", field="allowed_domains"
             )
         domains.append(domain)
@@ -640,7 +635,7 @@ def rotate_join_link(*, cohort: Cohort, by: User) -> JoinLink:
 
 def join_link_for_token(token: str) -> JoinLink | None:
     """The enabled join link a token opens; None for an unknown token. A link turned off raises
-    ``join_link_off`` (404), and a token of a link since rotated raises ``LinkReplaced``."""
+    NotFound ``join_link_off``, and a token of a link since rotated raises ``LinkReplaced``."""
     parts = JoinLink.split_token(token)
     if parts is None:
         return None
@@ -649,10 +644,8 @@ def join_link_for_token(token: str) -> JoinLink | None:
         return None
     if link.token_matches(parts[1]):
         if not link.enabled:
-            raise ServiceError(
-                "join_link_off",
-                "This join link is turned off; ask your tutor how to join.",
-                status=404,
+            raise NotFound(
+                "This join link is turned off; ask your tutor how to join.", code="join_link_off"
             )
         return link
     if link.token_was_replaced(parts[1]):
@@ -666,7 +659,7 @@ def join_link_for_token(token: str) -> JoinLink | None:
 def _check_domain(link: JoinLink, email: str) -> None:
     if not link.allows_email(email):
         allowed = ", ".join(f"@{d}" for d in link.allowed_domains)
-        raise ServiceError(
+        raise Invalid(
             "domain_not_allowed", f"This cohort is open to {allowed} addresses only.", field="email"
         )
 
@@ -677,7 +670,7 @@ def request_join_email(*, link: JoinLink, email: str) -> None:
     try:
         validate_email(email)
     except ValidationError as error:
-        raise ServiceError("invalid", "Enter a valid e-mail address.", field="email") from error
+        raise Invalid("invalid", "Enter a valid e-mail address.", field="email") from error
     _check_domain(link, email)
     confirmation = JoinConfirmation.objects.create(link=link, email=email, link_nonce=link.nonce)
     # The queue holds the row's id only: the link is rebuilt (an HMAC) when the e-mail is sent.
@@ -688,22 +681,18 @@ def request_join_email(*, link: JoinLink, email: str) -> None:
 def _check_confirmation(confirmation: JoinConfirmation, now=None) -> None:
     now = now or timezone.now()
     if confirmation.used_at is not None:
-        raise ServiceError(
+        raise Gone(
             "already_used",
             "This link has already been used to create an account: sign in instead.",
-            status=410,
         )
     if confirmation.expires_at <= now:
-        raise ServiceError(
-            "expired", "This link has expired: open the join link again for a new one.", status=410
-        )
+        raise Gone("expired", "This link has expired: open the join link again for a new one.")
     link = confirmation.link
     if not link.enabled or link.nonce != confirmation.link_nonce:
-        raise ServiceError(
+        raise Gone(
             "link_changed",
             "The cohort's join link has changed or been turned off; ask your tutor for the "
             "new one.",
-            status=410,
         )
 
 
@@ -726,7 +715,7 @@ def join_cohort(*, link: JoinLink, user: User) -> Membership | JoinRequest:
     """The user joins at once, or waits for a tutor when the link needs approval."""
     link = JoinLink.objects.select_for_update().select_related("cohort").get(pk=link.pk)
     if not link.enabled:
-        raise ServiceError("link_changed", "The cohort's join link has been turned off.")
+        raise Invalid("link_changed", "The cohort's join link has been turned off.")
     _check_domain(link, user.email)
     cohort = link.cohort
     membership = Membership.objects.filter(cohort=cohort, user=user).first()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mentoring.core.errors import ServiceError
+from mentoring.core.errors import Invalid
 from mentoring.models import Cohort, Membership, Notification, Post, Thread, User
 from mentoring.notifications.services.tasks import schedule_notification_email
 from mentoring.realtime import events
@@ -206,7 +206,7 @@ def mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
 def set_email_preference(*, user: User, preference: str) -> User:
     """How a user hears about replies by email: as it happens, a daily digest, or not at all."""
     if preference not in User.EmailPreference.values:
-        raise ServiceError("invalid", "Choose one of the offered options.", field="preference")
+        raise Invalid("invalid", "Choose one of the offered options.", field="preference")
     User.objects.filter(pk=user.pk).update(email_preference=preference)
     user.email_preference = preference
     return user

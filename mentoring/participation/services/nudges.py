@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.errors import Conflict, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.models import Board, Cohort, Membership, Notification, Nudge, Thread, User
 from mentoring.notifications.services.notifications import Notice, notify_many
@@ -81,7 +81,7 @@ def _thread_for_nudge(cohort: Cohort, thread: Thread | int | None) -> Thread | N
         .first()
     )
     if found is None:
-        raise ServiceError(
+        raise Invalid(
             "invalid_thread",
             "Choose a thread on one of this cohort's open boards.",
             field="thread",
@@ -95,7 +95,7 @@ def update_nudge_template(*, cohort: Cohort, tutor: User, template: str) -> Coho
     _check_tutor(cohort, tutor)
     template = (template or "").strip()
     if not template:
-        raise ServiceError("empty_message", "The template cannot be empty.", field="template")
+        raise Invalid("empty_message", "The template cannot be empty.", field="template")
     cohort.nudge_template = template[:MAX_MESSAGE_LENGTH]
     cohort.save(update_fields=["nudge_template"])
     return cohort
@@ -121,12 +121,12 @@ def nudge_members(
     _check_tutor(cohort, tutor)
     wanted = list(dict.fromkeys(int(pk) for pk in user_ids))
     if not wanted:
-        raise ServiceError("no_members", "Choose at least one member to nudge.", field="user_ids")
+        raise Invalid("no_members", "Choose at least one member to nudge.", field="user_ids")
     template = cohort.nudge_template if message is None else message
     if not (template or "").strip():
-        raise ServiceError("empty_message", "Write a message for the nudge.", field="message")
+        raise Invalid("empty_message", "Write a message for the nudge.", field="message")
     if len(template) > MAX_MESSAGE_LENGTH:
-        raise ServiceError(
+        raise Invalid(
             "message_too_long",
             f"Keep the message under {MAX_MESSAGE_LENGTH} characters.",
             field="message",
@@ -146,7 +146,7 @@ def nudge_members(
         # By id only: looking up who they are would tell a tutor the names of people outside
         # the cohort (and whether an id exists at all).
         described = ", ".join(f"id {pk}" for pk in outsiders)
-        raise ServiceError(
+        raise Invalid(
             "not_members",
             f"Not members of this cohort: {described}. Nobody was nudged.",
             user_ids=outsiders,
@@ -161,11 +161,10 @@ def nudge_members(
         (outcome.skipped if recent and not override_cooldown else to_nudge).append(membership)
     if not to_nudge:
         names = ", ".join(m.user.username for m in outcome.skipped)
-        raise ServiceError(
+        raise Conflict(
             "recently_nudged",
             f"Already nudged in the last {NUDGE_COOLDOWN.days} days: {names}. "
             "Tick “nudge again anyway” to send it regardless.",
-            status=409,
             user_ids=[m.user_id for m in outcome.skipped],
         )
 
