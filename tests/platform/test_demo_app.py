@@ -9,28 +9,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.platform.environments import production_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
-    }
-    environment.update(env)
+def run(*args: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    if environment is None:
+        environment = {
+            k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+        }
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True
     )
 
 
 def test_production_installs_no_demo_and_knows_no_seed_command():
-    production = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "x" * 50}
+    production = production_env()
     code = "import django; django.setup(); from django.conf import settings; "
     code += "print(settings.INSTALLED_APPS)"
-    installed = run("-c", code, **production)
+    installed = run("-c", code, environment=production)
     assert installed.returncode == 0, installed.stderr
     assert "'mentoring'" in installed.stdout and "'demo'" not in installed.stdout
     for command in ("seed_demo", "seed_scale"):
-        result = run("manage.py", command, **production)
+        result = run("manage.py", command, environment=production)
         assert result.returncode != 0
         assert f"Unknown command: '{command}'" in result.stderr
 
