@@ -218,6 +218,8 @@ ACCESS.update({
     "GET /scenarios/groups/<int:group_id>/":           expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /scenarios/groups/<int:group_id>/solution/": expect(LOGIN, 404, 404, OK_OR_BACK, (400, 403, 404), 404,
                                                               body={"body": "Our plan"}),
+    "GET /scenarios/groups/<int:group_id>/solution/newer/":
+                                                       expect(LOGIN, 404, 404, 200, 200, 404, body={"version": "0"}),
     "POST /scenarios/groups/<int:group_id>/submit/":   expect(LOGIN, 404, 404, OK_OR_BACK, (302, 403, 404), 404,
                                                               body={}),
     "POST /scenarios/groups/<int:group_id>/feedback/": expect(LOGIN, 404, 404, (403, 404), (200, 302, 400), 404,
@@ -308,6 +310,8 @@ ACCESS.update({
     "GET /cohorts/<int:cohort_id>/invite/":            expect(302, 405, 405, 405, 405, 405),
     "GET /cohorts/<int:cohort_id>/roster/":            expect(302, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/invitations/batches/<int:batch_id>/": expect(302, 404, 404, 404, 404, 404),
+    "GET /cohorts/<int:cohort_id>/invitations/batches/<int:batch_id>/progress/":
+                                                       expect(302, 404, 404, 404, 404, 404),
     "GET /cohorts/<int:cohort_id>/invitations/<int:invitation_id>/": expect(302, 405, 405, 405, 405, 405),
     "GET /cohorts/<int:cohort_id>/invitations/resend-pending/": expect(302, 405, 405, 405, 405, 405),
     "POST /cohorts/<int:cohort_id>/invitations/resend-pending/": expect(LOGIN, 404, 404, 404, 200, 404, body={}),

@@ -257,7 +257,9 @@ export async function swapFragment(url, { into = null, where = "afterbegin", ann
   const added = [];
   for (const fresh of elements) {
     const old = fresh.id ? document.getElementById(fresh.id) : null;
-    if (old) placed.push(replaceKeepingState(old, fresh));
+    // Unchanged: left as it is (no focus moved, nothing said again to a screen reader).
+    if (old && old.isEqualNode(fresh)) placed.push(old);
+    else if (old) placed.push(replaceKeepingState(old, fresh));
     else if (into) added.push(fresh);
   }
   // Inserted in the fragment's order, whichever end they go to.
