@@ -120,6 +120,9 @@ def test_alert_reasons_are_shown_and_stay_through_live_updates(browser_as, live_
     expect(disclosure).to_contain_text(why)
     assert row.locator("[title]").count() == 0
 
+    # Ticked for a nudge, then focus back on the reason: both survive the row's swap.
+    row.locator("input[name=user_ids]").check()
+    summary.focus()
     # Nudged from elsewhere: the row updates live, and the reason is still there, still open.
     run_in_thread(
         nudge_members,
@@ -133,6 +136,7 @@ def test_alert_reasons_are_shown_and_stay_through_live_updates(browser_as, live_
     expect(row.locator("[data-field=nudged_at]")).not_to_have_text("—", timeout=5000)
     expect(row.get_by_text(why)).to_be_visible()
     expect(summary).to_be_focused()  # the row was swapped in; the keyboard user stays put
+    expect(row.locator("input[name=user_ids]")).to_be_checked()
     expect(row.locator("[data-field=posted_after_nudge]")).to_have_text("Not yet")
 
     # "Never started" goes away live when they read, and the count follows.

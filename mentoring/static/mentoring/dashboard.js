@@ -10,7 +10,7 @@ import { coalesce, openLiveSocket, swapFragment } from "./live.js";
 
 // A burst of reads costs few requests: rows are fetched a batch at a time, the summary once.
 const BATCH_DELAY_MS = 150;
-const SUMMARY_DELAY_MS = 400;
+const SUMMARY_DELAY_MS = 1000; // the counts of a whole cohort: once a second at most
 const MAX_BATCH = 100; // the server's MAX_FRAGMENT_ROWS
 
 function shownRow(root, userId) {

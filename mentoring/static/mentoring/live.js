@@ -220,7 +220,8 @@ export function replaceKeepingState(old, fresh) {
     const twin = find(fresh, placeOf(field, old));
     if (!twin) continue;
     if (field.checked !== field.defaultChecked) twin.checked = field.checked;
-    if (field.type !== "hidden" && field.value !== field.defaultValue) twin.value = field.value;
+    const typed = !["hidden", "file"].includes(field.type) && field.value !== field.defaultValue;
+    if (typed) twin.value = field.value;
   }
   const active = document.activeElement;
   const focused = active && old.contains(active) ? placeOf(active, old) : null;
