@@ -14,6 +14,11 @@ urlpatterns = [
     path("releases/<int:release_id>/close/", views.close_release, name="close"),
     path("groups/<int:group_id>/", views.group_detail, name="group"),
     path("groups/<int:group_id>/solution/", views.save_solution, name="save_solution"),
+    path(
+        "groups/<int:group_id>/solution/newer/",
+        views.solution_newer,
+        name="solution_newer",
+    ),
     path("groups/<int:group_id>/submit/", views.submit_solution, name="submit"),
     path("groups/<int:group_id>/feedback/", views.give_feedback, name="feedback"),
     path(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
@@ -206,6 +207,25 @@ def save_solution(request: HttpRequest, group_id: int) -> HttpResponse:
             messages.success(request, "Solution saved.")
             return redirect("scenarios:group", group_id=group.pk)
     return _workspace(request, release=group.release, group=group, solution_form=form, status=400)
+
+
+@login_required
+@require_GET
+def solution_newer(request: HttpRequest, group_id: int) -> HttpResponse:
+    """What the workspace says of a newer version than ``?version=N`` (the page's), as the
+    server words and dates it: the live page swaps it in on ``solution.saved`` rather than
+    building the sentence from the event. Empty when there is none newer."""
+    group = _group_or_404(request, group_id)
+    try:
+        shown = int(request.GET.get("version", ""))
+    except ValueError:
+        raise BadRequest("?version= takes the version the page shows (a whole number).") from None
+    solution = selectors.solution_with_history(group=group)
+    return render(
+        request,
+        "scenarios/includes/solution_newer.html",
+        {"group": group, "solution": solution, "newer": solution.version > shown},
+    )
 
 
 @login_required

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cohorts/<int:cohort_id>/search/", boards.search, name="board_search"),
     path("cohorts/<int:cohort_id>/moderation/", boards.moderation_queue, name="moderation_queue"),
     path("boards/<int:board_id>/", boards.board, name="board"),
+    path("boards/<int:board_id>/threads/", boards.board_threads, name="board_threads"),
     path("boards/<int:board_id>/preview/", boards.preview, name="board_preview"),
     path("threads/<int:thread_id>/", boards.thread, name="thread"),
     path("threads/<int:thread_id>/unread/", boards.thread_unread, name="thread_unread"),

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.boards import selectors
 from mentoring.boards.forms import (
@@ -177,25 +177,42 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             return redirect("thread", thread_id=thread.pk)
-    threads, threads_pager = page_for_template(
-        request,
-        selectors.board_threads_page,
-        user=request.user,
-        board=board,
-        limit=selectors.THREADS_PAGE.default,
-    )
     return form_page(
         request,
         "mentoring/board.html",
         {
-            "board": board,
+            **_threads_context(request, board),
             "cohort": cohort,
             "is_tutor": tutor,
-            "threads": threads.items,
-            "pager": threads_pager,
             "form": form,
         },
         form=form,
+    )
+
+
+def _threads_context(request: HttpRequest, board: Board) -> dict[str, object]:
+    """What ``includes/board_threads.html`` draws for this request's page of the board (the
+    page and its fragment alike); the pager's links open the board's page."""
+    threads, threads_pager = page_for_template(
+        request,
+        selectors.board_threads_page,
+        path=reverse("board", args=[board.pk]),
+        user=request.user,
+        board=board,
+        limit=selectors.THREADS_PAGE.default,
+    )
+    return {"board": board, "threads": threads.items, "pager": threads_pager}
+
+
+@login_required
+@require_GET
+def board_threads(request: HttpRequest, board_id: int) -> HttpResponse:
+    """A board's list of threads (a page of it, ``?cursor=`` as the board's), as the board
+    page renders it: the live page swaps it in when the reader asks to see new threads, and
+    leaves the rest of the page (a thread being written) alone."""
+    board = _found(selectors.visible_board(user=request.user, board_id=board_id))
+    return render(
+        request, "mentoring/includes/board_threads.html", _threads_context(request, board)
     )
 
 

@@ -211,13 +211,16 @@ def keyset_page(
     return Page(items=rows, next_cursor=next_cursor)
 
 
-def page_url(request: HttpRequest, cursor: str | None, *, absolute: bool = True) -> str | None:
-    """This request's URL with ``cursor`` in place of its own (None when there is no page)."""
+def page_url(
+    request: HttpRequest, cursor: str | None, *, absolute: bool = True, path: str | None = None
+) -> str | None:
+    """This request's URL with ``cursor`` in place of its own (None when there is no page);
+    ``path`` in place of the request's (a fragment's links lead to its page)."""
     if cursor is None:
         return None
     query = [(k, v) for k, v in request.GET.lists() if k != CURSOR_PARAM]
     params = [(k, item) for k, values in query for item in values] + [(CURSOR_PARAM, cursor)]
-    url = f"{request.path}?{urllib.parse.urlencode(params)}"
+    url = f"{path or request.path}?{urllib.parse.urlencode(params)}"
     return request.build_absolute_uri(url) if absolute else url
 
 
@@ -226,26 +229,35 @@ def link_header(url: str | None) -> dict[str, str]:
     return {"Link": f'<{url}>; rel="next"'} if url else {}
 
 
-def pager(request: HttpRequest, page: Page) -> dict[str, str | None]:
+def pager(request: HttpRequest, page: Page, *, path: str | None = None) -> dict[str, str | None]:
     """Links for a page's template (``includes/pager.html``): the next page, and the first
-    page when this is not it."""
+    page when this is not it. ``path``: the page's, when this request is for a fragment of it
+    (the links must open the page, not the bare fragment)."""
+    path = path or request.path
     first = None
     if request.GET.get(CURSOR_PARAM):
         rest = [(k, v) for k, values in request.GET.lists() if k != CURSOR_PARAM for v in values]
-        first = request.path + (f"?{urllib.parse.urlencode(rest)}" if rest else "")
-    return {"next_url": page_url(request, page.next_cursor, absolute=False), "first_url": first}
+        first = path + (f"?{urllib.parse.urlencode(rest)}" if rest else "")
+    next_url = page_url(request, page.next_cursor, absolute=False, path=path)
+    return {"next_url": next_url, "first_url": first}
 
 
 def page_for_template(
-    request: HttpRequest, read_page, *, size: PageSize | None = None, **kwargs
+    request: HttpRequest,
+    read_page,
+    *,
+    size: PageSize | None = None,
+    path: str | None = None,
+    **kwargs,
 ) -> tuple[Page, dict]:
     """``read_page(cursor=…, **kwargs)`` with this request's cursor (and, given the list's
-    ``size``, its ``?limit=``), and the page's pager for ``includes/pager.html``; a cursor or
-    limit the server did not hand out is a 400 page that says so."""
+    ``size``, its ``?limit=``), and the page's pager for ``includes/pager.html`` (its links on
+    ``path``, for a fragment of a page); a cursor or limit the server did not hand out is a 400
+    page that says so."""
     try:
         if size is not None:
             kwargs["limit"] = size.parse(request.GET.get(LIMIT_PARAM))
         page = read_page(cursor=request.GET.get(CURSOR_PARAM) or None, **kwargs)
     except InvalidPage as error:
         raise BadRequest(error.detail) from error
-    return page, pager(request, page)
+    return page, pager(request, page, path=path)

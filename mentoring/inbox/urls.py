@@ -8,6 +8,7 @@ app_name = "inbox"
 
 urlpatterns = [
     path("cohorts/<int:cohort_id>/inbox/", views.inbox, name="cohort"),
+    path("cohorts/<int:cohort_id>/inbox/items/", views.items, name="items"),
     path("cohorts/<int:cohort_id>/inbox/dismiss/", views.dismiss, name="dismiss"),
     path("cohorts/<int:cohort_id>/inbox/count/", views.count, name="count"),
 ]

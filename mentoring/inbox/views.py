@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,27 +32,44 @@ def _tutored_or_404(request: HttpRequest, cohort_id: int) -> Cohort:
     return cohort
 
 
+def _list_context(request: HttpRequest, cohort: Cohort) -> dict[str, object]:
+    """What ``includes/inbox_list.html`` draws for this request's page (its cursor): the page
+    and its fragment alike. The pager's links open the page, not the fragment."""
+    now = timezone.now()
+    page, inbox_pager = page_for_template(
+        request,
+        selectors.inbox_page,
+        size=selectors.INBOX_PAGE,
+        path=reverse("inbox:cohort", args=[cohort.pk]),
+        cohort=cohort,
+        now=now,
+    )
+    return {
+        "cohort": cohort,
+        "items": page.items,
+        "waiting": selectors.inbox_count(cohort=cohort, now=now),
+        "pager": inbox_pager,
+        "now": now,
+    }
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest, cohort_id: int) -> HttpResponse:
     """What waits for a tutor, oldest first, a page at a time; refreshed live by
-    ``inbox.updated`` (the script refetches the page it shows)."""
+    ``inbox.updated`` (the script fetches ``items`` for the page it shows)."""
     cohort = _tutored_or_404(request, cohort_id)
-    now = timezone.now()
-    page, inbox_pager = page_for_template(
-        request, selectors.inbox_page, size=selectors.INBOX_PAGE, cohort=cohort, now=now
-    )
-    return render(
-        request,
-        "mentoring/inbox.html",
-        {
-            "cohort": cohort,
-            "items": page.items,
-            "waiting": selectors.inbox_count(cohort=cohort, now=now),
-            "pager": inbox_pager,
-            "now": now,
-        },
-    )
+    return render(request, "mentoring/inbox.html", _list_context(request, cohort))
+
+
+@login_required
+@require_GET
+def items(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The inbox's list region (count, items, pager) for the same ``?cursor=`` as the page, as
+    the page renders it: after ``inbox.updated`` the live page swaps it in rather than
+    refetching the whole page or drawing an item itself."""
+    cohort = _tutored_or_404(request, cohort_id)
+    return render(request, "mentoring/includes/inbox_list.html", _list_context(request, cohort))
 
 
 @login_required
@@ -80,5 +98,5 @@ def count(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(
         request,
         "mentoring/includes/inbox_count.html",
-        {"inbox_count": selectors.inbox_count(cohort=cohort)},
+        {"inbox_count": selectors.inbox_count(cohort=cohort), "cohort_id": cohort.pk},
     )

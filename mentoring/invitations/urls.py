@@ -13,6 +13,11 @@ urlpatterns = [
         name="invitation_batch",
     ),
     path(
+        "cohorts/<int:cohort_id>/invitations/batches/<int:batch_id>/progress/",
+        views.batch_progress_fragment,
+        name="invitation_batch_progress",
+    ),
+    path(
         "cohorts/<int:cohort_id>/invitations/resend-pending/",
         views.resend_pending,
         name="invitation_resend_pending",

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.accounts.services.throttle import client_address
 from mentoring.cohorts.selectors import visible_cohort
@@ -135,6 +135,18 @@ def batch_progress(request: HttpRequest, cohort_id: int, batch_id: int) -> HttpR
         "mentoring/invitations/batch.html",
         {"cohort": cohort, "progress": progress, "counts": selectors.status_counts(cohort=cohort)},
     )
+
+
+@login_required
+@require_GET
+def batch_progress_fragment(request: HttpRequest, cohort_id: int, batch_id: int) -> HttpResponse:
+    """The progress page's sentence and bar as it renders them, for batch.js to swap in every
+    few seconds (the words and the plural stay the server's)."""
+    cohort = _tutored_cohort(request, cohort_id)
+    progress = selectors.batch_progress(cohort=cohort, batch_id=batch_id)
+    if progress is None:
+        raise Http404
+    return render(request, "mentoring/includes/batch_progress.html", {"progress": progress})
 
 
 @login_required

@@ -15,6 +15,11 @@ urlpatterns = [
         name="rows",
     ),
     path(
+        "cohorts/<int:cohort_id>/dashboard/summary/",
+        dashboard.summary_fragment,
+        name="summary",
+    ),
+    path(
         "cohorts/<int:cohort_id>/dashboard/participation.csv",
         dashboard.participation_csv,
         name="csv",

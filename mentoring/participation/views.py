@@ -147,6 +147,27 @@ def _status_choices() -> list[tuple[str, str, str]]:
     return [(s, Status(s).label, Status(s).plural) for s in Status.values]
 
 
+def _summary_context(
+    cohort: Cohort, *, counts: dict[str, int], alerts: dict[str, int]
+) -> dict[str, object]:
+    """What ``includes/dashboard_summary.html`` draws: the cards and both charts, from the
+    counts as the server has them (the page and ``summary_fragment`` alike)."""
+    return {
+        "cohort": cohort,
+        "counts": [
+            {"status": s, "label": Status(s).label, "count": counts[s]} for s in Status.values
+        ],
+        "total": sum(counts.values()),
+        "alert_counts": [
+            {"code": a, "label": alert_rules.LABELS[a], "count": alerts[a]} for a in alert_rules.ALL
+        ],
+        "conversion": nudge_conversion(cohort=cohort),
+        "breakdown_svg": mark_safe(status_breakdown_svg(counts)),
+        "trend_svg": mark_safe(_trend_svg(cohort)),
+        "trend_weeks": TREND_WEEKS,
+    }
+
+
 def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | None, status=200):
     wanted_status = request.GET.get("status") or ""
     wanted_status = wanted_status if wanted_status in Status.values else ""
@@ -156,8 +177,9 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
     counts = status_counts(cohort=cohort)
     total = sum(counts.values())
     limit = _dashboard_limit(request)
-    # A cohort that fits on one page is filtered and sorted in the page, instantly (and the
-    # live updates move rows between filters); a bigger one pages, filtered and sorted in SQL.
+    # A cohort that fits on one page is filtered in the page, instantly (and the live updates
+    # move rows between filters); a bigger one pages, filtered in SQL. Sorting is always the
+    # server's (the column headers are links).
     paged = total > limit
     try:
         page = member_rows_page(
@@ -184,14 +206,10 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         )
     members_pager = pager(request, page)
     context = {
-        "cohort": cohort,
+        **_summary_context(cohort, counts=counts, alerts=alerts),
         "members": page.items,
         "pager": members_pager,
         "paged": paged,
-        "counts": [
-            {"status": s, "label": Status(s).label, "count": counts[s]} for s in Status.values
-        ],
-        "total": total,
         "status_filter": wanted_status,
         "alert_filter": wanted_alert,
         # The CSV export follows the filters (dashboard.js keeps the link in step).
@@ -199,18 +217,9 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "alert_choices": [
             (a, alert_rules.LABELS[a], alert_rules.PLURALS[a]) for a in alert_rules.ALL
         ],
-        "alert_counts": [
-            {"code": a, "label": alert_rules.LABELS[a], "count": alerts[a]} for a in alert_rules.ALL
-        ],
         "statuses": _status_choices(),
-        # Handed to dashboard.js with ``json_script``: it keeps no copy of its own.
-        "status_labels": {choice.value: choice.label for choice in Status},
         "sort": order,
         "sortable": list(SORTABLE),
-        "breakdown_svg": mark_safe(status_breakdown_svg(counts)),
-        "trend_svg": mark_safe(_trend_svg(cohort)),
-        "trend_weeks": TREND_WEEKS,
-        "conversion": nudge_conversion(cohort=cohort),
         "nudges": recent_nudges(cohort=cohort),
         "form": form,
         "cooldown_days": NUDGE_COOLDOWN.days,
@@ -301,6 +310,20 @@ def member_rows_fragment(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "mentoring/includes/member_rows.html",
         {"members": members, "statuses": _status_choices()},
     )
+
+
+@login_required
+@require_GET
+def summary_fragment(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The dashboard's cards and charts (``includes/dashboard_summary.html``) as the page
+    renders them: the live page fetches them again, debounced, after ``member.updated``, so no
+    count, percentage or bar is worked out in the browser. Whole-cohort numbers: the page's
+    filters and paging do not change them."""
+    cohort = _tutored_or_404(request, cohort_id)
+    context = _summary_context(
+        cohort, counts=status_counts(cohort=cohort), alerts=alert_counts(cohort=cohort)
+    )
+    return render(request, "mentoring/includes/dashboard_summary.html", context)
 
 
 CSV_COLUMNS = [

@@ -40,3 +40,10 @@ def test_a_new_thread_is_offered_on_an_open_board(browser_as, live_url):
     expect(page.get_by_role("link", name="Lining up after break")).to_be_visible()
     expect(page.get_by_label("Title")).to_have_value("My draft")  # the draft is kept
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    # Only the list came (board_threads), not the whole board page; the offer is gone.
+    fetched = page.evaluate(
+        "performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+    )
+    assert f"/boards/{board.pk}/threads/" in fetched and f"/boards/{board.pk}/" not in fetched
+    expect(news).to_be_hidden()
+    expect(page.get_by_role("link", name="Lining up after break")).to_be_focused()

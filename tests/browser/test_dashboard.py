@@ -35,7 +35,7 @@ def test_reader_appears_live_and_receives_the_nudge(browser_as, live_url):
     expect(row.locator('[data-field="status"]')).to_have_text("Inactive")
     expect(dashboard.locator('[data-count="reader"]').first).to_have_text("0")
     expect(dashboard.locator('[data-count="inactive"]').first).to_have_text("6")
-    # Sorting and filtering happen in the page.
+    # Filtering happens in the page (sorting is the server's: the headers are links).
     csv_link = dashboard.get_by_role("link", name="Download CSV")
     dashboard.get_by_label("Show", exact=True).select_option("reader")
     expect(row).to_be_hidden()

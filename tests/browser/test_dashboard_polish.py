@@ -1,5 +1,6 @@
 """The dashboard after live updates reads exactly like a fresh page (issue 13): the status cards
-and the chart agree, dates have the server's format, and names sort naturally."""
+and the chart agree (both fetched from the server, never redrawn in the page), dates have the
+server's format, and names sort naturally (on the server)."""
 
 from __future__ import annotations
 
@@ -48,17 +49,27 @@ def test_live_rows_cards_and_chart_match_a_fresh_page(browser_as, live_url, live
     expect(page.locator('tr[data-username="p10"] [data-field=status]')).to_have_text("Reader")
     expect(page.locator('[data-count="inactive"]').first).to_have_text("2")
 
+    # The cards and the chart come from the server (dashboard:summary), not worked out here.
+    expect(
+        page.locator("svg.chart-breakdown g[data-status=contributor] .chart-value")
+    ).to_have_text("1 (25%)")
+    assert page.evaluate(
+        "performance.getEntriesByType('resource').some(e => e.name.includes('/dashboard/summary/'))"
+    )
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     live_chart = _chart_values(page)
     live_cards = {
         s: page.locator(f'[data-count="{s}"]').first.text_content()
         for s in ("contributor", "reader", "resource_only", "inactive")
     }
     live_seen = row.locator("[data-field=last_seen]").text_content().strip()
-    # Status sorts in the order of meaning: contributor, reader, resource only, inactive.
-    page.locator("[data-sort=status]").click()
+    # Status sorts in the order of meaning: contributor, reader, resource only, inactive. The
+    # server sorts (the header is a link); the page never reorders rows itself.
+    page.get_by_role("link", name="Status", exact=True).click()
     expect(page.locator("tbody tr[data-user-id] [data-field=status]")).to_have_text(
         ["Contributor", "Reader", "Inactive", "Inactive"]
     )
+    expect(page.locator("th[aria-sort=ascending]")).to_have_text("Status")
 
     page.reload()
     assert _chart_values(page) == live_chart
@@ -109,6 +120,9 @@ def test_alert_reasons_are_shown_and_stay_through_live_updates(browser_as, live_
     expect(disclosure).to_contain_text(why)
     assert row.locator("[title]").count() == 0
 
+    # Ticked for a nudge, then focus back on the reason: both survive the row's swap.
+    row.locator("input[name=user_ids]").check()
+    summary.focus()
     # Nudged from elsewhere: the row updates live, and the reason is still there, still open.
     run_in_thread(
         nudge_members,
@@ -121,6 +135,8 @@ def test_alert_reasons_are_shown_and_stay_through_live_updates(browser_as, live_
     )
     expect(row.locator("[data-field=nudged_at]")).not_to_have_text("—", timeout=5000)
     expect(row.get_by_text(why)).to_be_visible()
+    expect(summary).to_be_focused()  # the row was swapped in; the keyboard user stays put
+    expect(row.locator("input[name=user_ids]")).to_be_checked()
     expect(row.locator("[data-field=posted_after_nudge]")).to_have_text("Not yet")
 
     # "Never started" goes away live when they read, and the count follows.

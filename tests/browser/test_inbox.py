@@ -39,6 +39,12 @@ def test_a_private_question_reaches_the_tutor_live_and_leaves_when_answered(brow
     expect(item).to_contain_text("Am I doing marking wrong?", timeout=5000)
     expect(inbox.locator("[data-inbox-count]")).to_have_text("1")
     assert inbox.evaluate("performance.getEntriesByType('navigation').length") == 1
+    # The list region came from inbox:items, not a refetch of the whole page.
+    fetched = inbox.evaluate(
+        "performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+    )
+    assert f"/cohorts/{cohort.pk}/inbox/items/" in fetched
+    assert f"/cohorts/{cohort.pk}/inbox/" not in fetched
 
     # The tutor answers in the thread, in another tab; the inbox empties itself.
     answer = browser_as(tutor)

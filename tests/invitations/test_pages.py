@@ -49,9 +49,17 @@ def test_dry_run_then_commit_then_progress(cohort, tutor, django_capture_on_comm
     assert Invitation.objects.filter(cohort=cohort).count() == 2
     progress = client.get(response["Location"]).content.decode()
     assert "Sent 0 of 2" in progress and "batch.js" in progress
+    # batch.js swaps in the sentence and bar as the page renders them, nothing worked out there.
+    fragment = client.get(response["Location"] + "progress/").content.decode()
+    text, bar = (line for line in fragment.split("\n") if line.strip())
+    assert text.startswith('<span id="batch-progress-text" data-done="false">Sent 0 of 2')
+    assert bar.startswith('<progress id="batch-progress-bar" max="2" value="0"')
+    assert text in progress and bar in progress
     run_worker()
     progress = client.get(response["Location"]).content.decode()
     assert "All 2 e-mails sent" in progress and "batch.js" not in progress
+    fragment = client.get(response["Location"] + "progress/").content.decode()
+    assert '<span id="batch-progress-text" data-done="true">All 2 e-mails sent.</span>' in fragment
 
 
 def test_pasted_list_from_the_members_page(cohort, tutor, members):

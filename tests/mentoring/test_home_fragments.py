@@ -43,14 +43,19 @@ def test_someone_elses_notification_is_a_404(members):
 def test_inbox_count_is_the_home_pages_own_words(cohort, tutor, members, wagtail_root):
     client = signed_in(tutor)
     url = f"/cohorts/{cohort.pk}/inbox/count/"
+    # By the cohort's id, so the live home page swaps it in place (live.js swapFragment).
     assert client.get(url).content.decode().strip() == (
-        'Inbox: <strong data-inbox-count="0">0</strong> waiting'
+        f'<span id="inbox-count-{cohort.pk}">Inbox: <strong data-inbox-count="0">0</strong>'
+        " waiting</span>"
     )
     posts.create_thread(
         board=private_board(cohort), author=members[0], title="Marking?", body="Help"
     )
     fragment = client.get(url).content.decode().strip()
-    assert fragment == 'Inbox: <strong data-inbox-count="1">1</strong> waiting'
+    assert fragment == (
+        f'<span id="inbox-count-{cohort.pk}">Inbox: <strong data-inbox-count="1">1</strong>'
+        " waiting</span>"
+    )
     from demo.site import seed_home_page
 
     seed_home_page()

@@ -348,7 +348,7 @@ def test_alert_reasons_are_text_on_the_page_not_tooltips(everyone):
     _went_quiet(cohort, people["reader"])
     html = signed_in(tutor).get(f"/cohorts/{cohort.pk}/dashboard/").content.decode()
     row = html.split('data-username="reader"', 1)[1].split("</tr>", 1)[0]
-    assert '<details class="alert-reason" data-alert="went_quiet">' in row
+    assert '<details class="alert-reason" data-alert="went_quiet" data-key=' in row
     assert "Went quiet" in row
     assert "Active before, then nothing for 30 days" in row
     assert "title=" not in row

@@ -167,3 +167,28 @@ def test_tutor_releases_through_the_page_with_field_errors(cohort, scenario, tut
     )
     assert response.status_code == 302
     assert signed_in(members[0]).post(url, {"scenario": scenario.pk}).status_code == 404
+
+
+def test_the_newer_version_notice_is_the_servers_sentence(group, members, outsider):
+    """The live workspace swaps this in on ``solution.saved`` (solution.js): who saved which
+    version and when, in the page's words and date format; nothing when the page is current."""
+    from django.utils import timezone
+
+    save_solution(group=group, author=members[0], body="Meet them at the door.")
+    client = signed_in(members[0])
+    url = f"/scenarios/groups/{group.pk}/solution/newer/"
+    current = client.get(url, {"version": 1}).content.decode().strip()
+    assert current == '<span id="solution-newer-text"></span>'
+    # The page holds the same empty notice, inside its polite status region.
+    page = client.get(f"/scenarios/groups/{group.pk}/").content.decode()
+    assert current in page and 'data-newer-url="' + url + '"' in page
+
+    solution = save_solution(group=group, author=members[1], body="And a Do Now.", base_version=1)
+    newer = client.get(url, {"version": 1}).content.decode()
+    stamp = timezone.localtime(solution.updated_at).strftime("%-d %b %Y, %H:%M")
+    assert '<span id="solution-newer-text" data-version="2">' in newer
+    assert "Member 2 saved a newer version (version 2, <time datetime=" in newer
+    assert f">{stamp}</time>)" in newer
+    assert "data-reload" in newer
+    assert client.get(url, {"version": "two"}).status_code == 400
+    assert signed_in(outsider).get(url, {"version": 1}).status_code == 404

@@ -167,6 +167,7 @@ ACCESS.update({
     "GET /cohorts/<int:cohort_id>/moderation/":        expect(LOGIN, 404, 404, 404, 200, 404),
     # --- Boards, threads, posts (the group board of group 1; "member" wrote the post) -----------
     "GET /boards/<int:board_id>/":                     expect(LOGIN, 404, 404, 200, 200, 404),
+    "GET /boards/<int:board_id>/threads/":             expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /boards/<int:board_id>/preview/":            expect(LOGIN, 404, 404, 200, 200, 404, body={"body": "**Hi** #tag"}),
     "GET /threads/<int:thread_id>/unread/":            expect(LOGIN, 404, 404, 302, 302, 404),
     "GET /threads/<int:thread_id>/":                   expect(LOGIN, 404, 404, 200, 200, 404),
@@ -189,12 +190,14 @@ ACCESS.update({
     "POST /threads/<int:thread_id>/reschedule/":       expect(LOGIN, 404, 404, (302, 404), (302, 400, 404), 404, body={}),
     "GET /cohorts/<int:cohort_id>/inbox/":             expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/inbox/dismiss/":    expect(LOGIN, 404, 404, 404, (302, 400), 404, body={}),
+    "GET /cohorts/<int:cohort_id>/inbox/items/":       expect(LOGIN, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/inbox/count/":       expect(LOGIN, 404, 404, 404, 200, 404),
     # --- Participation ---------------------------------------------------------------------------
     "GET /cohorts/<int:cohort_id>/dashboard/":         expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/dashboard/nudges/": expect(LOGIN, 404, 404, 404, (200, 302, 400), 404, body={}),
     "GET /cohorts/<int:cohort_id>/dashboard/rows/":    expect(LOGIN, 404, 404, 404, 200, 404,
                                                               body=lambda w: {"user": w.users["member"].pk}),
+    "GET /cohorts/<int:cohort_id>/dashboard/summary/": expect(LOGIN, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/dashboard/participation.csv":
                                                        expect(LOGIN, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/my-participation/":  expect(LOGIN, 404, 200, 200, 404, 404),
@@ -215,6 +218,8 @@ ACCESS.update({
     "GET /scenarios/groups/<int:group_id>/":           expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /scenarios/groups/<int:group_id>/solution/": expect(LOGIN, 404, 404, OK_OR_BACK, (400, 403, 404), 404,
                                                               body={"body": "Our plan"}),
+    "GET /scenarios/groups/<int:group_id>/solution/newer/":
+                                                       expect(LOGIN, 404, 404, 200, 200, 404, body={"version": "0"}),
     "POST /scenarios/groups/<int:group_id>/submit/":   expect(LOGIN, 404, 404, OK_OR_BACK, (302, 403, 404), 404,
                                                               body={}),
     "POST /scenarios/groups/<int:group_id>/feedback/": expect(LOGIN, 404, 404, (403, 404), (200, 302, 400), 404,
@@ -305,6 +310,8 @@ ACCESS.update({
     "GET /cohorts/<int:cohort_id>/invite/":            expect(302, 405, 405, 405, 405, 405),
     "GET /cohorts/<int:cohort_id>/roster/":            expect(302, 404, 404, 404, 200, 404),
     "GET /cohorts/<int:cohort_id>/invitations/batches/<int:batch_id>/": expect(302, 404, 404, 404, 404, 404),
+    "GET /cohorts/<int:cohort_id>/invitations/batches/<int:batch_id>/progress/":
+                                                       expect(302, 404, 404, 404, 404, 404),
     "GET /cohorts/<int:cohort_id>/invitations/<int:invitation_id>/": expect(302, 405, 405, 405, 405, 405),
     "GET /cohorts/<int:cohort_id>/invitations/resend-pending/": expect(302, 405, 405, 405, 405, 405),
     "POST /cohorts/<int:cohort_id>/invitations/resend-pending/": expect(LOGIN, 404, 404, 404, 200, 404, body={}),

@@ -1,30 +1,29 @@
 // A board, live: when a thread is published on it (`board.updated` on /ws/boards/{id}/), say so
 // above the list with a link that shows it. The list does not move under the reader, and a
 // board open in a thousand tabs is not fetched a thousand times at once: each reader fetches it
-// when they choose. "Show them" swaps in the board's first page of threads and leaves the rest
-// of the page alone (a thread being written below keeps its text). Without JavaScript the link
-// opens the board; a reload shows the same.
-import { openLiveSocket } from "./live.js";
+// when they choose. "Show them" swaps in the board's first page of threads (`board_threads`,
+// the page's own include, by id: live.js `swapFragment`) and leaves the rest of the page alone
+// (a thread being written below keeps its text). Without JavaScript the link opens the board;
+// a reload shows the same.
+import { openLiveSocket, swapFragment } from "./live.js";
 
-async function showNewThreads(root) {
-  const response = await fetch(root.dataset.boardUrl, {
-    credentials: "same-origin",
-    headers: { Accept: "text/html" },
-  });
-  if (!response.ok) {
+async function showNewThreads(root, news) {
+  let placed = null;
+  try {
+    placed = await swapFragment(root.dataset.threadsUrl);
+  } catch (err) {
+    console.error(err);
+  }
+  if (!placed) {
     window.location.assign(root.dataset.boardUrl);
     return;
   }
-  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-  const list = fresh.querySelector("[data-board-live]");
-  if (!list) return;
-  root.replaceChildren(...[...list.childNodes].map((node) => document.importNode(node, true)));
+  news.replaceChildren();
   if (window.location.search) history.replaceState(null, "", root.dataset.boardUrl);
-  const first = root.querySelector(".thread-list a");
-  if (first) first.focus();
+  root.querySelector(".thread-list a")?.focus();
 }
 
-function announce(root) {
+function offer(root) {
   const news = root.querySelector("[data-board-news]");
   if (!news || news.childElementCount) return;
   const link = document.createElement("a");
@@ -32,7 +31,7 @@ function announce(root) {
   link.textContent = "Show them";
   link.addEventListener("click", (event) => {
     event.preventDefault();
-    showNewThreads(root);
+    showNewThreads(root, news);
   });
   news.append("New threads on this board. ", link);
 }
@@ -41,10 +40,10 @@ for (const root of document.querySelectorAll("[data-board-live]")) {
   openLiveSocket(
     `/ws/boards/${root.dataset.boardId}/`,
     (message) => {
-      if (message.type === "board.updated") announce(root);
+      if (message.type === "board.updated") offer(root);
     },
     {
-      onResync: () => announce(root),
+      onResync: () => offer(root),
       onReady() {
         root.dataset.live = "connected";
       },

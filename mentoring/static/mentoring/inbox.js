@@ -1,34 +1,23 @@
-// The tutor inbox, live: on each `inbox.updated` (over the cohort's dashboard socket) refetch
-// the page this tab shows (same cursor) and swap in its list, count and pager, so the
-// server's template stays the only place an item is drawn. Without JavaScript the page still
-// works; a reload shows the same.
-import { openLiveSocket } from "./live.js";
-
-const PARTS = ["[data-inbox-items]", "[data-inbox-summary]", "[data-inbox-pager]"];
-
-async function refresh(root) {
-  const response = await fetch(window.location.href, {
-    credentials: "same-origin",
-    headers: { Accept: "text/html" },
-  });
-  if (!response.ok) return;
-  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-  for (const selector of PARTS) {
-    const now = root.querySelector(selector);
-    const next = fresh.querySelector(`[data-inbox] ${selector}`);
-    if (now && next) now.replaceWith(document.importNode(next, true));
-  }
-}
+// The tutor inbox, live: on each `inbox.updated` (over the cohort's dashboard socket) fetch the
+// list region of the page this tab shows (`inbox:items`, same cursor) and swap it in by its id
+// (live.js `swapFragment`), so the server's include stays the only place an item is drawn.
+// Without JavaScript the page still works; a reload shows the same.
+import { coalesce, openLiveSocket, swapFragment } from "./live.js";
 
 for (const root of document.querySelectorAll("[data-inbox]")) {
   const status = root.querySelector("[data-live-status]");
+  const refresh = coalesce(() => {
+    const url = new URL(root.dataset.itemsUrl, window.location.href);
+    url.search = window.location.search;
+    return swapFragment(url, { announce: "The inbox has changed." });
+  }, 150);
   openLiveSocket(
     `/ws/cohorts/${root.dataset.cohortId}/dashboard/`,
     (message) => {
-      if (message.type === "inbox.updated") refresh(root);
+      if (message.type === "inbox.updated") refresh();
     },
     {
-      onResync: () => refresh(root),
+      onResync: refresh,
       onReady() {
         root.dataset.live = "connected";
         if (status) status.dataset.connected = "true";

@@ -170,3 +170,134 @@ export function showToast(text, href) {
   box.append(toast);
   setTimeout(() => toast.remove(), 8000);
 }
+
+// --- Drawing a live change ------------------------------------------------------------------
+// One way for every page: an event only says *what* changed; the page asks the server for that
+// part as the page's own template include renders it, and puts it in place. Nothing in the
+// scripts draws an item, a date, a count or a chart, so a live page reads exactly like a fresh
+// one, and without JavaScript a reload shows the same.
+
+/** GET a server-rendered fragment: its top-level elements, or null when it has gone (404). */
+export async function fetchFragment(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  const template = document.createElement("template");
+  template.innerHTML = (await response.text()).trim(); // the server's own markup, escaped there
+  return [...template.content.children];
+}
+
+// Where `el` sits under `root`, as a selector that finds the same place in a fresh copy: by id
+// or `data-key` where there is one, else by position.
+function placeOf(el, root) {
+  const steps = [];
+  for (let node = el; node && node !== root; node = node.parentElement) {
+    if (node.id) return [`#${CSS.escape(node.id)}`, ...steps].join(" > ");
+    if (node.dataset.key) return [`[data-key="${CSS.escape(node.dataset.key)}"]`, ...steps].join(" > ");
+    const tag = node.localName;
+    const nth = [...node.parentElement.children].filter((c) => c.localName === tag).indexOf(node) + 1;
+    steps.unshift(`${tag}:nth-of-type(${nth})`);
+  }
+  return steps.length ? `:scope > ${steps.join(" > ")}` : ":scope";
+}
+
+function find(root, selector) {
+  if (selector === ":scope") return root;
+  try {
+    return root.querySelector(selector);
+  } catch {
+    return null;
+  }
+}
+
+/** Put `fresh` in place of `old`, keeping what the reader was doing there: the focus, open
+ * disclosures, ticked boxes and typed text come over to the same place in the new copy. */
+export function replaceKeepingState(old, fresh) {
+  for (const details of old.querySelectorAll("details[open]")) {
+    find(fresh, placeOf(details, old))?.setAttribute("open", "");
+  }
+  for (const field of old.querySelectorAll("input, textarea")) {
+    const twin = find(fresh, placeOf(field, old));
+    if (!twin) continue;
+    if (field.checked !== field.defaultChecked) twin.checked = field.checked;
+    const typed = !["hidden", "file"].includes(field.type) && field.value !== field.defaultValue;
+    if (typed) twin.value = field.value;
+  }
+  const active = document.activeElement;
+  const focused = active && old.contains(active) ? placeOf(active, old) : null;
+  old.replaceWith(fresh);
+  if (focused) find(fresh, focused)?.focus();
+  return fresh;
+}
+
+/** Say `text` politely to screen readers, in `region` or the page's shared live region. */
+export function announce(text, region = null) {
+  let box = region || document.getElementById("live-announcer");
+  if (!box) {
+    box = document.createElement("p");
+    box.id = "live-announcer";
+    box.className = "visually-hidden";
+    box.setAttribute("role", "status");
+    document.body.append(box);
+  }
+  box.textContent = text;
+}
+
+/**
+ * Draw a live change: fetch `url` (a fragment of the page, rendered by the server with the
+ * page's own include) and put each of its elements in the page: in place of the element with
+ * the same id, keeping focus and open disclosures; one the page does not have yet goes into
+ * `into` (an element) at `where` ("afterbegin" or "beforeend"), or nowhere without one.
+ * `announce` is said politely once it is in. Returns the elements now in the page, or null
+ * when the fragment has gone (404).
+ */
+export async function swapFragment(url, { into = null, where = "afterbegin", announce: text = "", region = null } = {}) {
+  const elements = await fetchFragment(url);
+  if (elements === null) return null;
+  const placed = [];
+  const added = [];
+  for (const fresh of elements) {
+    const old = fresh.id ? document.getElementById(fresh.id) : null;
+    // Unchanged: left as it is (no focus moved, nothing said again to a screen reader).
+    if (old && old.isEqualNode(fresh)) placed.push(old);
+    else if (old) placed.push(replaceKeepingState(old, fresh));
+    else if (into) added.push(fresh);
+  }
+  // Inserted in the fragment's order, whichever end they go to.
+  if (where === "afterbegin") added.reverse();
+  for (const fresh of added) placed.push(into.insertAdjacentElement(where, fresh));
+  if (text && placed.length) announce(text, region);
+  return placed;
+}
+
+/**
+ * `task` run at most once per `waitMs`, and never twice at once: calls during a wait or a run
+ * are folded into one more run afterwards. A burst of events costs one or two fetches, and an
+ * older answer never lands after a newer one.
+ */
+export function coalesce(task, waitMs = 300) {
+  let timer = null;
+  let running = false;
+  let again = false;
+  async function run() {
+    timer = null;
+    running = true;
+    again = false;
+    try {
+      await task();
+    } catch (err) {
+      console.error(err);
+    } finally {
+      running = false;
+      if (again) trigger();
+    }
+  }
+  function trigger() {
+    if (running) {
+      again = true;
+      return;
+    }
+    if (!timer) timer = setTimeout(run, waitMs);
+  }
+  return trigger;
+}

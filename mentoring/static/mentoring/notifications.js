@@ -1,8 +1,9 @@
 // The header's notification counter and lists, kept live over /ws/notifications/, and a
 // tutor's "Inbox: N waiting" on the home page. What a list shows comes from the server (a
-// notification's item, an inbox's count, as the page renders them): nothing here builds an
-// item's markup, so a live item reads exactly like one the page came with, date included.
-import { fetchAllPages, openLiveSocket, showToast } from "./live.js";
+// notification's item, an inbox's count, as the page renders them, fetched with live.js):
+// nothing here builds an item's markup, so a live item reads exactly like one the page came
+// with, date included.
+import { fetchAllPages, fetchFragment, openLiveSocket, showToast, swapFragment } from "./live.js";
 
 const badge = document.getElementById("notification-count");
 const LISTS = "#notification-list, #home-notification-list";
@@ -18,20 +19,10 @@ function setCount(count) {
   badge.hidden = count <= 0;
 }
 
-async function fetchHtml(url) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
-  if (response.status === 404) return null; // withdrawn meanwhile, or no longer a tutor
-  if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  return (await response.text()).trim();
-}
-
 /** The notification's item as the server renders it, or null if it has gone. */
 async function fetchItem(id) {
-  const html = await fetchHtml(`/notifications/${encodeURIComponent(id)}/item/`);
-  if (html === null) return null;
-  const template = document.createElement("template");
-  template.innerHTML = html;
-  return template.content.firstElementChild;
+  const elements = await fetchFragment(`/notifications/${encodeURIComponent(id)}/item/`);
+  return elements ? elements[0] : null;
 }
 
 /** Put the items of these notifications (newest first) at the top of each list on the page. */
@@ -57,15 +48,12 @@ function enqueue(work) {
   queue = queue.then(work).catch((err) => console.error(err));
 }
 
-/** Fetch "Inbox: N waiting" again for a cohort's card (or every card, without one). */
+/** Fetch "Inbox: N waiting" again for a cohort's card (or every card, without one), as the
+ * home page renders it, and swap it in by its id. */
 function refreshInboxCounts(cohortId) {
   const selector = cohortId ? `[data-inbox-count-url][data-inbox-cohort="${cohortId}"]` : "[data-inbox-count-url]";
   for (const link of document.querySelectorAll(selector)) {
-    fetchHtml(link.dataset.inboxCountUrl)
-      .then((html) => {
-        if (html !== null) link.innerHTML = html;
-      })
-      .catch((err) => console.error(err));
+    swapFragment(link.dataset.inboxCountUrl).catch((err) => console.error(err));
   }
 }
 

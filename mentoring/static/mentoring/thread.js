@@ -5,7 +5,7 @@
 // this reader may see it (anonymous authors, hidden posts, own-post buttons are decided there),
 // so nothing about who may see what is reimplemented here.
 
-import { fetchAllPages, openLiveSocket } from "./live.js";
+import { announce as say, fetchAllPages, fetchFragment, openLiveSocket, replaceKeepingState } from "./live.js";
 
 const thread = document.querySelector("[data-thread-id]");
 
@@ -15,12 +15,8 @@ function postItem(postId) {
 
 async function fetchArticle(postId) {
   const url = thread.dataset.fragmentUrl.replace("/0/fragment", `/${postId}/fragment`);
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
-  if (response.status === 404) return null;
-  if (!response.ok) throw new Error(`post ${postId}: ${response.status}`);
-  const holder = document.createElement("div");
-  holder.innerHTML = (await response.text()).trim();
-  return holder.firstElementChild;
+  const elements = await fetchFragment(url);
+  return elements ? elements[0] : null;
 }
 
 function newItem(postId, replyTo) {
@@ -45,7 +41,7 @@ function placeFor(replyTo) {
 
 function setArticle(item, article) {
   const old = item.querySelector(":scope > article");
-  if (old) old.replaceWith(article);
+  if (old) replaceKeepingState(old, article);
   else item.prepend(article);
   startCountdowns(item);
 }
@@ -98,8 +94,7 @@ async function onRetracted(post) {
 }
 
 function announce(text) {
-  const status = document.getElementById("thread-status");
-  if (status) status.textContent = text;
+  say(text, document.getElementById("thread-status"));
 }
 
 // --- Countdown of the grace period ----------------------------------------------------------
