@@ -8,9 +8,8 @@ from datetime import date
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from mentoring.boards.services.setup import create_board
 from mentoring.core.errors import Forbidden, ServiceError
-from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
+from mentoring.models import MAX_GRACE_SECONDS, Cohort, Membership, User
 from mentoring.notifications.services.notifications import forget_cohort_for
 from mentoring.realtime import events
 from mentoring.rules.permissions import (
@@ -20,7 +19,7 @@ from mentoring.rules.permissions import (
     forget_cached_permissions,
     is_tutor,
 )
-from mentoring.signals import members_enrolled
+from mentoring.signals import cohort_created, members_enrolled
 
 
 def _grant(user: User, cohort: Cohort, role: str) -> None:
@@ -69,18 +68,9 @@ def create_cohort(
     cohort = Cohort.objects.create(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on)
     for tutor in tutors:
         add_membership(cohort=cohort, user=tutor, role=Membership.Role.TUTOR)
-    create_board(
-        cohort=cohort,
-        kind=Board.Kind.GENERAL,
-        title="General discussion",
-        description="Talk about anything to do with the module.",
-    )
-    create_board(
-        cohort=cohort,
-        kind=Board.Kind.PRIVATE,
-        title="Ask a tutor",
-        description="Questions only you and the cohort's tutors can see.",
-    )
+    # Boards make the general and "Ask a tutor" boards (mentoring.boards.receivers), here,
+    # inside this transaction.
+    cohort_created.send(sender=Cohort, cohort=cohort)
     return cohort
 
 

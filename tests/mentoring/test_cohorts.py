@@ -19,6 +19,19 @@ def test_new_cohort_has_a_general_and_an_ask_a_tutor_board(cohort):
     assert kinds == [Board.Kind.GENERAL, Board.Kind.PRIVATE]
 
 
+def test_a_cohort_whose_boards_fail_is_not_created(tutor, monkeypatch):
+    """Boards make theirs on ``cohort_created``, inside the creating transaction: if that
+    fails, no cohort exists without its boards."""
+
+    def broken(**kwargs):
+        raise RuntimeError("no boards today")
+
+    monkeypatch.setattr("mentoring.boards.receivers.create_board", broken)
+    with pytest.raises(RuntimeError):
+        make_cohort(name="Doomed", tutors=[tutor])
+    assert not Cohort.objects.filter(name="Doomed").exists()
+
+
 def test_defaults_follow_the_contract(cohort):
     assert cohort.edit_grace_seconds == 1800
     assert cohort.reader_threshold == 1
