@@ -45,7 +45,7 @@ from mentoring.models import (
     Notification,
     User,
 )
-from mentoring.rules.permissions import is_tutor
+from mentoring.rules.permissions import is_tutor, tutor_memberships
 
 INVITE = "invite"
 ENROL = "enrol"
@@ -136,7 +136,7 @@ def _colleagues(by: User | None, users: list[User]) -> set[int]:
     their consent."""
     if by is None or not users:
         return set()
-    tutored = Membership.objects.filter(user=by, role=Membership.Role.TUTOR).values("cohort_id")
+    tutored = tutor_memberships().filter(user=by).values("cohort_id")
     return set(
         Membership.objects.filter(user__in=users, cohort_id__in=tutored).values_list(
             "user_id", flat=True
