@@ -3,14 +3,10 @@
 from ninja import NinjaAPI
 
 from mentoring.accounts import api as accounts
+from mentoring.accounts.auth import BearerTokenAuth, SessionWithCsrfAuth
 from mentoring.boards import api as boards
 from mentoring.cohorts import api as cohorts
-from mentoring.core.api import (
-    BearerTokenAuth,
-    BoundedParser,
-    SessionWithCsrfAuth,
-    install_error_handlers,
-)
+from mentoring.core.api import BoundedParser, install_error_handlers
 from mentoring.inbox import api as inbox
 from mentoring.invitations import api as invitations_api
 from mentoring.notifications import api as notifications

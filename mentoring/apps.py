@@ -7,6 +7,8 @@ class MentoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mentoring.accounts import receivers
+        from mentoring.accounts import receivers as account_receivers
+        from mentoring.boards import receivers as board_receivers
 
-        receivers.connect()
+        account_receivers.connect()
+        board_receivers.connect()

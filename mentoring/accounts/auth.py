@@ -1,4 +1,5 @@
-"""Websocket authentication: the session cookie, or ``Authorization: Bearer`` on the handshake."""
+"""Who is calling: the API's bearer token or session (with CSRF), and the websocket handshake's
+session cookie or ``Authorization: Bearer``. Each applies the sign-in policy's two-factor rule."""
 
 from __future__ import annotations
 
@@ -7,12 +8,80 @@ from urllib.parse import urlsplit
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
+from django.middleware.csrf import CsrfViewMiddleware
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
 
 from mentoring.accounts.selectors.policy import must_set_up_two_factor
 from mentoring.accounts.services import throttle
-from mentoring.accounts.services.tokens import live_token
-from mentoring.core.addresses import scope_client_address
+from mentoring.accounts.services.tokens import live_token, user_for_token
+from mentoring.core.addresses import client_address, scope_client_address
+from mentoring.core.errors import Forbidden, Invalid, RateLimited
+from mentoring.core.validation import NUL_MESSAGE, has_nul
+
+TWO_FACTOR_REQUIRED = (
+    "Set up two-factor authentication (Your account → Two-factor authentication) before using "
+    "the API: the sign-in policy requires it for staff and tutors."
+)
+
+
+def _allowed(user):
+    """The sign-in policy reaches the API: staff and tutors who must set up two-factor and
+    have not can do nothing here yet, as on the pages (403 ``two_factor_required``)."""
+    if must_set_up_two_factor(user):
+        raise Forbidden("two_factor_required", TWO_FACTOR_REQUIRED)
+    return user
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` from ``manage.py create_api_token``."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        if has_nul(token):
+            raise Invalid("invalid", NUL_MESSAGE)
+        # A valid token always works. Invalid ones count per address like wrong passwords and,
+        # once that address is locked, answer 429 instead of 401.
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+            return _allowed(user)
+        what = throttle.Attempt(address=client_address(request))
+        wait = throttle.retry_after(what, throttle.TOKEN)
+        if wait:
+            raise RateLimited(
+                "throttled",
+                f"Too many invalid tokens from this address; try again in "
+                f"{throttle.human_wait(wait)}.",
+                retry_after=wait,
+            )
+        throttle.record_failure(what, throttle.TOKEN)
+        return None
+
+
+def _csrf_failure(request: HttpRequest) -> str | None:
+    checker = CsrfViewMiddleware(lambda req: HttpResponse())
+    checker.process_request(request)
+    response = checker.process_view(request, lambda req: HttpResponse(), (), {})
+    return None if response is None else "CSRF verification failed."
+
+
+class SessionWithCsrfAuth(APIKeyCookie):
+    """The browser's session; unsafe methods must carry the CSRF token as Django's forms do."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
+            raise Forbidden("csrf_failed", "CSRF verification failed.")
+        return _allowed(user)
 
 
 def bearer_token(scope) -> str | None:

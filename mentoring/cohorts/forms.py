@@ -8,8 +8,7 @@ from django import forms
 
 from mentoring.cohorts.selectors import tutor_candidates
 from mentoring.core.forms import DateInput, ServiceErrorsMixin
-from mentoring.models import MAX_GRACE_SECONDS, Cohort, User
-from mentoring.participation.services.nudges import placeholder_help
+from mentoring.models import MAX_GRACE_SECONDS, Cohort, User, nudge_placeholder_help
 
 MAX_GRACE_MINUTES = MAX_GRACE_SECONDS // 60
 
@@ -88,7 +87,7 @@ class CohortSettingsForm(ServiceErrorsMixin, forms.ModelForm):
             "ends_on": DateInput,
             "reader_threshold": forms.NumberInput(attrs={"min": 1}),
         }
-        help_texts = {"nudge_template": "The starting text of a nudge. " + placeholder_help()}
+        help_texts = {"nudge_template": "The starting text of a nudge. " + nudge_placeholder_help()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,36 +1,23 @@
-"""Cohorts and memberships. Object permissions are granted and revoked here, nowhere else."""
+"""Cohorts and memberships. Every enrolment, by every path, goes through ``enrol``.
+
+Who tutors a cohort is their membership's role (``mentoring.rules.permissions``): there is no
+second record (object permissions) to grant or revoke beside it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
-from guardian.shortcuts import assign_perm, remove_perm
+from django.utils import timezone
 
-from mentoring.boards.services.setup import create_board
 from mentoring.core.errors import Forbidden, Invalid
-from mentoring.models import MAX_GRACE_SECONDS, Board, Cohort, Membership, User
+from mentoring.models import MAX_GRACE_SECONDS, Cohort, Membership, User
 from mentoring.notifications.services.notifications import forget_cohort_for
 from mentoring.realtime import events
-from mentoring.rules.permissions import (
-    MEMBER_PERMISSIONS,
-    TUTOR_PERMISSIONS,
-    can_create_cohorts,
-    forget_cached_permissions,
-    is_tutor,
-)
-from mentoring.signals import members_enrolled
-
-
-def _grant(user: User, cohort: Cohort, role: str) -> None:
-    forget_cached_permissions(user)
-    wanted = TUTOR_PERMISSIONS if role == Membership.Role.TUTOR else MEMBER_PERMISSIONS
-    for codename in TUTOR_PERMISSIONS:
-        if codename in wanted:
-            assign_perm(f"mentoring.{codename}", user, cohort)
-        else:
-            remove_perm(f"mentoring.{codename}", user, cohort)
+from mentoring.rules.permissions import can_create_cohorts, forget_cached_permissions, is_tutor
+from mentoring.signals import cohort_created, members_enrolled
 
 
 def _users_by_username(usernames: Iterable[str]) -> list[User]:
@@ -67,20 +54,10 @@ def create_cohort(
     if starts_on and ends_on and ends_on < starts_on:
         raise Invalid("invalid", "A cohort cannot end before it starts.", field="ends_on")
     cohort = Cohort.objects.create(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on)
-    for tutor in tutors:
-        add_membership(cohort=cohort, user=tutor, role=Membership.Role.TUTOR)
-    create_board(
-        cohort=cohort,
-        kind=Board.Kind.GENERAL,
-        title="General discussion",
-        description="Talk about anything to do with the module.",
-    )
-    create_board(
-        cohort=cohort,
-        kind=Board.Kind.PRIVATE,
-        title="Ask a tutor",
-        description="Questions only you and the cohort's tutors can see.",
-    )
+    enrol(cohort=cohort, users=tutors, role=Membership.Role.TUTOR)
+    # Boards make the general and "Ask a tutor" boards (mentoring.boards.receivers), here,
+    # inside this transaction.
+    cohort_created.send(sender=Cohort, cohort=cohort)
     return cohort
 
 
@@ -110,43 +87,100 @@ def create_cohort_by_usernames(
     )
 
 
+@dataclasses.dataclass
+class Enrolment:
+    """What ``enrol`` did, per person (each listed once, in the order given)."""
+
+    memberships: list[Membership] = dataclasses.field(default_factory=list)
+    # New to the cohort; were in it with another role (``change_role``); stay as they were.
+    enrolled: list[User] = dataclasses.field(default_factory=list)
+    role_changed: list[User] = dataclasses.field(default_factory=list)
+    unchanged: list[User] = dataclasses.field(default_factory=list)
+
+
 @transaction.atomic
+def enrol(
+    *,
+    cohort: Cohort,
+    users: Iterable[User],
+    role: str = Membership.Role.MEMBER,
+    by: User | None = None,
+    change_role: bool = False,
+    now: datetime | None = None,
+) -> Enrolment:
+    """Put ``users`` in ``cohort`` with ``role``: the one way anyone is enrolled.
+
+    Set-based, so its queries do not grow with the number of people (roster imports). People
+    already in the cohort stay in it once: their role changes only if the caller says so
+    (``change_role``), never as a side effect of, say, accepting a member's invitation while
+    already tutoring. ``members_enrolled`` goes out once, after, for the newly enrolled, inside
+    this transaction (its receivers, such as scenario groups, roll back with it).
+
+    ``by`` is the tutor enrolling them, checked; ``None`` when the caller has checked its own
+    authority (an invitation accepted, a join link, a roster the tutor committed, seeding).
+    """
+    if role not in Membership.Role.values:
+        raise Invalid("invalid", f"Unknown role {role!r}.", field="role")
+    if by is not None and not is_tutor(by, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can enrol members.")
+    people = list({user.pk: user for user in users}.values())
+    outcome = Enrolment()
+    if not people:
+        return outcome
+    existing = {
+        m.user_id: m
+        for m in Membership.objects.select_for_update().filter(cohort=cohort, user__in=people)
+    }
+    joined_at = now or timezone.now()
+    created = {
+        m.user_id: m
+        for m in Membership.objects.bulk_create(
+            [
+                Membership(cohort=cohort, user=user, role=role, joined_at=joined_at)
+                for user in people
+                if user.pk not in existing
+            ]
+        )
+    }
+    to_change = [m for m in existing.values() if change_role and m.role != role]
+    if to_change:
+        Membership.objects.filter(pk__in=[m.pk for m in to_change]).update(role=role)
+        for membership in to_change:
+            membership.role = role
+    for user in people:
+        forget_cached_permissions(user)
+        if user.pk in created:
+            membership = created[user.pk]
+            outcome.enrolled.append(user)
+        else:
+            membership = existing[user.pk]
+            changed = outcome.role_changed if membership in to_change else outcome.unchanged
+            changed.append(user)
+        membership.user, membership.cohort = user, cohort
+        outcome.memberships.append(membership)
+    if outcome.enrolled:
+        members_enrolled.send(sender=Cohort, cohort=cohort, users=outcome.enrolled)
+    return outcome
+
+
 def add_membership(*, cohort: Cohort, user: User, role: str = Membership.Role.MEMBER) -> Membership:
-    """Enrol ``user`` (or change their role) and grant the matching object permissions."""
-    membership, created = Membership.objects.get_or_create(
-        cohort=cohort, user=user, defaults={"role": role}
-    )
-    if not created and membership.role != role:
-        membership.role = role
-        membership.save(update_fields=["role"])
-    _grant(user, cohort, role)
-    return membership
+    """One person with exactly ``role`` (enrolled, or their role changed): ``enrol`` for one,
+    as seeding and tests use it."""
+    return enrol(cohort=cohort, users=[user], role=role, change_role=True).memberships[0]
 
 
 @transaction.atomic
 def enrol_members(
     *, cohort: Cohort, usernames: Iterable[str], by: User | None = None
 ) -> list[Membership]:
-    """Enrol existing users as members: all of them or, if any username is unknown, nobody."""
+    """Enrol existing users as members: all of them or, if any username is unknown, nobody.
+    People already in the cohort keep their role (a tutor named here stays a tutor)."""
     if by is not None and not is_tutor(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can enrol members.")
     users = _users_by_username(usernames)
     if not users:
         raise Invalid("invalid", "Give at least one username.", field="usernames")
-    existing = set(
-        Membership.objects.filter(cohort=cohort, user__in=users).values_list("user_id", flat=True)
-    )
-    memberships = []
-    newly_enrolled = []
-    for user in users:
-        if user.pk in existing:
-            memberships.append(Membership.objects.get(cohort=cohort, user=user))
-            continue
-        memberships.append(add_membership(cohort=cohort, user=user, role=Membership.Role.MEMBER))
-        newly_enrolled.append(user)
-    if newly_enrolled:
-        members_enrolled.send(sender=Cohort, cohort=cohort, users=newly_enrolled)
-    return memberships
+    return enrol(cohort=cohort, users=users, role=Membership.Role.MEMBER, by=by).memberships
 
 
 @transaction.atomic
@@ -154,8 +188,6 @@ def remove_membership(*, cohort: Cohort, user: User) -> None:
     Membership.objects.filter(cohort=cohort, user=user).delete()
     forget_cohort_for(user=user, cohort=cohort)  # nothing about the cohort reaches them now
     forget_cached_permissions(user)
-    for codename in TUTOR_PERMISSIONS:
-        remove_perm(f"mentoring.{codename}", user, cohort)
     events.membership_ended(user_id=user.pk, cohort_id=cohort.pk)
 
 

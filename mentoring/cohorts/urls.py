@@ -1,4 +1,4 @@
-"""Cohort pages: creating a cohort, its settings and its members."""
+"""Cohort pages: creating a cohort and its settings (its members page is invitations')."""
 
 from django.urls import path
 
@@ -7,5 +7,4 @@ from mentoring.cohorts import views
 urlpatterns = [
     path("cohorts/new/", views.cohort_create, name="cohort_create"),
     path("cohorts/<int:cohort_id>/settings/", views.cohort_settings, name="cohort_settings"),
-    path("cohorts/<int:cohort_id>/members/", views.cohort_members, name="cohort_members"),
 ]

@@ -1,4 +1,7 @@
-"""Running a cohort: staff create it; its tutors change settings and enrol members."""
+"""Running a cohort: staff create it; its tutors change its settings.
+
+The members page (enrol, remove, invite, join link) is in ``mentoring.invitations.views``: its
+invitation panel is invitations' own, and invitations sit above cohorts."""
 
 from __future__ import annotations
 
@@ -8,17 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from mentoring.cohorts import services as cohort_services
-from mentoring.cohorts.forms import (
-    CohortCreateForm,
-    CohortSettingsForm,
-    EnrolForm,
-    RemoveMemberForm,
-)
-from mentoring.cohorts.selectors import members_of, visible_cohort
+from mentoring.cohorts.forms import CohortCreateForm, CohortSettingsForm
+from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.errors import ServiceError
-from mentoring.invitations import selectors as invitation_selectors
-from mentoring.invitations.forms import InviteForm, JoinLinkForm
-from mentoring.models import Cohort, Membership
+from mentoring.models import Cohort
 from mentoring.rules.permissions import can_create_cohorts, is_tutor
 
 
@@ -71,58 +67,3 @@ def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("cohort_settings", cohort.pk)
     return render(request, "mentoring/cohort_settings.html", {"cohort": cohort, "form": form})
-
-
-@login_required
-def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = _tutored_cohort(request, cohort_id)
-    form = EnrolForm(request.POST or None if "enrol" in request.POST else None)
-    if request.method == "POST" and "remove" in request.POST:
-        removal = RemoveMemberForm(request.POST, cohort=cohort, by=request.user)
-        if not removal.is_valid():
-            messages.error(request, "That person is not in this cohort.")
-            return redirect("cohort_members", cohort.pk)
-        user = removal.cleaned_data["remove"]
-        if "confirm" not in request.POST:
-            # Ask first, on a page of its own (works without JavaScript), saying what follows.
-            membership = Membership.objects.get(cohort=cohort, user=user)
-            return render(
-                request,
-                "mentoring/member_remove_confirm.html",
-                {"cohort": cohort, "membership": membership},
-            )
-        cohort_services.remove_membership(cohort=cohort, user=user)
-        messages.success(request, f"{user.shown_name} is no longer in {cohort.name}.")
-        return redirect("cohort_members", cohort.pk)
-    if request.method == "POST" and form.is_valid():
-        try:
-            enrolled = cohort_services.enrol_members(
-                cohort=cohort, usernames=form.cleaned_data["usernames"], by=request.user
-            )
-        except ServiceError as error:
-            form.add_service_error(error, default="usernames")
-        else:
-            messages.success(request, f"Enrolled {len(enrolled)} member(s).")
-            return redirect("cohort_members", cohort.pk)
-    memberships = members_of(cohort=cohort)
-    page = invitation_selectors.members_page(cohort=cohort)
-    link = page["join_link"]
-    join_link_form = JoinLinkForm(
-        initial={
-            "enabled": bool(link and link.enabled),
-            "allowed_domains": ", ".join(link.allowed_domains) if link else "",
-            "requires_approval": bool(link and link.requires_approval),
-        }
-    )
-    return render(
-        request,
-        "mentoring/cohort_members.html",
-        {
-            "cohort": cohort,
-            "form": form,
-            "memberships": memberships,
-            "invite_form": InviteForm(),
-            "join_link_form": join_link_form,
-            **page,
-        },
-    )

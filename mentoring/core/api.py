@@ -1,4 +1,6 @@
-"""What every API router shares: authentication, the one error type, and error responses.
+"""What every API router shares: the body parser, the one error type, and error responses.
+
+The authentication classes are accounts' (``mentoring.accounts.auth``): core imports no feature.
 
 Errors are always JSON ``{"code": ..., "detail": ...}`` with a 4xx status. Services and
 handlers raise the domain's errors (``mentoring.core.errors``) and let them propagate; their
@@ -18,19 +20,12 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Suspicio
 from django.db.models import QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from ninja.security import HttpBearer
-from ninja.security.apikey import APIKeyCookie
 
-from mentoring.accounts.selectors.policy import must_set_up_two_factor
-from mentoring.accounts.services import throttle
-from mentoring.accounts.services.tokens import user_for_token
-from mentoring.core.addresses import client_address
-from mentoring.core.errors import Forbidden, Invalid, NotFound, RateLimited, ServiceError
+from mentoring.core.errors import Invalid, NotFound, ServiceError
 from mentoring.core.pagination import Key, Page, PageSize, keyset_page, link_header, page_url
 from mentoring.core.refusals import http_headers, http_status
 from mentoring.core.validation import INT32_MAX, INT32_MIN, NUL_MESSAGE, has_nul
@@ -78,69 +73,6 @@ class BoundedParser(Parser):
         if has_nul(dict(data.lists())):
             raise Invalid("invalid", NUL_MESSAGE)
         return super().parse_querydict(data, list_fields, request)
-
-
-TWO_FACTOR_REQUIRED = (
-    "Set up two-factor authentication (Your account → Two-factor authentication) before using "
-    "the API: the sign-in policy requires it for staff and tutors."
-)
-
-
-def _allowed(user):
-    """The sign-in policy reaches the API: staff and tutors who must set up two-factor and
-    have not can do nothing here yet, as on the pages (403 ``two_factor_required``)."""
-    if must_set_up_two_factor(user):
-        raise Forbidden("two_factor_required", TWO_FACTOR_REQUIRED)
-    return user
-
-
-class BearerTokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` from ``manage.py create_api_token``."""
-
-    def authenticate(self, request: HttpRequest, token: str):
-        if has_nul(token):
-            raise Invalid("invalid", NUL_MESSAGE)
-        # A valid token always works. Invalid ones count per address like wrong passwords and,
-        # once that address is locked, answer 429 instead of 401.
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-            return _allowed(user)
-        what = throttle.Attempt(address=client_address(request))
-        wait = throttle.retry_after(what, throttle.TOKEN)
-        if wait:
-            raise RateLimited(
-                "throttled",
-                f"Too many invalid tokens from this address; try again in "
-                f"{throttle.human_wait(wait)}.",
-                retry_after=wait,
-            )
-        throttle.record_failure(what, throttle.TOKEN)
-        return None
-
-
-def _csrf_failure(request: HttpRequest) -> str | None:
-    checker = CsrfViewMiddleware(lambda req: HttpResponse())
-    checker.process_request(request)
-    response = checker.process_view(request, lambda req: HttpResponse(), (), {})
-    return None if response is None else "CSRF verification failed."
-
-
-class SessionWithCsrfAuth(APIKeyCookie):
-    """The browser's session; unsafe methods must carry the CSRF token as Django's forms do."""
-
-    param_name = settings.SESSION_COOKIE_NAME
-
-    def __init__(self) -> None:
-        super().__init__(csrf=False)
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
-            raise Forbidden("csrf_failed", "CSRF verification failed.")
-        return _allowed(user)
 
 
 def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:

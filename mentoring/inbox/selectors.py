@@ -28,8 +28,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, bad_cursor, decode_cursor, encode_cursor
-from mentoring.models import Board, Cohort, Membership, Post, PostFlag, Thread, User
-from mentoring.rules.permissions import is_tutor
+from mentoring.models import Board, Cohort, Post, PostFlag, Thread, User
+from mentoring.rules.permissions import is_tutor, tutor_memberships
 from mentoring.rules.visibility import author_name_for, thread_author_name
 
 QUESTION = "question"
@@ -130,7 +130,7 @@ def inbox_cohort(*, user: User, cohort_id: int) -> Cohort | None:
 
 
 def _tutor_ids(cohort: Cohort):
-    return Membership.objects.filter(cohort=cohort, role=Membership.Role.TUTOR).values("user_id")
+    return tutor_memberships(cohort).values("user_id")
 
 
 def _questions(cohort: Cohort, after: InboxKey | None, limit: int | None) -> list[InboxItem]:

@@ -1,10 +1,11 @@
-"""Invitation, roster and join-link pages."""
+"""The members page, invitation, roster and join-link pages."""
 
 from django.urls import path
 
 from mentoring.invitations import views
 
 urlpatterns = [
+    path("cohorts/<int:cohort_id>/members/", views.cohort_members, name="cohort_members"),
     path("cohorts/<int:cohort_id>/invite/", views.invite, name="cohort_invite"),
     path("cohorts/<int:cohort_id>/roster/", views.roster, name="cohort_roster"),
     path(

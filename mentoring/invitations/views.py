@@ -1,5 +1,6 @@
-"""Pages for bringing people in: invite, roster import with its dry run, batch progress,
-join-link settings and requests (tutors); accepting an invitation and joining (anyone)."""
+"""Pages for bringing people in: the cohort's members page with its invitation panel, invite,
+roster import with its dry run, batch progress, join-link settings and requests (tutors);
+accepting an invitation and joining (anyone)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.accounts.services.throttle import client_address
-from mentoring.cohorts.selectors import visible_cohort
+from mentoring.cohorts import services as cohort_services
+from mentoring.cohorts.forms import EnrolForm, RemoveMemberForm
+from mentoring.cohorts.selectors import members_of, visible_cohort
 from mentoring.core import ratelimit
 from mentoring.core.errors import Gone, NotFound, ServiceError
 from mentoring.core.refusals import refused_page
@@ -41,6 +44,63 @@ def _tutored_cohort(request: HttpRequest, cohort_id: int) -> Cohort:
 
 def _members_page(cohort: Cohort) -> HttpResponse:
     return redirect(reverse("cohort_members", args=[cohort.pk]) + "#invitations")
+
+
+@login_required
+def cohort_members(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The cohort's members page: its members (enrol by username, remove) and the invitation
+    panel (invite, pending invitations, join link and requests)."""
+    cohort = _tutored_cohort(request, cohort_id)
+    form = EnrolForm(request.POST or None if "enrol" in request.POST else None)
+    if request.method == "POST" and "remove" in request.POST:
+        removal = RemoveMemberForm(request.POST, cohort=cohort, by=request.user)
+        if not removal.is_valid():
+            messages.error(request, "That person is not in this cohort.")
+            return redirect("cohort_members", cohort.pk)
+        user = removal.cleaned_data["remove"]
+        if "confirm" not in request.POST:
+            # Ask first, on a page of its own (works without JavaScript), saying what follows.
+            membership = Membership.objects.get(cohort=cohort, user=user)
+            return render(
+                request,
+                "mentoring/member_remove_confirm.html",
+                {"cohort": cohort, "membership": membership},
+            )
+        cohort_services.remove_membership(cohort=cohort, user=user)
+        messages.success(request, f"{user.shown_name} is no longer in {cohort.name}.")
+        return redirect("cohort_members", cohort.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolled = cohort_services.enrol_members(
+                cohort=cohort, usernames=form.cleaned_data["usernames"], by=request.user
+            )
+        except ServiceError as error:
+            form.add_service_error(error, default="usernames")
+        else:
+            messages.success(request, f"Enrolled {len(enrolled)} member(s).")
+            return redirect("cohort_members", cohort.pk)
+    memberships = members_of(cohort=cohort)
+    page = selectors.members_page(cohort=cohort)
+    link = page["join_link"]
+    join_link_form = JoinLinkForm(
+        initial={
+            "enabled": bool(link and link.enabled),
+            "allowed_domains": ", ".join(link.allowed_domains) if link else "",
+            "requires_approval": bool(link and link.requires_approval),
+        }
+    )
+    return render(
+        request,
+        "mentoring/cohort_members.html",
+        {
+            "cohort": cohort,
+            "form": form,
+            "memberships": memberships,
+            "invite_form": InviteForm(),
+            "join_link_form": join_link_form,
+            **page,
+        },
+    )
 
 
 def _summary(report: services.RosterReport) -> str:

@@ -18,7 +18,14 @@ from mentoring.models.boards import (
     Thread,
     ThreadReadState,
 )
-from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, Cohort, Membership
+from mentoring.models.cohorts import (
+    DEFAULT_GRACE_SECONDS,
+    MAX_GRACE_SECONDS,
+    NUDGE_PLACEHOLDERS,
+    Cohort,
+    Membership,
+    nudge_placeholder_help,
+)
 from mentoring.models.invitations import (
     Invitation,
     InvitationBatch,
@@ -43,6 +50,7 @@ __all__ = [
     "MAX_GRACE_SECONDS",
     "MAX_POST_LENGTH",
     "MAX_PROMPTS",
+    "NUDGE_PLACEHOLDERS",
     "ApiToken",
     "Board",
     "Cohort",
@@ -69,4 +77,5 @@ __all__ = [
     "Thread",
     "ThreadReadState",
     "User",
+    "nudge_placeholder_help",
 ]

@@ -14,6 +14,16 @@ from mentoring.models.accounts import User
 
 MAX_GRACE_SECONDS = 86400
 DEFAULT_GRACE_SECONDS = 1800  # Moodle's default editing window is 30 minutes.
+# What a nudge's text may name, filled in per member when it is sent
+# (``mentoring.participation.services.nudges.render_message``). Here, beside the cohort's
+# ``nudge_template``, because the cohort's settings form and the nudge form both explain them.
+NUDGE_PLACEHOLDERS = ("name", "cohort", "thread", "thread_url")
+
+
+def nudge_placeholder_help() -> str:
+    """The one sentence that lists the placeholders, for every form that edits a nudge."""
+    names = ["{" + p + "}" for p in NUDGE_PLACEHOLDERS]
+    return f"You can use {', '.join(names[:-1])} and {names[-1]}: they are filled in per member."
 
 
 class Cohort(models.Model):

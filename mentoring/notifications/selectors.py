@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
-from mentoring.models import Cohort, Membership, Notification, User
+from mentoring.models import Cohort, Notification, User
+from mentoring.rules.permissions import tutor_memberships
 
 NOTIFICATION_ORDER = ("-created_at", "-id")
 NOTIFICATIONS_PAGE = PageSize(default=50, maximum=200)
@@ -64,5 +65,5 @@ def notification_pointing_at(*, user: User, path: str) -> Notification | None:
 
 def tutored_cohorts(*, user: User) -> list[Cohort]:
     """The cohorts ``user`` tutors, by name (the e-mail settings page lists them)."""
-    memberships = Membership.objects.filter(user=user, role=Membership.Role.TUTOR)
+    memberships = tutor_memberships().filter(user=user)
     return [m.cohort for m in memberships.select_related("cohort").order_by("cohort__name")]

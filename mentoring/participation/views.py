@@ -27,7 +27,7 @@ from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, Pa
 from mentoring.core.refusals import form_status, with_headers
 from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.invitations.selectors import invited_not_joined
-from mentoring.models import Board, Cohort, Membership, Nudge, Thread
+from mentoring.models import Board, Cohort, Membership, Nudge, Thread, nudge_placeholder_help
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.participation.selectors.charts import status_breakdown_svg, weekly_trend_svg
@@ -48,7 +48,6 @@ from mentoring.participation.services.counters import refresh_alert_windows
 from mentoring.participation.services.nudges import (
     NUDGE_COOLDOWN,
     nudge_members,
-    placeholder_help,
     update_nudge_template,
 )
 
@@ -71,7 +70,7 @@ class NudgeForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         error_messages={"required": "Write a message for the nudge."},
-        help_text=placeholder_help(),
+        help_text=nudge_placeholder_help(),
     )
     thread = forms.ModelChoiceField(
         queryset=Thread.objects.none(),

@@ -1,61 +1,82 @@
-"""Object permissions per cohort (django-guardian), granted only by the membership services.
+"""Who may do what in a cohort: read from ``Membership.role``, the one source of who tutors.
 
-Members get ``view_cohort``. Tutors also get ``change_cohort``, ``moderate_cohort`` and
-``view_participation``. Every view, API call and consumer asks these helpers.
+A member views the cohort; a tutor (``Membership.role == TUTOR``) also changes its settings,
+moderates its boards, sees its participation, the names behind anonymous posts and the "Ask a
+tutor" questions. Nobody else, whatever their site flags: a superuser or staff member who is
+not a tutor of the cohort is treated as any outsider here (they administer through
+/django-admin/; docs/privacy.md says why). Staff may create cohorts (``can_create_cohorts``).
+
+Every view, API call, consumer and selector asks these helpers; queries that need the tutors of
+a cohort as a set filter ``Membership`` on ``TUTOR`` (``tutor_memberships``), the same fact.
+
+(Until issue 18 the checks read django-guardian object permissions granted beside each
+membership, and guardian gives a superuser every permission: the demo ``admin`` saw every
+anonymous author without ever being notified as a tutor. Nothing reads those rows now.)
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from guardian.core import ObjectPermissionChecker
+from django.db.models import QuerySet
 
-from mentoring.models import Cohort, User
+from mentoring.models import Cohort, Membership, User
 
+TUTOR = Membership.Role.TUTOR
+MEMBER = Membership.Role.MEMBER
+# The guardian codenames the membership services used to grant. Only ``seed_scale`` still
+# writes them (nothing reads them); they go with guardian.
 MEMBER_PERMISSIONS = ("view_cohort",)
 TUTOR_PERMISSIONS = ("view_cohort", "change_cohort", "moderate_cohort", "view_participation")
 
+ROLE_CACHE_ATTRIBUTE = "_staffroom_cohort_roles"
+_NONE = ""
 
-PERM_CACHE_ATTRIBUTE = "_staffroom_cohort_perms"
 
-
-def _cohort_perms(user: User, cohort: Cohort) -> frozenset[str]:
-    """The user's permissions on ``cohort``, read once per user object (a request, a socket).
-
-    ``user.has_perm(perm, obj)`` builds a fresh guardian checker, two queries, on every call; a
-    page asks several times per cohort. Like Django's own ``_perm_cache``, the cache lives on
-    the user object, and the membership services clear it when they change permissions.
-    """
-    cache = user.__dict__.setdefault(PERM_CACHE_ATTRIBUTE, {})
+def _role(user: User, cohort: Cohort) -> str:
+    """The user's role in ``cohort`` ('' if none), read once per user object (a request, a
+    socket): a page asks several times per cohort. The membership services clear it when they
+    change a membership (``forget_cached_permissions``)."""
+    if not user.is_authenticated or not user.is_active:
+        return _NONE
+    cache = user.__dict__.setdefault(ROLE_CACHE_ATTRIBUTE, {})
     if cohort.pk not in cache:
-        cache[cohort.pk] = frozenset(ObjectPermissionChecker(user).get_perms(cohort))
+        cache[cohort.pk] = (
+            Membership.objects.filter(user=user, cohort_id=cohort.pk)
+            .values_list("role", flat=True)
+            .first()
+            or _NONE
+        )
     return cache[cohort.pk]
 
 
 def forget_cached_permissions(user: User) -> None:
-    user.__dict__.pop(PERM_CACHE_ATTRIBUTE, None)
+    user.__dict__.pop(ROLE_CACHE_ATTRIBUTE, None)
     user.__dict__.pop("_perm_cache", None)
 
 
-def _has(user: User | AnonymousUser, codename: str, cohort: Cohort) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return codename in _cohort_perms(user, cohort)
-
-
 def can_view_cohort(user, cohort: Cohort) -> bool:
-    return _has(user, "view_cohort", cohort)
+    return _role(user, cohort) != _NONE
 
 
 def is_tutor(user, cohort: Cohort) -> bool:
-    return _has(user, "change_cohort", cohort)
+    """The one answer to "does ``user`` tutor ``cohort``?": their membership's role."""
+    return _role(user, cohort) == TUTOR
 
 
 def can_moderate(user, cohort: Cohort) -> bool:
-    return _has(user, "moderate_cohort", cohort)
+    return is_tutor(user, cohort)
 
 
 def can_view_participation(user, cohort: Cohort) -> bool:
-    return _has(user, "view_participation", cohort)
+    return is_tutor(user, cohort)
+
+
+def tutor_memberships(cohort: Cohort | int | None = None) -> QuerySet[Membership]:
+    """The tutors' memberships (of ``cohort``, or of every cohort), for queries over many
+    people: the same fact ``is_tutor`` reads for one."""
+    memberships = Membership.objects.filter(role=TUTOR)
+    if cohort is not None:
+        memberships = memberships.filter(cohort=cohort)
+    return memberships
 
 
 def can_create_cohorts(user) -> bool:

@@ -102,11 +102,13 @@ def place_in_smallest_group(*, release: Release, user: User) -> ScenarioGroup:
 @transaction.atomic
 def place_late_joiners(*, cohort: Cohort, users: Iterable[User]) -> list[ScenarioGroup]:
     """Members enrolled after a release go to its smallest group (for releases not closed)."""
-    users = [
-        user
-        for user in users
-        if Membership.objects.filter(cohort=cohort, user=user, role=Membership.Role.MEMBER).exists()
-    ]
+    users = list(users)
+    members = set(
+        Membership.objects.filter(
+            cohort=cohort, user__in=users, role=Membership.Role.MEMBER
+        ).values_list("user_id", flat=True)
+    )  # one query, however many were enrolled (a roster import)
+    users = [user for user in users if user.pk in members]
     placed: list[ScenarioGroup] = []
     # Lock the cohort's releases so two enrolments at once cannot both pick the same
     # "smallest" group and leave the groups uneven.

@@ -11,7 +11,10 @@ caller (an int, or a tuple when several are right):
 - ``other_group``: a member of the same cohort, in the other scenario group;
 - ``member``: a member of the cohort, in the group that owns the objects, author of the post;
 - ``tutor``: the cohort's tutor;
-- ``staff``: site staff who tutors nothing.
+- ``staff``: site staff who tutors nothing;
+- ``superuser``: a superuser who tutors nothing. Unless an entry says otherwise (``superuser=``),
+  they get what ``staff`` gets: in a cohort they are nobody special (docs/privacy.md); they
+  administer through /django-admin/ and Wagtail's admin.
 
 Path parameters are filled from ``PARAMS`` (a new parameter name needs an entry there).
 Writes send ``body`` (a dict, or a function of the world); each cell is rolled back.
@@ -117,6 +120,7 @@ def expect(
     tutor: Status,
     staff: Status,
     *,
+    superuser: Status | None = None,
     body: dict | Callable[[World], dict] | None = None,
 ) -> Entry:
     return Entry(
@@ -127,6 +131,7 @@ def expect(
             "member": member,
             "tutor": tutor,
             "staff": staff,
+            "superuser": staff if superuser is None else superuser,
         },
         body,
     )
@@ -225,20 +230,22 @@ ACCESS.update({
     "POST /scenarios/groups/<int:group_id>/feedback/": expect(LOGIN, 404, 404, (403, 404), (200, 302, 400), 404,
                                                               body={"body": "Well argued"}),
     "GET /scenarios/<int:page_id>/documents/<int:document_id>/":
-                                                       expect(LOGIN, 404, 200, 200, 200, 404),
+                                                       expect(LOGIN, 404, 200, 200, 200, 404, superuser=200),
     # --- Our views in the Wagtail admin (the tutor is a scenario author) -------------------------
-    "GET /admin/scenario_releases/":                   expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
-    "GET /admin/scenario_releases/results/":           expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
-    "GET /admin/scenario_releases/new/":               expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
-    "GET /admin/scenario_releases/edit/<int:pk>/":     expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+    # A superuser administers here (and sees scenarios and their documents, Wagtail's pages:
+    # content, not what people wrote); in a cohort they are staff like any other.
+    "GET /admin/scenario_releases/":                   expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
+    "GET /admin/scenario_releases/results/":           expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
+    "GET /admin/scenario_releases/new/":               expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
+    "GET /admin/scenario_releases/edit/<int:pk>/":     expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
     "POST /admin/scenario_releases/edit/<int:pk>/":    expect(LOGIN, LOGIN, LOGIN, LOGIN, OK_OR_BACK, LOGIN,
-                                                              body={"closes_at": "1999-01-01 09:00"}),
-    "GET /admin/scenario_releases/delete/<int:pk>/":   expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    "GET /admin/scenario_releases/history/<int:pk>/":  expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+                                                              superuser=OK_OR_BACK, body={"closes_at": "1999-01-01 09:00"}),
+    "GET /admin/scenario_releases/delete/<int:pk>/":   expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, superuser=200),
+    "GET /admin/scenario_releases/history/<int:pk>/":  expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
     "GET /admin/scenario_releases/history-results/<int:pk>/":
-                                                       expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
-    "GET /admin/scenario_releases/usage/<int:pk>/":    expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
-    "GET /admin/scenario_releases/inspect/<int:pk>/":  expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN),
+                                                       expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
+    "GET /admin/scenario_releases/usage/<int:pk>/":    expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
+    "GET /admin/scenario_releases/inspect/<int:pk>/":  expect(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN, superuser=200),
     # --- The JSON API ----------------------------------------------------------------------------
     "GET /api/v1/me":                                  expect(401, 200, 200, 200, 200, 200),
     "GET /api/v1/cohorts":                             expect(401, 200, 200, 200, 200, 200),
@@ -277,7 +284,7 @@ ACCESS.update({
                                                               body=lambda w: {"kind": "flag", "thread_id": w.thread.pk,
                                                                               "post_id": w.post_id}),
     "GET /api/v1/cohorts/{cohort_id}/scenarios":       expect(401, 404, 200, 200, 200, 404),
-    "GET /api/v1/scenarios/{scenario_id}":             expect(401, 404, 200, 200, 200, 404),
+    "GET /api/v1/scenarios/{scenario_id}":             expect(401, 404, 200, 200, 200, 404, superuser=200),
     # Already released: the tutor passes the permission check and hears 409.
     "POST /api/v1/cohorts/{cohort_id}/releases":       expect(401, 404, 403, 403, 409, 404,
                                                               body=lambda w: {"scenario_id": w.scenario.pk}),

@@ -18,9 +18,17 @@ from tests.security.world import ROLES, build_world
 READY, FORBIDDEN = "ready", 4403
 
 # Per route: the caller kinds whose socket opens; everyone else is closed with 4403. The thread
-# and board are group 1's (``other_group`` is the cohort's member in the other scenario group).
+# and board are group 1's (``other_group`` is the cohort's member in the other scenario group);
+# staff and superusers who tutor nothing open only their own notifications (docs/privacy.md).
 WS_ACCESS: dict[str, tuple[str, ...]] = {
-    "/ws/notifications/": ("other_cohort", "other_group", "member", "tutor", "staff"),
+    "/ws/notifications/": (
+        "other_cohort",
+        "other_group",
+        "member",
+        "tutor",
+        "staff",
+        "superuser",
+    ),
     "/ws/threads/<int:thread_id>/": ("member", "tutor"),
     "/ws/boards/<int:board_id>/": ("member", "tutor"),
     "/ws/cohorts/<int:cohort_id>/dashboard/": ("tutor",),

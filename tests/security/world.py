@@ -1,8 +1,9 @@
 """The small world the access matrix and schemathesis run in, built through the public surface.
 
 Cohort A has a tutor, two members in two scenario groups and a thread on group 1's board;
-cohort B has its own tutor and member; ``staff`` is site staff who tutors nothing. Objects are
-made through the API and the scenario services, so the world survives internal moves.
+cohort B has its own tutor and member; ``staff`` is site staff who tutors nothing, and
+``superuser`` a superuser who tutors nothing (docs/privacy.md: no more than staff in a cohort).
+Objects are made through the API and the scenario services, so the world survives internal moves.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from scenarios.services.releases import release_scenario
 from tests.factories import ApiClient, UserFactory, make_cohort
 from tests.scenarios.helpers import make_module, make_scenario
 
-ROLES = ("anonymous", "other_cohort", "other_group", "member", "tutor", "staff")
+ROLES = ("anonymous", "other_cohort", "other_group", "member", "tutor", "staff", "superuser")
 
 
 @dataclass
@@ -62,6 +63,9 @@ def build_world() -> World:
     other_group = UserFactory(username="w_other_group", display_name="Otto Othergroup")
     other_cohort_member = UserFactory(username="w_elsewhere", display_name="Elsa Elsewhere")
     staff = UserFactory(username="w_staff", display_name="Stan Staff", is_staff=True)
+    superuser = UserFactory(
+        username="w_superuser", display_name="Sue Superuser", is_staff=True, is_superuser=True
+    )
     cohort = make_cohort(name="World cohort", tutors=[tutor], members=[member, other_group])
     other = make_cohort(
         name="Other world cohort",
@@ -102,6 +106,7 @@ def build_world() -> World:
             "member": member,
             "tutor": tutor,
             "staff": staff,
+            "superuser": superuser,
         },
         cohort=cohort,
         other_cohort=other,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 
-from mentoring.models import Membership, SignInPolicy, User
+from mentoring.models import SignInPolicy, User
+from mentoring.rules.permissions import tutor_memberships
 
 POLICY_CACHE_KEY = SignInPolicy.CACHE_KEY
 
@@ -23,9 +24,6 @@ def two_factor_required_for_staff_and_tutors() -> bool:
 def must_set_up_two_factor(user: User) -> bool:
     if not two_factor_required_for_staff_and_tutors():
         return False
-    if (
-        not user.is_staff
-        and not Membership.objects.filter(user=user, role=Membership.Role.TUTOR).exists()
-    ):
+    if not user.is_staff and not tutor_memberships().filter(user=user).exists():
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -23,6 +23,7 @@ from mentoring.inbox.selectors import cohort_inbox
 from mentoring.models import Cohort, Membership, User
 from mentoring.participation.selectors import alerts
 from mentoring.participation.selectors.rows import member_rows
+from mentoring.rules.permissions import tutor_memberships
 
 # Queued twice in one week (a timer and a hand run), a cohort's tutors still get one digest.
 MIN_INTERVAL = timedelta(days=6)
@@ -129,12 +130,7 @@ def send_weekly_digest(cohort_id: int) -> int:
 
 def queue_weekly_digests() -> int:
     """Queue one digest task per cohort that has tutors; returns how many."""
-    cohort_ids = (
-        Membership.objects.filter(role=Membership.Role.TUTOR)
-        .order_by()
-        .values_list("cohort_id", flat=True)
-        .distinct()
-    )
+    cohort_ids = tutor_memberships().order_by().values_list("cohort_id", flat=True).distinct()
     queued = 0
     for cohort_id in cohort_ids:
         send_weekly_digest.enqueue(cohort_id)

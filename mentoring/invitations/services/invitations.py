@@ -22,9 +22,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from guardian.shortcuts import assign_perm
 
-from mentoring.cohorts.services import add_membership
+from mentoring.cohorts.services import enrol
 from mentoring.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.invitations import selectors
@@ -46,13 +45,7 @@ from mentoring.models import (
     Notification,
     User,
 )
-from mentoring.rules.permissions import (
-    MEMBER_PERMISSIONS,
-    TUTOR_PERMISSIONS,
-    forget_cached_permissions,
-    is_tutor,
-)
-from mentoring.signals import members_enrolled
+from mentoring.rules.permissions import is_tutor, tutor_memberships
 
 INVITE = "invite"
 ENROL = "enrol"
@@ -143,7 +136,7 @@ def _colleagues(by: User | None, users: list[User]) -> set[int]:
     their consent."""
     if by is None or not users:
         return set()
-    tutored = Membership.objects.filter(user=by, role=Membership.Role.TUTOR).values("cohort_id")
+    tutored = tutor_memberships().filter(user=by).values("cohort_id")
     return set(
         Membership.objects.filter(user__in=users, cohort_id__in=tutored).values_list(
             "user_id", flat=True
@@ -220,29 +213,6 @@ def plan_roster(*, cohort: Cohort, parsed: ParsedRoster, by: User | None = None)
 
 
 # --- Committing -------------------------------------------------------------------------------
-def _bulk_enrol(*, cohort: Cohort, users_by_role: dict[str, list[User]]) -> None:
-    """Memberships and their object permissions in a fixed number of queries."""
-    now = timezone.now()
-    Membership.objects.bulk_create(
-        [
-            Membership(cohort=cohort, user=user, role=role, joined_at=now)
-            for role, users in users_by_role.items()
-            for user in users
-        ]
-    )
-    for role, users in users_by_role.items():
-        if not users:
-            continue
-        codenames = TUTOR_PERMISSIONS if role == Membership.Role.TUTOR else MEMBER_PERMISSIONS
-        for codename in codenames:
-            assign_perm(f"mentoring.{codename}", users, cohort)
-        for user in users:
-            forget_cached_permissions(user)
-    newly = [u for role, users in users_by_role.items() for u in users]
-    if newly:
-        members_enrolled.send(sender=Cohort, cohort=cohort, users=newly)
-
-
 def _commit(*, cohort: Cohort, by: User | None, report: RosterReport, source: str):
     if any(r.outcome in (INVITE, ENROL) and r.existing_invitation is None for r in report.rows):
         check_rate("invite", user=by)  # one roster or list is one action, whatever its size
@@ -291,7 +261,8 @@ def _commit(*, cohort: Cohort, by: User | None, report: RosterReport, source: st
         raise Conflict(
             "conflict", "Someone else changed these invitations just now; try again."
         ) from error
-    _bulk_enrol(cohort=cohort, users_by_role=enrolled)
+    for role, users in enrolled.items():  # one set-based enrolment per role, at most two
+        enrol(cohort=cohort, users=users, role=role, now=now)
     enrolled_users = [u for users in enrolled.values() for u in users]
     if enrolled_users:
         url = reverse("cohort_home", args=[cohort.pk])
@@ -572,9 +543,9 @@ def accept_invitation(
             first_name=invitation.first_name,
             last_name=invitation.last_name,
         )
-    if not Membership.objects.filter(cohort=invitation.cohort, user=user).exists():
-        add_membership(cohort=invitation.cohort, user=user, role=invitation.role)
-        members_enrolled.send(sender=Cohort, cohort=invitation.cohort, users=[user])
+    # Someone already in the cohort keeps their role (a tutor accepting a member's invitation
+    # stays a tutor).
+    enrol(cohort=invitation.cohort, users=[user], role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -726,9 +697,7 @@ def join_cohort(*, link: JoinLink, user: User) -> Membership | JoinRequest:
             cohort=cohort, user=user, status=JoinRequest.Status.PENDING
         )
         return request
-    membership = add_membership(cohort=cohort, user=user, role=Membership.Role.MEMBER)
-    members_enrolled.send(sender=Cohort, cohort=cohort, users=[user])
-    return membership
+    return enrol(cohort=cohort, users=[user], role=Membership.Role.MEMBER).memberships[0]
 
 
 @transaction.atomic
@@ -762,8 +731,5 @@ def decide_join_request(*, join_request: JoinRequest, by: User, approve: bool) -
     join_request.decided_by = by
     join_request.save(update_fields=["status", "decided_at", "decided_by"])
     if approve:
-        cohort, user = join_request.cohort, join_request.user
-        if not Membership.objects.filter(cohort=cohort, user=user).exists():
-            add_membership(cohort=cohort, user=user, role=Membership.Role.MEMBER)
-            members_enrolled.send(sender=Cohort, cohort=cohort, users=[user])
+        enrol(cohort=join_request.cohort, users=[join_request.user], role=Membership.Role.MEMBER)
     return join_request

@@ -50,7 +50,7 @@ from mentoring.models import (
 )
 from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.participation.selectors.charts import WeekPoint
-from mentoring.rules.permissions import can_view_participation
+from mentoring.rules.permissions import can_view_participation, tutor_memberships
 
 # The statuses as the rest of the app has always called them here.
 Status = ParticipationStatus
@@ -377,9 +377,7 @@ def weekly_trend(
     Tutors' reads and posts are left out: the trend is about the members.
     """
     since = week_start(now or timezone.now()) - timedelta(weeks=weeks - 1)
-    tutor_ids = Membership.objects.filter(cohort=cohort, role=Membership.Role.TUTOR).values(
-        "user_id"
-    )
+    tutor_ids = tutor_memberships(cohort).values("user_id")
 
     def per_week(queryset) -> dict:
         rows = (

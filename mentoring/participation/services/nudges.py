@@ -20,7 +20,16 @@ from django.utils import timezone
 
 from mentoring.core.errors import Conflict, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
-from mentoring.models import Board, Cohort, Membership, Notification, Nudge, Thread, User
+from mentoring.models import (
+    NUDGE_PLACEHOLDERS,
+    Board,
+    Cohort,
+    Membership,
+    Notification,
+    Nudge,
+    Thread,
+    User,
+)
 from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.realtime import events
 from mentoring.rules.permissions import can_view_participation
@@ -29,16 +38,7 @@ from mentoring.rules.permissions import can_view_participation
 # every day is the quickest way to make a quiet reader stop reading too.
 NUDGE_COOLDOWN = timedelta(days=settings.NUDGE_COOLDOWN_DAYS)
 MAX_MESSAGE_LENGTH = 5000
-PLACEHOLDERS = ("name", "cohort", "thread", "thread_url")
-
-
-def placeholder_help() -> str:
-    """The one sentence that lists the placeholders, for every form that edits a nudge."""
-    names = ["{" + p + "}" for p in PLACEHOLDERS]
-    return f"You can use {', '.join(names[:-1])} and {names[-1]}: they are filled in per member."
-
-
-_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(NUDGE_PLACEHOLDERS) + r")\}")
 
 
 @dataclass
