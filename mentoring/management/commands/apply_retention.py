@@ -1,7 +1,8 @@
 """Delete what is past its retention period (run daily: platform/deploy/staffroom-retention.timer).
 
-The public surface (docs/api.md): one line per category, ``<name>: <count> <what>``, and with
-``--dry-run`` the same counts of what would go, nothing deleted.
+The public surface (docs/api.md): one line per category, ``<name>: <count> <what>``, then
+``Total: <n> deleted.``; with ``--dry-run`` the same counts of what would go, nothing deleted,
+and ``Total: <n> would be deleted (dry run: nothing was deleted).``
 """
 
 from django.core.management.base import BaseCommand
@@ -25,8 +26,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, **options):
         results = apply_retention(dry_run=dry_run)
-        verb = "would delete" if dry_run else "deleted"
         for category in results:
-            self.stdout.write(f"{category.name}: {verb} {category.count} {category.label}")
+            self.stdout.write(f"{category.name}: {category.count} {category.label}")
         total = sum(category.count for category in results)
-        self.stdout.write(f"Total: {verb} {total}." + (" (dry run)" if dry_run else ""))
+        if dry_run:
+            self.stdout.write(f"Total: {total} would be deleted (dry run: nothing was deleted).")
+        else:
+            self.stdout.write(f"Total: {total} deleted.")
