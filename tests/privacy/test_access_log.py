@@ -90,9 +90,7 @@ def test_an_ordinary_thread_read_by_a_tutor_is_not_logged(people):
 def test_record_access_names_the_actor_and_skips_the_subject_themselves(people):
     tutor, rita, _, cohort = people
     assert record_access(actor=rita, subject=rita, action=Action.ACCOUNT_EXPORTED) is None
-    entry = record_access(
-        actor=None, subject=rita, action=Action.ACCOUNT_ERASED, detail="x" * 300
-    )
+    entry = record_access(actor=None, subject=rita, action=Action.ACCOUNT_ERASED, detail="x" * 300)
     assert entry.actor_name == "Staffroom" and len(entry.detail) == 200
     with pytest.raises(ValueError):
         record_access(actor=tutor, subject=rita, action="peeked")

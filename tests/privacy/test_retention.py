@@ -145,7 +145,8 @@ def test_invitations_go_when_expired_or_revoked_long_enough_ago(world):
 
 def test_live_events_sessions_and_access_log_past_their_window_go(world):
     member, tutor, cohort, _ = world
-    LiveEvent.objects.create(stream="s", seq=1, member_text="{}", created_at=NOW - timedelta(days=2))
+    two_days_ago = NOW - timedelta(days=2)
+    LiveEvent.objects.create(stream="s", seq=1, member_text="{}", created_at=two_days_ago)
     LiveEvent.objects.create(stream="s", seq=2, member_text="{}", created_at=NOW)
     Session.objects.create(session_key="old", session_data="", expire_date=NOW - timedelta(1))
     Session.objects.create(session_key="new", session_data="", expire_date=NOW + timedelta(1))

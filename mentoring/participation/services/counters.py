@@ -286,7 +286,8 @@ def rebuild_counters(*, cohort_ids: list[int] | None = None) -> int:
 
     For repairs and bulk imports; the hooks above keep them right as things happen. Rows are
     locked for the rebuild so a read recorded meanwhile waits rather than being lost. Returns
-    the number of memberships rebuilt. No live events are sent: dashboards reload.
+    the number of memberships rebuilt. No live events are sent: dashboards reload. Weekly
+    buckets of weeks whose read events the retention job deleted are kept as they are.
     """
     if cohort_ids is None:
         cohort_ids = list(Cohort.objects.values_list("pk", flat=True))
