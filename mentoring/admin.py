@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from mentoring.accounts.services.tokens import revoke_api_token
-from mentoring.models import ApiToken, Cohort, Membership, SignInPolicy, User
+from mentoring.models import AccessLogEntry, ApiToken, Cohort, Membership, SignInPolicy, User
 
 
 @admin.register(User)
@@ -70,3 +70,23 @@ class SignInPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Every access log entry, read-only: members see theirs on their participation page."""
+
+    list_display = ("created_at", "actor_name", "action", "subject", "cohort", "detail")
+    list_filter = ("action",)
+    search_fields = ("actor_name", "subject__username", "subject__display_name", "detail")
+    date_hierarchy = "created_at"
+    list_select_related = ("subject", "cohort")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the retention job deletes them, after RETENTION_ACCESS_LOG_DAYS

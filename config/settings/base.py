@@ -383,6 +383,14 @@ WAGTAIL_USER_TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime"})
 READ_EVENT_THROTTLE_SECONDS = int(env("READ_EVENT_THROTTLE_SECONDS", "300"))
 NUDGE_COOLDOWN_DAYS = 7
 
+# What `manage.py apply_retention` (daily, staffroom-retention.timer) deletes, and after how
+# long; the privacy notice (/privacy/) quotes these numbers (docs/operations.md).
+RETENTION_READ_EVENTS_MONTHS = int(env("RETENTION_READ_EVENTS_MONTHS", "12"))
+RETENTION_READ_NOTIFICATIONS_DAYS = int(env("RETENTION_READ_NOTIFICATIONS_DAYS", "90"))
+RETENTION_EXPIRED_INVITATIONS_DAYS = int(env("RETENTION_EXPIRED_INVITATIONS_DAYS", "90"))
+RETENTION_ACCESS_LOG_DAYS = int(env("RETENTION_ACCESS_LOG_DAYS", "730"))
+RETENTION_LOCAL_MAIL_DAYS = int(env("RETENTION_LOCAL_MAIL_DAYS", "14"))
+
 # Per-user limits on writes (mentoring/core/ratelimit.py): "count/seconds" windows per action,
 # a burst and a longer one; generous for people. RATE_LIMIT_<ACTION>="20/60,300/3600" overrides
 # one, and an empty value switches that action's limit off.

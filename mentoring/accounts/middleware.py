@@ -46,7 +46,7 @@ class LoginThrottleMiddleware:
 
 
 # Paths a person who must set up two-factor may still use: to set it up, or to leave.
-TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/", "/privacy/")
 
 
 class RequireTwoFactorMiddleware:

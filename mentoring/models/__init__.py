@@ -43,9 +43,11 @@ from mentoring.models.participation import (
     ReadEvent,
     ResourceView,
 )
+from mentoring.models.retention import AccessLogEntry, RetentionRun
 from mentoring.models.signin import SignInPolicy
 
 __all__ = [
+    "AccessLogEntry",
     "DEFAULT_GRACE_SECONDS",
     "MAX_GRACE_SECONDS",
     "MAX_POST_LENGTH",
@@ -73,6 +75,7 @@ __all__ = [
     "PostRevision",
     "ReadEvent",
     "ResourceView",
+    "RetentionRun",
     "SignInPolicy",
     "Thread",
     "ThreadReadState",

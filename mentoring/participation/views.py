@@ -23,11 +23,26 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.core.errors import ServiceError
 from mentoring.core.forms import ServiceErrorsMixin
-from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, InvalidPage, PageSize, pager
+from mentoring.core.pagination import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    InvalidPage,
+    PageSize,
+    page_for_template,
+    pager,
+)
 from mentoring.core.refusals import form_status, with_headers
 from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.invitations.selectors import invited_not_joined
-from mentoring.models import Board, Cohort, Membership, Nudge, Thread, nudge_placeholder_help
+from mentoring.models import (
+    AccessLogEntry,
+    Board,
+    Cohort,
+    Membership,
+    Nudge,
+    Thread,
+    nudge_placeholder_help,
+)
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.participation.selectors.charts import status_breakdown_svg, weekly_trend_svg
@@ -50,6 +65,9 @@ from mentoring.participation.services.nudges import (
     nudge_members,
     update_nudge_template,
 )
+from mentoring.privacy.selectors.access_log import ACCESS_LOG_PAGE, access_entries_page
+from mentoring.privacy.services.access_log import record_access_many
+from mentoring.privacy.services.retention import policy as retention_policy
 
 # The member table pages through big cohorts; filter and sort are applied in SQL first.
 DASHBOARD_PAGE = PageSize(default=500, maximum=2000)
@@ -372,6 +390,15 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
         status=wanted if wanted in Status.values else None,
         alert=wanted_alert if wanted_alert in alert_rules.ALL else None,
     )
+    # Every member in the file sees, on their own page, that it was exported (one INSERT per
+    # thousand members, before the first byte is sent).
+    record_access_many(
+        actor=request.user,
+        subject_ids=rows.values_list("user_id", flat=True),
+        action=AccessLogEntry.Action.PARTICIPATION_EXPORTED,
+        cohort=cohort,
+        detail="participation.csv",
+    )
     writer = csv.writer(_Echo())
 
     def lines():
@@ -414,6 +441,9 @@ def my_participation(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "tutor", "thread"
     )[:20]
     private_board = Board.objects.filter(cohort=cohort, kind=Board.Kind.PRIVATE).first()
+    entries, entries_pager = page_for_template(
+        request, access_entries_page, size=ACCESS_LOG_PAGE, subject=request.user
+    )
     return render(
         request,
         "mentoring/dashboard_member.html",
@@ -424,5 +454,8 @@ def my_participation(request: HttpRequest, cohort_id: int) -> HttpResponse:
             "status_label": Status(membership.status).label,
             "nudges": nudges,
             "private_board": private_board,
+            "access_entries": entries.items,
+            "access_pager": entries_pager,
+            "retention": retention_policy(),
         },
     )

@@ -151,6 +151,7 @@ ACCESS.update({
     # --- Platform and accounts ------------------------------------------------------------------
     "GET /healthz":                                    expect(200, 200, 200, 200, 200, 200),
     "GET /favicon.ico":                                expect(301, 301, 301, 301, 301, 301),
+    "GET /privacy/":                                   expect(200, 200, 200, 200, 200, 200),
     "GET /accounts/login/":                            expect(200, 302, 302, 302, 302, 302),
     "POST /accounts/logout/":                          expect(302, 302, 302, 302, 302, 302),
     "GET /accounts/password/change/":                  expect(LOGIN, 200, 200, 200, 200, 200),

@@ -11,11 +11,21 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, ResourceView, Thread, User
+from mentoring.models import (
+    Cohort,
+    Membership,
+    Nudge,
+    Post,
+    ReadEvent,
+    ResourceView,
+    RetentionRun,
+    Thread,
+    User,
+)
 from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.realtime import events
 
@@ -194,10 +204,13 @@ LEFT JOIN activity AS a ON a.cohort_id = mm.cohort_id AND a.user_id = mm.user_id
 WHERE m.id = mm.id AND mm.cohort_id = ANY(%(cohorts)s) AND mm.role = 'member'
 """
 
-# The weekly read buckets from the read events, in the local time zone the service uses.
+# The weekly read buckets from the read events, in the local time zone the service uses; only
+# from the week the retention job last deleted events before (``folded``): older weeks have
+# no events left, and their buckets are all that remains of them.
 _CLEAR_WEEKS = """
 DELETE FROM mentoring_memberweek w USING mentoring_membership m
 WHERE w.membership_id = m.id AND m.cohort_id = ANY(%(cohorts)s)
+  AND w.week >= coalesce(%(folded)s::date, '-infinity'::date)
 """
 _REBUILD_WEEKS = """
 INSERT INTO mentoring_memberweek (membership_id, week, reads)
@@ -205,6 +218,8 @@ SELECT m.id, date_trunc('week', r.created_at AT TIME ZONE %(tz)s)::date, count(*
 FROM mentoring_readevent r
 JOIN mentoring_membership m ON m.cohort_id = r.cohort_id AND m.user_id = r.user_id
 WHERE r.cohort_id = ANY(%(cohorts)s) AND m.role = 'member'
+  AND date_trunc('week', r.created_at AT TIME ZONE %(tz)s)::date
+      >= coalesce(%(folded)s::date, '-infinity'::date)
 GROUP BY 1, 2
 """
 
@@ -271,7 +286,8 @@ def rebuild_counters(*, cohort_ids: list[int] | None = None) -> int:
 
     For repairs and bulk imports; the hooks above keep them right as things happen. Rows are
     locked for the rebuild so a read recorded meanwhile waits rather than being lost. Returns
-    the number of memberships rebuilt. No live events are sent: dashboards reload.
+    the number of memberships rebuilt. No live events are sent: dashboards reload. Weekly
+    buckets of weeks whose read events the retention job deleted are kept as they are.
     """
     if cohort_ids is None:
         cohort_ids = list(Cohort.objects.values_list("pk", flat=True))
@@ -289,9 +305,16 @@ def rebuild_counters(*, cohort_ids: list[int] | None = None) -> int:
         cursor.execute(_REBUILD_MEMBERSHIPS, {"cohorts": cohort_ids})
         rebuilt = cursor.rowcount
         cursor.execute(_REBUILD_CONVERSIONS, {"cohorts": cohort_ids})
-        cursor.execute(_CLEAR_WEEKS, {"cohorts": cohort_ids})
+        # Weeks before this have had their read events deleted by the retention job.
+        folded = RetentionRun.objects.aggregate(before=Max("reads_folded_before"))["before"]
+        cursor.execute(_CLEAR_WEEKS, {"cohorts": cohort_ids, "folded": folded})
         cursor.execute(
-            _REBUILD_WEEKS, {"cohorts": cohort_ids, "tz": timezone.get_current_timezone_name()}
+            _REBUILD_WEEKS,
+            {
+                "cohorts": cohort_ids,
+                "tz": timezone.get_current_timezone_name(),
+                "folded": folded,
+            },
         )
     # The buckets were rewritten: so are the sums stored from them.
     Membership.objects.filter(cohort_id__in=cohort_ids).update(alert_week=None)
