@@ -36,6 +36,7 @@ from mentoring.models.participation import (
     ReadEvent,
     ResourceView,
 )
+from mentoring.models.privacy import DataExport
 from mentoring.models.signin import SignInPolicy
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "ApiToken",
     "Board",
     "Cohort",
+    "DataExport",
     "Invitation",
     "InvitationBatch",
     "JoinConfirmation",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.models import Cohort, Membership, Notification, User
+from mentoring.privacy.selectors.providers import Provider
 
 NOTIFICATION_ORDER = ("-created_at", "-id")
 NOTIFICATIONS_PAGE = PageSize(default=50, maximum=200)
@@ -66,3 +68,35 @@ def tutored_cohorts(*, user: User) -> list[Cohort]:
     """The cohorts ``user`` tutors, by name (the e-mail settings page lists them)."""
     memberships = Membership.objects.filter(user=user, role=Membership.Role.TUTOR)
     return [m.cohort for m in memberships.select_related("cohort").order_by("cohort__name")]
+
+
+# --- The member's data export (mentoring.privacy) --------------------------------------------
+def export_notifications(user: User, now: datetime) -> dict[str, Any]:
+    """Every notification the person has, as it was shown to them."""
+    rows = (
+        Notification.objects.filter(user=user).select_related("cohort").order_by("created_at", "id")
+    )
+    return {
+        "notifications": [
+            {
+                "kind": n.kind,
+                "cohort": n.cohort.name if n.cohort else None,
+                "title": n.title,
+                "body": n.body,
+                "url": n.url,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+                "emailed_at": n.emailed_at,
+            }
+            for n in rows
+        ]
+    }
+
+
+PRIVACY = Provider(
+    name="notifications",
+    title="Your notifications",
+    covers={"mentoring.Notification": ("user",)},
+    export=export_notifications,
+    parts={"notifications": "Notifications"},
+)
