@@ -317,3 +317,10 @@ def test_export_requests_are_rate_limited(world, settings):
     assert refused.status_code == 429
     assert refused.data["code"] == "rate_limited"
     assert "Retry-After" in refused
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "x", "-1"])
+def test_a_bad_export_id_is_a_4xx_never_a_500(world, bad):
+    cohort, member, *_ = world
+    assert ApiClient(member).get(f"/api/v1/me/exports/{bad}").status_code in (400, 404, 422)
+    assert signed_in(member).get(f"/account/data/{bad}/download/").status_code == 404
