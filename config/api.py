@@ -11,6 +11,7 @@ from mentoring.inbox import api as inbox
 from mentoring.invitations import api as invitations_api
 from mentoring.notifications import api as notifications
 from mentoring.participation import api as participation
+from mentoring.privacy import api as privacy
 from scenarios import api as scenarios_api
 
 api = NinjaAPI(
@@ -31,3 +32,4 @@ api.add_router("", inbox.router)
 api.add_router("", notifications.router)
 api.add_router("", scenarios_api.router)
 api.add_router("", invitations_api.router)
+api.add_router("", privacy.router)

@@ -4,11 +4,21 @@ Cohorts and memberships are changed through Staffroom's own pages and API, which
 object permissions; the admin only shows them, so nothing bypasses the services.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from mentoring.accounts.services.tokens import revoke_api_token
-from mentoring.models import AccessLogEntry, ApiToken, Cohort, Membership, SignInPolicy, User
+from mentoring.core.errors import ServiceError
+from mentoring.models import (
+    AccessLogEntry,
+    ApiToken,
+    Cohort,
+    DataExport,
+    Membership,
+    SignInPolicy,
+    User,
+)
+from mentoring.privacy.services.export import request_export
 
 
 @admin.register(User)
@@ -18,6 +28,39 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
+    actions = ["export_data"]
+
+    @admin.action(description="Prepare a copy of their data (subject access request)")
+    def export_data(self, request, queryset):
+        """Staff ask on members' behalf: each is e-mailed when their copy is ready and only
+        they can download it (the request is recorded with who asked)."""
+        for user in queryset:
+            try:
+                request_export(user=user, requested_by=request.user)
+            except ServiceError as error:
+                self.message_user(request, f"{user.username}: {error.detail}", messages.ERROR)
+                return
+        self.message_user(
+            request,
+            f"Preparing {queryset.count()} cop{'y' if queryset.count() == 1 else 'ies'}; "
+            "each member is e-mailed when theirs is ready.",
+        )
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Who asked for whose data and how it went; never the file (only its person downloads)."""
+
+    list_display = ("user", "requested_by", "status", "created_at", "finished_at", "expires_at")
+    list_filter = ("status",)
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ApiToken)

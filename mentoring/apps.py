@@ -12,3 +12,29 @@ class MentoringConfig(AppConfig):
 
         account_receivers.connect()
         board_receivers.connect()
+        _register_privacy_providers()
+
+
+def _register_privacy_providers() -> None:
+    """Each feature's part of a member's data export, in the order the export shows them
+    (other apps register theirs in their own ``ready``: mentoring never imports them)."""
+    from mentoring.accounts.selectors import privacy as accounts
+    from mentoring.boards import selectors as boards
+    from mentoring.cohorts import selectors as cohorts
+    from mentoring.core.privacy import register
+    from mentoring.invitations import selectors as invitations
+    from mentoring.notifications import selectors as notifications
+    from mentoring.participation.selectors import privacy as participation
+    from mentoring.privacy.selectors import access_log, exports
+
+    for feature in (
+        accounts,
+        cohorts,
+        participation,
+        boards,
+        notifications,
+        invitations,
+        exports,
+        access_log,
+    ):
+        register(feature.PRIVACY)

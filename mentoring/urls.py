@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("mentoring.participation.urls")),
     path("", include("mentoring.inbox.urls")),
     path("", include("mentoring.invitations.urls")),
+    path("", include("mentoring.privacy.urls")),
 ]

@@ -9,7 +9,9 @@ class ScenariosConfig(AppConfig):
 
     def ready(self) -> None:
         from mentoring.boards.services.sections import register_section_finder
+        from mentoring.core.privacy import register
         from mentoring.signals import members_enrolled
+        from scenarios.selectors import PRIVACY
         from scenarios.services.groups import place_late_joiners_on_enrolment, release_sections
 
         # Late joiners are placed inside the enrolment transaction: if the enrolment rolls
@@ -19,3 +21,5 @@ class ScenariosConfig(AppConfig):
         )
         # Group boards go under their release on the cohort page, not one card each on top.
         register_section_finder(release_sections)
+        # Its part of a member's data export (mentoring.privacy's registry of providers).
+        register(PRIVACY)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from mentoring.core.privacy import Provider
 from mentoring.models import Cohort, Membership, User
 from mentoring.rules.permissions import can_view_cohort, is_tutor
 from scenarios.access import ScenarioAccess
 from scenarios.models import (
+    Feedback,
     GroupMember,
     ModulePage,
     Reflection,
@@ -16,6 +21,7 @@ from scenarios.models import (
     ScenarioGroup,
     ScenarioPage,
     Solution,
+    SolutionVersion,
 )
 
 
@@ -197,3 +203,95 @@ def reflections_for_author(*, user: User) -> QuerySet[Reflection]:
         .select_related("release__scenario", "release__cohort")
         .order_by("-updated_at")
     )
+
+
+# --- The member's data export (mentoring.privacy's registry; registered in scenarios.apps) ---
+def export_scenarios(user: User, now: datetime) -> dict[str, Any]:
+    """The person's groups, the solution versions they saved, their reflections, and (for a
+    tutor) the releases they made and the feedback they wrote."""
+    return {
+        "groups": [
+            {
+                "scenario": p.release.scenario.title,
+                "cohort": p.release.cohort.name,
+                "group": p.group.name,
+                "added_at": p.added_at,
+            }
+            for p in GroupMember.objects.filter(user=user)
+            .select_related("group", "release__scenario", "release__cohort")
+            .order_by("added_at", "pk")
+        ],
+        "solution_versions": [
+            {
+                "scenario": v.solution.group.release.scenario.title,
+                "group": v.solution.group.name,
+                "number": v.number,
+                "body": v.body,
+                "saved_at": v.created_at,
+            }
+            for v in SolutionVersion.objects.filter(author=user)
+            .select_related("solution__group__release__scenario")
+            .order_by("created_at", "pk")
+        ],
+        "solutions_last_saved_or_submitted": [
+            {
+                "scenario": s.group.release.scenario.title,
+                "group": s.group.name,
+                "status": s.status,
+                "you_saved_it_last": s.updated_by_id == user.pk,
+                "you_submitted_it": s.submitted_by_id == user.pk,
+                "updated_at": s.updated_at,
+                "submitted_at": s.submitted_at,
+            }
+            for s in Solution.objects.filter(Q(updated_by=user) | Q(submitted_by=user))
+            .select_related("group__release__scenario")
+            .order_by("pk")
+        ],
+        "reflections": [
+            {
+                "scenario": r.release.scenario.title,
+                "cohort": r.release.cohort.name,
+                "body": r.body,
+                "created_at": r.created_at,
+                "updated_at": r.updated_at,
+            }
+            for r in reflections_for_author(user=user).order_by("created_at", "pk")
+        ],
+        "releases_made": [
+            {"scenario": r.scenario.title, "cohort": r.cohort.name, "created_at": r.created_at}
+            for r in Release.objects.filter(created_by=user)
+            .select_related("scenario", "cohort")
+            .order_by("created_at", "pk")
+        ],
+        "feedback_written": [
+            {"group": f.solution.group.name, "body": f.body, "created_at": f.created_at}
+            for f in Feedback.objects.filter(tutor=user)
+            .select_related("solution__group")
+            .order_by("created_at", "pk")
+        ],
+    }
+
+
+PRIVACY = Provider(
+    name="scenarios",
+    title="Scenarios",
+    description="Your scenario groups, the solution versions you saved and your reflections.",
+    covers={
+        "scenarios.GroupMember": ("user",),
+        "scenarios.ScenarioGroup": ("members",),
+        "scenarios.SolutionVersion": ("author",),
+        "scenarios.Solution": ("updated_by", "submitted_by"),
+        "scenarios.Reflection": ("author",),
+        "scenarios.Release": ("created_by",),
+        "scenarios.Feedback": ("tutor",),
+    },
+    export=export_scenarios,
+    parts={
+        "groups": "Your groups",
+        "solution_versions": "Solution versions you saved",
+        "solutions_last_saved_or_submitted": "Solutions you last saved or submitted",
+        "reflections": "Your reflections",
+        "releases_made": "Scenarios you released (as a tutor)",
+        "feedback_written": "Feedback you wrote (as a tutor)",
+    },
+)

@@ -406,6 +406,8 @@ RATE_LIMITS = {
         "roster": "30/600,200/86400",
         # Failed (unknown) invitation, join and join-confirmation tokens per client address.
         "link": "20/600,100/86400",
+        # Copies of one's own data (each builds a ZIP of everything in the background).
+        "export": "3/3600,10/86400",
     }.items()
 }
 # With Redis, one cache for every worker: the sign-in policy

@@ -16,5 +16,4 @@ urlpatterns = [
     path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path("accounts/profile/", views.profile, name="account_profile"),
     path("accounts/", include("allauth.urls")),
-    path("privacy/", views.privacy_notice, name="privacy_notice"),
 ]

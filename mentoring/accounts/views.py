@@ -14,12 +14,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET
 
 from mentoring.accounts.forms import ProfileForm
 from mentoring.accounts.services.profile import set_display_name
 from mentoring.core.errors import ServiceError
-from mentoring.privacy.services.retention import policy as retention_policy
 
 
 @login_required
@@ -34,13 +32,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your name is saved.")
             return redirect("account_profile")
     return render(request, "account/profile.html", {"form": form})
-
-
-@require_GET
-def privacy_notice(request: HttpRequest) -> HttpResponse:
-    """What Staffroom keeps, for how long and who sees it: the periods come from the settings
-    ``apply_retention`` deletes by, so the page cannot drift from what the job does."""
-    return render(request, "mentoring/privacy/notice.html", {"retention": retention_policy()})
 
 
 def admin_login_redirect(request: HttpRequest) -> HttpResponseRedirect:

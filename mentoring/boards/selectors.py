@@ -11,12 +11,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
+from mentoring.core.privacy import Provider
 from mentoring.core.rendering import excerpt, normalise_tag
 from mentoring.models import Board, Cohort, Post, PostFlag, Thread, ThreadReadState, User
 from mentoring.rules.permissions import can_view_cohort, is_tutor
@@ -516,3 +518,145 @@ def moderation_queue(*, cohort: Cohort) -> dict[str, list]:
     for post in hidden:
         post.shown_author = author_name_for(post, viewer=None, viewer_is_tutor=True)
     return {"flagged": list(flagged.values()), "hidden": hidden}
+
+
+# --- The member's data export (mentoring.privacy) --------------------------------------------
+# Everything the person wrote, with their anonymous posts marked; the threads they started as
+# they read them: other people's posts under the names this person was shown (an anonymous
+# peer stays "a member of this cohort"), a hidden post's text only if they could see it.
+def _tutor_of(user: User) -> set[int]:
+    return set(user.memberships.filter(role="tutor").values_list("cohort_id", flat=True))
+
+
+def _own_post(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.pk,
+        "cohort": post.cohort.name,
+        "thread_id": post.thread_id,
+        "thread": post.thread.title,
+        "reply_to": post.reply_to_id,
+        "anonymous_to_peers": post.anonymous,
+        "body": post.body,
+        "hashtags": post.hashtags,
+        "created_at": post.created_at,
+        "edited_at": post.edited_at,
+        "retracted_at": post.retracted_at,
+        "hidden_at": post.hidden_at,
+        "hidden_reason": post.hidden_reason if post.hidden_at else "",
+        "earlier_versions": [
+            {"body": r.body, "replaced_at": r.replaced_at} for r in post.revisions.all()
+        ],
+    }
+
+
+def _post_as_seen(post: Post, *, user: User, tutor: bool) -> dict[str, Any]:
+    mine = post.author_id == user.pk
+    return {
+        "id": post.pk,
+        "author": author_name_for(post, viewer=user, viewer_is_tutor=tutor),
+        "by_you": mine,
+        "anonymous_to_peers": post.anonymous if (mine or tutor) else None,
+        "body": post.body if (mine or post_text_visible(post, viewer_is_tutor=tutor)) else "",
+        "created_at": post.created_at,
+        "retracted": post.retracted_at is not None,
+        "hidden": post.hidden_at is not None,
+    }
+
+
+def export_boards(user: User, now: datetime) -> dict[str, Any]:
+    tutor_of = _tutor_of(user)
+    posts = (
+        Post.objects.filter(author=user)
+        .select_related("cohort", "thread")
+        .prefetch_related("revisions")
+        .order_by("created_at", "pk")
+    )
+    threads = (
+        Thread.objects.filter(author=user)
+        .select_related("board", "cohort")
+        .order_by("created_at", "pk")
+    )
+    started = []
+    for thread in threads:
+        tutor = thread.cohort_id in tutor_of
+        started.append(
+            {
+                "id": thread.pk,
+                "cohort": thread.cohort.name,
+                "board": thread.board.title,
+                "title": thread.title,
+                "anonymous_to_peers": thread.anonymous,
+                "created_at": thread.created_at,
+                "state": thread.state,
+                "posts": [
+                    _post_as_seen(post, user=user, tutor=tutor)
+                    for post in thread.posts.select_related("author").order_by("created_at", "pk")
+                ],
+            }
+        )
+    return {
+        "posts": [_own_post(post) for post in posts],
+        "threads_started": started,
+        "flags_raised": [
+            {
+                "post_id": f.post_id,
+                "thread": f.post.thread.title,
+                "reason": f.reason,
+                "created_at": f.created_at,
+                "resolved_at": f.resolved_at,
+            }
+            for f in PostFlag.objects.filter(flagged_by=user)
+            .select_related("post__thread")
+            .order_by("created_at", "pk")
+        ],
+        "reading_places": [
+            {
+                "thread_id": r.thread_id,
+                "thread": r.thread.title,
+                "first_read_at": r.first_read_at,
+                "last_read_at": r.last_read_at,
+            }
+            for r in ThreadReadState.objects.filter(user=user)
+            .select_related("thread")
+            .order_by("first_read_at", "pk")
+        ],
+        "group_boards": [
+            {"board": b.title, "cohort": b.cohort.name}
+            for b in user.restricted_boards.select_related("cohort").order_by("pk")
+        ],
+        # A tutor's moderation: which posts they hid and which flags they resolved (ids and
+        # times, not the other people's text).
+        "posts_hidden_as_tutor": [
+            {"post_id": p.pk, "hidden_at": p.hidden_at, "reason": p.hidden_reason}
+            for p in Post.objects.filter(hidden_by=user).order_by("hidden_at", "pk")
+        ],
+        "flags_resolved_as_tutor": [
+            {"post_id": f.post_id, "resolved_at": f.resolved_at}
+            for f in PostFlag.objects.filter(resolved_by=user).order_by("resolved_at", "pk")
+        ],
+    }
+
+
+PRIVACY = Provider(
+    name="boards",
+    title="Your posts and threads",
+    description="Every post you wrote (anonymous ones marked), earlier versions still kept, "
+    "the threads you started as you saw them, flags you raised and where you read up to.",
+    covers={
+        "mentoring.Post": ("author", "hidden_by"),
+        "mentoring.Thread": ("author",),
+        "mentoring.PostFlag": ("flagged_by", "resolved_by"),
+        "mentoring.ThreadReadState": ("user",),
+        "mentoring.Board": ("allowed_users",),
+    },
+    export=export_boards,
+    parts={
+        "posts": "Posts you wrote",
+        "threads_started": "Threads you started",
+        "flags_raised": "Posts you flagged",
+        "reading_places": "Where you read up to",
+        "group_boards": "Group boards you were given",
+        "posts_hidden_as_tutor": "Posts you hid (as a tutor)",
+        "flags_resolved_as_tutor": "Flags you resolved (as a tutor)",
+    },
+)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Collate, Concat, Lower, NullIf, Trim
 
+from mentoring.core.privacy import Provider
 from mentoring.models import Cohort, Membership, User
 from mentoring.rules.permissions import can_view_cohort
 
@@ -59,3 +63,35 @@ def tutor_candidates(*, including: User | None = None) -> QuerySet[User]:
 def has_members(*, cohort: Cohort) -> bool:
     """Whether anyone besides the tutors is in the cohort yet (a new one shows how to start)."""
     return Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).exists()
+
+
+# --- The member's data export (mentoring.privacy) --------------------------------------------
+def export_memberships(user: User, now: datetime) -> dict[str, Any]:
+    """The cohorts the person belongs to, with the counters kept on their place in each."""
+    rows = Membership.objects.filter(user=user).select_related("cohort").order_by("joined_at", "pk")
+    return {
+        "memberships": [
+            {
+                "cohort": m.cohort.name,
+                "cohort_id": m.cohort_id,
+                "role": m.role,
+                "joined_at": m.joined_at,
+                "threads_read": m.threads_read,
+                "posts": m.posts,
+                "resource_views": m.resource_views,
+                "last_seen_at": m.last_seen_at,
+                "last_posted_at": m.last_posted_at,
+                "last_nudged_at": m.last_nudged_at,
+            }
+            for m in rows
+        ]
+    }
+
+
+PRIVACY = Provider(
+    name="cohorts",
+    title="Your cohorts",
+    covers={"mentoring.Membership": ("user",)},
+    export=export_memberships,
+    parts={"memberships": "Memberships"},
+)

@@ -42,6 +42,7 @@ _WHAT = {
     "invite": "sending invitations",
     "roster": "checking lists of addresses",
     "link": "trying invitation and join links",
+    "export": "asking for copies of your data",
 }
 
 

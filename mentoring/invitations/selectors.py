@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from allauth.account.models import EmailAddress
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from mentoring.models import Cohort, Invitation, InvitationBatch, JoinLink, JoinRequest
+from mentoring.core.privacy import Provider
+from mentoring.models import Cohort, Invitation, InvitationBatch, JoinLink, JoinRequest, User
 
 INVITATION_ORDER = ("-pk",)
 
@@ -96,3 +101,94 @@ def members_page(*, cohort: Cohort) -> dict:
         "join_link": join_link_of(cohort=cohort),
         "join_requests": list(pending_join_requests(cohort=cohort)),
     }
+
+
+# --- The member's data export (mentoring.privacy) --------------------------------------------
+# Invitations to the person: the ones they accepted, and any sent to one of their addresses.
+# A tutor's own invitations are listed without the invitees' addresses (other people's data).
+def export_invitations(user: User, now: datetime) -> dict[str, Any]:
+    addresses = {user.email.lower()} - {""}
+    addresses |= {
+        e.lower() for e in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    }
+    received = (
+        Invitation.objects.filter(Q(accepted_by=user) | Q(email__in=addresses))
+        .select_related("cohort", "invited_by")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "invitations_received": [
+            {
+                "cohort": i.cohort.name,
+                "email": i.email,
+                "name_given": i.invitee_name,
+                "role": i.role,
+                "invited_by": i.invited_by.shown_name if i.invited_by else None,
+                "created_at": i.created_at,
+                "sent_at": i.sent_at,
+                "expires_at": i.expires_at,
+                "accepted_at": i.accepted_at,
+                "revoked_at": i.revoked_at,
+                "status": i.status,
+            }
+            for i in received
+        ],
+        "join_requests": [
+            {
+                "cohort": r.cohort.name,
+                "status": r.status,
+                "created_at": r.created_at,
+                "decided_at": r.decided_at,
+            }
+            for r in JoinRequest.objects.filter(user=user)
+            .select_related("cohort")
+            .order_by("created_at", "pk")
+        ],
+        "invitations_sent": [
+            {
+                "cohort": i.cohort.name,
+                "role": i.role,
+                "created_at": i.created_at,
+                "status": i.status,
+            }
+            for i in Invitation.objects.filter(invited_by=user)
+            .select_related("cohort")
+            .order_by("created_at", "pk")
+        ],
+        "invitation_batches": [
+            {
+                "cohort": b.cohort.name,
+                "source": b.source,
+                "total": b.total,
+                "created_at": b.created_at,
+            }
+            for b in InvitationBatch.objects.filter(created_by=user)
+            .select_related("cohort")
+            .order_by("created_at", "pk")
+        ],
+        "join_requests_decided": [
+            {"cohort": r.cohort.name, "status": r.status, "decided_at": r.decided_at}
+            for r in JoinRequest.objects.filter(decided_by=user)
+            .select_related("cohort")
+            .order_by("decided_at", "pk")
+        ],
+    }
+
+
+PRIVACY = Provider(
+    name="invitations",
+    title="Invitations and joining",
+    covers={
+        "mentoring.Invitation": ("accepted_by", "invited_by"),
+        "mentoring.InvitationBatch": ("created_by",),
+        "mentoring.JoinRequest": ("user", "decided_by"),
+    },
+    export=export_invitations,
+    parts={
+        "invitations_received": "Invitations to you",
+        "join_requests": "Your requests to join",
+        "invitations_sent": "Invitations you sent (as a tutor)",
+        "invitation_batches": "Invitation lists you sent (as a tutor)",
+        "join_requests_decided": "Join requests you decided (as a tutor)",
+    },
+)

@@ -43,6 +43,7 @@ from mentoring.models.participation import (
     ReadEvent,
     ResourceView,
 )
+from mentoring.models.privacy import DataExport
 from mentoring.models.retention import AccessLogEntry, RetentionRun
 from mentoring.models.signin import SignInPolicy
 
@@ -56,6 +57,7 @@ __all__ = [
     "ApiToken",
     "Board",
     "Cohort",
+    "DataExport",
     "Invitation",
     "InvitationBatch",
     "JoinConfirmation",

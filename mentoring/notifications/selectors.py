@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
+from mentoring.core.privacy import Provider
 from mentoring.models import Cohort, Notification, User
 from mentoring.rules.permissions import tutor_memberships
 
@@ -67,3 +69,35 @@ def tutored_cohorts(*, user: User) -> list[Cohort]:
     """The cohorts ``user`` tutors, by name (the e-mail settings page lists them)."""
     memberships = tutor_memberships().filter(user=user)
     return [m.cohort for m in memberships.select_related("cohort").order_by("cohort__name")]
+
+
+# --- The member's data export (mentoring.privacy) --------------------------------------------
+def export_notifications(user: User, now: datetime) -> dict[str, Any]:
+    """Every notification the person has, as it was shown to them."""
+    rows = (
+        Notification.objects.filter(user=user).select_related("cohort").order_by("created_at", "id")
+    )
+    return {
+        "notifications": [
+            {
+                "kind": n.kind,
+                "cohort": n.cohort.name if n.cohort else None,
+                "title": n.title,
+                "body": n.body,
+                "url": n.url,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+                "emailed_at": n.emailed_at,
+            }
+            for n in rows
+        ]
+    }
+
+
+PRIVACY = Provider(
+    name="notifications",
+    title="Your notifications",
+    covers={"mentoring.Notification": ("user",)},
+    export=export_notifications,
+    parts={"notifications": "Notifications"},
+)

@@ -85,6 +85,8 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "signed": lambda w: "not-signed",
     "key": lambda w: "not-a-key",
     "uidb36": lambda w: "1",
+    # A data export that is nobody's (each person's own are tested in tests/privacy).
+    "export_id": lambda w: 999999,
 }
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
@@ -334,5 +336,16 @@ ACCESS.update({
     "DELETE /api/v1/cohorts/{cohort_id}/members/{user_id}": expect(401, 404, 403, 403, 204, 404),
     "POST /api/v1/cohorts/{cohort_id}/roster":         expect(401, 404, 403, 403, 400, 404, body={}),  # "{}" is no CSV: the report says why
     "POST /api/v1/cohorts/{cohort_id}/invitations":    expect(401, 404, 403, 403, 201, 404, body={"emails": ["new.person@uni.example"]}),
+})
+# fmt: on
+
+# Members' data exports: everyone asks for their own; only its person downloads one.
+# fmt: off
+ACCESS.update({
+    "GET /account/data/":                              expect(LOGIN, 200, 200, 200, 200, 200),
+    "POST /account/data/":                             expect(LOGIN, 302, 302, 302, 302, 302, body={}),
+    "GET /account/data/<int:export_id>/download/":     expect(LOGIN, 404, 404, 404, 404, 404),
+    "POST /api/v1/me/exports":                         expect(401, 202, 202, 202, 202, 202, body={}),
+    "GET /api/v1/me/exports/{export_id}":              expect(401, 404, 404, 404, 404, 404),
 })
 # fmt: on
