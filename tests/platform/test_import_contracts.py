@@ -80,3 +80,16 @@ def test_a_selector_reaching_up_into_a_service_fails(tree):
     result = lint_imports(tree)
     assert result.returncode != 0
     assert "mentoring.boards.selectors is not allowed to import" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "feature", ["mentoring.boards.selectors", "mentoring.participation.events", "scenarios.models"]
+)
+def test_realtime_importing_a_feature_fails(tree, feature):
+    # Each feature owns its events, schemas and sockets; realtime is plumbing under them all.
+    hub = tree / "mentoring/realtime/hub.py"
+    hub.write_text(hub.read_text() + f"\nimport {feature} as _feature\n")
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    assert "mentoring.realtime imports no feature" in result.stdout
+    assert f"mentoring.realtime.hub -> {feature}" in result.stdout

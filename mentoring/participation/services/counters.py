@@ -16,8 +16,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from mentoring.models import Cohort, Membership, Nudge, Post, ReadEvent, ResourceView, Thread, User
+from mentoring.participation import events
 from mentoring.participation.selectors import alerts as alert_rules
-from mentoring.realtime import events
 
 _UPSERT_READ_STATE = """
 INSERT INTO mentoring_threadreadstate (user_id, thread_id, first_read_at, last_read_at)

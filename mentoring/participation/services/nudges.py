@@ -22,7 +22,7 @@ from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.ratelimit import check_rate
 from mentoring.models import Board, Cohort, Membership, Notification, Nudge, Thread, User
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.realtime import events
+from mentoring.participation import events
 from mentoring.rules.permissions import can_view_participation
 
 # A member is not nudged again within this time unless the tutor overrides: being chased
