@@ -170,6 +170,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.writer = eager.start(self._write(text))
 
     async def _write(self, text: str) -> None:
+        # ``base_send`` is the server's own send (Channels; pinned in test_pinned_behaviour.py):
+        # one call that, for a client keeping up, writes without suspending (uvicorn; pinned too).
         try:
             await self.base_send({"type": "websocket.send", "text": text})
             while self.backlog:
