@@ -106,7 +106,8 @@ async def test_an_alias_that_names_no_layer_gives_the_socket_no_layer_and_no_cha
 
 
 # --- uvicorn ----------------------------------------------------------------------------------
-async def test_uvicorn_writes_a_frame_to_a_client_that_keeps_up_without_suspending():
+@pytest.mark.parametrize("deflate", [False, True], ids=["as deployed", "uvicorn's default"])
+async def test_uvicorn_writes_a_frame_to_a_client_that_keeps_up_without_suspending(deflate):
     import uvicorn
     import websockets
 
@@ -133,7 +134,10 @@ async def test_uvicorn_writes_a_frame_to_a_client_that_keeps_up_without_suspendi
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="auto")
+    # Deployed with UVICORN_WS_PER_MESSAGE_DEFLATE=false (platform/deploy/env.example).
+    config = uvicorn.Config(
+        app, lifespan="off", log_level="warning", ws="auto", ws_per_message_deflate=deflate
+    )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[listener]))
     try:
