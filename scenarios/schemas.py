@@ -1,13 +1,14 @@
-"""Shapes of the scenarios API (``scenarios.api``)."""
+"""Shapes of the scenarios API (``scenarios.api``), and the live ``solution.saved`` event."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
 from mentoring.core.validation import DateTimeIn, Id, InputSchema, Int32, Text
+from mentoring.realtime.schemas import StreamMessage
 
 
 class GroupOut(Schema):
@@ -79,3 +80,15 @@ class ReleaseOut(Schema):
     grouping: str
     status: str
     groups: list[GroupOut]
+
+
+# --- Live events: on each group member's /ws/notifications/ ---------------------------------
+class SolutionSaved(StreamMessage):
+    """A newer version of a group's shared solution: its members' pages say so."""
+
+    type: Literal["solution.saved"] = "solution.saved"
+    group_id: int
+    version: int
+    author: str
+    saved_at: datetime
+    saved_at_display: str

@@ -1,14 +1,17 @@
-"""Request and response shapes of the boards API (django-ninja), and the post shape the live
-``post.*`` events share with it. Below the services: importing only ninja and models."""
+"""Request and response shapes of the boards API (django-ninja), and the live events of the
+thread and board streams (``post.*``, ``board.updated``), which share the post's shape with the
+API. Below the services: importing only ninja, models and the live events' base."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
 from mentoring.core.validation import DateTimeIn
 from mentoring.models import MAX_POST_LENGTH, MAX_PROMPTS
+from mentoring.realtime.schemas import StreamMessage
 
 
 class PostShape(Schema):
@@ -124,3 +127,31 @@ class SeriesIn(Schema):
 class ReschedulePatch(Schema):
     title: str | None = Field(None, max_length=1000)
     publish_at: DateTimeIn | None = None
+
+
+# --- Live events: /ws/threads/{id}/ ---------------------------------------------------------
+class PostEvent(StreamMessage):
+    type: Literal["post.created", "post.edited", "post.hidden"]
+    post: PostShape
+
+
+class RetractedPost(Schema):
+    id: int
+    thread_id: int
+    retracted: Literal[True] = True
+    tombstone: bool = Field(description="A tombstone stays (replies hang on it), or it is gone.")
+
+
+class PostRetracted(StreamMessage):
+    type: Literal["post.retracted"] = "post.retracted"
+    post: RetractedPost
+
+
+# --- Live events: /ws/boards/{id}/ ----------------------------------------------------------
+class BoardUpdated(StreamMessage):
+    """A thread was published on the board: open board pages offer to show it. It names no
+    thread, title or author: the page that follows is the server's, as the reader may see it,
+    and nothing needs taking back from the log when a thread is retracted."""
+
+    type: Literal["board.updated"] = "board.updated"
+    board_id: int

@@ -1,10 +1,14 @@
-"""A notification as the API lists it and the live ``notification`` event carries it."""
+"""A notification as the API lists it, and the live events of a user's notifications stream
+(``notification``, ``notification.withdrawn``), the first carrying it."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Schema
+
+from mentoring.realtime.schemas import StreamMessage
 
 
 class NotificationOut(Schema):
@@ -17,3 +21,14 @@ class NotificationOut(Schema):
     thread_id: int | None
     created_at: datetime
     read: bool
+
+
+# --- Live events: /ws/notifications/ --------------------------------------------------------
+class NotificationCreated(StreamMessage):
+    type: Literal["notification"] = "notification"
+    notification: NotificationOut
+
+
+class NotificationWithdrawn(StreamMessage):
+    type: Literal["notification.withdrawn"] = "notification.withdrawn"
+    id: int

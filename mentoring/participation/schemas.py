@@ -1,10 +1,14 @@
-"""Shapes shared by the participation API and the dashboard's live ``member.updated`` events."""
+"""Shapes shared by the participation API and the dashboard's live ``member.updated`` events,
+and that event."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
+
+from mentoring.realtime.schemas import StreamMessage
 
 
 class ParticipantOut(Schema):
@@ -24,3 +28,9 @@ class ParticipantOut(Schema):
         description="Early warnings: went_quiet, reading_declined, never_started "
         "(see docs/features.md)."
     )
+
+
+# --- Live events: /ws/cohorts/{id}/dashboard/ -----------------------------------------------
+class MemberUpdated(StreamMessage):
+    type: Literal["member.updated"] = "member.updated"
+    member: ParticipantOut

@@ -1,8 +1,13 @@
-"""Websocket consumers: authenticate, check the object permission, subscribe, forward.
+"""The base of every websocket consumer: authenticate, ask the subclass what the user may
+follow, subscribe, replay, forward.
 
-No business logic: what to send is decided by ``mentoring.realtime.events``, and delivery by
-this process's hub (``mentoring.realtime.hub``). Anyone not allowed is accepted and then closed
-with 4403, so clients can tell "forbidden" from a network error.
+Each feature's sockets are a ``LiveConsumer`` in its own ``consumers.py``, which says which
+stream the connected user may follow (``authorize``) and lists its routes
+(``websocket_urlpatterns``, collected by ``config.routing``): ``mentoring.boards.consumers``
+(threads, boards), ``mentoring.notifications.consumers``, ``mentoring.participation.consumers``
+(the cohort dashboard). No business logic: what to send is decided by the features' events
+modules, and delivery by this process's hub (``mentoring.realtime.hub``). Anyone not allowed is
+accepted and then closed with 4403, so clients can tell "forbidden" from a network error.
 
 A socket's first message is ``{"type": "ready", "seq": N}``. With ``?since=N`` the events that
 followed N come next, or ``{"type": "resync", "seq": M}`` when they cannot be replayed (the
@@ -20,12 +25,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from mentoring.boards.selectors import visible_board, visible_thread
-from mentoring.models import Cohort
-from mentoring.realtime import eager, events, hub, log
+from mentoring.realtime import eager, hub, log
 from mentoring.realtime.schemas import Ready, Resync
-from mentoring.rules.permissions import can_view_participation, is_tutor
-from mentoring.rules.visibility import board_lists_threads_to_members
 
 FORBIDDEN = 4403
 # A socket this far behind (a stalled client) is closed: it reconnects with ?since= instead of
@@ -47,6 +48,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Base consumer: subclasses say which stream the connected user may follow, or None."""
 
     # The hub joins each stream's group once per process: sockets need no channel of their own.
+    # An alias that names no layer gives none (pinned by tests/realtime/test_pinned_behaviour.py).
     channel_layer_alias = "live-sockets-use-the-hub"
 
     user_id: int | None = None
@@ -168,6 +170,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.writer = eager.start(self._write(text))
 
     async def _write(self, text: str) -> None:
+        # ``base_send`` is the server's own send (Channels; pinned in test_pinned_behaviour.py):
+        # one call that, for a client keeping up, writes without suspending (uvicorn; pinned too).
         try:
             await self.base_send({"type": "websocket.send", "text": text})
             while self.backlog:
@@ -196,62 +200,3 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
-
-
-class NotificationConsumer(LiveConsumer):
-    async def authorize(self, user) -> Subscription | None:
-        return Subscription(events.user_group(user.pk))
-
-
-@database_sync_to_async
-def _thread_access(user, thread_id: int) -> tuple[int, bool] | None:
-    """(the thread's cohort, whether the user tutors it), or None when they may not see it."""
-    thread = visible_thread(user=user, thread_id=thread_id)
-    if thread is None:
-        return None
-    return thread.cohort_id, is_tutor(user, thread.cohort)
-
-
-class ThreadConsumer(LiveConsumer):
-    async def authorize(self, user) -> Subscription | None:
-        thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        access = await _thread_access(user, thread_id)
-        if access is None:
-            return None
-        cohort_id, tutor = access
-        return Subscription(
-            events.thread_group(thread_id), "tutor" if tutor else "member", cohort_id
-        )
-
-
-@database_sync_to_async
-def _board_access(user, board_id: int) -> int | None:
-    """The board's cohort, or None when the user may not see the board or its stream carries
-    nothing for them ("ask a tutor")."""
-    board = visible_board(user=user, board_id=board_id)
-    if board is None or not board_lists_threads_to_members(board):
-        return None
-    return board.cohort_id
-
-
-class BoardConsumer(LiveConsumer):
-    async def authorize(self, user) -> Subscription | None:
-        board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
-        cohort_id = await _board_access(user, board_id)
-        if cohort_id is None:
-            return None
-        return Subscription(events.board_group(board_id), "member", cohort_id)
-
-
-@database_sync_to_async
-def _may_watch_dashboard(user, cohort_id: int) -> bool:
-    cohort = Cohort.objects.filter(pk=cohort_id).first()
-    return cohort is not None and can_view_participation(user, cohort)
-
-
-class DashboardConsumer(LiveConsumer):
-    async def authorize(self, user) -> Subscription | None:
-        cohort_id = int(self.scope["url_route"]["kwargs"]["cohort_id"])
-        if await _may_watch_dashboard(user, cohort_id):
-            return Subscription(events.dashboard_group(cohort_id), "tutor", cohort_id)
-        return None

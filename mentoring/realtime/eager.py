@@ -1,17 +1,25 @@
-"""Start a coroutine now, in the caller's step, and make a task of it only if it must wait.
+"""Start a coroutine now, in the caller's step, and make it a task only if it must wait.
 
-Python 3.12 has this built in (``asyncio.eager_task_factory``); this is the same for 3.11, for
-one use: a websocket send. Writing a frame to a socket that is keeping up never waits (uvicorn
-only waits while the transport is paused), so an event fanned out to 10,000 sockets costs
-10,000 writes rather than 10,000 tasks, queue wake-ups and loop turns. A send to a client that
-reads slowly suspends, and carries on in a task of its own, so it holds up only itself.
+For one use: a websocket send. Writing a frame to a socket that is keeping up never waits
+(uvicorn only waits while the transport is paused), so an event fanned out to 10,000 sockets
+costs 10,000 writes rather than 10,000 tasks, queue wake-ups and loop turns. A send to a client
+that reads slowly suspends, and carries on in a task of its own, so it holds up only itself.
+
+Python 3.12 and later have this built in, and ``start`` uses it
+(``asyncio.eager_task_factory``). On 3.11 ``start`` is a shim with the same behaviour, driving
+the coroutine by hand until its first wait; it relies on asyncio's ``Future.__await__`` protocol
+(the awaited future is yielded with ``_asyncio_future_blocking`` set), which
+``tests/realtime/test_pinned_behaviour.py`` pins.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Coroutine
 from typing import Any
+
+STANDARD_LIBRARY = sys.version_info >= (3, 12)
 
 
 def start(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task | None:
@@ -19,6 +27,21 @@ def start(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task | None:
 
     Exceptions raised before the first wait propagate to the caller, as a direct call's would.
     """
+    if STANDARD_LIBRARY:
+        return _start_eager_task(coroutine)
+    return _start_by_hand(coroutine)
+
+
+def _start_eager_task(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task | None:
+    task = asyncio.eager_task_factory(asyncio.get_running_loop(), coroutine)
+    if task.done():
+        task.result()  # an error before the first wait reaches the caller (and is retrieved)
+        return None
+    return task
+
+
+# --- Python 3.11 ----------------------------------------------------------------------------
+def _start_by_hand(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task | None:
     try:
         waiting_on = coroutine.send(None)
     except StopIteration:

@@ -1,90 +1,73 @@
-"""The typed messages of the live streams (as Zulip's ``event_types.py``).
+"""The typed messages of the live streams (as Zulip's ``event_types.py``): the base every event
+extends, the control messages of every stream, and the check of a sent text against its type.
 
-Every event is built through its schema, so a payload that does not match fails where it is
-made; ``live_message`` validates the text actually sent (tests check every event with it).
-Shapes shared with the API come from there: a post (``PostShape``), a participation row
-(``ParticipantOut``) and a notification (``NotificationOut``).
+Each feature declares its own events in its ``schemas.py`` (``post.*`` and ``board.updated`` in
+boards, ``member.updated`` in participation, ``notification*`` in notifications,
+``inbox.updated`` in inbox, ``solution.saved`` in scenarios), as a ``StreamMessage`` with a
+``type`` literal. Defining the class registers its types here: ``live_message`` validates any
+sent text by its ``type`` (tests check every event with it), and two classes cannot claim one
+type. This module knows no feature.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+import json
+import typing
+from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import TypeAdapter
-
-from mentoring.boards.schemas import PostShape
-from mentoring.notifications.schemas import NotificationOut
-from mentoring.participation.schemas import ParticipantOut
 
 
 class StreamMessage(Schema):
     # Set when the event is logged (``mentoring.realtime.log``); 0 only while being built.
     seq: int = Field(0, description="Position on its stream: one more than the message before.")
 
-
-# --- /ws/threads/{id}/ ----------------------------------------------------------------------
-class PostEvent(StreamMessage):
-    type: Literal["post.created", "post.edited", "post.hidden"]
-    post: PostShape
-
-
-class RetractedPost(Schema):
-    id: int
-    thread_id: int
-    retracted: Literal[True] = True
-    tombstone: bool = Field(description="A tombstone stays (replies hang on it), or it is gone.")
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("type")
+        if field is not None:
+            _register(cls, typing.get_args(field.annotation))
 
 
-class PostRetracted(StreamMessage):
-    type: Literal["post.retracted"] = "post.retracted"
-    post: RetractedPost
+# ``type`` → the class that message is validated by, filled as feature schemas are defined.
+_registry: dict[str, type[StreamMessage]] = {}
 
 
-# --- /ws/cohorts/{id}/dashboard/ ------------------------------------------------------------
-class MemberUpdated(StreamMessage):
-    type: Literal["member.updated"] = "member.updated"
-    member: ParticipantOut
+def _register(cls: type[StreamMessage], kinds: tuple) -> None:
+    if not kinds or not all(isinstance(kind, str) for kind in kinds):
+        raise TypeError(f"{cls.__qualname__}.type must be a Literal of strings")
+    for kind in kinds:
+        known = _registry.get(kind)
+        same = known is not None and (known.__module__, known.__qualname__) == (
+            cls.__module__,
+            cls.__qualname__,
+        )
+        if known is not None and not same:
+            raise TypeError(
+                f"live message type {kind!r} is claimed by {known.__module__}."
+                f"{known.__qualname__} and {cls.__module__}.{cls.__qualname__}"
+            )
+        _registry[kind] = cls
 
 
-class InboxUpdated(StreamMessage):
-    """The cohort's tutor inbox changed: dashboards refetch it."""
-
-    type: Literal["inbox.updated"] = "inbox.updated"
-    cohort_id: int
+def message_types() -> dict[str, type[StreamMessage]]:
+    """Every registered ``type`` and its class (those of the feature schemas imported so far)."""
+    return dict(_registry)
 
 
-# --- /ws/boards/{id}/ -----------------------------------------------------------------------
-class BoardUpdated(StreamMessage):
-    """A thread was published on the board: open board pages offer to show it. It names no
-    thread, title or author: the page that follows is the server's, as the reader may see it,
-    and nothing needs taking back from the log when a thread is retracted."""
+class _LiveMessages:
+    """The validation hook: a sent text, checked against the schema its ``type`` names."""
 
-    type: Literal["board.updated"] = "board.updated"
-    board_id: int
-
-
-# --- /ws/notifications/ ---------------------------------------------------------------------
-class NotificationCreated(StreamMessage):
-    type: Literal["notification"] = "notification"
-    notification: NotificationOut
+    def validate_json(self, text: str | bytes) -> StreamMessage:
+        kind = json.loads(text).get("type")
+        cls = _registry.get(kind)
+        if cls is None:
+            raise ValueError(f"no live message has the type {kind!r}: {text!r}")
+        return cls.model_validate_json(text)
 
 
-class NotificationWithdrawn(StreamMessage):
-    type: Literal["notification.withdrawn"] = "notification.withdrawn"
-    id: int
-
-
-class SolutionSaved(StreamMessage):
-    """A newer version of a group's shared solution (scenarios): its members' pages say so."""
-
-    type: Literal["solution.saved"] = "solution.saved"
-    group_id: int
-    version: int
-    author: str
-    saved_at: datetime
-    saved_at_display: str
+live_message = _LiveMessages()
 
 
 # --- Control messages (every stream) --------------------------------------------------------
@@ -100,19 +83,3 @@ class Resync(StreamMessage):
     ``seq``."""
 
     type: Literal["resync"] = "resync"
-
-
-LiveMessage = Annotated[
-    PostEvent
-    | PostRetracted
-    | MemberUpdated
-    | InboxUpdated
-    | BoardUpdated
-    | NotificationCreated
-    | NotificationWithdrawn
-    | SolutionSaved
-    | Ready
-    | Resync,
-    Field(discriminator="type"),
-]
-live_message: TypeAdapter[LiveMessage] = TypeAdapter(LiveMessage)

@@ -10,8 +10,8 @@ from mentoring.core.errors import Conflict, Forbidden, Invalid, NotFound
 from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
+from scenarios import events
 from scenarios.models import (
     MAX_SOLUTION_LENGTH,
     Feedback,

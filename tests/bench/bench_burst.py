@@ -376,9 +376,9 @@ def run_burst(burst: Burst, *, reference: bool = True) -> Outcome:
     from django.db import transaction
 
     from mentoring.accounts.services.tokens import create_api_token
+    from mentoring.boards.events import thread_group
     from mentoring.boards.services.posts import create_thread
     from mentoring.models import Board, LiveStream, User
-    from mentoring.realtime.events import thread_group
 
     cohort = _cohort()
     tutor = User.objects.get(username="tutor")

@@ -143,7 +143,7 @@ def test_member_row_is_one_query_for_one_member(everyone, django_assert_num_quer
 def test_live_rows_for_many_members_are_read_in_one_query(
     everyone, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from mentoring.realtime import events
+    from mentoring.participation import events
 
     cohort, _, people = everyone
     ids = list(Membership.objects.filter(cohort=cohort, role="member").values_list("pk", flat=True))

@@ -365,7 +365,9 @@ def test_a_thread_title_cut_short_in_a_notification_is_replaced_where_it_was_cut
 def test_words_edited_away_are_not_replayable(
     cohort, tutor, members, django_capture_on_commit_callbacks
 ):
-    from mentoring.realtime import events, log
+    from mentoring.boards.events import thread_group
+    from mentoring.notifications.events import user_group
+    from mentoring.realtime import log
 
     a, b, _ = members
     cohort.allow_anonymous_to_peers = True
@@ -383,7 +385,7 @@ def test_words_edited_away_are_not_replayable(
     # Earlier revisions are kept (the author's own history) until a retraction; nowhere else.
     assert tables_containing(first) == ["mentoring_postrevision.body"]
     assert tables_containing(second) == ["mentoring_postrevision.body"]
-    stream = events.thread_group(thread.pk)
+    stream = thread_group(thread.pk)
     _, replayed = log.events_after(stream, 0)
     about_reply = [e for e in replayed if f'"id":{reply.pk},' in e.member_text.replace(" ", "")]
     assert [json_type(e.member_text) for e in about_reply] == [
@@ -400,7 +402,7 @@ def test_words_edited_away_are_not_replayable(
     # The thread author's reply notification, and its copy in their live log, say it now.
     notice = Notification.objects.get(user=a, kind=Notification.Kind.REPLY)
     assert third in notice.body
-    _, mine = log.events_after(events.user_group(a.pk), 0)
+    _, mine = log.events_after(user_group(a.pk), 0)
     assert mine and all(first not in e.member_text and second not in e.member_text for e in mine)
 
 

@@ -90,3 +90,16 @@ def test_the_product_importing_the_demo_seeding_fails(tree):
     assert result.returncode != 0
     assert "cms is not allowed to import demo" in result.stdout
     assert "cms.models -> demo.site" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "feature", ["mentoring.boards.selectors", "mentoring.participation.events", "scenarios.models"]
+)
+def test_realtime_importing_a_feature_fails(tree, feature):
+    # Each feature owns its events, schemas and sockets; realtime is plumbing under them all.
+    hub = tree / "mentoring/realtime/hub.py"
+    hub.write_text(hub.read_text() + f"\nimport {feature} as _feature\n")
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    assert "mentoring.realtime imports no feature" in result.stdout
+    assert f"mentoring.realtime.hub -> {feature}" in result.stdout

@@ -85,8 +85,8 @@ async def test_no_stream_for_ask_a_tutor_restricted_boards_or_strangers(
     _, _, missing = await ws_connect("/ws/boards/99999999/", user=members[0])
     assert missing == {"type": "websocket.close", "code": 4403}
     # Nothing is sent to a private board's stream either, whoever asks there.
+    from mentoring.boards.events import board_group
     from mentoring.models import LiveStream
-    from mentoring.realtime.events import board_group
 
     await database_sync_to_async(posts.create_thread)(
         board=private, author=members[0], title="Help", body="Please."

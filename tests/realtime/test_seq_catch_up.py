@@ -8,11 +8,13 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from mentoring.boards import events
+from mentoring.boards.schemas import PostRetracted, RetractedPost
 from mentoring.boards.services import moderation
 from mentoring.boards.services import posts as boards
 from mentoring.models import Board, LiveEvent
-from mentoring.realtime import events, hub, log
-from mentoring.realtime.schemas import PostRetracted, RetractedPost
+from mentoring.realtime import hub, log
+from mentoring.realtime.events import encode
 from tests.conftest import ws_first_json
 from tests.factories import make_cohort
 
@@ -133,7 +135,7 @@ async def test_the_log_keeps_a_bounded_tail_per_stream(monkeypatch):
 def dropped_retraction(thread_id: int) -> int:
     """Log an event as if sent, but never hand it to the fan-out (a full channel, Redis down)."""
     event = PostRetracted(post=RetractedPost(id=12345, thread_id=thread_id, tombstone=False))
-    return log.append(events.thread_group(thread_id), events._encode(event), None)
+    return log.append(events.thread_group(thread_id), encode(event), None)
 
 
 async def test_a_dropped_message_is_read_back_before_the_next(ws_connect, cohort, members):

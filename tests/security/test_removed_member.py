@@ -16,9 +16,10 @@ from mentoring.boards.services import moderation, posts
 from mentoring.cohorts.services import remove_membership
 from mentoring.inbox.services.digest import send_weekly_digest
 from mentoring.models import LiveEvent, Membership, Notification, User
+from mentoring.notifications import events
 from mentoring.notifications.services.notifications import Notice, notify, notify_many
 from mentoring.notifications.services.tasks import send_daily_digest, send_notification_email
-from mentoring.realtime import events, log
+from mentoring.realtime import log
 from tests.factories import UserFactory, make_cohort
 from tests.mentoring.boards_helpers import general_board, private_board
 

@@ -1,8 +1,9 @@
 """Every websocket route × every kind of caller: a socket opens (``ready``) only for those
 allowed, and everyone else is closed with 4403 — the HTTP matrix's counterpart for
-``mentoring.realtime.routing``. A route added there without a line here fails
-``test_every_websocket_route_has_an_entry``. The sockets go through ``config.asgi``'s whole
-stack (origin check, authentication, routing), with each role's session cookie."""
+``config.routing`` (the features' ``consumers.websocket_urlpatterns``). A route added there
+without a line here fails ``test_every_websocket_route_has_an_entry``. The sockets go through
+``config.asgi``'s whole stack (origin check, authentication, routing), with each role's session
+cookie."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 
 import pytest
 
-from mentoring.realtime.routing import websocket_urlpatterns
+from config.routing import websocket_urlpatterns
 from tests.conftest import ws_first_json
 from tests.security.world import ROLES, build_world
 
@@ -52,7 +53,7 @@ def fill(route: str, world) -> str:
 def test_every_websocket_route_has_an_entry():
     assert sorted(routes()) == sorted(WS_ACCESS), (
         "tests/security/test_ws_access_matrix.py's WS_ACCESS must list exactly the routes of "
-        "mentoring/realtime/routing.py, each with who may open it"
+        "config/routing.py (the features' consumers.py), each with who may open it"
     )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from mentoring.boards import events
 from mentoring.boards.services.posts import visible_thread_or_404
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.inbox.services import inbox
 from mentoring.models import Notification, Post, PostFlag, User
 from mentoring.notifications.services.notifications import notify, withdraw_notifications_about
-from mentoring.realtime import events
 from mentoring.rules.permissions import can_moderate
 
 

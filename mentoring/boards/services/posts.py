@@ -17,6 +17,7 @@ from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from mentoring.boards import events
 from mentoring.boards.selectors import visible_board, visible_thread
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
@@ -33,9 +34,9 @@ from mentoring.models import (
     Thread,
     User,
 )
+from mentoring.notifications import events as notification_events
 from mentoring.notifications.services.notifications import notify, withdraw_notifications_about
 from mentoring.participation.services import counters as participation
-from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.search import SEARCH_CONFIG
 from mentoring.rules.visibility import author_name_for
@@ -395,7 +396,7 @@ def _requote(post: Post) -> None:
         notification.body = quoted
     Notification.objects.bulk_update(quoting, ["body"])
     for notification in quoting:
-        events.notification_rewritten(notification)
+        notification_events.notification_rewritten(notification)
 
 
 @transaction.atomic
@@ -462,7 +463,7 @@ def _forget_thread_title(*, thread_id: int) -> None:
     thread.title = RETRACTED_THREAD_TITLE
     thread.save(update_fields=["title"])
     for notification in quoting:  # and from the live log's copies of them
-        events.notification_rewritten(notification)
+        notification_events.notification_rewritten(notification)
 
 
 def without_title(text: str, title: str, *, cut_at: int | None = None) -> str:

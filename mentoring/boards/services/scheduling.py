@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
+from mentoring.boards import events
 from mentoring.boards.selectors import visible_board
 from mentoring.boards.services import posts
 from mentoring.core.errors import Forbidden, Invalid, NotFound
@@ -35,7 +36,6 @@ from mentoring.models import (
     User,
 )
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import thread_author_name
 

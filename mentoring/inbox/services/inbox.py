@@ -17,10 +17,10 @@ from django_tasks import task
 
 from mentoring.core.errors import NotFound
 from mentoring.core.rendering import excerpt
+from mentoring.inbox import events
 from mentoring.inbox.selectors import unanswered_threads
 from mentoring.models import Board, Cohort, Membership, Notification, Post, PostFlag, Thread, User
 from mentoring.notifications.services.notifications import Notice, notify, notify_many
-from mentoring.realtime import events
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import author_name_for, thread_author_name
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from mentoring.core.errors import Invalid
 from mentoring.models import Cohort, Membership, Notification, Post, Thread, User
+from mentoring.notifications import events
 from mentoring.notifications.services.tasks import schedule_notification_email
-from mentoring.realtime import events
 
 
 @dataclass(frozen=True)

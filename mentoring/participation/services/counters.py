@@ -26,8 +26,8 @@ from mentoring.models import (
     Thread,
     User,
 )
+from mentoring.participation import events
 from mentoring.participation.selectors import alerts as alert_rules
-from mentoring.realtime import events
 
 _UPSERT_READ_STATE = """
 INSERT INTO mentoring_threadreadstate (user_id, thread_id, first_read_at, last_read_at)

@@ -31,7 +31,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.realtime import events
+from mentoring.participation import events
 from mentoring.rules.permissions import can_view_participation
 
 # A member is not nudged again within this time unless the tutor overrides: being chased
