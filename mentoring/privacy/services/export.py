@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 EXPORT_FORMAT = "staffroom-data-export/1"
 JSON_NAME = "staffroom-data.json"
 HTML_NAME = "index.html"
+CSS_NAME = "style.css"  # index.html's look, a file beside it (no inline style anywhere)
 # A build that started this long ago and never finished (a worker killed mid-way) is taken up
 # again by the next request's task rather than blocking the member for good.
 STALE_BUILD = timedelta(hours=1)
@@ -141,6 +142,7 @@ def build_zip(data: dict[str, Any]) -> bytes:
             JSON_NAME, json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
         )
         archive.writestr(HTML_NAME, render_index(data))
+        archive.writestr(CSS_NAME, render_to_string("mentoring/privacy/export_index.css"))
     return buffer.getvalue()
 
 
