@@ -4,11 +4,13 @@ Cohorts and memberships are changed through Staffroom's own pages and API, which
 object permissions; the admin only shows them, so nothing bypasses the services.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from mentoring.accounts.services.tokens import revoke_api_token
-from mentoring.models import ApiToken, Cohort, Membership, SignInPolicy, User
+from mentoring.core.errors import ServiceError
+from mentoring.models import ApiToken, Cohort, ErasureRequest, Membership, SignInPolicy, User
+from mentoring.privacy.services import erasure
 
 
 @admin.register(User)
@@ -18,6 +20,35 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
+    actions = ["erase_now"]
+
+    @admin.action(description="Erase the selected accounts now (under their cohorts' post policy)")
+    def erase_now(self, request, queryset):
+        """Queued for the background worker (``erase_user USERNAME --now`` runs it at once)."""
+        started = 0
+        for user in queryset:
+            try:
+                erasure.erase_now(user=user)
+            except ServiceError as error:
+                self.message_user(request, error.detail, messages.ERROR)
+            else:
+                started += 1
+        self.message_user(request, f"{started} erasure(s) started; see Erasure requests.")
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(admin.ModelAdmin):
+    """Read-only: the requests and how far each got (they name the account by id only)."""
+
+    list_display = ("pk", "user_id", "origin", "state", "step", "created_at", "due_at")
+    list_filter = ("state", "origin")
+    readonly_fields = [f.name for f in ErasureRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ApiToken)

@@ -8,5 +8,7 @@ class MentoringConfig(AppConfig):
 
     def ready(self) -> None:
         from mentoring.accounts import receivers
+        from mentoring.privacy import receivers as privacy_receivers
 
         receivers.connect()
+        privacy_receivers.connect()

@@ -19,6 +19,7 @@ from mentoring.models.boards import (
     ThreadReadState,
 )
 from mentoring.models.cohorts import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, Cohort, Membership
+from mentoring.models.erasure import COOLING_OFF, ErasureRequest
 from mentoring.models.invitations import (
     Invitation,
     InvitationBatch,
@@ -39,6 +40,7 @@ from mentoring.models.participation import (
 from mentoring.models.signin import SignInPolicy
 
 __all__ = [
+    "COOLING_OFF",
     "DEFAULT_GRACE_SECONDS",
     "MAX_GRACE_SECONDS",
     "MAX_POST_LENGTH",
@@ -46,6 +48,7 @@ __all__ = [
     "ApiToken",
     "Board",
     "Cohort",
+    "ErasureRequest",
     "Invitation",
     "InvitationBatch",
     "JoinConfirmation",
