@@ -256,9 +256,7 @@ def _traces(request: ErasureRequest, user: User) -> dict:
     sessions. Found by id where there is one, by the words themselves where there is not."""
     counts: Counter = Counter()
     invitations = Invitation.objects.filter(Q(accepted_by=user) | _email_q("email", user))
-    names = _identifiers(user) | {
-        name for invitation in invitations for name in (invitation.invitee_name(),) if name
-    }
+    names = _identifiers(user) | {i.invitee_name for i in invitations if len(i.invitee_name) >= 3}
     confirmations = JoinConfirmation.objects.filter(_email_q("email", user))
     counts["queued_tasks_deleted"] = _delete_tasks(
         "invitation", list(invitations.values_list("pk", flat=True))
