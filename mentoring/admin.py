@@ -14,10 +14,12 @@ from mentoring.models import (
     ApiToken,
     Cohort,
     DataExport,
+    ErasureRequest,
     Membership,
     SignInPolicy,
     User,
 )
+from mentoring.privacy.services import erasure
 from mentoring.privacy.services.export import request_export
 
 
@@ -28,7 +30,7 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
-    actions = ["export_data"]
+    actions = ["export_data", "erase_now"]
 
     @admin.action(description="Prepare a copy of their data (subject access request)")
     def export_data(self, request, queryset):
@@ -46,6 +48,19 @@ class UserAdmin(BaseUserAdmin):
             "each member is e-mailed when theirs is ready.",
         )
 
+    @admin.action(description="Erase the selected accounts now (under their cohorts' post policy)")
+    def erase_now(self, request, queryset):
+        """Queued for the background worker (``erase_user USERNAME --now`` runs it at once)."""
+        started = 0
+        for user in queryset:
+            try:
+                erasure.erase_now(user=user)
+            except ServiceError as error:
+                self.message_user(request, error.detail, messages.ERROR)
+            else:
+                started += 1
+        self.message_user(request, f"{started} erasure(s) started; see Erasure requests.")
+
 
 @admin.register(DataExport)
 class DataExportAdmin(admin.ModelAdmin):
@@ -55,6 +70,21 @@ class DataExportAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     fields = list_display
     readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(admin.ModelAdmin):
+    """Read-only: the requests and how far each got (they name the account by id only)."""
+
+    list_display = ("pk", "user_id", "origin", "state", "step", "created_at", "due_at")
+    list_filter = ("state", "origin")
+    readonly_fields = [f.name for f in ErasureRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

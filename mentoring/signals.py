@@ -12,3 +12,15 @@ cohort_created = Signal()
 
 # Sent inside the enrolment transaction with ``cohort`` and ``users`` (the newly enrolled).
 members_enrolled = Signal()
+
+# Sent after the commit that records a member's request to delete their account, with
+# ``request`` (an ``ErasureRequest``): ``mentoring.privacy`` queues the erasure for when it is due.
+erasure_requested = Signal()
+
+# A tutor or staff member opened a thread (``reader``, ``thread``); privacy logs it for the
+# author when it is a member's question on "Ask a tutor" (boards need not know the access log).
+thread_opened = Signal()
+
+# A tutor exported the participation of ``subject_ids`` in ``cohort`` (the dashboard's CSV, sent
+# before its first byte); privacy logs it for each of them.
+participation_exported = Signal()

@@ -13,10 +13,11 @@ from __future__ import annotations
 from allauth.account import signals as account_signals
 from allauth.account.models import EmailAddress
 from allauth.mfa import signals as mfa_signals
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
-from mentoring.accounts.services import throttle
+from mentoring.accounts.services import deletion, throttle
 from mentoring.models import User
 from mentoring.realtime import events
 
@@ -78,7 +79,16 @@ def record_legacy_email(sender, request, user, **kwargs) -> None:
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
 
 
+def cancel_erasure_on_sign_in(sender, request, user, **kwargs) -> None:
+    """Signing in during the cooling-off period keeps the account (the deletion page says so)."""
+    if deletion.cancel_on_sign_in(user=user) and request is not None:
+        messages.info(
+            request, "Welcome back: your account will not be deleted.", fail_silently=True
+        )
+
+
 def connect() -> None:
+    user_logged_in.connect(cancel_erasure_on_sign_in, dispatch_uid="staffroom-cancel-erasure")
     user_logged_in.connect(remember_sign_in, dispatch_uid="staffroom-remember-sign-in")
     account_signals.password_reset.connect(
         clear_locks_on_password_reset, dispatch_uid="staffroom-clear-locks-on-reset"

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/password/change/", account_views.password_change, name="password_change"),
     path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path("accounts/profile/", views.profile, name="account_profile"),
+    path("accounts/profile/delete/", views.delete_account, name="account_delete"),
     path("accounts/", include("allauth.urls")),
 ]

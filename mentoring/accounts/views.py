@@ -9,15 +9,18 @@ sidestepped through /admin/ or /django-admin/.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from mentoring.accounts.forms import ProfileForm
+from mentoring.accounts.forms import DeleteAccountForm, ProfileForm
+from mentoring.accounts.services.deletion import request_deletion
 from mentoring.accounts.services.profile import set_display_name
 from mentoring.core.errors import ServiceError
+from mentoring.models import COOLING_OFF
 
 
 @login_required
@@ -32,6 +35,26 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your name is saved.")
             return redirect("account_profile")
     return render(request, "account/profile.html", {"form": form})
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Ask for the account to be deleted: it is, after the cooling-off period, unless its owner
+    signs in again before then. Asking signs them out everywhere."""
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erasure_request = request_deletion(user=request.user)
+        except ServiceError as error:
+            form.add_error(None, error.detail)
+        else:
+            logout(request)
+            return render(
+                request,
+                "account/delete_requested.html",
+                {"due_at": erasure_request.due_at, "days": COOLING_OFF.days},
+            )
+    return render(request, "account/delete.html", {"form": form, "days": COOLING_OFF.days})
 
 
 def admin_login_redirect(request: HttpRequest) -> HttpResponseRedirect:

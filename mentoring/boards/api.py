@@ -31,11 +31,11 @@ from mentoring.core.api import (
 )
 from mentoring.core.errors import Invalid, NotFound
 from mentoring.core.pagination import PageSize, link_header, page_url
-from mentoring.models import Post
+from mentoring.models import Post, Thread
 from mentoring.participation.services.counters import record_thread_read
-from mentoring.privacy.services.access_log import record_private_question_read
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import thread_author_name
+from mentoring.signals import thread_opened
 
 router = Router(tags=["boards"])
 
@@ -246,7 +246,7 @@ def get_thread(
     for name, value in link_header(next_url).items():
         response[name] = value
     record_thread_read(user=request.user, thread=thread)
-    record_private_question_read(reader=request.user, thread=thread)
+    thread_opened.send(sender=Thread, reader=request.user, thread=thread)
     return _thread_out(thread, page.items, next_url)
 
 

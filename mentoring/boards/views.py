@@ -38,8 +38,8 @@ from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.services.counters import record_thread_read
-from mentoring.privacy.services.access_log import record_private_question_read
 from mentoring.rules.permissions import can_moderate, is_tutor
+from mentoring.signals import thread_opened
 
 
 def _found(obj):
@@ -277,7 +277,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                 return redirect(post.get_absolute_url())
     else:
         record_thread_read(user=request.user, thread=page.thread)
-        record_private_question_read(reader=request.user, thread=page.thread)
+        thread_opened.send(sender=Thread, reader=request.user, thread=page.thread)
     replying_to = next((p for p in page.posts if str(p.pk) == str(form["reply_to"].value())), None)
     _said_at_post(request, page)
     return form_page(

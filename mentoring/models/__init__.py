@@ -26,6 +26,7 @@ from mentoring.models.cohorts import (
     Membership,
     nudge_placeholder_help,
 )
+from mentoring.models.erasure import COOLING_OFF, ErasureRequest
 from mentoring.models.invitations import (
     Invitation,
     InvitationBatch,
@@ -49,6 +50,7 @@ from mentoring.models.signin import SignInPolicy
 
 __all__ = [
     "AccessLogEntry",
+    "COOLING_OFF",
     "DEFAULT_GRACE_SECONDS",
     "MAX_GRACE_SECONDS",
     "MAX_POST_LENGTH",
@@ -58,6 +60,7 @@ __all__ = [
     "Board",
     "Cohort",
     "DataExport",
+    "ErasureRequest",
     "Invitation",
     "InvitationBatch",
     "JoinConfirmation",

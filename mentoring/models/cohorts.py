@@ -33,6 +33,10 @@ class Cohort(models.Model):
         INDUCTION = "induction", "Induction module"
         MASTERS = "masters", "Masters module"
 
+    class PostPolicy(models.TextChoices):
+        REMOVE = "remove", "Remove their text"
+        KEEP = "keep", "Keep their posts as “a former member”"
+
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDUCTION)
     starts_on = models.DateField(null=True, blank=True)
@@ -80,6 +84,15 @@ class Cohort(models.Model):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="How many days an invitation link stays valid.",
+    )
+    # Account erasure (``mentoring.privacy.services.erasure``): what becomes of an erased
+    # member's posts in this cohort.
+    post_policy = models.CharField(
+        max_length=10,
+        choices=PostPolicy.choices,
+        default=PostPolicy.REMOVE,
+        help_text="When a member's account is erased: remove the text of their posts "
+        "(tombstones stay where replies hang), or keep the posts under “a former member”.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

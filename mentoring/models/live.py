@@ -12,6 +12,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+# No logged event is older than a day (``mentoring.realtime.log`` trims them; retention and the
+# privacy notice say so): a page away that long reloads anyway.
+KEEP_SECONDS = 24 * 3600
+
 
 class LiveStream(models.Model):
     """The last ``seq`` handed out on a stream; bumped in the statement that logs the event."""

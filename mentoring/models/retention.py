@@ -8,11 +8,15 @@ opened or exported something about them, and when. It is written by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from mentoring.models.accounts import User
 from mentoring.models.cohorts import Cohort
+from mentoring.models.live import KEEP_SECONDS as LIVE_EVENT_SECONDS
 
 
 class AccessLogEntry(models.Model):
@@ -68,3 +72,35 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"Retention run {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+# The dashboard's trend reads 12 weeks of events; the alerts read 6 weeks of buckets.
+MIN_READ_EVENT_MONTHS = 4
+FILE_MAIL_BACKEND = "mentoring.core.mail.FilePerMessageBackend"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The retention periods in force (from settings): what the job and the privacy notice use."""
+
+    read_events_months: int
+    read_notifications_days: int
+    expired_invitations_days: int
+    access_log_days: int
+    local_mail_days: int
+    live_event_hours: int
+    session_days: int
+    local_mail_kept: bool  # the development mail backend (files in EMAIL_FILE_PATH) is in use
+
+
+def policy() -> Policy:
+    return Policy(
+        read_events_months=max(settings.RETENTION_READ_EVENTS_MONTHS, MIN_READ_EVENT_MONTHS),
+        read_notifications_days=settings.RETENTION_READ_NOTIFICATIONS_DAYS,
+        expired_invitations_days=settings.RETENTION_EXPIRED_INVITATIONS_DAYS,
+        access_log_days=settings.RETENTION_ACCESS_LOG_DAYS,
+        local_mail_days=settings.RETENTION_LOCAL_MAIL_DAYS,
+        live_event_hours=LIVE_EVENT_SECONDS // 3600,
+        session_days=settings.SESSION_COOKIE_AGE // 86400,
+        local_mail_kept=settings.EMAIL_BACKEND == FILE_MAIL_BACKEND,
+    )

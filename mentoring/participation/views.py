@@ -35,7 +35,6 @@ from mentoring.core.refusals import form_status, with_headers
 from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.invitations.selectors import invited_not_joined
 from mentoring.models import (
-    AccessLogEntry,
     Board,
     Cohort,
     Membership,
@@ -43,8 +42,10 @@ from mentoring.models import (
     Thread,
     nudge_placeholder_help,
 )
+from mentoring.models.retention import policy as retention_policy
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.selectors import alerts as alert_rules
+from mentoring.participation.selectors.access_log import ACCESS_LOG_PAGE, access_entries_page
 from mentoring.participation.selectors.charts import status_breakdown_svg, weekly_trend_svg
 from mentoring.participation.selectors.rows import (
     SORTABLE,
@@ -65,9 +66,7 @@ from mentoring.participation.services.nudges import (
     nudge_members,
     update_nudge_template,
 )
-from mentoring.privacy.selectors.access_log import ACCESS_LOG_PAGE, access_entries_page
-from mentoring.privacy.services.access_log import record_access_many
-from mentoring.privacy.services.retention import policy as retention_policy
+from mentoring.signals import participation_exported
 
 # The member table pages through big cohorts; filter and sort are applied in SQL first.
 DASHBOARD_PAGE = PageSize(default=500, maximum=2000)
@@ -392,12 +391,11 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
     )
     # Every member in the file sees, on their own page, that it was exported (one INSERT per
     # thousand members, before the first byte is sent).
-    record_access_many(
+    participation_exported.send(
+        sender=Cohort,
         actor=request.user,
-        subject_ids=rows.values_list("user_id", flat=True),
-        action=AccessLogEntry.Action.PARTICIPATION_EXPORTED,
         cohort=cohort,
-        detail="participation.csv",
+        subject_ids=rows.values_list("user_id", flat=True),
     )
     writer = csv.writer(_Echo())
 

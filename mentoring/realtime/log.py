@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from mentoring.models import LiveEvent, LiveStream
+from mentoring.models.live import KEEP_SECONDS, LiveEvent, LiveStream
 
 # Events kept per stream. A client further behind than this (or than CATCH_UP_LIMIT) is told
 # to refetch instead (``resync``): replaying hundreds of messages costs more than one page load.
 KEEP = 1000
-KEEP_SECONDS = 24 * 3600  # and none older than a day: a page away that long reloads anyway
 TRIM_EVERY = 100
 CATCH_UP_LIMIT = 500
 

@@ -299,6 +299,7 @@ ACCESS.update({
 # fmt: off
 ACCESS.update({
     "GET /accounts/profile/":                          expect(302, 200, 200, 200, 200, 200),
+    "GET /accounts/profile/delete/":                   expect(302, 200, 200, 200, 200, 200),
     "GET /accounts/inactive/":                         expect(200, 200, 200, 200, 200, 200),
     "GET /accounts/signup/":                           expect(200, 302, 302, 302, 302, 302),
     "GET /accounts/reauthenticate/":                   expect(302, 200, 200, 200, 200, 200),

@@ -409,6 +409,28 @@ def retract_post(*, post: Post | int, by: User) -> Post | None:
     Returns the tombstone, or None when nothing remains.
     """
     post, now = _locked_own_post(post=post, by=by)
+    return _retract(post, now)
+
+
+@transaction.atomic
+def retract_for_erasure(*, post_id: int) -> bool:
+    """Retract a post of an account being erased (``mentoring.privacy.services.erasure``),
+    exactly as its author would, whatever the grace period: the text goes from every table and
+    the live log; a tombstone stays only where replies hang. False when it was already gone
+    (the erasure runs again after a crash)."""
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread", "cohort", "author")
+        .filter(pk=post_id, retracted_at__isnull=True)
+        .first()
+    )
+    if post is None:
+        return False
+    _retract(post, timezone.now())
+    return True
+
+
+def _retract(post: Post, now: datetime) -> Post | None:
     participation.post_removed(post=post)
     inbox.post_removed(post=post)
     withdraw_notifications_about(post=post)

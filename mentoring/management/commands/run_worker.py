@@ -19,6 +19,8 @@ from django.db import DatabaseError, InterfaceError, connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
+from mentoring.privacy.services import erasure
+
 logger = logging.getLogger("django_tasks_db")
 
 
@@ -89,6 +91,10 @@ class Command(DbWorkerCommand):
             worker_id=options["worker_id"],
             excluded_queue_names=excluded,
         )
+        # An erasure a killed worker left half-done is queued again (its steps can be rerun).
+        resumed = erasure.resume_interrupted()
+        if resumed:
+            logger.info("Resuming erasure request(s) %s", ", ".join(map(str, resumed)))
         # An autoreloader would run the loop in a thread that can die alone; never use one.
         worker.configure_signals()
         worker.run()

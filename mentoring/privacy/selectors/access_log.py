@@ -1,26 +1,13 @@
-"""Reading the access log: a member's own entries, a page at a time, newest first."""
+"""The access log's part of a member's data export (their own page of it is participation's:
+``mentoring.participation.selectors.access_log``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.core.privacy import Provider
 from mentoring.models import AccessLogEntry, User
-
-ACCESS_LOG_PAGE = PageSize(default=20, maximum=100)
-
-
-def access_entries_page(
-    *, subject: User, limit: int = ACCESS_LOG_PAGE.default, cursor: str | None = None
-) -> Page[AccessLogEntry]:
-    """Who opened, exported or erased what about ``subject`` (every cohort's and the account's
-    entries), newest first."""
-    entries = AccessLogEntry.objects.filter(subject=subject).select_related("cohort")
-    return keyset_page(
-        entries, order=["-created_at", "-pk"], limit=limit, cursor=cursor, scope="access-log"
-    )
 
 
 # --- The member's data export (mentoring.core.privacy) -------------------------------------

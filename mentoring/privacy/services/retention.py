@@ -35,42 +35,18 @@ from mentoring.models import (
     ReadEvent,
     RetentionRun,
 )
-from mentoring.realtime.log import KEEP_SECONDS as LIVE_EVENT_SECONDS
+from mentoring.models.live import KEEP_SECONDS as LIVE_EVENT_SECONDS
+from mentoring.models.retention import (  # noqa: F401 (what the job reads, kept importable here)
+    FILE_MAIL_BACKEND,
+    MIN_READ_EVENT_MONTHS,
+    Policy,
+    policy,
+)
 
-# The dashboard's trend reads 12 weeks of events; the alerts read 6 weeks of buckets.
-MIN_READ_EVENT_MONTHS = 4
-FILE_MAIL_BACKEND = "mentoring.core.mail.FilePerMessageBackend"
 DB_SESSION_ENGINES = {
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
 }
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The retention periods in force (from settings): what the job and the privacy notice use."""
-
-    read_events_months: int
-    read_notifications_days: int
-    expired_invitations_days: int
-    access_log_days: int
-    local_mail_days: int
-    live_event_hours: int
-    session_days: int
-    local_mail_kept: bool  # the development mail backend (files in EMAIL_FILE_PATH) is in use
-
-
-def policy() -> Policy:
-    return Policy(
-        read_events_months=max(settings.RETENTION_READ_EVENTS_MONTHS, MIN_READ_EVENT_MONTHS),
-        read_notifications_days=settings.RETENTION_READ_NOTIFICATIONS_DAYS,
-        expired_invitations_days=settings.RETENTION_EXPIRED_INVITATIONS_DAYS,
-        access_log_days=settings.RETENTION_ACCESS_LOG_DAYS,
-        local_mail_days=settings.RETENTION_LOCAL_MAIL_DAYS,
-        live_event_hours=LIVE_EVENT_SECONDS // 3600,
-        session_days=settings.SESSION_COOKIE_AGE // 86400,
-        local_mail_kept=settings.EMAIL_BACKEND == FILE_MAIL_BACKEND,
-    )
 
 
 @dataclass(frozen=True)
