@@ -27,7 +27,7 @@ def _register_privacy_providers() -> None:
     from mentoring.invitations import selectors as invitations
     from mentoring.notifications import selectors as notifications
     from mentoring.participation.selectors import privacy as participation
-    from mentoring.privacy.selectors import access_log, exports
+    from mentoring.privacy.selectors import access_log, erasure, exports
 
     for feature in (
         accounts,
@@ -38,5 +38,6 @@ def _register_privacy_providers() -> None:
         invitations,
         exports,
         access_log,
+        erasure,
     ):
         register(feature.PRIVACY)
