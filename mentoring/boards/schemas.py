@@ -51,6 +51,24 @@ class PostOut(PostShape):
     hidden_reason: str = ""
     mine: bool
     can_edit: bool
+    reactions: dict[str, int] = Field(
+        description="How many of each reaction (helpful, me_too, thank_you) the post has."
+    )
+    my_reactions: list[str] = Field(description="The kinds the caller has given this post.")
+
+
+class ReactionIn(Schema):
+    # Checked by the service (400 ``invalid_reaction``), so the API and the page say the same.
+    kind: str = Field(..., max_length=50, description="helpful, me_too or thank_you")
+    anonymous: bool = Field(
+        False, description="Not named to peers (only where the cohort allows anonymity)."
+    )
+
+
+class ReactionsOut(Schema):
+    post_id: int
+    reactions: dict[str, int]
+    my_reactions: list[str]
 
 
 class ThreadOut(Schema):

@@ -15,6 +15,7 @@ from mentoring.models.boards import (
     PostFlag,
     PostQuerySet,
     PostRevision,
+    Reaction,
     Thread,
     ThreadReadState,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "PostFlag",
     "PostQuerySet",
     "PostRevision",
+    "Reaction",
     "ReadEvent",
     "ResourceView",
     "SignInPolicy",

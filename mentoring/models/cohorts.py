@@ -124,6 +124,8 @@ class Membership(models.Model):
     threads_read = models.PositiveIntegerField(default=0)
     posts = models.PositiveIntegerField(default=0, help_text="Posts that are not retracted.")
     resource_views = models.PositiveIntegerField(default=0)
+    # Reactions the member has on posts (a step beyond reading; not a status of its own).
+    reactions = models.PositiveIntegerField(default=0, db_default=0)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     last_nudged_at = models.DateTimeField(null=True, blank=True)
     last_posted_at = models.DateTimeField(null=True, blank=True)

@@ -29,7 +29,9 @@ from mentoring.realtime.schemas import (
     NotificationCreated,
     NotificationWithdrawn,
     PostEvent,
+    PostReacted,
     PostRetracted,
+    ReactedPost,
     RetractedPost,
     SolutionSaved,
     StreamMessage,
@@ -234,6 +236,15 @@ def post_retracted(*, post_id: int, thread_id: int, tombstone: bool) -> None:
     event = PostRetracted(post=RetractedPost(id=post_id, thread_id=thread_id, tombstone=tombstone))
     stream = thread_group(thread_id)
     log.redact(stream, path="post,id", object_id=post_id, text=_encode(event), tutors_too=True)
+    send_after_commit(lambda: send_now(stream, event))
+
+
+def post_reacted(*, post_id: int, thread_id: int) -> None:
+    """A reaction given or taken back: the event says which post only (no names, no counts),
+    and each open page fetches the post as its reader may see it. Self-contained, so it moves
+    with the reactions wherever live events end up."""
+    event = PostReacted(post=ReactedPost(id=post_id, thread_id=thread_id))
+    stream = thread_group(thread_id)
     send_after_commit(lambda: send_now(stream, event))
 
 

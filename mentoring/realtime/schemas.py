@@ -42,6 +42,20 @@ class PostRetracted(StreamMessage):
     post: RetractedPost
 
 
+class ReactedPost(Schema):
+    id: int
+    thread_id: int
+
+
+class PostReacted(StreamMessage):
+    """Someone reacted to a post or took a reaction back: open thread pages fetch the post as
+    their reader may see it. It names nobody and carries no counts (who may be named is the
+    server's to decide, per reader)."""
+
+    type: Literal["post.reacted"] = "post.reacted"
+    post: ReactedPost
+
+
 # --- /ws/cohorts/{id}/dashboard/ ------------------------------------------------------------
 class MemberUpdated(StreamMessage):
     type: Literal["member.updated"] = "member.updated"
@@ -105,6 +119,7 @@ class Resync(StreamMessage):
 LiveMessage = Annotated[
     PostEvent
     | PostRetracted
+    | PostReacted
     | MemberUpdated
     | InboxUpdated
     | BoardUpdated
