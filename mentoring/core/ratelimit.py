@@ -1,7 +1,7 @@
 """Per-user rate limits on writes: throttled, not stopped.
 
-Each action (``post``, ``flag``, ``react``, ``nudge``, ``invite``, ``roster``) has one or more
-windows in ``settings.RATE_LIMITS``, e.g. ``["20/60", "300/3600"]``: at most 20 in a minute (a burst) and
+Each action (``post``, ``flag``, ``nudge``, ``invite``, ``roster``) has one or more windows in
+``settings.RATE_LIMITS``, e.g. ``["20/60", "300/3600"]``: at most 20 in a minute (a burst) and
 300 in an hour. Generous for people, firm for a script gone wrong. Counters live in the
 ``ratelimit`` cache (Redis when ``REDIS_URL`` is set, so every worker shares them; otherwise
 per process). A refusal is a ``RateLimited`` error: 429 with ``Retry-After`` in the API, a form
