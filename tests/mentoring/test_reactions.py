@@ -309,3 +309,15 @@ def test_a_closed_board_refuses_new_reactions_but_not_taking_one_back(api, cohor
     assert (refused.status_code, refused.data["code"]) == (403, "board_closed")
     taken_back = api(members[1]).delete(f"/api/v1/posts/{thread.first_post_id}/reactions/helpful")
     assert taken_back.status_code == 204
+
+
+def test_reacting_first_and_posting_anonymously_later_hides_the_reactor(open_cohort):
+    cohort, tutor, (author, reactor, _, peer) = open_cohort
+    thread = posts.create_thread(board=general(cohort), author=author, title="T", body="Body")
+    reactions.add_reaction(post=thread.first_post_id, by=reactor, kind="helpful")
+    url = f"/threads/{thread.pk}/posts/{thread.first_post_id}/fragment/"
+    assert "Anna 2" in signed_in(peer).get(url).content.decode()
+    posts.create_post(thread=thread, author=reactor, body="Same here, quietly", anonymous=True)
+    as_peer = signed_in(peer).get(url).content.decode()
+    assert "Anna 2" not in as_peer and "1 member anonymously" in as_peer
+    assert "Anna 2" in signed_in(tutor).get(url).content.decode()
