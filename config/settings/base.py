@@ -399,6 +399,9 @@ RATE_LIMITS = {
     for action, default in {
         "post": "20/60,300/3600",
         "flag": "20/600,100/86400",
+        # Reactions (each one given; taking one back is free): a reader going down a thread
+        # clicking "me too" is fine, a script is not.
+        "react": "60/60,600/3600",
         "nudge": "30/600,200/86400",
         "invite": "300/3600,2000/86400",
         # Each roster check or import, and each pasted list, whatever its size: a tutor fixing

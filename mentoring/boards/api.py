@@ -14,6 +14,8 @@ from mentoring.boards.schemas import (
     PostIn,
     PostOut,
     PostPatch,
+    ReactionIn,
+    ReactionsOut,
     ReschedulePatch,
     ScheduledOut,
     SeriesIn,
@@ -21,7 +23,7 @@ from mentoring.boards.schemas import (
     ThreadOut,
     ThreadSummaryOut,
 )
-from mentoring.boards.services import moderation, posts, scheduling
+from mentoring.boards.services import moderation, posts, reactions, scheduling
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
@@ -60,6 +62,8 @@ def post_out(post: Post) -> dict:
         else "",
         "mine": post.is_own,
         "can_edit": post.can_edit,
+        "reactions": post.reaction_counts,
+        "my_reactions": post.my_reactions,
     }
 
 
@@ -297,3 +301,27 @@ def hide_post(request: HttpRequest, post_id: int, data: HideIn):
 def unhide_post(request: HttpRequest, post_id: int):
     post = moderation.unhide_post(post=post_id, by=request.user)
     return _own_view(request, post)
+
+
+def _reactions_out(request: HttpRequest, post_id: int) -> dict:
+    post = found(selectors.visible_post(user=request.user, post_id=post_id))
+    return {
+        "post_id": post.pk,
+        "reactions": post.reaction_counts,
+        "my_reactions": post.my_reactions,
+    }
+
+
+@router.post("/posts/{post_id}/reactions", response={201: ReactionsOut})
+def react(request: HttpRequest, post_id: int, data: ReactionIn):
+    """React to a post the caller can see (not their own): ``helpful``, ``me_too`` or
+    ``thank_you``. Reacting again with the same kind changes nothing."""
+    reactions.add_reaction(post=post_id, by=request.user, kind=data.kind, anonymous=data.anonymous)
+    return 201, _reactions_out(request, post_id)
+
+
+@router.delete("/posts/{post_id}/reactions/{kind}", response={204: None})
+def unreact(request: HttpRequest, post_id: int, kind: str):
+    """Take a reaction back (at any time); 204 whether or not there was one."""
+    reactions.remove_reaction(post=post_id, by=request.user, kind=kind)
+    return 204, None

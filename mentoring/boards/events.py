@@ -7,7 +7,14 @@ are named here; their sockets are ``mentoring.boards.consumers``.
 
 from __future__ import annotations
 
-from mentoring.boards.schemas import BoardUpdated, PostEvent, PostRetracted, RetractedPost
+from mentoring.boards.schemas import (
+    BoardUpdated,
+    PostEvent,
+    PostReacted,
+    PostRetracted,
+    ReactedPost,
+    RetractedPost,
+)
 from mentoring.realtime import log
 from mentoring.realtime.events import encode, send_after_commit, send_now
 from mentoring.rules.visibility import (
@@ -113,4 +120,12 @@ def post_retracted(*, post_id: int, thread_id: int, tombstone: bool) -> None:
     event = PostRetracted(post=RetractedPost(id=post_id, thread_id=thread_id, tombstone=tombstone))
     stream = thread_group(thread_id)
     log.redact(stream, path="post,id", object_id=post_id, text=encode(event), tutors_too=True)
+    send_after_commit(lambda: send_now(stream, event))
+
+
+def post_reacted(*, post_id: int, thread_id: int) -> None:
+    """A reaction given or taken back: the event says which post only (no names, no counts),
+    and each open page fetches the post as its reader may see it."""
+    event = PostReacted(post=ReactedPost(id=post_id, thread_id=thread_id))
+    stream = thread_group(thread_id)
     send_after_commit(lambda: send_now(stream, event))

@@ -11,7 +11,7 @@ from mentoring.models import MAX_POST_LENGTH
 
 BODY_HELP = (
     "Markdown works: **bold**, *italic*, lists, [links](https://example.org). "
-    "Tag a topic with a hashtag, like #behaviour."
+    "Tag a topic with a hashtag, like #behaviour. Mention someone with @ and their name."
 )
 
 

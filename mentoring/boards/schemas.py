@@ -54,6 +54,24 @@ class PostOut(PostShape):
     hidden_reason: str = ""
     mine: bool
     can_edit: bool
+    reactions: dict[str, int] = Field(
+        description="How many of each reaction (helpful, me_too, thank_you) the post has."
+    )
+    my_reactions: list[str] = Field(description="The kinds the caller has given this post.")
+
+
+class ReactionIn(Schema):
+    # Checked by the service (400 ``invalid_reaction``), so the API and the page say the same.
+    kind: str = Field(..., max_length=50, description="helpful, me_too or thank_you")
+    anonymous: bool = Field(
+        False, description="Not named to peers (only where the cohort allows anonymity)."
+    )
+
+
+class ReactionsOut(Schema):
+    post_id: int
+    reactions: dict[str, int]
+    my_reactions: list[str]
 
 
 class ThreadOut(Schema):
@@ -148,6 +166,20 @@ class PostRetracted(StreamMessage):
 
 
 # --- Live events: /ws/boards/{id}/ ----------------------------------------------------------
+class ReactedPost(Schema):
+    id: int
+    thread_id: int
+
+
+class PostReacted(StreamMessage):
+    """Someone reacted to a post or took a reaction back: open thread pages fetch the post as
+    their reader may see it. It names nobody and carries no counts (who may be named is the
+    server's to decide, per reader)."""
+
+    type: Literal["post.reacted"] = "post.reacted"
+    post: ReactedPost
+
+
 class BoardUpdated(StreamMessage):
     """A thread was published on the board: open board pages offer to show it. It names no
     thread, title or author: the page that follows is the server's, as the reader may see it,

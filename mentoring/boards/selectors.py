@@ -9,27 +9,42 @@ tutors; a hidden post's text is for tutors only. Pages and the API both read thr
 from __future__ import annotations
 
 import html
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.core.privacy import Provider
 from mentoring.core.rendering import excerpt, normalise_tag
-from mentoring.models import Board, Cohort, Post, PostFlag, Thread, ThreadReadState, User
+from mentoring.models import (
+    Board,
+    Cohort,
+    Membership,
+    Post,
+    PostFlag,
+    Reaction,
+    Thread,
+    ThreadReadState,
+    User,
+)
 from mentoring.rules.permissions import can_view_cohort, is_tutor
 from mentoring.rules.search import SEARCH_CONFIG
 from mentoring.rules.visibility import (
+    anonymous_writers,
     author_name_for,
     author_visible,
     board_visible_to,
     board_writable,
     boards_visible_q,
     post_text_visible,
+    reactor_visible,
+    thread_audience_q,
     thread_author_name,
     thread_author_visible,
     thread_visible_to,
@@ -305,6 +320,7 @@ def thread_page(
         decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=page.now)
         post.is_new = previous is not None and post.created_at > previous and not post.is_own
         by_id[post.pk] = post
+    attach_reactions(posts, thread=thread, viewer=user, viewer_is_tutor=tutor)
     for post in posts:
         parent = by_id.get(post.reply_to_id)
         post.reply_parent_shown = parent is not None
@@ -328,6 +344,7 @@ def thread_posts_page(
     now = timezone.now()
     for post in page.items:
         decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=now)
+    attach_reactions(page.items, thread=thread, viewer=user, viewer_is_tutor=tutor)
     thread.shown_author = _shown_thread_author(thread, user=user, tutor=tutor)
     return page
 
@@ -339,9 +356,136 @@ def visible_post(*, user: User, post_id: int) -> Post | None:
     if thread is None:
         return None
     post.thread, post.cohort = thread, thread.cohort
-    return decorate_post(
-        post, viewer=user, viewer_is_tutor=thread.viewer_is_tutor, now=timezone.now()
+    decorate_post(post, viewer=user, viewer_is_tutor=thread.viewer_is_tutor, now=timezone.now())
+    attach_reactions([post], thread=thread, viewer=user, viewer_is_tutor=thread.viewer_is_tutor)
+    return post
+
+
+# --- Reactions -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReactionSummary:
+    """One kind of reaction on a post as ``viewer`` may see it: how many, whether the viewer
+    is among them, the reactors they may name ("you" for themselves) and how many they may
+    not (anonymous to peers)."""
+
+    kind: str
+    label: str
+    count: int
+    mine: bool
+    names: list[str]
+    anonymous: int
+
+
+def attach_reactions(
+    posts: list[Post], *, thread: Thread, viewer: User, viewer_is_tutor: bool
+) -> None:
+    """Set ``reactions_shown`` (a ``ReactionSummary`` per kind), ``reaction_counts``,
+    ``my_reactions`` and ``can_react`` on decorated posts of one thread: two queries at most,
+    whatever the number of posts."""
+    ids = [post.pk for post in posts if not post.is_retracted]
+    rows = (
+        list(
+            Reaction.objects.filter(post_id__in=ids)
+            .select_related("user")
+            .only(
+                "post_id",
+                "user_id",
+                "kind",
+                "anonymous",
+                "user__username",
+                "user__display_name",
+                "user__first_name",
+                "user__last_name",
+            )
+        )
+        if ids
+        else []
     )
+    writers = anonymous_writers(thread) if rows else set()
+    by_post: dict[int, list[Reaction]] = defaultdict(list)
+    for reaction in rows:
+        by_post[reaction.post_id].append(reaction)
+    writable = getattr(thread, "writable", True)
+    for post in posts:
+        reactions = by_post.get(post.pk, [])
+        shown = []
+        for kind, label in Reaction.Kind.choices:
+            of_kind = [r for r in reactions if r.kind == kind]
+            names = [
+                "you" if r.user_id == viewer.pk else r.user.shown_name
+                for r in of_kind
+                if reactor_visible(
+                    r, viewer=viewer, viewer_is_tutor=viewer_is_tutor, anonymous_writers=writers
+                )
+            ]
+            shown.append(
+                ReactionSummary(
+                    kind=kind,
+                    label=label,
+                    count=len(of_kind),
+                    mine=any(r.user_id == viewer.pk for r in of_kind),
+                    names=names,
+                    anonymous=len(of_kind) - len(names),
+                )
+            )
+        post.reactions_shown = shown
+        post.reaction_counts = {summary.kind: summary.count for summary in shown}
+        post.reaction_total = len(reactions)
+        post.my_reactions = [summary.kind for summary in shown if summary.mine]
+        post.can_react = bool(
+            writable and not post.is_own and not post.is_retracted and not post.is_hidden
+        )
+
+
+# --- Mentions -------------------------------------------------------------------------------
+MENTION_SUGGESTIONS = 8
+
+
+def _shown_name_sql() -> Coalesce:
+    """``User.shown_name`` in SQL: display name, else full name, else username."""
+    full_name = Trim(Concat("user__first_name", Value(" "), "user__last_name"))
+    return Coalesce(
+        NullIf("user__display_name", Value("")), NullIf(full_name, Value("")), "user__username"
+    )
+
+
+def thread_audience(thread: Thread) -> QuerySet[Membership]:
+    """The memberships of the people who can see ``thread`` (``rules.visibility``): whom a
+    post in it may mention."""
+    return Membership.objects.filter(
+        thread_audience_q(thread, now=timezone.now()), user__is_active=True
+    ).select_related("user")
+
+
+def mentionable_users(*, thread: Thread, usernames: set[str]) -> dict[str, User]:
+    """Those of ``usernames`` (lower-cased) who can be mentioned in ``thread``, by lower-cased
+    username: one query."""
+    if not usernames:
+        return {}
+    rows = (
+        thread_audience(thread)
+        .annotate(lowered=Lower("user__username"))
+        .filter(lowered__in=list(usernames)[:200])
+    )
+    return {row.lowered: row.user for row in rows}
+
+
+def mention_suggestions(*, user: User, thread: Thread, prefix: str) -> list[User]:
+    """Who ``user`` may mention in ``thread`` whose name or username starts with ``prefix``
+    (any word of the name), by name: never anyone who cannot see the thread, and nothing about
+    who wrote what (an anonymous author is listed like everyone else, by name only)."""
+    prefix = (prefix or "").strip().lstrip("@")[:50]
+    rows = thread_audience(thread).exclude(user=user)
+    if prefix:
+        rows = rows.filter(
+            Q(user__username__istartswith=prefix)
+            | Q(user__display_name__istartswith=prefix)
+            | Q(user__display_name__icontains=" " + prefix)
+            | Q(user__first_name__istartswith=prefix)
+            | Q(user__last_name__istartswith=prefix)
+        )
+    rows = rows.annotate(shown=Lower(_shown_name_sql())).order_by("shown", "user__username")
+    return [row.user for row in rows[:MENTION_SUGGESTIONS]]
 
 
 # --- Across a cohort --------------------------------------------------------------------------
@@ -634,6 +778,18 @@ def export_boards(user: User, now: datetime) -> dict[str, Any]:
             {"post_id": f.post_id, "resolved_at": f.resolved_at}
             for f in PostFlag.objects.filter(resolved_by=user).order_by("resolved_at", "pk")
         ],
+        "reactions_given": [
+            {
+                "post_id": r.post_id,
+                "thread": r.post.thread.title,
+                "kind": r.get_kind_display(),
+                "anonymous": r.anonymous,
+                "at": r.created_at,
+            }
+            for r in Reaction.objects.filter(user=user)
+            .select_related("post__thread")
+            .order_by("created_at", "pk")
+        ],
     }
 
 
@@ -648,6 +804,7 @@ PRIVACY = Provider(
         "mentoring.PostFlag": ("flagged_by", "resolved_by"),
         "mentoring.ThreadReadState": ("user",),
         "mentoring.Board": ("allowed_users",),
+        "mentoring.Reaction": ("user",),
     },
     export=export_boards,
     parts={
@@ -658,5 +815,6 @@ PRIVACY = Provider(
         "group_boards": "Group boards you were given",
         "posts_hidden_as_tutor": "Posts you hid (as a tutor)",
         "flags_resolved_as_tutor": "Flags you resolved (as a tutor)",
+        "reactions_given": "Your reactions to posts",
     },
 )

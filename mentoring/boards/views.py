@@ -27,7 +27,7 @@ from mentoring.boards.forms import (
     SearchForm,
     ThreadForm,
 )
-from mentoring.boards.services import moderation, posts, scheduling
+from mentoring.boards.services import moderation, posts, reactions, scheduling
 from mentoring.boards.services.sections import arrange_boards
 from mentoring.cohorts.selectors import has_members, visible_cohort
 from mentoring.core.errors import NotFound, ServiceError
@@ -258,6 +258,12 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         opening and opening.is_own and opening.anonymous and not opening.reply_to_id
     )
     form = PostForm(request.POST or None, initial=initial, allow_anonymous=allow_anonymous)
+    form.fields["body"].widget.attrs.update(
+        {
+            "data-mention-url": reverse("mention_options", kwargs={"thread_id": page.thread.pk}),
+            "data-mention-list": "mention-options",
+        }
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -391,6 +397,31 @@ def flag_post(request: HttpRequest, post_id: int) -> HttpResponse:
         request, "Thank you: the tutors will look at this post.", extra_tags=f"{AT_POST}{post.pk}"
     )
     return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def react_to_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    """A reaction button: react, or (clicked again) take the reaction back. Back to the post
+    (thread.js posts it in the background and fetches the post again)."""
+    post = _found(selectors.visible_post(user=request.user, post_id=post_id))
+    try:
+        reactions.toggle_reaction(post=post.pk, by=request.user, kind=request.POST.get("kind"))
+    except ServiceError as error:
+        return _refused(request, error, post)
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_GET
+def mention_options(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """The autocomplete's options for ``?q=`` (a name's beginning): people who can see the
+    thread, as ``role="option"`` items for the reply box's listbox (``mentions.js``)."""
+    thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    users = selectors.mention_suggestions(
+        user=request.user, thread=thread, prefix=request.GET.get("q", "")
+    )
+    return render(request, "mentoring/includes/mention_options.html", {"users": users})
 
 
 @login_required

@@ -38,6 +38,7 @@ clock = time.time  # Tests pin it, so no window boundary falls inside a test.
 _WHAT = {
     "post": "posting",
     "flag": "flagging posts",
+    "react": "reacting to posts",
     "nudge": "nudging",
     "invite": "sending invitations",
     "roster": "checking lists of addresses",

@@ -21,6 +21,10 @@ from markdown_it.rules_inline import StateInline
 # A hashtag starts with a letter, then letters, digits, "_" or "-"; at most 60 characters to
 # fit ``Post.hashtags``. ``#1`` (an issue number, a list position) is not a tag.
 HASHTAG_RE = re.compile(r"[^\W\d_][\w-]{0,59}")
+# ``@username`` (Django's username characters but ``@``); a trailing "." ends the sentence.
+MENTION_RE = re.compile(r"[\w.+-]{1,150}")
+# At most this many people are mentioned in one post; further ``@names`` stay plain text.
+MAX_MENTIONS = 10
 # A tag begins a word: "C#", "a#b" and "page/#anchor" are not tags.
 _BEFORE_TAG = set(" \t\n([{'\"")
 
@@ -39,6 +43,7 @@ ALLOWED_TAGS = {
     "h6",
     "hr",
     "li",
+    "mark",
     "ol",
     "p",
     "pre",
@@ -58,7 +63,7 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
-ALLOWED_CLASSES = {"a": {"hashtag"}}
+ALLOWED_CLASSES = {"a": {"hashtag"}, "mark": {"mention"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener"
 
@@ -67,6 +72,7 @@ LINK_REL = "nofollow noopener"
 class RenderedPost:
     html: str
     hashtags: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)  # usernames, as in ``mentionable``
 
 
 def normalise_tag(tag: str) -> str:
@@ -102,10 +108,52 @@ def _hashtag_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def mention_candidates(body: str) -> set[str]:
+    """Every ``@word`` of ``body``, lower-cased: whom a post may mention, to look up before
+    rendering (a superset: code spans and links are left out only by the renderer)."""
+    found = set()
+    for match in re.finditer(r"@([\w.+-]{1,150})", body or ""):
+        found.add(match.group(1).rstrip(".-").lower())
+    return found
+
+
+def _mention_rule(state: StateInline, silent: bool) -> bool:
+    """``@username`` of someone in ``env["mentionable"]`` (lower-cased username → shown name)
+    → ``<mark class="mention">@Shown name</mark>``: the first ``MAX_MENTIONS`` people only."""
+    mentionable: dict[str, str] | None = state.env.get("mentionable")
+    pos = state.pos
+    src = state.src
+    if not mentionable or src[pos] != "@" or state.linkLevel > 0:
+        return False
+    if pos > 0 and src[pos - 1] not in _BEFORE_TAG:
+        return False
+    match = MENTION_RE.match(src, pos + 1)
+    if not match:
+        return False
+    raw = match.group(0).rstrip(".-")
+    username = raw.lower()
+    mentioned = state.env.setdefault("mentions", [])
+    if username not in mentionable or (
+        username not in mentioned and len(mentioned) >= MAX_MENTIONS
+    ):
+        return False
+    if not silent:
+        token = state.push("mention_open", "mark", 1)
+        token.attrs = {"class": "mention"}
+        text = state.push("text", "", 0)
+        text.content = "@" + mentionable[username]
+        state.push("mention_close", "mark", -1)
+        if username not in mentioned:
+            mentioned.append(username)
+    state.pos = pos + 1 + len(raw)
+    return True
+
+
 def _build() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.inline.ruler.before("newline", "hashtag", _hashtag_rule)
+    md.inline.ruler.before("newline", "mention", _mention_rule)
     return md
 
 
@@ -126,11 +174,18 @@ def sanitise(html: str) -> str:
     )
 
 
-def render_post(body: str, *, tag_url: Callable[[str], str]) -> RenderedPost:
-    """Render a post's Markdown; ``tag_url(tag)`` gives the tag search link for a hashtag."""
-    env: dict = {"tag_url": tag_url}
+def render_post(
+    body: str, *, tag_url: Callable[[str], str], mentionable: dict[str, str] | None = None
+) -> RenderedPost:
+    """Render a post's Markdown; ``tag_url(tag)`` gives the tag search link for a hashtag, and
+    ``mentionable`` (lower-cased username → shown name) who an ``@username`` may mention."""
+    env: dict = {"tag_url": tag_url, "mentionable": mentionable or {}}
     html = _MARKDOWN.render(body, env)
-    return RenderedPost(html=sanitise(html), hashtags=list(env.get("hashtags", [])))
+    return RenderedPost(
+        html=sanitise(html),
+        hashtags=list(env.get("hashtags", [])),
+        mentions=list(env.get("mentions", [])),
+    )
 
 
 def render_markdown(text: str) -> str:

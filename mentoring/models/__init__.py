@@ -15,6 +15,7 @@ from mentoring.models.boards import (
     PostFlag,
     PostQuerySet,
     PostRevision,
+    Reaction,
     Thread,
     ThreadReadState,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "PostFlag",
     "PostQuerySet",
     "PostRevision",
+    "Reaction",
     "ReadEvent",
     "ResourceView",
     "RetentionRun",

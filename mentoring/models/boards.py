@@ -215,6 +215,37 @@ class PostFlag(models.Model):
         ]
 
 
+class Reaction(models.Model):
+    """A one-click response to someone else's post: the first step beyond reading.
+
+    A small fixed set, retractable at any time (the row goes). ``cohort`` is denormalised from
+    the post so the participation counters can be rebuilt per cohort. ``anonymous``: the reactor
+    is not named to peers (asked for, or because they wrote anonymously in the thread;
+    ``mentoring.rules.visibility.reactor_visible``). Deleted with the post's text on retraction.
+    """
+
+    class Kind(models.TextChoices):
+        HELPFUL = "helpful", "Helpful"
+        ME_TOO = "me_too", "Me too"
+        THANK_YOU = "thank_you", "Thank you"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    anonymous = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "user", "kind"], name="one_reaction_per_kind_user_post"
+            )
+        ]
+        indexes = [models.Index(fields=["cohort", "user"])]
+
+
 class ThreadReadState(models.Model):
     """Where a user has read up to in a thread (unread counts, "new since your last visit")."""
 

@@ -17,7 +17,7 @@ DEFAULT_GRACE_SECONDS = 1800  # Moodle's default editing window is 30 minutes.
 # What a nudge's text may name, filled in per member when it is sent
 # (``mentoring.participation.services.nudges.render_message``). Here, beside the cohort's
 # ``nudge_template``, because the cohort's settings form and the nudge form both explain them.
-NUDGE_PLACEHOLDERS = ("name", "cohort", "thread", "thread_url")
+NUDGE_PLACEHOLDERS = ("name", "cohort", "thread", "thread_url", "reactions")
 
 
 def nudge_placeholder_help() -> str:
@@ -147,6 +147,8 @@ class Membership(models.Model):
     threads_read = models.PositiveIntegerField(default=0)
     posts = models.PositiveIntegerField(default=0, help_text="Posts that are not retracted.")
     resource_views = models.PositiveIntegerField(default=0)
+    # Reactions the member has on posts (a step beyond reading; not a status of its own).
+    reactions = models.PositiveIntegerField(default=0, db_default=0)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     last_nudged_at = models.DateTimeField(null=True, blank=True)
     last_posted_at = models.DateTimeField(null=True, blank=True)

@@ -24,6 +24,7 @@ class Notification(models.Model):
         FLAG = "flag", "Flagged post"
         UNANSWERED = "unanswered", "Unanswered thread"
         PROMPT = "prompt", "New thread from a tutor"
+        MENTION = "mention", "Mention"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -14,6 +14,7 @@ from mentoring.core.pagination import link_header, page_url
 from mentoring.participation.schemas import ParticipantOut
 from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.participation.selectors.rows import (
+    FLAGS,
     PARTICIPATION_PAGE,
     Status,
     member_json_page,
@@ -85,13 +86,15 @@ def participation(
     status: str | None = None,
     sort: str | None = None,
     alert: str | None = None,
+    flag: str | None = None,
     limit: int = limit_query(PARTICIPATION_PAGE),
     cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
 ):
     """Members' status, counters and alerts, a page at a time, with counts per status (tutors
     only).
 
-    ``status`` and ``alert`` filter the members (counts stay for the whole cohort); ``sort``
+    ``status``, ``alert`` and ``flag`` (``reacts``: reacts but has not posted) filter the
+    members (counts stay for the whole cohort); ``sort``
     is a column name, with ``-`` for descending. ``next`` (and ``Link: rel="next"``) is the
     next page.
     """
@@ -104,6 +107,7 @@ def participation(
         status=wanted,
         order=sort,
         alert=wanted_alert,
+        flag=flag if flag in FLAGS else None,
         limit=PARTICIPATION_PAGE.parse(limit),
         cursor=cursor,
     )

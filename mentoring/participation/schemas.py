@@ -24,6 +24,10 @@ class ParticipantOut(Schema):
     posted_after_nudge: bool = Field(
         description="The member has a live post written after their last nudge."
     )
+    reactions: int = Field(
+        0,
+        description="Reactions the member has given (a step beyond reading; not a status).",
+    )
     alerts: list[str] = Field(
         description="Early warnings: went_quiet, reading_declined, never_started "
         "(see docs/features.md)."

@@ -48,6 +48,8 @@ from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.participation.selectors.access_log import ACCESS_LOG_PAGE, access_entries_page
 from mentoring.participation.selectors.charts import status_breakdown_svg, weekly_trend_svg
 from mentoring.participation.selectors.rows import (
+    FLAG_CHOICES,
+    FLAGS,
     SORTABLE,
     Status,
     alert_counts,
@@ -189,6 +191,8 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
     wanted_status = wanted_status if wanted_status in Status.values else ""
     wanted_alert = request.GET.get("alert") or ""
     wanted_alert = wanted_alert if wanted_alert in alert_rules.ALL else ""
+    wanted_flag = request.GET.get("flag") or ""
+    wanted_flag = wanted_flag if wanted_flag in FLAGS else ""
     order = request.GET.get("sort") or "name"
     counts = status_counts(cohort=cohort)
     total = sum(counts.values())
@@ -202,6 +206,7 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
             cohort=cohort,
             status=(wanted_status or None) if paged else None,
             alert=(wanted_alert or None) if paged else None,
+            flag=(wanted_flag or None) if paged else None,
             order=order,
             limit=limit,
             cursor=request.GET.get(CURSOR_PARAM) or None,
@@ -228,6 +233,8 @@ def _render_dashboard(request: HttpRequest, cohort: Cohort, form: NudgeForm | No
         "paged": paged,
         "status_filter": wanted_status,
         "alert_filter": wanted_alert,
+        "flag_filter": wanted_flag,
+        "flag_choices": list(FLAG_CHOICES.items()),
         # The CSV export follows the filters (dashboard.js keeps the link in step).
         "csv_query": _filter_query(status=wanted_status, alert=wanted_alert),
         "alert_choices": [

@@ -12,6 +12,11 @@ payloads, notifications, emails and CSV exports all get author names from here.
 - An author's name: a post (or a thread) written anonymously to peers shows ``ANONYMOUS_NAME``
   to everyone but its author and the tutors. A thread's anonymity is a stored fact of the
   thread, so retracting its opening post never reveals who started it.
+- A reactor's name: like an author's. A reaction is anonymous to peers when its reactor asked
+  (where the cohort allows anonymity), or when they have written anonymously in the post's
+  thread (naming them would point at the anonymous post); once anonymous it stays so.
+- Who may be mentioned in a thread (and is listed by the autocomplete): the cohort's members
+  who can see the thread (``thread_audience_q``); nobody outside the cohort.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from mentoring.models import Board, Post, Thread, User
+from mentoring.models import Board, Membership, Post, Reaction, Thread, User
 
 ANONYMOUS_NAME = "a member of this cohort"
 
@@ -112,3 +117,42 @@ def thread_author_name(thread: Thread, *, viewer: User | None, viewer_is_tutor: 
     if thread_author_visible(thread, viewer=viewer, viewer_is_tutor=viewer_is_tutor):
         return thread.author.shown_name
     return ANONYMOUS_NAME
+
+
+# --- Reactors ---------------------------------------------------------------------------------
+def anonymous_writers(thread: Thread) -> set[int]:
+    """Who has written anonymously in ``thread`` (the starter of an anonymous thread included,
+    whatever became of the opening post): their reactions there are anonymous to peers."""
+    writers = set(
+        Post.objects.filter(thread_id=thread.pk, anonymous=True).values_list("author_id", flat=True)
+    )
+    if thread.anonymous:
+        writers.add(thread.author_id)
+    return writers
+
+
+def reactor_visible(
+    reaction: Reaction, *, viewer: User | None, viewer_is_tutor: bool, anonymous_writers: set[int]
+) -> bool:
+    """May ``viewer`` know who reacted? Tutors and the reactor always; peers unless the
+    reaction is anonymous (asked for, or its reactor wrote anonymously in the thread)."""
+    anonymous = reaction.anonymous or reaction.user_id in anonymous_writers
+    return _named(anonymous, reaction.user_id, viewer=viewer, viewer_is_tutor=viewer_is_tutor)
+
+
+# --- Mentions ---------------------------------------------------------------------------------
+def thread_audience_q(thread: Thread, *, now: datetime) -> Q:
+    """The filter on ``Membership`` for who can see ``thread`` (``thread_visible_to`` and
+    ``board_visible_to`` as one query): its cohort's tutors, and its members unless the thread
+    is scheduled or its board not open yet; on "Ask a tutor" only its author, on a restricted
+    board only its group."""
+    tutors = Q(cohort_id=thread.cohort_id, role=Membership.Role.TUTOR)
+    if thread.state != Thread.State.PUBLISHED or not board_has_opened(thread.board, now):
+        return tutors
+    members = Q(cohort_id=thread.cohort_id, role=Membership.Role.MEMBER)
+    board = thread.board
+    if board.kind == Board.Kind.PRIVATE:
+        members &= Q(user_id=thread.author_id)
+    if board.restricted:
+        members &= Q(user__in=board.allowed_users.all())
+    return tutors | members

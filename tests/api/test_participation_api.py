@@ -23,6 +23,7 @@ MEMBER_FIELDS = {
     "posts",
     "alerts",
     "resource_views",
+    "reactions",  # additive: reactions given (a flag beside the status, never a status)
     "last_seen",
     "nudged_at",
     "posted_after_nudge",

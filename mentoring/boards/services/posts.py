@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from mentoring.boards import events
 from mentoring.boards.selectors import visible_board, visible_thread
+from mentoring.boards.services import mentions, reactions
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.core.rendering import excerpt, render_post
@@ -101,11 +102,25 @@ def _clean_title(title: str | None) -> str:
     return title
 
 
-def _apply_body(post: Post, body: str) -> None:
-    rendered = render_post(body, tag_url=lambda tag: tag_url(post.cohort_id, tag))
+def _apply_body(post: Post, body: str, *, thread: Thread) -> list[str]:
+    """Render ``body`` onto the post; returns whom it mentions (usernames, lower-cased), for
+    ``_notify_mentions`` once the post is saved."""
+    shown, users = mentions.mentionable(thread=thread, body=body)
+    rendered = render_post(
+        body, tag_url=lambda tag: tag_url(post.cohort_id, tag), mentionable=shown
+    )
     post.body = body
     post.body_html = rendered.html
     post.hashtags = rendered.hashtags
+    post.mentioned_users = users
+    return rendered.mentions
+
+
+def _notify_mentions(post: Post, thread: Thread, usernames: list[str]) -> None:
+    if usernames:
+        mentions.notify_mentioned(
+            post=post, thread=thread, usernames=usernames, users=post.mentioned_users
+        )
 
 
 def _update_search_vector(post: Post, *, title: str = "") -> None:
@@ -309,7 +324,7 @@ def _add_post(
         created_at=now,
         editable_until=editable_from + cohort.grace_period,
     )
-    _apply_body(post, body)
+    mentioned = _apply_body(post, body, thread=thread)
     post.save()
     if opening:  # stored before anything downstream asks "is this the opening post?"
         thread.first_post = post
@@ -321,6 +336,7 @@ def _add_post(
     participation.post_added(post=post)
     _notify_reply(post=post, thread=thread, replied_to=reply_to)
     inbox.post_added(post=post, thread=thread, author_is_tutor=author_is_tutor)
+    _notify_mentions(post, thread, mentioned)
     events.post_created(post)
     return post
 
@@ -363,12 +379,13 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     if body == post.body:
         return post
     PostRevision.objects.create(post=post, body=post.body, replaced_at=now)
-    _apply_body(post, body)
+    mentioned = _apply_body(post, body, thread=post.thread)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "hashtags", "edited_at"])
     opening = post.pk == post.thread.first_post_id
     _update_search_vector(post, title=post.thread.title if opening else "")
     _requote(post)
+    _notify_mentions(post, post.thread, mentioned)  # only people not told about it before
     events.post_edited(post)
     return post
 
@@ -380,6 +397,7 @@ QUOTING_KINDS = (
     Notification.Kind.QUESTION,
     Notification.Kind.PROMPT,
     Notification.Kind.FLAG,
+    Notification.Kind.MENTION,
 )
 
 
@@ -434,6 +452,7 @@ def _retract(post: Post, now: datetime) -> Post | None:
     participation.post_removed(post=post)
     inbox.post_removed(post=post)
     withdraw_notifications_about(post=post)
+    reactions.post_retracted(post=post)
     PostRevision.objects.filter(post=post).delete()
     PostFlag.objects.filter(post=post).delete()
     has_replies = Post.objects.filter(reply_to=post).exists()

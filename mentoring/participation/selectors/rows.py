@@ -90,6 +90,18 @@ def status_expression(reader_threshold: int | F) -> Case:
     )
 
 
+# Flags: facts about a member shown beside their status, never changing it. ``reacts``: they
+# react to posts but have no live post yet — a step beyond reading (a reader stays a reader).
+REACTS = "reacts"
+FLAGS = (REACTS,)
+FLAG_LABELS = {REACTS: "Reacts"}
+FLAG_CHOICES = {REACTS: "react but have not posted"}
+
+
+def flag_conditions() -> dict[str, Q]:
+    return {REACTS: Q(reactions__gte=1, posts=0)}
+
+
 def posted_after_nudge_expression() -> Case:
     # last_posted_at is the newest *live* post (the service recomputes it on retraction).
     return Case(
@@ -111,9 +123,11 @@ def member_rows(
     order: str | None = None,
     alert: str | None = None,
     now: datetime | None = None,
+    flag: str | None = None,
 ) -> QuerySet[Membership]:
-    """Members (never tutors) with ``status``, ``posted_after_nudge`` and ``alerts`` annotated:
-    one query. ``alert`` keeps only members with that alert."""
+    """Members (never tutors) with ``status``, ``posted_after_nudge``, ``alerts`` and ``reacts``
+    annotated: one query. ``alert`` keeps only members with that alert, ``flag`` (``reacts``)
+    those with that flag."""
     rows = Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER).select_related(
         "user"
     )
@@ -125,6 +139,8 @@ def member_rows(
         rows = rows.filter(status=status)
     if alert in alert_rules.ALL:
         rows = rows.filter(alert_rules.alert_filter(alert))
+    if flag in FLAGS:
+        rows = rows.filter(flag_conditions()[flag])
     return rows.order_by(*_ordering(order))
 
 
@@ -134,6 +150,7 @@ SORTABLE = {
     "status": ("status",),
     "threads_read": ("threads_read",),
     "posts": ("posts",),
+    "reactions": ("reactions",),
     "resource_views": ("resource_views",),
     "last_seen": ("last_seen_at",),
     "nudged_at": ("last_nudged_at",),
@@ -167,6 +184,11 @@ def _with_status(rows: QuerySet[Membership], reader_threshold: int | F) -> Query
     return rows.annotate(
         status=status_expression(reader_threshold),
         posted_after_nudge=posted_after_nudge_expression(),
+        reacts=Case(
+            When(flag_conditions()[REACTS], then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
@@ -223,6 +245,7 @@ _PAYLOAD_ANNOTATED = (
     "resource_views",
     "posted_after_nudge",
     "alerts",
+    "reactions",
 )
 
 
@@ -287,14 +310,21 @@ def member_json_page(
     alert: str | None = None,
     limit: int = PARTICIPATION_PAGE.default,
     cursor: str | None = None,
+    flag: str | None = None,
 ) -> MembersJson:
     """One page of members in the participation shape, each a JSON object as text, filtered
     and sorted in SQL: one query whatever the cohort's size (the cursor is tied to the sort it
     was made for). For the JSON API, which splices the objects into its response."""
-    rows = _as_json(member_rows(cohort=cohort, status=status, order=order, alert=alert))
+    rows = _as_json(member_rows(cohort=cohort, status=status, order=order, alert=alert, flag=flag))
     page = keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
     counts = None
-    if status is None and alert is None and cursor is None and page.next_cursor is None:
+    if (
+        status is None
+        and alert is None
+        and flag is None
+        and cursor is None
+        and page.next_cursor is None
+    ):
         tally = Counter(row["status"] for row in page.items)
         counts = {value: tally[value] for value in Status.values}
     return MembersJson(
@@ -311,9 +341,10 @@ def member_rows_page(
     alert: str | None = None,
     limit: int = PARTICIPATION_PAGE.default,
     cursor: str | None = None,
+    flag: str | None = None,
 ) -> Page[Membership]:
     """One page of member rows (model instances) for the dashboard."""
-    rows = member_rows(cohort=cohort, status=status, order=order, alert=alert)
+    rows = member_rows(cohort=cohort, status=status, order=order, alert=alert, flag=flag)
     return keyset_page(rows, order=_ordering(order), limit=limit, cursor=cursor)
 
 

@@ -136,6 +136,27 @@ def post_removed(*, post: Post) -> None:
 
 
 @transaction.atomic
+def reactions_changed(*, cohort_id: int, changes: dict[int, int]) -> None:
+    """Count reactions given (+n) or taken back (-n) per user id, in the caller's transaction:
+    members only (tutors are not on the dashboard). Reacting never touches the other counters,
+    so a member's status means what it always did."""
+    changes = {user_id: delta for user_id, delta in changes.items() if delta}
+    if not changes:
+        return
+    memberships = dict(
+        Membership.objects.filter(
+            cohort_id=cohort_id, user_id__in=list(changes), role=Membership.Role.MEMBER
+        ).values_list("user_id", "pk")
+    )
+    for user_id, membership_id in memberships.items():
+        Membership.objects.filter(pk=membership_id).update(
+            reactions=Greatest(F("reactions") + changes[user_id], Value(0))
+        )
+    if memberships:
+        events.members_updated(list(memberships.values()), cohort_id)
+
+
+@transaction.atomic
 def record_resource_view(
     *, user: User, cohort: Cohort, resource_kind: str, resource_id: str | int
 ) -> bool:
@@ -168,6 +189,7 @@ _REBUILD_MEMBERSHIPS = """
 WITH activity AS MATERIALIZED (
     SELECT cohort_id, user_id,
            sum(reads) AS reads, sum(posts) AS posts, sum(views) AS views,
+           sum(reacts) AS reacts,
            max(read_at) AS last_read_at, max(live_post_at) AS last_live_post_at,
            max(post_at) AS last_post_at, max(view_at) AS last_view_at,
            max(nudge_at) AS last_nudge_at
@@ -175,19 +197,22 @@ WITH activity AS MATERIALIZED (
         SELECT t.cohort_id, s.user_id, 1 AS reads, 0 AS posts, 0 AS views,
                s.last_read_at AS read_at, NULL::timestamptz AS live_post_at,
                NULL::timestamptz AS post_at, NULL::timestamptz AS view_at,
-               NULL::timestamptz AS nudge_at
+               NULL::timestamptz AS nudge_at, 0 AS reacts
         FROM mentoring_threadreadstate s JOIN mentoring_thread t ON t.id = s.thread_id
         WHERE t.cohort_id = ANY(%(cohorts)s)
         UNION ALL
         SELECT cohort_id, author_id, 0, (retracted_at IS NULL)::int, 0,
-               NULL, CASE WHEN retracted_at IS NULL THEN created_at END, created_at, NULL, NULL
+               NULL, CASE WHEN retracted_at IS NULL THEN created_at END, created_at, NULL, NULL, 0
         FROM mentoring_post WHERE cohort_id = ANY(%(cohorts)s)
         UNION ALL
-        SELECT cohort_id, user_id, 0, 0, 1, NULL, NULL, NULL, created_at, NULL
+        SELECT cohort_id, user_id, 0, 0, 1, NULL, NULL, NULL, created_at, NULL, 0
         FROM mentoring_resourceview WHERE cohort_id = ANY(%(cohorts)s)
         UNION ALL
-        SELECT cohort_id, member_id, 0, 0, 0, NULL, NULL, NULL, NULL, created_at
+        SELECT cohort_id, member_id, 0, 0, 0, NULL, NULL, NULL, NULL, created_at, 0
         FROM mentoring_nudge WHERE cohort_id = ANY(%(cohorts)s)
+        UNION ALL
+        SELECT cohort_id, user_id, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 1
+        FROM mentoring_reaction WHERE cohort_id = ANY(%(cohorts)s)
     ) AS contributions
     GROUP BY cohort_id, user_id
 )
@@ -195,6 +220,7 @@ UPDATE mentoring_membership AS m SET
     threads_read = coalesce(a.reads, 0),
     posts = coalesce(a.posts, 0),
     resource_views = coalesce(a.views, 0),
+    reactions = coalesce(a.reacts, 0),
     last_posted_at = a.last_live_post_at,
     last_nudged_at = a.last_nudge_at,
     -- Deleted (retracted) posts leave no trace, so last seen only ever moves forward.
@@ -231,6 +257,7 @@ _REBUILD_SOURCES = (
     "mentoring_post",
     "mentoring_resourceview",
     "mentoring_nudge",
+    "mentoring_reaction",
     "mentoring_readevent",
 )
 

@@ -50,11 +50,18 @@ class NudgeOutcome:
 
 
 def render_message(
-    template: str, *, member: User, cohort: Cohort, thread: Thread | None = None
+    template: str,
+    *,
+    member: User,
+    cohort: Cohort,
+    thread: Thread | None = None,
+    reactions: int = 0,
 ) -> str:
-    """Fill ``{name}``, ``{cohort}``, ``{thread}`` and ``{thread_url}``; other braces stay as
+    """Fill ``{name}``, ``{cohort}``, ``{thread}``, ``{thread_url}`` and ``{reactions}`` (how
+    many reactions the member has given, to thank a reader who reacts); other braces stay as
     written, so a tutor's stray ``{`` never breaks sending (unlike ``str.format``)."""
     values = {
+        "reactions": str(reactions),
         "name": member.shown_name,
         "cohort": cohort.name,
         "thread": f"“{thread.title}”" if thread else "",
@@ -175,7 +182,13 @@ def nudge_members(
     )
     notices: list[Notice] = []
     for membership in to_nudge:
-        text = render_message(template, member=membership.user, cohort=cohort, thread=invite_to)
+        text = render_message(
+            template,
+            member=membership.user,
+            cohort=cohort,
+            thread=invite_to,
+            reactions=membership.reactions,
+        )
         outcome.nudges.append(
             Nudge(
                 cohort=cohort,

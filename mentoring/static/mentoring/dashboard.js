@@ -49,11 +49,16 @@ function applyFilter(root) {
   const wanted = select ? select.value : "";
   const alertSelect = root.querySelector("[data-alert-filter]");
   const wantedAlert = alertSelect ? alertSelect.value : "";
+  const flagSelect = root.querySelector("[data-flag-filter]");
+  const wantedFlag = flagSelect ? flagSelect.value : "";
   let shown = 0;
   for (const row of root.querySelectorAll("tbody tr[data-user-id]")) {
     const alerts = (row.dataset.alerts || "").split(" ");
+    const flags = (row.dataset.flags || "").split(" ");
     const visible =
-      (!wanted || row.dataset.status === wanted) && (!wantedAlert || alerts.includes(wantedAlert));
+      (!wanted || row.dataset.status === wanted) &&
+      (!wantedAlert || alerts.includes(wantedAlert)) &&
+      (!wantedFlag || flags.includes(wantedFlag));
     row.hidden = !visible;
     if (visible) shown += 1;
     else {
@@ -122,10 +127,11 @@ function init(root) {
   const cohortId = root.dataset.cohortId;
   // A big cohort comes a page at a time: its filters are the server's (follow the link).
   const paged = root.dataset.paged === "1";
-  // Each filter (status, alert) keeps its choice in the URL under its own parameter.
+  // Each filter (status, alert, flag) keeps its choice in the URL under its own parameter.
   for (const [selector, param] of [
     ["[data-status-filter]", "status"],
     ["[data-alert-filter]", "alert"],
+    ["[data-flag-filter]", "flag"],
   ]) {
     const select = root.querySelector(selector);
     if (!select) continue;

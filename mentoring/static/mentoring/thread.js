@@ -141,6 +141,8 @@ const handlers = {
   "post.edited": onChanged,
   "post.hidden": onChanged,
   "post.retracted": onRetracted,
+  // A reaction given or taken back: the post again, as this reader may see who reacted.
+  "post.reacted": onChanged,
 };
 
 // Messages are handled one after another, so a reply never lands before the post it answers.
@@ -174,7 +176,27 @@ async function catchUp() {
   }
 }
 
+// --- Reactions ------------------------------------------------------------------------------
+// A reaction button posts its form in the background (without JavaScript the page reloads at
+// the post); then the post is fetched again as the server draws it, the focus kept on the button.
+async function react(form, button) {
+  const body = new FormData(form);
+  body.set("kind", button.value);
+  await fetch(form.action, { method: "POST", body, credentials: "same-origin", redirect: "manual" });
+  const item = form.closest("li.post-item");
+  if (item) await onChanged({ id: item.dataset.postId });
+}
+
+function onReactionClick(event) {
+  const button = event.target.closest("form[data-reaction-form] button[name=kind]");
+  if (!button) return;
+  event.preventDefault();
+  button.focus();
+  run(() => react(button.form, button));
+}
+
 if (thread) {
+  thread.addEventListener("click", onReactionClick);
   startCountdowns();
   if (thread.dataset.wsPath && "WebSocket" in window) {
     openLiveSocket(thread.dataset.wsPath, onMessage, {
