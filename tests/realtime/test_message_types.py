@@ -19,6 +19,7 @@ DECLARED_BY = {
     "post.edited": "mentoring.boards.schemas",
     "post.hidden": "mentoring.boards.schemas",
     "post.retracted": "mentoring.boards.schemas",
+    "post.reacted": "mentoring.boards.schemas",
     "board.updated": "mentoring.boards.schemas",
     "notification": "mentoring.notifications.schemas",
     "notification.withdrawn": "mentoring.notifications.schemas",
