@@ -390,6 +390,10 @@ RETENTION_READ_NOTIFICATIONS_DAYS = int(env("RETENTION_READ_NOTIFICATIONS_DAYS",
 RETENTION_EXPIRED_INVITATIONS_DAYS = int(env("RETENTION_EXPIRED_INVITATIONS_DAYS", "90"))
 RETENTION_ACCESS_LOG_DAYS = int(env("RETENTION_ACCESS_LOG_DAYS", "730"))
 RETENTION_LOCAL_MAIL_DAYS = int(env("RETENTION_LOCAL_MAIL_DAYS", "14"))
+# An archived cohort's personal data goes this long after archiving; its tutors are reminded
+# RETENTION_ARCHIVED_COHORT_REMINDER_DAYS before.
+RETENTION_ARCHIVED_COHORT_DAYS = int(env("RETENTION_ARCHIVED_COHORT_DAYS", "365"))
+RETENTION_ARCHIVED_COHORT_REMINDER_DAYS = int(env("RETENTION_ARCHIVED_COHORT_REMINDER_DAYS", "30"))
 
 # Per-user limits on writes (mentoring/core/ratelimit.py): "count/seconds" windows per action,
 # a burst and a longer one; generous for people. RATE_LIMIT_<ACTION>="20/60,300/3600" overrides

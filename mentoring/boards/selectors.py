@@ -33,7 +33,7 @@ from mentoring.models import (
     ThreadReadState,
     User,
 )
-from mentoring.rules.permissions import can_view_cohort, is_tutor
+from mentoring.rules.permissions import can_view_cohort, cohort_is_writable, is_tutor
 from mentoring.rules.search import SEARCH_CONFIG
 from mentoring.rules.visibility import (
     anonymous_writers,
@@ -71,7 +71,7 @@ def visible_board(*, user: User, board_id: int) -> Board | None:
     if not board_visible_to(board, user=user, viewer_is_tutor=tutor, now=now):
         return None
     board.viewer_is_tutor = tutor
-    board.writable = board_writable(board, now=now)
+    board.writable = board_writable(board, now=now) and cohort_is_writable(board.cohort)
     return board
 
 
@@ -101,7 +101,10 @@ def visible_thread(*, user: User, thread_id: int) -> Thread | None:
     if not thread_visible_to(thread, user=user, viewer_is_tutor=tutor):
         return None
     thread.viewer_is_tutor = tutor
-    thread.writable = thread.board.writable = board_writable(thread.board, now=now)
+    thread.board.cohort = thread.cohort
+    thread.writable = thread.board.writable = board_writable(
+        thread.board, now=now
+    ) and cohort_is_writable(thread.cohort)
     return thread
 
 
@@ -818,3 +821,39 @@ PRIVACY = Provider(
         "reactions_given": "Your reactions to posts",
     },
 )
+
+
+# --- A cohort's records (year end) ----------------------------------------------------------
+def cohort_record_boards(*, tutor: User, cohort: Cohort) -> list[Board]:
+    """Every board of the cohort with its threads (``board.record_threads``) and each thread's
+    posts (``thread.record_posts``) as ``tutor`` sees them on the pages: anonymous authors
+    named (tutors see them), hidden posts' text too, retracted posts as tombstones (their text
+    is gone). Empty for anyone who does not tutor the cohort."""
+    if not is_tutor(tutor, cohort):
+        return []
+    now = timezone.now()
+    boards = list(Board.objects.filter(cohort=cohort).order_by("id"))
+    threads = (
+        Thread.objects.filter(cohort=cohort, board__in=boards)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    posts = (
+        Post.objects.filter(cohort=cohort)
+        .select_related("author")
+        .defer("search_vector", "body", "author__password")
+        .order_by(*POST_ORDER)
+    )
+    by_thread: dict[int, list[Post]] = defaultdict(list)
+    for post in posts.iterator(chunk_size=2000):
+        by_thread[post.thread_id].append(
+            decorate_post(post, viewer=tutor, viewer_is_tutor=True, now=now)
+        )
+    by_board: dict[int, list[Thread]] = defaultdict(list)
+    for thread in threads:
+        thread.shown_author = _shown_thread_author(thread, user=tutor, tutor=True)
+        thread.record_posts = by_thread.get(thread.pk, [])
+        by_board[thread.board_id].append(thread)
+    for board in boards:
+        board.record_threads = by_board.get(board.pk, [])
+    return boards

@@ -16,7 +16,12 @@ from mentoring.core.errors import Forbidden, Invalid
 from mentoring.models import MAX_GRACE_SECONDS, Cohort, Membership, User
 from mentoring.notifications.services.notifications import forget_cohort_for
 from mentoring.realtime import events
-from mentoring.rules.permissions import can_create_cohorts, forget_cached_permissions, is_tutor
+from mentoring.rules.permissions import (
+    can_create_cohorts,
+    forget_cached_permissions,
+    is_tutor,
+    refuse_unless_cohort_writable,
+)
 from mentoring.signals import cohort_created, members_enrolled
 
 
@@ -123,6 +128,7 @@ def enrol(
         raise Invalid("invalid", f"Unknown role {role!r}.", field="role")
     if by is not None and not is_tutor(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can enrol members.")
+    refuse_unless_cohort_writable(cohort)
     people = list({user.pk: user for user in users}.values())
     outcome = Enrolment()
     if not people:
@@ -222,6 +228,7 @@ def update_cohort_settings(*, cohort: Cohort, by: User, **changes) -> Cohort:
     if unknown:
         raise Invalid("invalid", "Unknown settings: " + ", ".join(sorted(unknown)) + ".")
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    refuse_unless_cohort_writable(cohort)
     grace = changes.get("edit_grace_seconds")
     if grace is not None and not 0 <= grace <= MAX_GRACE_SECONDS:
         raise Invalid(
@@ -244,4 +251,24 @@ def update_cohort_settings(*, cohort: Cohort, by: User, **changes) -> Cohort:
     if starts_on and ends_on and ends_on < starts_on:
         raise Invalid("invalid", "A cohort cannot end before it starts.", field="ends_on")
     cohort.save()
+    return cohort
+
+
+@transaction.atomic
+def archive_cohort(*, cohort: Cohort, by: User, now: datetime | None = None) -> Cohort:
+    """Cohort year end: a tutor archives the cohort, read-only for everyone from ``now`` on.
+
+    Every service that writes into a cohort refuses from then on
+    (``rules.permissions.refuse_unless_cohort_writable``); the tutors can still read it all and
+    download the records export, until ``apply_retention`` deletes the cohort's personal data
+    ``RETENTION_ARCHIVED_COHORT_DAYS`` later. Archiving cannot be undone here (staff can, in
+    /django-admin/, by clearing ``archived_at``).
+    """
+    if not is_tutor(by, cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can archive it.")
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    refuse_unless_cohort_writable(cohort)  # archived once: the date the notice gives stays
+    cohort.archived_at = now or timezone.now()
+    cohort.archived_by = by
+    cohort.save(update_fields=["archived_at", "archived_by"])
     return cohort

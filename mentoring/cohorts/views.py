@@ -5,10 +5,12 @@ invitation panel is invitations' own, and invitations sit above cohorts."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from mentoring.cohorts import services as cohort_services
 from mentoring.cohorts.forms import CohortCreateForm, CohortSettingsForm
@@ -66,4 +68,33 @@ def cohort_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("cohort_settings", cohort.pk)
-    return render(request, "mentoring/cohort_settings.html", {"cohort": cohort, "form": form})
+    return render(
+        request,
+        "mentoring/cohort_settings.html",
+        {
+            "cohort": cohort,
+            "form": form,
+            "archived_cohort_days": settings.RETENTION_ARCHIVED_COHORT_DAYS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def cohort_archive(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Cohort year end: asks first, on this page of its own (works without JavaScript), then
+    archives the cohort (``cohort_services.archive_cohort``)."""
+    cohort = _tutored_cohort(request, cohort_id)
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        try:
+            cohort_services.archive_cohort(cohort=cohort, by=request.user)
+        except ServiceError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, f"{cohort.name} is archived: it is read-only from now on.")
+        return redirect("cohort_settings", cohort.pk)
+    return render(
+        request,
+        "mentoring/cohort_archive_confirm.html",
+        {"cohort": cohort, "retention_days": settings.RETENTION_ARCHIVED_COHORT_DAYS},
+    )

@@ -95,6 +95,15 @@ class Cohort(models.Model):
         "(tombstones stay where replies hang), or keep the posts under “a former member”.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Cohort year end (``cohorts.services.archive_cohort``): read-only for everyone from then
+    # on (``rules.permissions.cohort_is_writable``); its personal data is deleted
+    # ``RETENTION_ARCHIVED_COHORT_DAYS`` later by ``apply_retention``, which reminds the tutors
+    # first and records when here.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    deletion_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]

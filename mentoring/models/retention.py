@@ -90,6 +90,8 @@ class Policy:
     local_mail_days: int
     live_event_hours: int
     session_days: int
+    archived_cohort_days: int
+    archived_cohort_reminder_days: int
     local_mail_kept: bool  # the development mail backend (files in EMAIL_FILE_PATH) is in use
 
 
@@ -102,5 +104,7 @@ def policy() -> Policy:
         local_mail_days=settings.RETENTION_LOCAL_MAIL_DAYS,
         live_event_hours=LIVE_EVENT_SECONDS // 3600,
         session_days=settings.SESSION_COOKIE_AGE // 86400,
+        archived_cohort_days=settings.RETENTION_ARCHIVED_COHORT_DAYS,
+        archived_cohort_reminder_days=settings.RETENTION_ARCHIVED_COHORT_REMINDER_DAYS,
         local_mail_kept=settings.EMAIL_BACKEND == FILE_MAIL_BACKEND,
     )

@@ -8,4 +8,9 @@ urlpatterns = [
     path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("account/data/", views.data_page, name="privacy_data"),
     path("account/data/<int:export_id>/download/", views.download, name="privacy_download"),
+    path(
+        "cohorts/<int:cohort_id>/records.zip",
+        views.cohort_records_download,
+        name="cohort_records",
+    ),
 ]

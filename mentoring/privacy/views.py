@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentoring.accounts.auth import BearerTokenAuth
@@ -19,10 +20,11 @@ from mentoring.core.errors import ServiceError
 from mentoring.core.files import private_file_response
 from mentoring.core.privacy import registered
 from mentoring.core.refusals import refused_page, with_headers
-from mentoring.models import DataExport
+from mentoring.models import Cohort, DataExport
 from mentoring.models.privacy import EXPORT_LIFETIME
 from mentoring.privacy.selectors import exports as export_selectors
 from mentoring.privacy.services.export import download_name, request_export
+from mentoring.privacy.services.records import cohort_records, records_name
 from mentoring.privacy.services.retention import policy as retention_policy
 
 TEMPLATE = "mentoring/privacy/export.html"
@@ -87,3 +89,18 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
     """What Staffroom keeps, for how long and who sees it: the periods come from the settings
     ``apply_retention`` deletes by, so the page cannot drift from what the job does."""
     return render(request, "mentoring/privacy/notice.html", {"retention": retention_policy()})
+
+
+@login_required
+@require_GET
+def cohort_records_download(request: HttpRequest, cohort_id: int) -> HttpResponseBase:
+    """The cohort's records ZIP (``privacy.services.records``), for its tutors; 404 for anyone
+    else, as if the cohort did not exist."""
+    cohort = Cohort.objects.filter(pk=cohort_id).first()
+    file = None if cohort is None else cohort_records(cohort=cohort, by=request.user)
+    if file is None:
+        raise Http404
+    response = FileResponse(file, as_attachment=True, filename=records_name(cohort, timezone.now()))
+    response["Content-Type"] = "application/zip"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -17,7 +17,10 @@ anonymous author without ever being notified as a tutor. Nothing reads those row
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
+from mentoring.core.errors import Forbidden
 from mentoring.models import Cohort, Membership, User
 
 TUTOR = Membership.Role.TUTOR
@@ -81,3 +84,25 @@ def tutor_memberships(cohort: Cohort | int | None = None) -> QuerySet[Membership
 
 def can_create_cohorts(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+# --- Cohort year end --------------------------------------------------------------------------
+COHORT_ARCHIVED = "cohort_archived"
+
+
+def cohort_is_writable(cohort: Cohort) -> bool:
+    """An archived cohort (``Cohort.archived_at``) is read-only for everyone, tutors too."""
+    return cohort.archived_at is None
+
+
+def archived_detail(cohort: Cohort) -> str:
+    """The one sentence pages and refusals use for an archived cohort."""
+    since = date_format(timezone.localtime(cohort.archived_at), "j F Y")
+    return f"This cohort is archived (read-only) since {since}."
+
+
+def refuse_unless_cohort_writable(cohort: Cohort) -> None:
+    """What every service that writes into a cohort calls first: ``Forbidden``
+    (``cohort_archived``)."""
+    if not cohort_is_writable(cohort):
+        raise Forbidden(COHORT_ARCHIVED, archived_detail(cohort))

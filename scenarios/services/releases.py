@@ -19,7 +19,7 @@ from mentoring.core.errors import Conflict, Forbidden, Invalid
 from mentoring.core.validation import SCHEDULE_HORIZON, storable_datetime, within_schedule_horizon
 from mentoring.models import Board, Cohort, Notification, User
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.rules.permissions import is_tutor
+from mentoring.rules.permissions import is_tutor, refuse_unless_cohort_writable
 from scenarios.models import (
     DEFAULT_GROUP_SIZE,
     MAX_GROUP_SIZE,
@@ -119,6 +119,7 @@ def release_scenario(
     """
     if by is not None and not may_manage_releases(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can release scenarios to it.")
+    refuse_unless_cohort_writable(cohort)
     page = _scenario_to_release(scenario)
     opens_at = opens_at or timezone.now()
     _check_release_dates(opens_at, closes_at)
@@ -184,6 +185,7 @@ def change_closing(*, release: Release, by: User, closes_at: datetime | None) ->
     """Set (or clear) when a release closes; closing it now hides it from members at once."""
     if not may_manage_releases(by, release.cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can change a release.")
+    refuse_unless_cohort_writable(release.cohort)
     _check_within_horizon(closes_at, field="closes_at")
     release = Release.objects.select_for_update().get(pk=release.pk)
     if closes_at is not None and closes_at <= release.opens_at:
@@ -212,6 +214,7 @@ def close_release(*, release: Release, by: User) -> Release:
     """Close a release now. One that has not opened yet is withdrawn instead."""
     if not may_manage_releases(by, release.cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can close a release.")
+    refuse_unless_cohort_writable(release.cohort)
     now = timezone.now()
     if release.opens_at >= now:
         Release.objects.filter(pk=release.pk).update(opens_at=now - timedelta(seconds=1))

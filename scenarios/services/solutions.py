@@ -10,7 +10,7 @@ from mentoring.core.errors import Conflict, Forbidden, Invalid, NotFound
 from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.rules.permissions import is_tutor
+from mentoring.rules.permissions import is_tutor, refuse_unless_cohort_writable
 from scenarios import events
 from scenarios.models import (
     MAX_SOLUTION_LENGTH,
@@ -44,6 +44,7 @@ def _locked_solution_for_member(*, group: ScenarioGroup, user: User) -> Solution
         if is_tutor(user, release.cohort):
             raise Forbidden("forbidden", "Only the group's members write its solution.")
         raise NotFound("There is no such group.")
+    refuse_unless_cohort_writable(release.cohort)
     if not release.is_open():
         raise Invalid("release_closed", "This scenario is closed: it can't be changed now.")
     return solution
@@ -159,6 +160,7 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
     release = solution.group.release
     if not is_tutor(tutor, release.cohort):
         raise NotFound("There is no such solution.")
+    refuse_unless_cohort_writable(release.cohort)
     if not solution.is_submitted:
         raise Invalid(
             "not_submitted", "Feedback can be given once the group has submitted its solution."
@@ -191,6 +193,7 @@ def save_reflection(*, release: Release, author: User, body: str) -> Reflection:
         raise NotFound("There is no such scenario.")
     if release.opens_at > timezone.now():
         raise NotFound("There is no such scenario.")
+    refuse_unless_cohort_writable(release.cohort)
     body = _clean_text(body, field="body", what="reflection")
     now = timezone.now()
     reflection, created = Reflection.objects.select_for_update().get_or_create(

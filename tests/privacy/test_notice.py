@@ -21,6 +21,7 @@ def test_the_notice_is_public_and_quotes_the_settings(client, settings):
     settings.RETENTION_READ_NOTIFICATIONS_DAYS = 45
     settings.RETENTION_EXPIRED_INVITATIONS_DAYS = 60
     settings.RETENTION_ACCESS_LOG_DAYS = 400
+    settings.RETENTION_ARCHIVED_COHORT_DAYS = 200
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     response = client.get("/privacy/")
     assert response.status_code == 200
@@ -30,6 +31,7 @@ def test_the_notice_is_public_and_quotes_the_settings(client, settings):
         "expired_invitations_days": "60 days",
         "live_event_hours": "24 hours",
         "access_log_days": "400 days",
+        "archived_cohort_days": "200 days",
     }
 
 

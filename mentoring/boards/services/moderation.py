@@ -12,7 +12,7 @@ from mentoring.core.ratelimit import check_rate
 from mentoring.inbox.services import inbox
 from mentoring.models import Notification, Post, PostFlag, User
 from mentoring.notifications.services.notifications import notify, withdraw_notifications_about
-from mentoring.rules.permissions import can_moderate
+from mentoring.rules.permissions import can_moderate, refuse_unless_cohort_writable
 
 
 def _moderated_post(*, post: Post | int, by: User) -> Post:
@@ -28,6 +28,7 @@ def _moderated_post(*, post: Post | int, by: User) -> Post:
             visible_thread_or_404(user=by, thread_id=locked.thread_id)
             raise Forbidden("forbidden", "Only the cohort's tutors can moderate posts.")
         raise NotFound("There is no such post.")
+    refuse_unless_cohort_writable(locked.cohort)
     return locked
 
 

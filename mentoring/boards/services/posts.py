@@ -38,7 +38,7 @@ from mentoring.models import (
 from mentoring.notifications import events as notification_events
 from mentoring.notifications.services.notifications import notify, withdraw_notifications_about
 from mentoring.participation.services import counters as participation
-from mentoring.rules.permissions import is_tutor
+from mentoring.rules.permissions import is_tutor, refuse_unless_cohort_writable
 from mentoring.rules.search import SEARCH_CONFIG
 from mentoring.rules.visibility import author_name_for
 
@@ -63,7 +63,9 @@ BOARD_CLOSED = "board_closed"
 
 def _refuse_unless_writable(board_or_thread: Board | Thread) -> None:
     """A board outside its window (e.g. a scenario group's, after the release closed) is
-    read-only; the selectors set ``writable`` from ``rules.visibility.board_writable``."""
+    read-only; the selectors set ``writable`` from ``rules.visibility.board_writable``. An
+    archived cohort's boards are all read-only (``cohort_archived``)."""
+    refuse_unless_cohort_writable(board_or_thread.cohort)
     if not board_or_thread.writable:
         raise Forbidden(BOARD_CLOSED, "This board is closed: you can read it, but not add to it.")
 
@@ -427,6 +429,7 @@ def retract_post(*, post: Post | int, by: User) -> Post | None:
     Returns the tombstone, or None when nothing remains.
     """
     post, now = _locked_own_post(post=post, by=by)
+    refuse_unless_cohort_writable(post.cohort)
     return _retract(post, now)
 
 

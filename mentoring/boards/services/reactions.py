@@ -24,6 +24,7 @@ from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.models import Post, Reaction, User
 from mentoring.participation.services import counters as participation
+from mentoring.rules.permissions import refuse_unless_cohort_writable
 from mentoring.rules.visibility import anonymous_writers
 
 KINDS = tuple(Reaction.Kind.values)
@@ -55,6 +56,7 @@ def _refuse_unless_reactable(post: Post, *, by: User) -> None:
         raise Forbidden("post_retracted", "That post was retracted by its author.")
     if post.is_hidden:
         raise Forbidden("post_hidden", "That post is hidden by a tutor.")
+    refuse_unless_cohort_writable(post.thread.cohort)
     if not post.thread.writable:
         raise Forbidden("board_closed", "This board is closed: you can read it, but not react.")
     if post.author_id == by.pk:
@@ -98,10 +100,11 @@ def add_reaction(
 
 @transaction.atomic
 def remove_reaction(*, post: Post | int, by: User, kind: str) -> bool:
-    """Take a reaction back, at any time (even on a closed board or a hidden post). True if
-    there was one."""
+    """Take a reaction back, at any time (even on a closed board or a hidden post), but not
+    in an archived cohort. True if there was one."""
     kind = clean_kind(kind)
     post = _locked_visible_post(post=post, by=by)
+    refuse_unless_cohort_writable(post.thread.cohort)
     removed, _ = Reaction.objects.filter(post=post, user=by, kind=kind).delete()
     if removed:
         participation.reactions_changed(cohort_id=post.cohort_id, changes={by.pk: -removed})

@@ -36,7 +36,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.notifications.services.notifications import Notice, notify_many
-from mentoring.rules.permissions import is_tutor
+from mentoring.rules.permissions import is_tutor, refuse_unless_cohort_writable
 from mentoring.rules.visibility import thread_author_name
 
 
@@ -58,6 +58,7 @@ def _check_scheduler(*, board: Board, by: User) -> None:
         raise NotFound("There is no such board, or you cannot see it.")
     if not is_tutor(by, checked.cohort):
         raise Forbidden("tutors_only", "Only the cohort's tutors can schedule threads.")
+    refuse_unless_cohort_writable(checked.cohort)
     if board.kind == Board.Kind.PRIVATE:
         raise Invalid(
             "invalid", "Ask a tutor is for members' questions: schedule prompts elsewhere."

@@ -45,7 +45,11 @@ from mentoring.models import (
     Notification,
     User,
 )
-from mentoring.rules.permissions import is_tutor, tutor_memberships
+from mentoring.rules.permissions import (
+    is_tutor,
+    refuse_unless_cohort_writable,
+    tutor_memberships,
+)
 
 INVITE = "invite"
 ENROL = "enrol"
@@ -124,6 +128,7 @@ class RosterRejected(Invalid):
 def _require_tutor(by: User | None, cohort: Cohort) -> None:
     if by is not None and not is_tutor(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can invite people.")
+    refuse_unless_cohort_writable(cohort)
 
 
 # --- Planning ---------------------------------------------------------------------------------
@@ -362,6 +367,7 @@ def invite_emails(
 def _own_invitation(invitation: Invitation, by: User) -> None:
     if not is_tutor(by, invitation.cohort):
         raise NotFound()
+    refuse_unless_cohort_writable(invitation.cohort)
 
 
 @transaction.atomic
@@ -530,6 +536,7 @@ def accept_invitation(
     An invitation belongs to its address: a signed-in account takes it only if that address is
     one of its verified ones (else anyone who saw the link could take it, role and all)."""
     invitation = _usable(invitation)
+    refuse_unless_cohort_writable(invitation.cohort)
     if user is not None and not has_verified_address(user, invitation.email):
         raise Forbidden(
             "wrong_account",
@@ -583,6 +590,7 @@ def configure_join_link(
 ) -> JoinLink:
     if not is_tutor(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can change its join link.")
+    refuse_unless_cohort_writable(cohort)
     link, _ = JoinLink.objects.select_for_update().get_or_create(cohort=cohort)
     link.enabled = enabled
     link.allowed_domains = _domains(allowed_domains)
@@ -597,6 +605,7 @@ def rotate_join_link(*, cohort: Cohort, by: User) -> JoinLink:
     """A new link; the old one stops working at once."""
     if not is_tutor(by, cohort):
         raise Forbidden("forbidden", "Only the cohort's tutors can change its join link.")
+    refuse_unless_cohort_writable(cohort)
     link, _ = JoinLink.objects.select_for_update().get_or_create(cohort=cohort)
     link.renew_nonce()
     link.updated_at = timezone.now()
@@ -642,6 +651,7 @@ def request_join_email(*, link: JoinLink, email: str) -> None:
         validate_email(email)
     except ValidationError as error:
         raise Invalid("invalid", "Enter a valid e-mail address.", field="email") from error
+    refuse_unless_cohort_writable(link.cohort)
     _check_domain(link, email)
     confirmation = JoinConfirmation.objects.create(link=link, email=email, link_nonce=link.nonce)
     # The queue holds the row's id only: the link is rebuilt (an HMAC) when the e-mail is sent.
@@ -687,6 +697,7 @@ def join_cohort(*, link: JoinLink, user: User) -> Membership | JoinRequest:
     link = JoinLink.objects.select_for_update().select_related("cohort").get(pk=link.pk)
     if not link.enabled:
         raise Invalid("link_changed", "The cohort's join link has been turned off.")
+    refuse_unless_cohort_writable(link.cohort)
     _check_domain(link, user.email)
     cohort = link.cohort
     membership = Membership.objects.filter(cohort=cohort, user=user).first()

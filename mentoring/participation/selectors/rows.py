@@ -7,7 +7,9 @@ re-aggregates the read events. Only the weekly trend touches the events, bounded
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +41,7 @@ from django.db.models.functions import (
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
+from mentoring.core.spreadsheet import BOM, csv_cell
 from mentoring.models import (
     Cohort,
     Membership,
@@ -431,3 +434,44 @@ def weekly_trend(
         )
         for i in range(weeks)
     ]
+
+
+# --- The participation table as CSV (the dashboard's download, the cohort's records) --------
+CSV_COLUMNS = [
+    "username",
+    "display_name",
+    "status",
+    "threads_read",
+    "posts",
+    "resource_views",
+    "last_seen",
+    "nudged_at",
+    "posted_after_nudge",
+    "alerts",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def participation_csv_lines(rows: QuerySet[Membership]) -> Iterator[str]:
+    """``member_rows`` as CSV lines, read from a server-side cursor in chunks (the BOM first:
+    Excel reads the file as UTF-8 only with one, "Zoë" not "ZoÃ«")."""
+    writer = csv.writer(_Echo())
+    yield BOM + writer.writerow(CSV_COLUMNS)
+    for m in rows.iterator(chunk_size=1000):
+        values = {
+            "username": m.user.username,
+            "display_name": m.user.shown_name,
+            "status": m.status,
+            "threads_read": m.threads_read,
+            "posts": m.posts,
+            "resource_views": m.resource_views,
+            "last_seen": m.last_seen_at,
+            "nudged_at": m.last_nudged_at,
+            "posted_after_nudge": "yes" if m.posted_after_nudge else "no",
+            "alerts": "; ".join(m.alerts),
+        }
+        yield writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])

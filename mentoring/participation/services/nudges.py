@@ -32,7 +32,7 @@ from mentoring.models import (
 )
 from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.participation import events
-from mentoring.rules.permissions import can_view_participation
+from mentoring.rules.permissions import can_view_participation, refuse_unless_cohort_writable
 
 # A member is not nudged again within this time unless the tutor overrides: being chased
 # every day is the quickest way to make a quiet reader stop reading too.
@@ -74,6 +74,7 @@ def render_message(
 def _check_tutor(cohort: Cohort, tutor: User) -> None:
     if not can_view_participation(tutor, cohort):
         raise NotFound()
+    refuse_unless_cohort_writable(cohort)
 
 
 def _thread_for_nudge(cohort: Cohort, thread: Thread | int | None) -> Thread | None:

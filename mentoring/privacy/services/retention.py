@@ -24,16 +24,20 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.models import (
     AccessLogEntry,
+    Cohort,
     Invitation,
     JoinConfirmation,
     LiveEvent,
+    Membership,
     Notification,
     ReadEvent,
     RetentionRun,
+    User,
 )
 from mentoring.models.live import KEEP_SECONDS as LIVE_EVENT_SECONDS
 from mentoring.models.retention import (  # noqa: F401 (what the job reads, kept importable here)
@@ -42,6 +46,7 @@ from mentoring.models.retention import (  # noqa: F401 (what the job reads, kept
     Policy,
     policy,
 )
+from mentoring.notifications.services.notifications import Notice, notify_many
 
 DB_SESSION_ENGINES = {
     "django.contrib.sessions.backends.db",
@@ -133,6 +138,14 @@ def _querysets(now: datetime, rules: Policy) -> dict[str, tuple[str, QuerySet]]:
                 created_at__lt=now - timedelta(days=rules.access_log_days)
             ),
         ),
+        # Year end: everything of the cohort goes with it (boards, threads, posts, memberships,
+        # read events, weekly buckets, nudges, notifications, invitations, releases and their
+        # groups cascade from the cohort); the access log keeps its entries, without the cohort.
+        "archived_cohorts": (
+            f"cohorts archived more than {rules.archived_cohort_days} days ago, "
+            "with all their boards, posts, members and activity",
+            Cohort.objects.filter(archived_at__lt=now - timedelta(days=rules.archived_cohort_days)),
+        ),
     }
     if settings.SESSION_ENGINE in DB_SESSION_ENGINES:
         sets["sessions"] = ("expired sign-in sessions", Session.objects.filter(expire_date__lt=now))
@@ -154,6 +167,46 @@ def _old_mail_files(now: datetime, rules: Policy) -> list[Path]:
     )
 
 
+def _cohorts_to_remind(now: datetime, rules: Policy) -> QuerySet[Cohort]:
+    """Archived cohorts whose deletion is within the reminder window and not yet announced."""
+    deleted_from = now - timedelta(days=rules.archived_cohort_days)
+    return Cohort.objects.filter(
+        archived_at__gte=deleted_from,
+        archived_at__lt=deleted_from + timedelta(days=rules.archived_cohort_reminder_days),
+        deletion_reminder_sent_at__isnull=True,
+    )
+
+
+def _remind_tutors(cohorts: list[Cohort], *, now: datetime, rules: Policy) -> None:
+    """Tell each cohort's tutors (a notification, and an e-mail as they chose to get them) when
+    its data will be deleted, once: ``Cohort.deletion_reminder_sent_at`` records it."""
+    for cohort in cohorts:
+        deleted_on = timezone.localtime(
+            cohort.archived_at + timedelta(days=rules.archived_cohort_days)
+        )
+        archived_on = timezone.localtime(cohort.archived_at)
+        tutors = User.objects.filter(
+            memberships__cohort=cohort, memberships__role=Membership.Role.TUTOR
+        )
+        notify_many(
+            Notice(
+                user=tutor,
+                kind=Notification.Kind.SYSTEM,
+                title=f"{cohort.name} will be deleted on {deleted_on:%-d %B %Y}",
+                body=(
+                    f"{cohort.name} was archived on {archived_on:%-d %B %Y}. "
+                    f"On {deleted_on:%-d %B %Y} its boards, posts, members and activity are "
+                    "deleted for good. Download the cohort's records before then if the "
+                    "university needs them."
+                ),
+                url=reverse("cohort_settings", args=[cohort.pk]),
+                cohort=cohort,
+            )
+            for tutor in tutors
+        )
+    Cohort.objects.filter(pk__in=[c.pk for c in cohorts]).update(deletion_reminder_sent_at=now)
+
+
 def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> list[Category]:
     """Delete (or, with ``dry_run``, only count) what is past its retention period at ``now``.
 
@@ -165,6 +218,7 @@ def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> li
     rules = policy()
     sets = _querysets(now, rules)
     mail_files = _old_mail_files(now, rules)
+    to_remind = list(_cohorts_to_remind(now, rules))
     if dry_run:
         results = [Category(name, label, qs.count()) for name, (label, qs) in sets.items()]
     else:
@@ -175,6 +229,7 @@ def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> li
                     _FOLD_WEEKS,
                     {"before": reads_before, "tz": timezone.get_current_timezone_name()},
                 )
+            _remind_tutors(to_remind, now=now, rules=rules)
             results = []
             for name, (label, qs) in sets.items():
                 _, per_model = qs.delete()  # counted without what cascades from them
@@ -183,10 +238,19 @@ def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> li
             RetentionRun.objects.create(
                 ran_at=now,
                 reads_folded_before=max(monday, previous) if previous else monday,
-                counts={c.name: c.count for c in results} | {"local_mail": len(mail_files)},
+                counts={c.name: c.count for c in results}
+                | {"local_mail": len(mail_files), "archived_cohort_reminders": len(to_remind)},
             )
         for path in mail_files:
             path.unlink(missing_ok=True)
+    results.append(
+        Category(
+            "archived_cohort_reminders",
+            f"archived cohorts whose tutors are reminded, {rules.archived_cohort_reminder_days} "
+            "days before, of the deletion (not deleted; sent once)",
+            len(to_remind),
+        )
+    )
     if rules.local_mail_kept:
         results.append(
             Category(
