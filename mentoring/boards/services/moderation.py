@@ -91,6 +91,7 @@ def flag_post(*, post: Post | int, by: User, reason: str = "") -> PostFlag:
     if found is None:
         raise NotFound("There is no such post.")
     visible_thread_or_404(user=by, thread_id=found.thread_id)
+    refuse_unless_cohort_writable(found.cohort)
     check_rate("flag", user=by)
     reason = " ".join((reason or "").split())[:500]
     flag, created = PostFlag.objects.get_or_create(
@@ -111,6 +112,7 @@ def resolve_flag(*, flag: PostFlag | int, by: User) -> PostFlag:
     found = PostFlag.objects.select_related("post__cohort").filter(pk=flag_id).first()
     if found is None or not can_moderate(by, found.post.cohort):
         raise NotFound("There is no such flag.")
+    refuse_unless_cohort_writable(found.post.cohort)
     if found.resolved_at is None:
         found.resolved_at, found.resolved_by = timezone.now(), by
         found.save(update_fields=["resolved_at", "resolved_by"])
