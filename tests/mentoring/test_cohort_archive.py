@@ -128,9 +128,12 @@ def test_archiving_asks_first_on_a_page_of_its_own(world):
     assert done.status_code == 302
     assert Cohort.objects.get(pk=cohort.pk).archived_at is not None
     # Members cannot archive (nor see the page).
-    assert signed_in(world["member"]).post(
-        f"/cohorts/{cohort.pk}/archive/", {"confirm": "1"}
-    ).status_code == 404
+    assert (
+        signed_in(world["member"])
+        .post(f"/cohorts/{cohort.pk}/archive/", {"confirm": "1"})
+        .status_code
+        == 404
+    )
 
 
 def test_pages_of_an_archived_cohort_show_the_notice_and_no_write_forms(world):
