@@ -269,6 +269,5 @@ def archive_cohort(*, cohort: Cohort, by: User, now: datetime | None = None) -> 
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     refuse_unless_cohort_writable(cohort)  # archived once: the date the notice gives stays
     cohort.archived_at = now or timezone.now()
-    cohort.archived_by = by
-    cohort.save(update_fields=["archived_at", "archived_by"])
+    cohort.save(update_fields=["archived_at"])
     return cohort

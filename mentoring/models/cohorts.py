@@ -100,9 +100,6 @@ class Cohort(models.Model):
     # ``RETENTION_ARCHIVED_COHORT_DAYS`` later by ``apply_retention``, which reminds the tutors
     # first and records when here.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
-    archived_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
-    )
     deletion_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
