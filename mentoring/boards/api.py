@@ -104,7 +104,7 @@ def list_threads(
     limit: int = limit_query(selectors.THREADS_PAGE),
     cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
 ):
-    """Threads, newest activity first; paged (``Link: rel="next"``)."""
+    """Threads, pinned first, then newest activity; paged (``Link: rel="next"``)."""
     board = found(selectors.visible_board(user=request.user, board_id=board_id))
     page, _ = api_page(
         request,
@@ -126,6 +126,8 @@ def list_threads(
             "last_activity_at": t.last_activity_at,
             "post_count": t.post_count,
             "unread": t.unread,
+            "pinned": t.is_pinned,
+            "locked": t.is_locked,
         }
         for t in page.items
     ]
@@ -228,6 +230,8 @@ def _thread_out(thread, posts: list[Post], next_url: str | None) -> dict:
         "cohort_id": thread.cohort_id,
         "author": thread.shown_author,
         "created_at": thread.created_at,
+        "pinned": thread.is_pinned,
+        "locked": thread.is_locked,
         "posts": [post_out(post) for post in posts],
         "next": next_url,
     }
@@ -301,6 +305,32 @@ def hide_post(request: HttpRequest, post_id: int, data: HideIn):
 def unhide_post(request: HttpRequest, post_id: int):
     post = moderation.unhide_post(post=post_id, by=request.user)
     return _own_view(request, post)
+
+
+@router.post("/threads/{thread_id}/pin", response={204: None})
+def pin_thread(request: HttpRequest, thread_id: int):
+    """Pin a thread to the top of its board (the cohort's tutors)."""
+    moderation.pin_thread(thread=thread_id, by=request.user)
+    return 204, None
+
+
+@router.delete("/threads/{thread_id}/pin", response={204: None})
+def unpin_thread(request: HttpRequest, thread_id: int):
+    moderation.unpin_thread(thread=thread_id, by=request.user)
+    return 204, None
+
+
+@router.post("/threads/{thread_id}/lock", response={204: None})
+def lock_thread(request: HttpRequest, thread_id: int):
+    """Lock a thread: nobody adds a post (``403 thread_locked``) until a tutor unlocks it."""
+    moderation.lock_thread(thread=thread_id, by=request.user)
+    return 204, None
+
+
+@router.delete("/threads/{thread_id}/lock", response={204: None})
+def unlock_thread(request: HttpRequest, thread_id: int):
+    moderation.unlock_thread(thread=thread_id, by=request.user)
+    return 204, None
 
 
 def _reactions_out(request: HttpRequest, post_id: int) -> dict:

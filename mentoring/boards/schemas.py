@@ -48,6 +48,8 @@ class ThreadSummaryOut(Schema):
     last_activity_at: datetime
     post_count: int
     unread: int
+    pinned: bool = Field(False, description="A tutor pinned it: it lists first.")
+    locked: bool = Field(False, description="A tutor locked it: no new posts.")
 
 
 class PostOut(PostShape):
@@ -81,6 +83,8 @@ class ThreadOut(Schema):
     cohort_id: int
     author: str
     created_at: datetime
+    pinned: bool = False
+    locked: bool = Field(False, description="A tutor locked it: no new posts until unlocked.")
     posts: list[PostOut]
     next: str | None = Field(
         None, description="The URL of the next page of posts, or null on the last page."

@@ -15,7 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
@@ -135,13 +146,19 @@ def with_reading(threads: QuerySet[Thread], *, user: User) -> QuerySet[Thread]:
     )
 
 
-THREAD_ORDER = ("-last_activity_at", "-id")
+# Pinned threads first (a tutor's pin), then newest activity. The pin is a 0/1 key so the
+# keyset cursor stays exact across the boundary between pinned and unpinned threads, and
+# pinned threads keep the board's own order among themselves.
+PINNED_FIRST = Case(
+    When(pinned_at__isnull=False, then=Value(1)), default=Value(0), output_field=IntegerField()
+).desc()
+THREAD_ORDER = (PINNED_FIRST, "-last_activity_at", "-id")
 THREADS_PAGE = PageSize(default=50, maximum=200)
 
 
 def board_threads(*, user: User, board: Board) -> QuerySet[Thread]:
     """A board's threads with unread counts, for its page or the API (page them in
-    ``THREAD_ORDER``, newest activity first; ``decorate_threads`` the page)."""
+    ``THREAD_ORDER``: pinned first, then newest activity; ``decorate_threads`` the page)."""
     threads = with_reading(visible_threads(user=user, board=board), user=user)
     return threads.select_related("author").order_by(*THREAD_ORDER)
 
@@ -159,7 +176,8 @@ def decorate_threads(threads: list[Thread], *, user: User, board: Board) -> list
 def board_threads_page(
     *, user: User, board: Board, limit: int, cursor: str | None = None
 ) -> Page[Thread]:
-    """One page of a board's threads, newest activity first: a fixed number of queries."""
+    """One page of a board's threads, pinned first, then newest activity: a fixed number of
+    queries."""
     page = keyset_page(
         board_threads(user=user, board=board), order=THREAD_ORDER, limit=limit, cursor=cursor
     )

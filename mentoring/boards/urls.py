@@ -14,6 +14,7 @@ urlpatterns = [
     path("boards/<int:board_id>/threads/", boards.board_threads, name="board_threads"),
     path("boards/<int:board_id>/preview/", boards.preview, name="board_preview"),
     path("threads/<int:thread_id>/", boards.thread, name="thread"),
+    path("threads/<int:thread_id>/moderate/", boards.moderate_thread, name="thread_moderate"),
     path("threads/<int:thread_id>/unread/", boards.thread_unread, name="thread_unread"),
     path(
         "threads/<int:thread_id>/posts/<int:post_id>/fragment/",

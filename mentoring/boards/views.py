@@ -458,6 +458,34 @@ def unhide_post(request: HttpRequest, post_id: int) -> HttpResponse:
     return redirect(safe_next(request, post.get_absolute_url()))
 
 
+THREAD_ACTIONS = {
+    "pin": (moderation.pin_thread, "The thread is pinned to the top of the board."),
+    "unpin": (moderation.unpin_thread, "The thread is no longer pinned."),
+    "lock": (moderation.lock_thread, "The thread is locked: nobody can add to it."),
+    "unlock": (moderation.unlock_thread, "The thread is unlocked."),
+}
+
+
+@login_required
+@require_POST
+def moderate_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """A tutor's pin/unpin/lock/unlock button on the thread page (``action``); back to it."""
+    thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    if not can_moderate(request.user, thread.cohort):
+        raise Http404
+    action = THREAD_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        messages.error(request, "Choose pin, unpin, lock or unlock.")
+        return redirect(thread.get_absolute_url())
+    service, done = action
+    try:
+        service(thread=thread.pk, by=request.user)
+    except ServiceError as error:
+        return _refused(request, error)
+    messages.success(request, done)
+    return redirect(thread.get_absolute_url())
+
+
 @login_required
 @require_POST
 def resolve_flag(request: HttpRequest, flag_id: int) -> HttpResponse:

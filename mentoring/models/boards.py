@@ -91,6 +91,10 @@ class Thread(models.Model):
     # the tutors were told that the thread has waited unanswered.
     inbox_dismissed_at = models.DateTimeField(null=True, blank=True)
     unanswered_notified_at = models.DateTimeField(null=True, blank=True)
+    # Tutors pin a thread to the top of its board and lock it against new replies (everyone's:
+    # a tutor unlocks first).
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -117,6 +121,14 @@ class Thread(models.Model):
     @property
     def is_scheduled(self) -> bool:
         return self.state == self.State.SCHEDULED
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_at is not None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
 
 class PostQuerySet(models.QuerySet):

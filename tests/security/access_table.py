@@ -183,6 +183,7 @@ ACCESS.update({
     "POST /boards/<int:board_id>/preview/":            expect(LOGIN, 404, 404, 200, 200, 404, body={"body": "**Hi** #tag"}),
     "GET /threads/<int:thread_id>/unread/":            expect(LOGIN, 404, 404, 302, 302, 404),
     "GET /threads/<int:thread_id>/":                   expect(LOGIN, 404, 404, 200, 200, 404),
+    "POST /threads/<int:thread_id>/moderate/":         expect(LOGIN, 404, 404, 404, 302, 404, body={"action": "pin"}),
     "GET /threads/<int:thread_id>/posts/<int:post_id>/fragment/":
                                                        expect(LOGIN, 404, 404, 200, 200, 404),
     "GET /posts/<int:post_id>/edit/":                  expect(LOGIN, 404, 404, 200, 302, 404),
@@ -273,6 +274,10 @@ ACCESS.update({
                                                               body={"title": "Plan B", "body": "Or else"}),
     "GET /api/v1/threads/{thread_id}":                 expect(401, 404, 404, 200, 200, 404),
     "POST /api/v1/threads/{thread_id}/posts":          expect(401, 404, 404, 201, 201, 404, body={"body": "Yes"}),
+    "POST /api/v1/threads/{thread_id}/pin":            expect(401, 404, 404, 403, 204, 404),
+    "DELETE /api/v1/threads/{thread_id}/pin":          expect(401, 404, 404, 403, 204, 404),
+    "POST /api/v1/threads/{thread_id}/lock":           expect(401, 404, 404, 403, 204, 404),
+    "DELETE /api/v1/threads/{thread_id}/lock":         expect(401, 404, 404, 403, 204, 404),
     "PATCH /api/v1/posts/{post_id}":                   expect(401, 404, 404, 200, 403, 404, body={"body": "Edited"}),
     "DELETE /api/v1/posts/{post_id}":                  expect(401, 404, 404, 204, 403, 404),
     "POST /api/v1/posts/{post_id}/flags":              expect(401, 404, 404, 201, 201, 404, body={"reason": "Look"}),

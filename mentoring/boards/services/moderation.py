@@ -1,4 +1,5 @@
-"""Moderation: tutors hide and unhide posts; members flag posts for a tutor to look at."""
+"""Moderation: tutors hide and unhide posts, pin and lock threads; members flag posts for a
+tutor to look at."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mentoring.boards.services.posts import visible_thread_or_404
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.inbox.services import inbox
-from mentoring.models import Notification, Post, PostFlag, User
+from mentoring.models import Notification, Post, PostFlag, Thread, User
 from mentoring.notifications.services.notifications import notify, withdraw_notifications_about
 from mentoring.rules.permissions import can_moderate, refuse_unless_cohort_writable
 
@@ -118,3 +119,48 @@ def resolve_flag(*, flag: PostFlag | int, by: User) -> PostFlag:
         found.save(update_fields=["resolved_at", "resolved_by"])
         inbox.flags_closed(cohort_id=found.post.cohort_id)
     return found
+
+
+def _moderated_thread(*, thread: Thread | int, by: User) -> Thread:
+    """The thread, row-locked, if ``by`` tutors its cohort: someone who cannot see it learns
+    nothing (NotFound), a member who can is refused (Forbidden)."""
+    thread_id = thread.pk if isinstance(thread, Thread) else thread
+    visible = visible_thread_or_404(user=by, thread_id=thread_id)
+    if not can_moderate(by, visible.cohort):
+        raise Forbidden("forbidden", "Only the cohort's tutors can pin or lock threads.")
+    refuse_unless_cohort_writable(visible.cohort)
+    locked = Thread.objects.select_for_update(of=("self",)).get(pk=visible.pk)
+    locked.board, locked.cohort = visible.board, visible.cohort
+    return locked
+
+
+def _set_thread_time(*, thread: Thread | int, by: User, field: str, on: bool) -> Thread:
+    found = _moderated_thread(thread=thread, by=by)
+    if (getattr(found, field) is not None) != on:  # pinning twice keeps the first time
+        setattr(found, field, timezone.now() if on else None)
+        found.save(update_fields=[field])
+    return found
+
+
+@transaction.atomic
+def pin_thread(*, thread: Thread | int, by: User) -> Thread:
+    """A tutor pins a thread: it lists first on its board until unpinned. Idempotent."""
+    return _set_thread_time(thread=thread, by=by, field="pinned_at", on=True)
+
+
+@transaction.atomic
+def unpin_thread(*, thread: Thread | int, by: User) -> Thread:
+    return _set_thread_time(thread=thread, by=by, field="pinned_at", on=False)
+
+
+@transaction.atomic
+def lock_thread(*, thread: Thread | int, by: User) -> Thread:
+    """A tutor locks a thread: nobody (tutors included) adds a post until it is unlocked, so a
+    lock means the same for everyone. Reading, editing within the grace period, retracting,
+    reacting and flagging go on. Idempotent."""
+    return _set_thread_time(thread=thread, by=by, field="locked_at", on=True)
+
+
+@transaction.atomic
+def unlock_thread(*, thread: Thread | int, by: User) -> Thread:
+    return _set_thread_time(thread=thread, by=by, field="locked_at", on=False)

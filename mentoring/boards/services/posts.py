@@ -59,6 +59,7 @@ def visible_thread_or_404(*, user: User, thread_id: int) -> Thread:
 
 
 BOARD_CLOSED = "board_closed"
+THREAD_LOCKED = "thread_locked"
 
 
 def _refuse_unless_writable(board_or_thread: Board | Thread) -> None:
@@ -263,6 +264,8 @@ def create_post(
     """Add a post (or a reply to one of the thread's posts) to a thread the author can see."""
     thread = visible_thread_or_404(user=author, thread_id=thread.pk)
     _refuse_unless_writable(thread)
+    if thread.locked_at is not None:
+        raise Forbidden(THREAD_LOCKED, "This thread is locked: a tutor has closed it to replies.")
     body = _clean_body(body)
     parent = None
     if reply_to is not None:
