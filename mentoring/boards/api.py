@@ -222,6 +222,14 @@ def reschedule(request: HttpRequest, thread_id: int, data: ReschedulePatch):
     return _scheduled_out(thread)
 
 
+@router.delete("/threads/{thread_id}/schedule", response={204: None})
+def cancel_scheduled(request: HttpRequest, thread_id: int):
+    """Cancel a scheduled thread before it goes out (its tutors): it is deleted. 404 to anyone
+    else; 400 ``already_published`` once it is out."""
+    scheduling.cancel_scheduled_thread(thread=thread_id, by=request.user)
+    return 204, None
+
+
 def _thread_out(thread, posts: list[Post], next_url: str | None) -> dict:
     return {
         "id": thread.pk,

@@ -31,4 +31,5 @@ urlpatterns = [
     path("flags/<int:flag_id>/resolve/", boards.resolve_flag, name="flag_resolve"),
     path("cohorts/<int:cohort_id>/scheduled/", boards.scheduled_prompts, name="scheduled_prompts"),
     path("threads/<int:thread_id>/reschedule/", boards.reschedule_prompt, name="reschedule_prompt"),
+    path("threads/<int:thread_id>/cancel-schedule/", boards.cancel_prompt, name="cancel_prompt"),
 ]

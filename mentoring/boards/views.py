@@ -632,3 +632,24 @@ def reschedule_prompt(request: HttpRequest, thread_id: int) -> HttpResponse:
         else:
             messages.success(request, "Rescheduled.")
     return redirect("scheduled_prompts", cohort_id=thread.cohort_id)
+
+
+@login_required
+def cancel_prompt(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Asks first (GET), then cancels (POST) a scheduled prompt: it is deleted. The cohort's
+    tutors only (everyone else: 404, so members never learn it existed)."""
+    thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    if not thread.viewer_is_tutor:
+        raise Http404
+    if not thread.is_scheduled:
+        messages.error(request, "This thread is already published.")
+        return redirect(thread.get_absolute_url())
+    if request.method == "POST":
+        try:
+            scheduling.cancel_scheduled_thread(thread=thread.pk, by=request.user)
+        except ServiceError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, f"Cancelled “{thread.title}”.")
+        return redirect("scheduled_prompts", cohort_id=thread.cohort_id)
+    return render(request, "mentoring/scheduled_cancel.html", {"thread": thread})

@@ -203,6 +203,9 @@ ACCESS.update({
     "POST /cohorts/<int:cohort_id>/scheduled/":        expect(LOGIN, 404, 404, 404, (200, 302, 400), 404, body={}),
     # The world's thread is not scheduled: the tutor is told so, everyone else learns nothing.
     "POST /threads/<int:thread_id>/reschedule/":       expect(LOGIN, 404, 404, (302, 404), (302, 400, 404), 404, body={}),
+    # The world's thread is published: its tutor is sent back to it, everyone else gets 404.
+    "GET /threads/<int:thread_id>/cancel-schedule/":   expect(LOGIN, 404, 404, 404, 302, 404),
+    "POST /threads/<int:thread_id>/cancel-schedule/":  expect(LOGIN, 404, 404, 404, 302, 404, body={}),
     "GET /cohorts/<int:cohort_id>/inbox/":             expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/inbox/dismiss/":    expect(LOGIN, 404, 404, 404, (302, 400), 404, body={}),
     "GET /cohorts/<int:cohort_id>/inbox/items/":       expect(LOGIN, 404, 404, 404, 200, 404),
@@ -294,6 +297,7 @@ ACCESS.update({
     "POST /api/v1/boards/{board_id}/scheduled-threads": expect(401, 404, 404, 403, 201, 404,
                                                               body={"prompts": [{"title": "Week 1", "body": "Go",
                                                                                  "publish_at": "2031-01-05T09:00:00Z"}]}),
+    "DELETE /api/v1/threads/{thread_id}/schedule":     expect(401, 404, 404, 404, 400, 404),
     "PATCH /api/v1/threads/{thread_id}/schedule":      expect(401, 404, 404, (403, 404), (400, 404, 409), 404,
                                                               body={"publish_at": "2031-01-05T09:00:00Z"}),
     "GET /api/v1/cohorts/{cohort_id}/inbox":           expect(401, 404, 404, 404, 200, 404),

@@ -35,7 +35,11 @@ from mentoring.models import (
     Thread,
     User,
 )
-from mentoring.notifications.services.notifications import Notice, notify_many
+from mentoring.notifications.services.notifications import (
+    Notice,
+    notify_many,
+    withdraw_notifications_about,
+)
 from mentoring.rules.permissions import is_tutor, refuse_unless_cohort_writable
 from mentoring.rules.visibility import thread_author_name
 
@@ -153,6 +157,33 @@ def reschedule_thread(
         locked.title = posts.clean_title(title)
     locked.save(update_fields=["publish_at", "title"])
     return locked
+
+
+@transaction.atomic
+def cancel_scheduled_thread(*, thread: Thread | int, by: User) -> None:
+    """A tutor cancels a prompt before it goes out: the thread and its posts are deleted, so
+    members never learn it existed, and the queued publishing finds nothing to do (it looks
+    for due threads by state; there is no longer a row).
+
+    Anyone who is not a tutor of the cohort gets NotFound, whatever the thread: a scheduled
+    thread is the tutors' alone. One already published is refused (it is a thread now: retract
+    or hide its posts instead)."""
+    thread_id = thread.pk if isinstance(thread, Thread) else thread
+    locked = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if locked is None or not is_tutor(by, locked.cohort):
+        raise NotFound("There is no such thread.")
+    if not locked.is_scheduled:
+        raise Invalid("already_published", "This thread is already published.")
+    refuse_unless_cohort_writable(locked.cohort)
+    for post in Post.objects.filter(thread=locked):
+        withdraw_notifications_about(post=post)  # a tutor mentioned in it hears no more
+    Notification.objects.filter(thread=locked).delete()
+    locked.delete()
 
 
 SCHEDULE_ORDER = ("publish_at", "pk")
