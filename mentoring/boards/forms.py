@@ -3,9 +3,11 @@ the forms give a person field errors without a round trip through an exception."
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
-from mentoring.core.forms import DateTimeInput, ErrorFocusMixin, ServiceErrorsMixin
+from mentoring.core.forms import DateInput, DateTimeInput, ErrorFocusMixin, ServiceErrorsMixin
 from mentoring.core.validation import SaneInputFormMixin
 from mentoring.models import MAX_POST_LENGTH
 
@@ -69,8 +71,66 @@ class FlagPostForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(max_length=500, required=False, label="What worries you? (optional)")
 
 
+# Search dates outside this span are refused: nothing was written then, and a far date would
+# overflow when turned into a datetime.
+SEARCH_EARLIEST, SEARCH_LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _search_date(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=DateInput,
+        error_messages={"invalid": "Enter a date like 2027-09-01."},
+    )
+
+
 class SearchForm(SaneInputFormMixin, forms.Form):
+    """The search box and its filters. ``boards``: those of the cohort the searcher may see
+    (a board outside them is a field error, never a hint that it exists)."""
+
     q = forms.CharField(label="Search the discussions", max_length=200, required=False)
+    author = forms.CharField(label="Written by", max_length=100, required=False)
+    board = forms.TypedChoiceField(coerce=int, label="Board", required=False, empty_value=None)
+    since = _search_date("From")
+    until = _search_date("To")
+    unread = forms.BooleanField(label="Only unread", required=False)
+
+    def __init__(self, *args, boards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board"].choices = [("", "Any board")] + [(b.pk, b.title) for b in boards]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("since", "until"):
+            value = cleaned.get(name)
+            if value is not None and not SEARCH_EARLIEST <= value <= SEARCH_LATEST:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        f"Pick a date between {SEARCH_EARLIEST:%Y} and {SEARCH_LATEST:%Y}.",
+                        code="date_out_of_range",
+                    ),
+                )
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until", forms.ValidationError("This is before “From”.", code="date_order")
+            )
+        return cleaned
+
+    @property
+    def filters(self) -> dict:
+        """The cleaned filters for ``selectors.search_page`` (call after ``is_valid``)."""
+        data = self.cleaned_data
+        return {
+            "author": data.get("author") or "",
+            "board_id": data.get("board"),
+            "since": data.get("since"),
+            "until": data.get("until"),
+            "unread_only": bool(data.get("unread")),
+        }
 
 
 class PromptSeriesForm(ErrorFocusMixin, SaneInputFormMixin, forms.Form):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -19,6 +19,7 @@ from django.db.models import (
     Case,
     Count,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -27,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
@@ -588,41 +589,117 @@ def tagged_page(
 _MARK_START, _MARK_STOP = "\x1e", "\x1f"
 
 
+def _shown_author_sql() -> Coalesce:
+    """The post author's ``User.shown_name`` in SQL."""
+    full_name = Trim(Concat("author__first_name", Value(" "), "author__last_name"))
+    return Coalesce(
+        NullIf("author__display_name", Value("")), NullIf(full_name, Value("")), "author__username"
+    )
+
+
+def _filtered(
+    posts: QuerySet[Post],
+    *,
+    user: User,
+    tutor: bool,
+    author: str,
+    board_id: int | None,
+    since: date | None,
+    until: date | None,
+    unread_only: bool,
+) -> QuerySet[Post]:
+    """The search filters. ``author`` matches the name the searcher may see: a peer never
+    finds someone's anonymous posts by their name (only their own); tutors do."""
+    if author:
+        posts = posts.annotate(author_shown=_shown_author_sql()).filter(
+            Q(author_shown__icontains=author) | Q(author__username__iexact=author)
+        )
+        if not tutor:
+            posts = posts.filter(Q(anonymous=False) | Q(author=user))
+    if board_id is not None:
+        posts = posts.filter(thread__board_id=board_id)
+    zone = timezone.get_current_timezone()
+    if since is not None:
+        posts = posts.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until is not None:
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        posts = posts.filter(created_at__lt=end)
+    if unread_only:
+        last_read = ThreadReadState.objects.filter(thread=OuterRef("thread_id"), user=user).values(
+            "last_read_at"
+        )[:1]
+        posts = (
+            posts.exclude(author=user)
+            .annotate(my_last_read_at=Subquery(last_read))
+            .filter(Q(my_last_read_at__isnull=True) | Q(created_at__gt=F("my_last_read_at")))
+        )
+    return posts
+
+
 def search_page(
     *,
     user: User,
     cohort: Cohort,
     query: str,
+    author: str = "",
+    board_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    unread_only: bool = False,
     limit: int = RESULTS_PAGE.default,
     cursor: str | None = None,
 ) -> Page[Post]:
     """Full-text search (PostgreSQL, GIN-indexed) over the posts and thread titles a user may
     read, best match first, a page at a time; each result has ``headline_html`` with the
-    matches in ``<mark>``."""
+    matches in ``<mark>``. The filters (author, board, dates, only unread) narrow it; with
+    filters and no words, the matching posts come newest first. ``board_id`` must be one of
+    ``visible_boards`` (the form's choices); the visibility filter applies whatever it is."""
     query = " ".join((query or "").split())[:200]
-    if not query:
+    author = " ".join((author or "").split())[:100]
+    filters = {
+        "author": author,
+        "board_id": board_id,
+        "since": since,
+        "until": until,
+        "unread_only": unread_only,
+    }
+    if not query and not any(filters.values()):
         return Page(items=[], next_cursor=None)
     tutor = is_tutor(user, cohort)
-    search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    posts = (
-        _readable_posts(user=user, cohort=cohort, tutor=tutor)
-        .filter(search_vector=search)
-        .select_related("author", "thread", "thread__board")
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            headline=SearchHeadline(
-                "body",
-                search,
-                config=SEARCH_CONFIG,
-                start_sel=_MARK_START,
-                stop_sel=_MARK_STOP,
-                max_words=35,
-                min_words=15,
-            ),
+    posts = _filtered(
+        _readable_posts(user=user, cohort=cohort, tutor=tutor),
+        user=user,
+        tutor=tutor,
+        **filters,
+    ).select_related("author", "thread", "thread__board")
+    # The cursor is bound to the words and the filters: another search's cursor is refused.
+    scope = "|".join([query, author, str(board_id), str(since), str(until), str(unread_only)])
+    if not query:
+        page = _decorated_page(
+            keyset_page(posts, order=LIST_ORDER, limit=limit, cursor=cursor, scope=scope),
+            user=user,
+            tutor=tutor,
         )
+        for post in page.items:
+            post.starts_thread = False
+        return page
+    search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    posts = posts.filter(search_vector=search).annotate(
+        # As double precision: a ``real`` rank comes back rounded, so a cursor holding it
+        # never matched its own row again and the next page came back empty.
+        rank=Cast(SearchRank(F("search_vector"), search), FloatField()),
+        headline=SearchHeadline(
+            "body",
+            search,
+            config=SEARCH_CONFIG,
+            start_sel=_MARK_START,
+            stop_sel=_MARK_STOP,
+            max_words=35,
+            min_words=15,
+        ),
     )
     page = _decorated_page(
-        keyset_page(posts, order=("-rank", *LIST_ORDER), limit=limit, cursor=cursor, scope=query),
+        keyset_page(posts, order=("-rank", *LIST_ORDER), limit=limit, cursor=cursor, scope=scope),
         user=user,
         tutor=tutor,
     )

@@ -531,10 +531,27 @@ def tag_search(request: HttpRequest, cohort_id: int, tag: str) -> HttpResponse:
 @login_required
 def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _cohort(request, cohort_id)
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    boards = list(selectors.visible_boards(user=request.user, cohort=cohort))
+    form = SearchForm(request.GET or None, boards=boards)
+    if form.is_bound and not form.is_valid():
+        # A bad filter (a date that is not one, a board the searcher cannot see): the form
+        # with its field errors, no results.
+        return render(
+            request,
+            "mentoring/search.html",
+            {"cohort": cohort, "search_form": form, "results": [], "pager": {}},
+            status=400,
+        )
+    query = form.cleaned_data["q"] if form.is_bound else ""
+    filters = form.filters if form.is_bound else {}
     results, results_pager = page_for_template(
-        request, selectors.search_page, user=request.user, cohort=cohort, query=query
+        request,
+        selectors.search_page,
+        size=selectors.RESULTS_PAGE,
+        user=request.user,
+        cohort=cohort,
+        query=query,
+        **filters,
     )
     return render(
         request,
@@ -542,6 +559,7 @@ def search(request: HttpRequest, cohort_id: int) -> HttpResponse:
         {
             "cohort": cohort,
             "query": query,
+            "filtered": any(filters.values()),
             "results": results.items,
             "pager": results_pager,
             "search_form": form,
