@@ -459,6 +459,33 @@ def attach_reactions(
         )
 
 
+# --- Quoting ----------------------------------------------------------------------------------
+QUOTE_MAX_CHARS = 1500
+
+
+def quote_markdown(*, user: User, thread: Thread, post_id: int, viewer_is_tutor: bool) -> str:
+    """A reply's opening: ``post`` (of ``thread``, which the caller has checked ``user`` may
+    see) as a Markdown blockquote with a link back, under the author's name as ``user`` may see
+    it. A retracted post, or a hidden one for a peer, gives the link and nothing of its text.
+    Empty when the post is not in the thread."""
+    post = Post.objects.select_related("author").filter(thread=thread, pk=post_id).first()
+    if post is None:
+        return ""
+    name = author_name_for(post, viewer=user, viewer_is_tutor=viewer_is_tutor)
+    name = name[:1].upper() + name[1:]
+    name = name.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    link = f"[{name} wrote](/threads/{thread.pk}/?post={post.pk}):"
+    if post.retracted_at is not None:
+        return f"{link}\n> *(retracted)*\n\n"
+    if post.hidden_at is not None and not viewer_is_tutor:
+        return f"{link}\n> *(hidden by a tutor)*\n\n"
+    body = post.body.strip()
+    if len(body) > QUOTE_MAX_CHARS:
+        body = body[:QUOTE_MAX_CHARS].rstrip() + " …"
+    quoted = "\n".join(f"> {line}".rstrip() for line in body.splitlines())
+    return f"{link}\n{quoted}\n\n"
+
+
 # --- Mentions -------------------------------------------------------------------------------
 MENTION_SUGGESTIONS = 8
 

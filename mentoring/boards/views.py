@@ -257,6 +257,14 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     initial["anonymous"] = bool(
         opening and opening.is_own and opening.anonymous and not opening.reply_to_id
     )
+    quote = request.GET.get("quote")
+    if request.method != "POST" and quote and quote.isdigit() and len(quote) < 19:
+        initial["body"] = selectors.quote_markdown(
+            user=request.user,
+            thread=page.thread,
+            post_id=int(quote),
+            viewer_is_tutor=page.viewer_is_tutor,
+        )
     form = PostForm(request.POST or None, initial=initial, allow_anonymous=allow_anonymous)
     form.fields["body"].widget.attrs.update(
         {
