@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django import forms
 from django.utils import timezone
 
@@ -76,6 +77,7 @@ def _value_of(html: str, name: str) -> str:
 
 
 # --- Dates ------------------------------------------------------------------------------------
+@time_machine.travel("2027-06-01 12:00:00+00:00", tick=True)
 def test_cohort_settings_show_iso_dates_and_an_unchanged_resave_keeps_them(cohort, tutor):
     Cohort.objects.filter(pk=cohort.pk).update(
         starts_on=date(2027, 9, 1), ends_on=date(2028, 7, 20)
@@ -131,6 +133,7 @@ def _project_forms() -> list[type[forms.BaseForm]]:
     return found
 
 
+@time_machine.travel("2027-06-01 12:00:00+00:00", tick=True)
 def test_every_date_and_datetime_input_of_the_project_renders_iso_and_round_trips():
     """A browser shows a date or datetime-local input only with an ISO value: a new form with
     Django's own widgets there (locale format) would show empty dates and erase them on save.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from mentoring.boards.services import posts
 from mentoring.models import Notification
@@ -16,6 +17,8 @@ from tests.mentoring.boards_helpers import private_board
 pytestmark = pytest.mark.django_db
 
 
+# The lists' date format may depend on how far back a date is: hold the clock a day later.
+@time_machine.travel("2031-03-04 12:00:00+00:00", tick=True)
 def test_a_notifications_item_is_rendered_as_the_lists_render_it(members):
     notify(user=members[0], kind="system", title="Your tutor replied", url="/notifications/")
     n = Notification.objects.get(user=members[0])

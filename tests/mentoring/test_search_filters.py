@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from mentoring.boards.services import posts
@@ -72,6 +73,7 @@ def test_board_filter_and_a_board_the_searcher_cannot_pick(setting, members):
     assert refused.context["results"] == []
 
 
+@time_machine.travel("2027-03-10 12:00:00+00:00", tick=True)
 def test_date_range(setting, members):
     cohort, named, quiet, other = setting
     zone = timezone.get_current_timezone()
@@ -96,6 +98,7 @@ def test_date_range(setting, members):
         ({"board": "abc"}, "board", "invalid_choice"),
     ],
 )
+@time_machine.travel("2027-03-10 12:00:00+00:00", tick=True)
 def test_bad_filters_are_field_errors(setting, members, params, field, code):
     cohort, *_ = setting
     response = _search(members[1], cohort, q="rubric", **params)
