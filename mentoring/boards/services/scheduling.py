@@ -128,11 +128,10 @@ def schedule_series(*, board: Board, author: User, prompts: list[Prompt]) -> lis
     return threads
 
 
-@transaction.atomic
-def reschedule_thread(
-    *, thread: Thread | int, by: User, publish_at: datetime | None = None, title: str | None = None
-) -> Thread:
-    """Move a scheduled thread, or retitle it (its text is edited like any post)."""
+def _locked_scheduled(thread: Thread | int, *, by: User) -> Thread:
+    """The scheduled thread, row locked (publishing skips locked rows), for a tutor of its
+    cohort; NotFound for anyone else, whatever the thread (a scheduled thread is the tutors'
+    alone), and already_published once it went out."""
     thread_id = thread.pk if isinstance(thread, Thread) else thread
     locked = (
         Thread.objects.select_for_update(of=("self",))
@@ -144,6 +143,15 @@ def reschedule_thread(
         raise NotFound("There is no such thread.")
     if not locked.is_scheduled:
         raise Invalid("already_published", "This thread is already published.")
+    return locked
+
+
+@transaction.atomic
+def reschedule_thread(
+    *, thread: Thread | int, by: User, publish_at: datetime | None = None, title: str | None = None
+) -> Thread:
+    """Move a scheduled thread, or retitle it (its text is edited like any post)."""
+    locked = _locked_scheduled(thread, by=by)
     now = timezone.now()
     if publish_at is not None:
         _check_schedulable(board=locked.board, by=by, publish_at=publish_at, now=now)
@@ -168,17 +176,7 @@ def cancel_scheduled_thread(*, thread: Thread | int, by: User) -> None:
     Anyone who is not a tutor of the cohort gets NotFound, whatever the thread: a scheduled
     thread is the tutors' alone. One already published is refused (it is a thread now: retract
     or hide its posts instead)."""
-    thread_id = thread.pk if isinstance(thread, Thread) else thread
-    locked = (
-        Thread.objects.select_for_update(of=("self",))
-        .select_related("cohort")
-        .filter(pk=thread_id)
-        .first()
-    )
-    if locked is None or not is_tutor(by, locked.cohort):
-        raise NotFound("There is no such thread.")
-    if not locked.is_scheduled:
-        raise Invalid("already_published", "This thread is already published.")
+    locked = _locked_scheduled(thread, by=by)
     refuse_unless_cohort_writable(locked.cohort)
     for post in Post.objects.filter(thread=locked):
         withdraw_notifications_about(post=post)  # a tutor mentioned in it hears no more
