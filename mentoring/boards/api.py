@@ -165,6 +165,7 @@ def _scheduled_out(thread) -> dict:
     return {
         "id": thread.pk,
         "title": thread.title,
+        "body": thread.first_post.body if thread.first_post_id else "",
         "board_id": thread.board_id,
         "publish_at": thread.publish_at,
         # Only tutors list scheduled threads, and tutors see every author.
@@ -214,10 +215,15 @@ def schedule_series(request: HttpRequest, board_id: int, data: SeriesIn):
 
 @router.patch("/threads/{thread_id}/schedule", response=ScheduledOut)
 def reschedule(request: HttpRequest, thread_id: int, data: ReschedulePatch):
-    """Move or retitle a scheduled thread (its tutors)."""
+    """Edit a scheduled thread in place (its tutors): its time, title or text, before it is
+    published (then 400 ``already_published``)."""
     found(selectors.visible_thread(user=request.user, thread_id=thread_id))
     thread = scheduling.reschedule_thread(
-        thread=thread_id, by=request.user, publish_at=data.publish_at, title=data.title
+        thread=thread_id,
+        by=request.user,
+        publish_at=data.publish_at,
+        title=data.title,
+        body=data.body,
     )
     return _scheduled_out(thread)
 

@@ -171,5 +171,17 @@ class PromptSeriesForm(ErrorFocusMixin, SaneInputFormMixin, forms.Form):
 
 
 class RescheduleForm(ErrorFocusMixin, SaneInputFormMixin, forms.Form):
-    title = forms.CharField(max_length=200)
-    publish_at = forms.DateTimeField(widget=DateTimeInput)
+    """A scheduled prompt edited in place: its title, text and time. The text is optional here
+    (a form without it keeps the text); an empty one is refused by the service like any post."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    body = forms.CharField(
+        label="Text",
+        required=False,
+        max_length=MAX_POST_LENGTH,
+        help_text=BODY_HELP,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": MAX_POST_LENGTH}),
+    )
+    publish_at = forms.DateTimeField(
+        label="Publish at", widget=DateTimeInput, help_text="Local time."
+    )

@@ -131,6 +131,7 @@ class FlagOut(Schema):
 class ScheduledOut(Schema):
     id: int
     title: str
+    body: str = Field(description="The opening post's text (Markdown), as it will go out.")
     board_id: int
     publish_at: datetime
     author: str
@@ -147,7 +148,11 @@ class SeriesIn(Schema):
 
 
 class ReschedulePatch(Schema):
+    """Any of them; what is left out stays as it was."""
+
     title: str | None = Field(None, max_length=1000)
+    # Checked by the service like any post's text (400 ``invalid``), so the page says the same.
+    body: str | None = Field(None, max_length=MAX_POST_LENGTH * 2)
     publish_at: DateTimeIn | None = None
 
 

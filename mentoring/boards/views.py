@@ -626,6 +626,7 @@ def scheduled_prompts(request: HttpRequest, cohort_id: int) -> HttpResponse:
                     RescheduleForm(
                         initial={
                             "title": t.title,
+                            "body": t.first_post.body if t.first_post_id else "",
                             "publish_at": t.publish_at,
                         },
                         prefix=f"t{t.pk}",
@@ -641,22 +642,28 @@ def scheduled_prompts(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def reschedule_prompt(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """A scheduled prompt edited in place on the scheduled prompts page: title, text, time."""
     thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
     form = RescheduleForm(request.POST, prefix=f"t{thread.pk}")
     if not form.is_valid():
-        messages.error(request, "Give a title and a date and time.")
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {errors[0]}" if label else errors[0])
     else:
+        # A form without the text field (an older page) keeps the text.
+        body = form.cleaned_data["body"] if form.add_prefix("body") in request.POST else None
         try:
             scheduling.reschedule_thread(
                 thread=thread,
                 by=request.user,
                 title=form.cleaned_data["title"],
+                body=body,
                 publish_at=form.cleaned_data["publish_at"],
             )
         except ServiceError as error:
             messages.error(request, error.detail)
         else:
-            messages.success(request, "Rescheduled.")
+            messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
     return redirect("scheduled_prompts", cohort_id=thread.cohort_id)
 
 

@@ -395,6 +395,34 @@ def edit_post(*, post: Post | int, by: User, body: str) -> Post:
     return post
 
 
+def rewrite_scheduled_opening(*, thread: Thread, body: str | None) -> Post | None:
+    """A scheduled thread's opening text, rewritten by one of its tutors before it goes out
+    (``scheduling.reschedule_thread`` checked who and when, and holds the thread's lock), and
+    re-indexed under the thread's current title. ``None`` keeps the text.
+
+    Nobody but its tutors has read it yet, so no revision is kept and it is not marked edited;
+    the rest is an edit's: the same sanitising renderer, the notifications that quote it, and
+    the thread's live log rewritten, so a replay after publication shows only the new text."""
+    opening = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .filter(pk=thread.first_post_id, retracted_at__isnull=True)
+        .first()
+    )
+    if opening is None:
+        return None
+    if body is not None:
+        body = _clean_body(body)
+        if body != opening.body:
+            mentioned = _apply_body(opening, body, thread=thread)
+            opening.save(update_fields=["body", "body_html", "hashtags"])
+            _requote(opening)
+            _notify_mentions(opening, thread, mentioned)  # tutors only, while it is scheduled
+            events.post_edited(opening)
+    _update_search_vector(opening, title=thread.title)
+    return opening
+
+
 # Notifications whose body is an excerpt of the post they are about (a flag's is its reason,
 # when the member gave one).
 QUOTING_KINDS = (

@@ -148,13 +148,26 @@ def _locked_scheduled(thread: Thread | int, *, by: User) -> Thread:
 
 @transaction.atomic
 def reschedule_thread(
-    *, thread: Thread | int, by: User, publish_at: datetime | None = None, title: str | None = None
+    *,
+    thread: Thread | int,
+    by: User,
+    publish_at: datetime | None = None,
+    title: str | None = None,
+    body: str | None = None,
 ) -> Thread:
-    """Move a scheduled thread, or retitle it (its text is edited like any post)."""
+    """Edit a scheduled prompt in place: move it, retitle it, rewrite its text (any of them;
+    ``None`` keeps what it was). Its tutors only, and only before it goes out: once published
+    it is a thread like any other (``already_published``; its author edits its text within the
+    grace period). Every change is checked before any is made."""
     locked = _locked_scheduled(thread, by=by)
-    now = timezone.now()
+    _check_scheduler(board=locked.board, by=by)
     if publish_at is not None:
-        _check_schedulable(board=locked.board, by=by, publish_at=publish_at, now=now)
+        _check_publish_at(publish_at, now=timezone.now())
+    if title is not None:
+        title = posts.clean_title(title)
+    if body is not None:
+        body = posts.clean_body(body)
+    if publish_at is not None:
         locked.publish_at = publish_at
         # Its author may still change it until the grace period after the new time.
         Post.objects.filter(thread=locked).update(
@@ -162,8 +175,10 @@ def reschedule_thread(
         )
         _queue(publish_at)
     if title is not None:
-        locked.title = posts.clean_title(title)
+        locked.title = title
     locked.save(update_fields=["publish_at", "title"])
+    if title is not None or body is not None:
+        posts.rewrite_scheduled_opening(thread=locked, body=body)
     return locked
 
 
@@ -191,7 +206,7 @@ def scheduled_queryset(*, cohort: Cohort) -> QuerySet[Thread]:
     """What is scheduled in a cohort, soonest first (for its tutors; the API pages it)."""
     return (
         Thread.objects.filter(cohort=cohort, state=Thread.State.SCHEDULED)
-        .select_related("board", "author")
+        .select_related("board", "author", "first_post")
         .order_by(*SCHEDULE_ORDER)
     )
 
