@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from mentoring.boards.schemas import (
     BoardUpdated,
+    ModeratedThread,
     PostEvent,
     PostReacted,
     PostRetracted,
     ReactedPost,
     RetractedPost,
+    ThreadModerated,
 )
 from mentoring.realtime import log
 from mentoring.realtime.events import encode, send_after_commit, send_now
@@ -42,6 +44,30 @@ def thread_published(thread) -> None:
         return
     event = BoardUpdated(board_id=thread.board_id)
     send_after_commit(lambda: send_now(board_group(thread.board_id), event))
+
+
+def thread_moderated(thread) -> None:
+    """A tutor pinned, unpinned, locked or unlocked ``thread``: its open pages fetch its state
+    (badges, buttons, the reply form) and open pages of its board their list (pinned first).
+    The board hears of it only where members see the board's threads and the thread is out
+    (a scheduled thread is the tutors' alone)."""
+    event = ThreadModerated(
+        thread=ModeratedThread(
+            id=thread.pk,
+            board_id=thread.board_id,
+            pinned=thread.pinned_at is not None,
+            locked=thread.locked_at is not None,
+        )
+    )
+    streams = [thread_group(thread.pk)]
+    if not thread.is_scheduled and board_lists_threads_to_members(thread.board):
+        streams.append(board_group(thread.board_id))
+
+    def send() -> None:
+        for stream in streams:
+            send_now(stream, event)
+
+    send_after_commit(send)
 
 
 # --- Threads and posts ----------------------------------------------------------------------

@@ -174,6 +174,22 @@ class PostRetracted(StreamMessage):
     post: RetractedPost
 
 
+class ModeratedThread(Schema):
+    id: int
+    board_id: int
+    pinned: bool
+    locked: bool
+
+
+class ThreadModerated(StreamMessage):
+    """A tutor pinned, unpinned, locked or unlocked a thread, on its stream and (once it is
+    published, on a board that lists threads to members) its board's: open pages fetch the
+    thread's state or the board's list as their reader may see it."""
+
+    type: Literal["thread.moderated"] = "thread.moderated"
+    thread: ModeratedThread
+
+
 # --- Live events: /ws/boards/{id}/ ----------------------------------------------------------
 class ReactedPost(Schema):
     id: int

@@ -16,6 +16,7 @@ urlpatterns = [
     path("threads/<int:thread_id>/", boards.thread, name="thread"),
     path("threads/<int:thread_id>/moderate/", boards.moderate_thread, name="thread_moderate"),
     path("threads/<int:thread_id>/unread/", boards.thread_unread, name="thread_unread"),
+    path("threads/<int:thread_id>/state/", boards.thread_state, name="thread_state"),
     path(
         "threads/<int:thread_id>/posts/<int:post_id>/fragment/",
         boards.post_fragment,

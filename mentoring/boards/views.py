@@ -265,13 +265,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             post_id=int(quote),
             viewer_is_tutor=page.viewer_is_tutor,
         )
-    form = PostForm(request.POST or None, initial=initial, allow_anonymous=allow_anonymous)
-    form.fields["body"].widget.attrs.update(
-        {
-            "data-mention-url": reverse("mention_options", kwargs={"thread_id": page.thread.pk}),
-            "data-mention-list": "mention-options",
-        }
-    )
+    form = _reply_form(page.thread, request.POST or None, initial, allow_anonymous)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -300,6 +294,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         {
             "page": page,
             "thread": page.thread,
+            "viewer_is_tutor": page.viewer_is_tutor,
             "cohort": cohort,
             "form": form,
             "replying_to": replying_to,
@@ -309,6 +304,44 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             ),
         },
         form=form,
+    )
+
+
+def _reply_form(thread: Thread, data, initial: dict, allow_anonymous: bool) -> PostForm:
+    form = PostForm(data, initial=initial, allow_anonymous=allow_anonymous)
+    form.fields["body"].widget.attrs.update(
+        {
+            "data-mention-url": reverse("mention_options", kwargs={"thread_id": thread.pk}),
+            "data-mention-list": "mention-options",
+        }
+    )
+    return form
+
+
+@login_required
+@require_GET
+def thread_state(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """What a tutor's pin or lock changes on a thread page, as the page's own includes render
+    it for this reader: the badges, the tutors' buttons, the closed or locked notice and the
+    reply form. The live page fetches it on ``thread.moderated``."""
+    thread = _found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    cohort = thread.cohort
+    allow_anonymous = _offers_anonymity(
+        thread.board, cohort, viewer_is_tutor=thread.viewer_is_tutor
+    )
+    opened_anonymously = Post.objects.filter(
+        pk=thread.first_post_id, author=request.user, anonymous=True
+    ).exists()
+    return render(
+        request,
+        "mentoring/includes/thread_state.html",
+        {
+            "thread": thread,
+            "viewer_is_tutor": thread.viewer_is_tutor,
+            "cohort": cohort,
+            "form": _reply_form(thread, None, {"anonymous": opened_anonymously}, allow_anonymous),
+            "grace_text": grace_text(cohort.edit_grace_seconds),
+        },
     )
 
 

@@ -178,3 +178,31 @@ def test_tutors_pin_and_lock_with_the_buttons(client, cohort, tutor, members):
     client.force_login(members[1])
     assert client.post(url, {"action": "pin"}).status_code == 404
     assert not Thread.objects.get(pk=thread.pk).is_pinned
+
+
+def test_the_thread_state_fragment_is_the_pages_own(client, cohort, tutor, members):
+    """What the live page fetches on ``thread.moderated``: badges, notice and reply form as the
+    page renders them for this reader; the buttons for tutors only."""
+    thread = posts.create_thread(
+        board=general_board(cohort), author=members[0], title="T", body="b"
+    )
+    url = f"/threads/{thread.pk}/state/"
+    client.force_login(members[1])
+    open_state = client.get(url).content.decode()
+    assert 'id="thread-badges" data-pinned="0" data-locked="0"' in open_state
+    assert 'id="reply"' in open_state and 'name="body"' in open_state
+    assert 'id="thread-moderation"' not in open_state
+    moderation.pin_thread(thread=thread.pk, by=tutor)
+    moderation.lock_thread(thread=thread.pk, by=tutor)
+    locked = client.get(url).content.decode()
+    assert 'data-pinned="1" data-locked="1"' in locked and "Locked</span>" in locked
+    assert "This thread is locked" in locked and 'id="reply"' not in locked
+    # The page draws the same parts with the same ids.
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert 'id="thread-badges" data-pinned="1" data-locked="1"' in page
+    assert f'data-state-url="{url}"' in page
+    client.force_login(tutor)
+    tutors = client.get(url).content.decode()
+    assert 'id="thread-moderation"' in tutors and "Unlock" in tutors and "Unpin" in tutors
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404

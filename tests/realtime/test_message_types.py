@@ -21,6 +21,7 @@ DECLARED_BY = {
     "post.retracted": "mentoring.boards.schemas",
     "post.reacted": "mentoring.boards.schemas",
     "board.updated": "mentoring.boards.schemas",
+    "thread.moderated": "mentoring.boards.schemas",
     "notification": "mentoring.notifications.schemas",
     "notification.withdrawn": "mentoring.notifications.schemas",
     "member.updated": "mentoring.participation.schemas",

@@ -182,6 +182,7 @@ ACCESS.update({
     "GET /boards/<int:board_id>/threads/":             expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /boards/<int:board_id>/preview/":            expect(LOGIN, 404, 404, 200, 200, 404, body={"body": "**Hi** #tag"}),
     "GET /threads/<int:thread_id>/unread/":            expect(LOGIN, 404, 404, 302, 302, 404),
+    "GET /threads/<int:thread_id>/state/":             expect(LOGIN, 404, 404, 200, 200, 404),
     "GET /threads/<int:thread_id>/":                   expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /threads/<int:thread_id>/moderate/":         expect(LOGIN, 404, 404, 404, 302, 404, body={"action": "pin"}),
     "GET /threads/<int:thread_id>/posts/<int:post_id>/fragment/":

@@ -139,6 +139,7 @@ def _set_thread_time(*, thread: Thread | int, by: User, field: str, on: bool) ->
     if (getattr(found, field) is not None) != on:  # pinning twice keeps the first time
         setattr(found, field, timezone.now() if on else None)
         found.save(update_fields=[field])
+        events.thread_moderated(found)
     return found
 
 

@@ -5,7 +5,12 @@
 // the page's own include, by id: live.js `swapFragment`) and leaves the rest of the page alone
 // (a thread being written below keeps its text). Without JavaScript the link opens the board;
 // a reload shows the same.
-import { openLiveSocket, swapFragment } from "./live.js";
+//
+// A tutor pinning, unpinning, locking or unlocking a thread (`thread.moderated`) changes the
+// order and the badges of threads already listed: on the board's first page the list is fetched
+// again and swapped in at once (a burst of them costs one fetch); further back the page offers
+// to show the first page, as for new threads.
+import { coalesce, openLiveSocket, swapFragment } from "./live.js";
 
 async function showNewThreads(root, news) {
   let placed = null;
@@ -23,7 +28,7 @@ async function showNewThreads(root, news) {
   root.querySelector(".thread-list a")?.focus();
 }
 
-function offer(root) {
+function offer(root, text = "New threads on this board. ") {
   const news = root.querySelector("[data-board-news]");
   if (!news || news.childElementCount) return;
   const link = document.createElement("a");
@@ -33,14 +38,29 @@ function offer(root) {
     event.preventDefault();
     showNewThreads(root, news);
   });
-  news.append("New threads on this board. ", link);
+  news.append(text, link);
+}
+
+function onFirstPage() {
+  return !new URLSearchParams(window.location.search).has("cursor");
+}
+
+async function refreshList(root) {
+  const placed = await swapFragment(root.dataset.threadsUrl, {
+    announce: "The list of threads was updated: a tutor pinned, unpinned, locked or unlocked one.",
+  });
+  if (placed === null) window.location.assign(root.dataset.boardUrl);
 }
 
 for (const root of document.querySelectorAll("[data-board-live]")) {
+  const refresh = coalesce(() => refreshList(root));
   openLiveSocket(
     `/ws/boards/${root.dataset.boardId}/`,
     (message) => {
       if (message.type === "board.updated") offer(root);
+      if (message.type !== "thread.moderated") return;
+      if (onFirstPage()) refresh();
+      else offer(root, "Threads on this board were pinned or locked. ");
     },
     {
       onResync: () => offer(root),

@@ -135,6 +135,40 @@ function startCountdowns(root = document) {
   });
 }
 
+// --- Pinned and locked ----------------------------------------------------------------------
+// A tutor pinned, unpinned, locked or unlocked the thread: the page fetches what that changes
+// (`thread_state`: badges, the tutors' buttons, the notice, the reply form) as the server draws
+// it for this reader, and puts each part in place by its id. The reply form is not redrawn but
+// hidden while the thread is locked, so whatever a member was writing is still there if a tutor
+// unlocks it; a page opened while it was locked gets the fresh form after the notice.
+const CHANGES = [
+  ["pinned", "1", "A tutor pinned this thread to the top of its board."],
+  ["pinned", "0", "This thread is no longer pinned."],
+  ["locked", "1", "A tutor locked this thread: no new posts can be added."],
+  ["locked", "0", "A tutor unlocked this thread: you can reply again."],
+];
+
+async function onModerated() {
+  const elements = await fetchFragment(thread.dataset.stateUrl);
+  if (!elements) return;
+  const before = { ...(document.getElementById("thread-badges")?.dataset ?? {}) };
+  let freshReply = null;
+  for (const fresh of elements) {
+    if (fresh.id === "reply") {
+      freshReply = fresh;
+      continue;
+    }
+    const old = fresh.id ? document.getElementById(fresh.id) : null;
+    if (old && !old.isEqualNode(fresh)) replaceKeepingState(old, fresh);
+  }
+  const reply = document.getElementById("reply");
+  if (reply) reply.hidden = !freshReply;
+  else if (freshReply) document.getElementById("thread-notice")?.after(freshReply);
+  const after = document.getElementById("thread-badges")?.dataset ?? {};
+  const said = CHANGES.filter(([key, value]) => before[key] !== value && after[key] === value);
+  if (said.length) announce(said.map(([, , text]) => text).join(" "));
+}
+
 // --- Socket ---------------------------------------------------------------------------------
 const handlers = {
   "post.created": onCreated,
@@ -153,6 +187,10 @@ function run(task) {
 }
 
 function onMessage(message) {
+  if (message.type === "thread.moderated") {
+    run(onModerated);
+    return;
+  }
   const handle = handlers[message.type];
   if (handle && message.post) run(() => handle(message.post));
 }
@@ -174,6 +212,7 @@ async function catchUp() {
   for (const item of thread.querySelectorAll("li.post-item[data-post-id]")) {
     if (!known.has(item.dataset.postId)) item.remove();
   }
+  await onModerated(); // a lock missed meanwhile
 }
 
 // --- Reactions ------------------------------------------------------------------------------
