@@ -175,3 +175,20 @@ def test_the_autocomplete_never_hints_at_an_anonymous_author(db):
     listed = options(peer, thread, "z")
     assert listed.index('data-username="zed"') < listed.index('data-username="zoe"')
     assert "anonym" not in listed.lower() and "author" not in listed.lower()
+
+
+def test_mentioning_into_a_thread_one_cannot_see_is_a_404_and_tells_nobody(
+    api, cohort, members, tutor, outsider
+):
+    make_cohort(name="Elsewhere", members=[outsider])
+    question = posts.create_thread(
+        board=board(cohort, Board.Kind.PRIVATE), author=members[0], title="P", body="Help"
+    )
+    for user in (members[1], outsider):  # a peer, someone from another cohort
+        response = api(user).post(
+            f"/api/v1/threads/{question.pk}/posts", {"body": "@tutor_t @member1 look"}
+        )
+        assert response.status_code == 404
+        page = signed_in(user).post(f"/threads/{question.pk}/", {"body": "@tutor_t look"})
+        assert page.status_code == 404
+    assert mentions_of(tutor) == [] and mentions_of(members[0]) == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mentoring.boards.services import moderation, posts
-from mentoring.models import Post
+from mentoring.models import Board, Post
 from tests.factories import make_cohort, signed_in
 
 from .boards_helpers import general_board
@@ -82,3 +82,18 @@ def test_a_quote_of_a_post_elsewhere_or_nonsense_prefills_nothing(setting, membe
     assert _reply_box(members[1], thread, other.posts.get().pk) == ""
     for nonsense in ("abc", "-1", "9" * 30):
         assert _reply_box(members[1], thread, nonsense) == ""
+
+
+def test_quoting_into_or_out_of_what_one_cannot_see_gives_nothing(setting, members, outsider):
+    cohort, thread, post = setting
+    private = Board.objects.get(cohort=cohort, kind=Board.Kind.PRIVATE)
+    question = posts.create_thread(
+        board=private, author=members[0], title="Private", body="secret worry"
+    )
+    make_cohort(name="Elsewhere", members=[outsider])
+    # The thread page of someone else's question, or another cohort's thread: 404, quote or not.
+    asked = f"/threads/{question.pk}/?quote={question.first_post_id}"
+    assert signed_in(members[1]).get(asked).status_code == 404
+    assert signed_in(outsider).get(f"/threads/{thread.pk}/?quote={post.pk}").status_code == 404
+    # Quoting the question into a thread one can see carries none of it.
+    assert _reply_box(members[1], thread, question.first_post_id) == ""
