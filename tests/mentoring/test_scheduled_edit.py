@@ -12,8 +12,8 @@ from django.utils import timezone
 from mentoring.boards.events import thread_group
 from mentoring.boards.selectors import search_page
 from mentoring.boards.services import scheduling
-from mentoring.core.errors import Invalid, NotFound
-from mentoring.models import MAX_POST_LENGTH, Post, PostRevision, Thread
+from mentoring.core.errors import Forbidden, Invalid, NotFound
+from mentoring.models import MAX_POST_LENGTH, Cohort, Post, PostRevision, Thread
 from mentoring.realtime import log
 from tests.factories import UserFactory, make_cohort, signed_in
 from tests.mentoring.boards_helpers import general_board
@@ -96,6 +96,17 @@ def test_a_published_prompt_is_not_edited_here(setting):
     assert _opening(thread).body == "What went well?"
 
 
+def test_not_in_an_archived_cohort(setting):
+    cohort, tutor, _, _ = setting
+    thread = schedule(cohort, tutor)
+    Cohort.objects.filter(pk=cohort.pk).update(archived_at=timezone.now())
+    for change in ({"body": "New"}, {"title": "New"}):
+        with pytest.raises(Forbidden) as refused:
+            scheduling.reschedule_thread(thread=thread.pk, by=tutor, **change)
+        assert refused.value.code == "cohort_archived"
+    assert _opening(thread).body == "What went well?"
+
+
 def test_members_and_outsiders_learn_nothing(setting, api):
     cohort, tutor, _, (nqt1, _) = setting
     thread = schedule(cohort, tutor)
@@ -170,7 +181,9 @@ def test_words_edited_away_are_neither_replayed_nor_found(
     with django_capture_on_commit_callbacks(execute=True):
         thread = schedule(cohort, tutor, hours=1, body="ocelotfirstdraft")
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.reschedule_thread(thread=thread.pk, by=tutor, body="tapirsecond words")
+        scheduling.reschedule_thread(
+            thread=thread.pk, by=tutor, body="tapirsecond words", title="Week 1: okapititle"
+        )
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.publish_due(now=thread.publish_at + timedelta(minutes=1))
     _, replayed = log.events_after(thread_group(thread.pk), 0)
@@ -180,5 +193,8 @@ def test_words_edited_away_are_neither_replayed_nor_found(
             assert "ocelotfirstdraft" not in text
     found = search_page(user=nqt1, cohort=cohort, query="tapirsecond", limit=10, cursor=None)
     assert [r.thread_id for r in found.items] == [thread.pk]
+    # The opening post indexes the thread's title too: the new one.
+    titled = search_page(user=nqt1, cohort=cohort, query="okapititle", limit=10, cursor=None)
+    assert [r.thread_id for r in titled.items] == [thread.pk]
     gone = search_page(user=nqt1, cohort=cohort, query="ocelotfirstdraft", limit=10, cursor=None)
     assert list(gone.items) == []
