@@ -378,8 +378,8 @@ LEVEL_SAID = {
 
 LEVEL_OPTIONS = [
     (Subscription.Level.WATCHING, "Watching: every new post"),
-    (Subscription.Level.TRACKING, "Tracking: unread counts, replies and mentions"),
-    (Subscription.Level.NORMAL, "Normal: replies and mentions only"),
+    (Subscription.Level.TRACKING, "Tracking: unread counts and replies"),
+    (Subscription.Level.NORMAL, "Normal: replies and mentions"),
     (Subscription.Level.MUTED, "Muted: nothing"),
 ]
 
@@ -402,6 +402,7 @@ def _following_context(following, action: str, what: str) -> dict[str, object]:
         "levels": LEVEL_OPTIONS,
         "following_action": action,
         "following_said": said,
+        "following_what": what,
     }
 
 
