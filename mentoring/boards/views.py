@@ -408,7 +408,7 @@ def _following_context(following, action: str, what: str) -> dict[str, object]:
 
 def _following_done(request: HttpRequest, back: str, what: str, set_level) -> HttpResponse:
     """A watch/track/mute form: set it, then back to the page (``back``) with what it means,
-    or, asked by ``following.js``, the control alone, which it swaps in."""
+    or, asked by ``following.js``, only the sentence saying so, for its status line."""
     fetched = request.headers.get("X-Requested-With") == "fetch"
     try:
         following = set_level(level=request.POST.get("level"))
@@ -423,11 +423,10 @@ def _following_done(request: HttpRequest, back: str, what: str, set_level) -> Ht
         messages.error(request, error.detail)
         return redirect(back)
     said = level_said(following.level, what)
-    if fetched:
-        return render(
-            request,
-            "mentoring/includes/following.html",
-            _following_context(following, request.path, what),
+    if fetched:  # the sentence alone, drawn by the server, for the control's status line
+        return HttpResponse(
+            _following_context(following, request.path, what)["following_said"],
+            content_type="text/plain; charset=utf-8",
         )
     messages.success(request, said)
     return redirect(back)
@@ -462,10 +461,11 @@ def board_subscription(request: HttpRequest, board_id: int) -> HttpResponse:
 
 
 def _draft_saved(save) -> HttpResponse:
-    """``drafts.js``'s autosave: 204 when kept (or forgotten, empty), else the refusal's status
-    with its sentence as text (too long: 400; too fast: 429; not visible: 404)."""
+    """``drafts.js``'s autosave: 200 with the status line's sentence when kept, 204 when
+    forgotten (an empty box), else the refusal's status with its sentence as text (too long:
+    400; too fast: 429; not visible: 404)."""
     try:
-        save()
+        draft = save()
     except ServiceError as error:
         response = HttpResponse(
             error.detail, status=http_status(error), content_type="text/plain; charset=utf-8"
@@ -473,7 +473,12 @@ def _draft_saved(save) -> HttpResponse:
         for name, value in http_headers(error).items():
             response[name] = value
         return response
-    return HttpResponse(status=204)
+    if draft is None:
+        return HttpResponse(status=204)
+    saved_at = timezone.localtime(draft.updated_at)
+    return HttpResponse(
+        f"Draft saved at {saved_at:%H:%M}.", content_type="text/plain; charset=utf-8"
+    )
 
 
 @login_required

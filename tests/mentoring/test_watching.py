@@ -255,6 +255,17 @@ def test_the_board_page_control(cohort, members, outsider):
     response = client.post(f"/boards/{board.pk}/subscription/", {"level": "muted"})
     assert response.status_code == 302
     assert "You have muted this board" in client.get(response.url).content.decode()
+    # The board's list says which threads are watched or muted (only to this reader).
+    thread = posts.create_thread(board=board, author=members[0], title="Mine", body="x")
+    listed = client.get(f"/boards/{board.pk}/").content.decode()
+    assert '<span class="badge following">Watching</span>' in listed  # started it
+    other = signed_in(members[1]).get(f"/boards/{board.pk}/").content.decode()
+    assert 'class="badge following"' not in other
+    subscriptions.set_thread_level(user=members[0], thread_id=thread.pk, level="muted")
+    assert (
+        '<span class="badge following">Muted</span>'
+        in client.get(f"/boards/{board.pk}/").content.decode()
+    )
     assert (
         signed_in(outsider)
         .post(f"/boards/{board.pk}/subscription/", {"level": "muted"})

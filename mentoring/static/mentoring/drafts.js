@@ -33,10 +33,8 @@ for (const form of document.querySelectorAll("form[data-draft-url]")) {
       });
       if (response.ok) {
         saved = current;
-        const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-        status.textContent = body.value.trim() || title?.value.trim()
-          ? `Draft saved at ${time}.`
-          : "";
+        // "Draft saved at 11:20." from the server (its clock, its time zone); empty: forgotten.
+        status.textContent = response.status === 204 ? "" : await response.text();
       } else if (response.status === 429) {
         const wait = Number(response.headers.get("Retry-After") || 5);
         timer = setTimeout(save, wait * 1000);

@@ -1,6 +1,7 @@
 // Watch / track / mute: the form works without JavaScript (POST, back to the page). Here it is
-// posted in the background; the server answers with the control, whose sentence goes into the
-// status line (announced) and whose level stays selected. The keyboard stays on the button.
+// posted in the background; the server answers with the sentence saying what the level means
+// (or why it was refused), which goes into the status line (announced). The keyboard stays on
+// the button and the chosen level stays selected.
 for (const form of document.querySelectorAll("form[data-following]")) {
   const said = form.querySelector("#following-said");
   form.addEventListener("submit", async (event) => {
@@ -15,17 +16,9 @@ for (const form of document.querySelectorAll("form[data-following]")) {
         credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" },
       });
-      const text = await response.text();
-      if (!response.ok) {
-        said.textContent = text || "That could not be saved. Please try again.";
-        return;
-      }
-      const fresh = new DOMParser().parseFromString(text, "text/html");
-      const freshSaid = fresh.querySelector("#following-said");
-      if (freshSaid) {
-        said.textContent = freshSaid.textContent;
-        said.dataset.level = freshSaid.dataset.level;
-      }
+      // The server says what the level means (a sentence, drawn there).
+      said.textContent =
+        (await response.text()) || "That could not be saved. Please try again.";
     } catch {
       form.submit(); // the network failed: the plain form post says what happened
     } finally {
