@@ -390,6 +390,8 @@ RETENTION_READ_NOTIFICATIONS_DAYS = int(env("RETENTION_READ_NOTIFICATIONS_DAYS",
 RETENTION_EXPIRED_INVITATIONS_DAYS = int(env("RETENTION_EXPIRED_INVITATIONS_DAYS", "90"))
 RETENTION_ACCESS_LOG_DAYS = int(env("RETENTION_ACCESS_LOG_DAYS", "730"))
 RETENTION_LOCAL_MAIL_DAYS = int(env("RETENTION_LOCAL_MAIL_DAYS", "14"))
+# Unsent drafts of posts not touched for this long.
+RETENTION_DRAFTS_DAYS = int(env("RETENTION_DRAFTS_DAYS", "30"))
 # An archived cohort's personal data goes this long after archiving; its tutors are reminded
 # RETENTION_ARCHIVED_COHORT_REMINDER_DAYS before.
 RETENTION_ARCHIVED_COHORT_DAYS = int(env("RETENTION_ARCHIVED_COHORT_DAYS", "365"))
@@ -406,6 +408,9 @@ RATE_LIMITS = {
         # Reactions (each one given; taking one back is free): a reader going down a thread
         # clicking "me too" is fine, a script is not.
         "react": "60/60,600/3600",
+        # Watching/muting (one click each) and drafts (saved as one types, debounced).
+        "watch": "30/60,300/3600",
+        "draft": "30/60,900/3600",
         "nudge": "30/600,200/86400",
         "invite": "300/3600,2000/86400",
         # Each roster check or import, and each pasted list, whatever its size: a tutor fixing

@@ -8,6 +8,8 @@ from ninja import Query, Router
 from mentoring.boards import selectors
 from mentoring.boards.schemas import (
     BoardOut,
+    DraftIn,
+    DraftOut,
     FlagIn,
     FlagOut,
     HideIn,
@@ -19,11 +21,20 @@ from mentoring.boards.schemas import (
     ReschedulePatch,
     ScheduledOut,
     SeriesIn,
+    SubscriptionIn,
+    SubscriptionOut,
     ThreadIn,
     ThreadOut,
     ThreadSummaryOut,
 )
-from mentoring.boards.services import moderation, posts, reactions, scheduling
+from mentoring.boards.services import (
+    drafts,
+    moderation,
+    posts,
+    reactions,
+    scheduling,
+    subscriptions,
+)
 from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core.api import (
     CURSOR_QUERY_DESCRIPTION,
@@ -369,3 +380,85 @@ def unreact(request: HttpRequest, post_id: int, kind: str):
     """Take a reaction back (at any time); 204 whether or not there was one."""
     reactions.remove_reaction(post=post_id, by=request.user, kind=kind)
     return 204, None
+
+
+# --- Watching, tracking, muting; drafts ---------------------------------------------------------
+def _following_out(following) -> dict:
+    return {"level": following.level, "source": following.source, "chosen": following.chosen}
+
+
+@router.get("/threads/{thread_id}/subscription", response=SubscriptionOut)
+def get_thread_subscription(request: HttpRequest, thread_id: int):
+    """How closely the caller follows a thread: its own level, else its board's, else
+    ``tracking``. 404 for a thread the caller cannot see."""
+    _, following = subscriptions.thread_level(user=request.user, thread_id=thread_id)
+    return _following_out(following)
+
+
+@router.put("/threads/{thread_id}/subscription", response=SubscriptionOut)
+def set_thread_subscription(request: HttpRequest, thread_id: int, data: SubscriptionIn):
+    """Watch (every new post), track (unread counts; replies and mentions), normal (replies
+    and mentions) or mute (nothing) a thread the caller can see."""
+    following = subscriptions.set_thread_level(
+        user=request.user, thread_id=thread_id, level=data.level
+    )
+    return _following_out(following)
+
+
+@router.get("/boards/{board_id}/subscription", response=SubscriptionOut)
+def get_board_subscription(request: HttpRequest, board_id: int):
+    """How closely the caller follows a board (``tracking`` unless they chose)."""
+    _, following = subscriptions.board_level(user=request.user, board_id=board_id)
+    return _following_out(following)
+
+
+@router.put("/boards/{board_id}/subscription", response=SubscriptionOut)
+def set_board_subscription(request: HttpRequest, board_id: int, data: SubscriptionIn):
+    """The caller's level for a board: its threads without a level of their own follow it."""
+    following = subscriptions.set_board_level(
+        user=request.user, board_id=board_id, level=data.level
+    )
+    return _following_out(following)
+
+
+def _draft_out(draft) -> dict:
+    return {
+        "body": draft.body,
+        "title": draft.title,
+        "reply_to": draft.reply_to_id,
+        "updated_at": draft.updated_at,
+    }
+
+
+@router.get("/threads/{thread_id}/draft", response={200: DraftOut, 204: None})
+def get_reply_draft(request: HttpRequest, thread_id: int):
+    """The caller's unsent reply to a thread (204 when there is none)."""
+    thread = found(selectors.visible_thread(user=request.user, thread_id=thread_id))
+    draft = selectors.draft_for(user=request.user, board=thread.board, thread=thread)
+    return (200, _draft_out(draft)) if draft else (204, None)
+
+
+@router.put("/threads/{thread_id}/draft", response={200: DraftOut, 204: None})
+def save_reply_draft(request: HttpRequest, thread_id: int, data: DraftIn):
+    """Keep the caller's unsent reply (an empty body forgets it: 204). Rate-limited."""
+    draft = drafts.save_reply_draft(
+        user=request.user, thread_id=thread_id, body=data.body, reply_to=data.reply_to
+    )
+    return (200, _draft_out(draft)) if draft else (204, None)
+
+
+@router.get("/boards/{board_id}/draft", response={200: DraftOut, 204: None})
+def get_thread_draft(request: HttpRequest, board_id: int):
+    """The caller's unsent new thread on a board (204 when there is none)."""
+    board = found(selectors.visible_board(user=request.user, board_id=board_id))
+    draft = selectors.draft_for(user=request.user, board=board, thread=None)
+    return (200, _draft_out(draft)) if draft else (204, None)
+
+
+@router.put("/boards/{board_id}/draft", response={200: DraftOut, 204: None})
+def save_thread_draft(request: HttpRequest, board_id: int, data: DraftIn):
+    """Keep the caller's unsent new thread (title and body both empty forget it: 204)."""
+    draft = drafts.save_thread_draft(
+        user=request.user, board_id=board_id, title=data.title, body=data.body
+    )
+    return (200, _draft_out(draft)) if draft else (204, None)

@@ -212,3 +212,36 @@ class BoardUpdated(StreamMessage):
 
     type: Literal["board.updated"] = "board.updated"
     board_id: int
+
+
+class SubscriptionIn(Schema):
+    # Checked by the service (400 ``invalid_level``), so the API and the page say the same.
+    level: str = Field(..., max_length=20, description="watching, tracking, normal or muted")
+
+
+class SubscriptionOut(Schema):
+    level: Literal["watching", "tracking", "normal", "muted"] = Field(
+        description="The level in force for the caller."
+    )
+    source: Literal["thread", "board", "default"] = Field(
+        description="Where it comes from: the thread's own level, its board's, or the default "
+        "(tracking)."
+    )
+    chosen: bool = Field(
+        description="The caller chose it (false for the default: a thread they started or "
+        "replied to is watched until they choose)."
+    )
+
+
+class DraftIn(Schema):
+    # Lengths are checked by the service (400 ``too_long``), as for the page's autosave.
+    body: str = ""
+    title: str = Field("", description="A new thread's title (ignored for a reply).")
+    reply_to: int | None = Field(None, description="A post of the thread the reply answers.")
+
+
+class DraftOut(Schema):
+    body: str
+    title: str
+    reply_to: int | None
+    updated_at: datetime

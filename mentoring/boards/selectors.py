@@ -37,10 +37,12 @@ from mentoring.core.rendering import excerpt, normalise_tag
 from mentoring.models import (
     Board,
     Cohort,
+    Draft,
     Membership,
     Post,
     PostFlag,
     Reaction,
+    Subscription,
     Thread,
     ThreadReadState,
     User,
@@ -168,9 +170,14 @@ def decorate_threads(threads: list[Thread], *, user: User, board: Board) -> list
     tutor = getattr(board, "viewer_is_tutor", None)
     if tutor is None:
         tutor = is_tutor(user, board.cohort)
+    own_levels, board_levels = levels_in_cohort(user=user, cohort_id=board.cohort_id)
     for thread in threads:
         thread.shown_author = thread_author_name(thread, viewer=user, viewer_is_tutor=tutor)
         thread.author_visible = thread_author_visible(thread, viewer=user, viewer_is_tutor=tutor)
+        level = own_levels.get(thread.pk) or board_levels.get(thread.board_id) or DEFAULT_LEVEL
+        thread.following_level = level
+        if level in QUIET_LEVELS:  # normal and muted threads show no unread count
+            thread.unread = 0
     return threads
 
 
@@ -749,7 +756,8 @@ def boards_with_counts(*, user: User, cohort: Cohort) -> list[Board]:
         .values_list("board_id", "n")
     )
     unread: dict[int, int] = {}
-    for board_id in threads.filter(unread__gt=0).values_list("board_id", flat=True):
+    loud = threads.exclude(quiet_threads_q(user=user, cohort_id=cohort.pk))
+    for board_id in loud.filter(unread__gt=0).values_list("board_id", flat=True):
         unread[board_id] = unread.get(board_id, 0) + 1
     for board in boards:
         board.thread_count = totals.get(board.pk, 0)
@@ -760,7 +768,8 @@ def boards_with_counts(*, user: User, cohort: Cohort) -> list[Board]:
 def unread_in_cohort(*, user: User, cohort: Cohort) -> int:
     """Threads of the cohort with posts the user has not seen yet."""
     threads = with_reading(cohort_threads(user=user, cohort=cohort), user=user)
-    return threads.filter(unread__gt=0).count()
+    loud = threads.exclude(quiet_threads_q(user=user, cohort_id=cohort.pk))
+    return loud.filter(unread__gt=0).count()
 
 
 # --- Moderation -------------------------------------------------------------------------------
@@ -787,6 +796,125 @@ def moderation_queue(*, cohort: Cohort) -> dict[str, list]:
     for post in hidden:
         post.shown_author = author_name_for(post, viewer=None, viewer_is_tutor=True)
     return {"flagged": list(flagged.values()), "hidden": hidden}
+
+
+# --- Watching, tracking, muting -------------------------------------------------------------
+# A thread's own level, else its board's, else ``DEFAULT_LEVEL``. "Quiet" levels show no unread
+# count for the thread (on the board, the cohort's page and the boards' counts).
+Level = Subscription.Level
+DEFAULT_LEVEL = Level.TRACKING
+QUIET_LEVELS = (Level.NORMAL, Level.MUTED)
+
+
+@dataclass(frozen=True)
+class Following:
+    """How closely a user follows a thread or a board: the ``level`` in force, and where it
+    comes from (``"thread"``, ``"board"``: a row the user has; ``"default"``: none)."""
+
+    level: str
+    source: str
+    chosen: bool = False  # the user chose it (not the default set by starting or replying)
+
+    @property
+    def label(self) -> str:
+        return Level(self.level).label
+
+
+def board_following(*, user: User, board: Board) -> Following:
+    """``user``'s level for ``board`` (the caller has checked they may see it)."""
+    row = Subscription.objects.filter(user=user, board=board).values("level").first()
+    if row is None:
+        return Following(DEFAULT_LEVEL, "default")
+    return Following(row["level"], "board", chosen=True)
+
+
+def thread_following(*, user: User, thread: Thread) -> Following:
+    """``user``'s level for ``thread`` (the caller has checked they may see it): one query."""
+    rows = {
+        ("thread" if r["thread_id"] else "board"): r
+        for r in Subscription.objects.filter(user=user)
+        .filter(Q(thread=thread) | Q(board_id=thread.board_id))
+        .values("thread_id", "level", "chosen")
+    }
+    if "thread" in rows:
+        return Following(rows["thread"]["level"], "thread", chosen=rows["thread"]["chosen"])
+    if "board" in rows:
+        return Following(rows["board"]["level"], "board")
+    return Following(DEFAULT_LEVEL, "default")
+
+
+def levels_in_cohort(*, user: User, cohort_id: int) -> tuple[dict[int, str], dict[int, str]]:
+    """``user``'s chosen levels in a cohort: by thread id, and by board id (one query)."""
+    threads: dict[int, str] = {}
+    boards: dict[int, str] = {}
+    for thread_id, board_id, level in Subscription.objects.filter(
+        user=user, cohort_id=cohort_id
+    ).values_list("thread_id", "board_id", "level"):
+        if thread_id:
+            threads[thread_id] = level
+        else:
+            boards[board_id] = level
+    return threads, boards
+
+
+def quiet_threads_q(*, user: User, cohort_id: int) -> Q:
+    """The filter on ``Thread`` for the threads ``user`` follows at a quiet level (normal or
+    muted), whose unread posts are not counted: a thread's own level, else its board's."""
+    threads, boards = levels_in_cohort(user=user, cohort_id=cohort_id)
+    loud_threads = [pk for pk, level in threads.items() if level not in QUIET_LEVELS]
+    quiet_threads = [pk for pk, level in threads.items() if level in QUIET_LEVELS]
+    quiet_boards = [pk for pk, level in boards.items() if level in QUIET_LEVELS]
+    if not quiet_threads and not quiet_boards:
+        return Q(pk__in=[])
+    return Q(pk__in=quiet_threads) | (Q(board_id__in=quiet_boards) & ~Q(pk__in=loud_threads))
+
+
+def effective_levels(*, thread: Thread, user_ids: set[int]) -> dict[int, str]:
+    """The level in force in ``thread`` for each of ``user_ids`` (one query)."""
+    rows = Subscription.objects.filter(user_id__in=user_ids).filter(
+        Q(thread=thread) | Q(board_id=thread.board_id)
+    )
+    by_board: dict[int, str] = {}
+    by_thread: dict[int, str] = {}
+    for user_id, thread_id, level in rows.values_list("user_id", "thread_id", "level"):
+        (by_thread if thread_id else by_board)[user_id] = level
+    return {
+        user_id: by_thread.get(user_id) or by_board.get(user_id) or DEFAULT_LEVEL
+        for user_id in user_ids
+    }
+
+
+def muted_in(*, thread: Thread, user_ids: set[int]) -> set[int]:
+    """Those of ``user_ids`` who muted ``thread`` (or its board, and not the thread back)."""
+    if not user_ids:
+        return set()
+    levels = effective_levels(thread=thread, user_ids=set(user_ids))
+    return {user_id for user_id, level in levels.items() if level == Level.MUTED}
+
+
+def watchers(*, thread: Thread) -> list[Membership]:
+    """The memberships (user loaded) of everyone watching ``thread`` (its own level, else its
+    board's) who can see it now (``thread_audience``): never anyone outside its audience."""
+    own = Subscription.objects.filter(thread=thread)
+    watching_thread = own.filter(level=Level.WATCHING).values("user_id")
+    watching_board = (
+        Subscription.objects.filter(board_id=thread.board_id, level=Level.WATCHING)
+        .exclude(user_id__in=own.values("user_id"))
+        .values("user_id")
+    )
+    return list(
+        thread_audience(thread)
+        .filter(Q(user_id__in=watching_thread) | Q(user_id__in=watching_board))
+        .order_by("user_id")
+    )
+
+
+def draft_for(*, user: User, board: Board, thread: Thread | None) -> Draft | None:
+    """``user``'s unsent reply to ``thread`` (or new thread on ``board``), if any; the caller
+    has checked they may see it."""
+    drafts = Draft.objects.filter(user=user, board=board)
+    drafts = drafts.filter(thread=thread) if thread is not None else drafts.filter(thread=None)
+    return drafts.first()
 
 
 # --- The member's data export (mentoring.privacy) --------------------------------------------
@@ -915,6 +1043,34 @@ def export_boards(user: User, now: datetime) -> dict[str, Any]:
             .select_related("post__thread")
             .order_by("created_at", "pk")
         ],
+        "following": [
+            {
+                "cohort": s.cohort.name,
+                "board": s.board.title if s.board_id else None,
+                "thread_id": s.thread_id,
+                "thread": s.thread.title if s.thread_id else None,
+                "level": s.get_level_display(),
+                "chosen_by_you": s.chosen,
+                "updated_at": s.updated_at,
+            }
+            for s in Subscription.objects.filter(user=user)
+            .select_related("cohort", "board", "thread")
+            .order_by("updated_at", "pk")
+        ],
+        "drafts": [
+            {
+                "cohort": d.cohort.name,
+                "board": d.board.title,
+                "thread_id": d.thread_id,
+                "thread": d.thread.title if d.thread_id else None,
+                "title": d.title,
+                "body": d.body,
+                "updated_at": d.updated_at,
+            }
+            for d in Draft.objects.filter(user=user)
+            .select_related("cohort", "board", "thread")
+            .order_by("updated_at", "pk")
+        ],
     }
 
 
@@ -922,7 +1078,8 @@ PRIVACY = Provider(
     name="boards",
     title="Your posts and threads",
     description="Every post you wrote (anonymous ones marked), earlier versions still kept, "
-    "the threads you started as you saw them, flags you raised and where you read up to.",
+    "the threads you started as you saw them, flags you raised, where you read up to, what "
+    "you watch or mute and your unsent drafts.",
     covers={
         "mentoring.Post": ("author", "hidden_by"),
         "mentoring.Thread": ("author",),
@@ -930,6 +1087,8 @@ PRIVACY = Provider(
         "mentoring.ThreadReadState": ("user",),
         "mentoring.Board": ("allowed_users",),
         "mentoring.Reaction": ("user",),
+        "mentoring.Subscription": ("user",),
+        "mentoring.Draft": ("user",),
     },
     export=export_boards,
     parts={
@@ -941,6 +1100,8 @@ PRIVACY = Provider(
         "posts_hidden_as_tutor": "Posts you hid (as a tutor)",
         "flags_resolved_as_tutor": "Flags you resolved (as a tutor)",
         "reactions_given": "Your reactions to posts",
+        "following": "Threads and boards you watch, track or mute",
+        "drafts": "Posts you had not sent yet (drafts)",
     },
 )
 

@@ -18,6 +18,16 @@ urlpatterns = [
     path("threads/<int:thread_id>/unread/", boards.thread_unread, name="thread_unread"),
     path("threads/<int:thread_id>/state/", boards.thread_state, name="thread_state"),
     path(
+        "threads/<int:thread_id>/subscription/",
+        boards.thread_subscription,
+        name="thread_subscription",
+    ),
+    path(
+        "boards/<int:board_id>/subscription/", boards.board_subscription, name="board_subscription"
+    ),
+    path("threads/<int:thread_id>/draft/", boards.thread_draft, name="thread_draft"),
+    path("boards/<int:board_id>/draft/", boards.board_draft, name="board_draft"),
+    path(
         "threads/<int:thread_id>/posts/<int:post_id>/fragment/",
         boards.post_fragment,
         name="post_fragment",

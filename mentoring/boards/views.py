@@ -27,15 +27,22 @@ from mentoring.boards.forms import (
     SearchForm,
     ThreadForm,
 )
-from mentoring.boards.services import moderation, posts, reactions, scheduling
+from mentoring.boards.services import (
+    drafts,
+    moderation,
+    posts,
+    reactions,
+    scheduling,
+    subscriptions,
+)
 from mentoring.boards.services.sections import arrange_boards
 from mentoring.cohorts.selectors import has_members, visible_cohort
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.pagination import page_for_template
-from mentoring.core.refusals import form_page
+from mentoring.core.refusals import form_page, http_headers, http_status
 from mentoring.core.rendering import render_post
 from mentoring.core.validation import safe_next
-from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Thread
+from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Subscription, Thread
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.participation.services.counters import record_thread_read
 from mentoring.rules.permissions import can_moderate, is_tutor
@@ -164,20 +171,35 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
     cohort = board.cohort
     tutor = is_tutor(request.user, cohort)
     allow_anonymous = _offers_anonymity(board, cohort, viewer_is_tutor=tutor)
-    form = ThreadForm(request.POST or None, allow_anonymous=allow_anonymous)
-    if request.method == "POST" and form.is_valid():
-        try:
-            thread = posts.create_thread(
-                board=board,
-                author=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                anonymous=form.cleaned_data.get("anonymous", False),
-            )
-        except ServiceError as error:
-            form.add_service_error(error)
-        else:
-            return redirect("thread", thread_id=thread.pk)
+    draft = None
+    initial = {}
+    if request.method != "POST":
+        draft = selectors.draft_for(user=request.user, board=board, thread=None)
+        if draft is not None:  # a new thread left unsent: back in the form
+            initial = {"title": draft.title, "body": draft.body}
+    form = ThreadForm(request.POST or None, initial=initial, allow_anonymous=allow_anonymous)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                thread = posts.create_thread(
+                    board=board,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    anonymous=form.cleaned_data.get("anonymous", False),
+                )
+            except ServiceError as error:
+                form.add_service_error(error)
+            else:
+                return redirect("thread", thread_id=thread.pk)
+        # Refused: what was written is kept as a draft too (a closed tab loses nothing).
+        drafts.keep_failed(
+            user=request.user,
+            board=board,
+            thread=None,
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+        )
     return form_page(
         request,
         "mentoring/board.html",
@@ -186,6 +208,12 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
             "cohort": cohort,
             "is_tutor": tutor,
             "form": form,
+            "draft": draft,
+            **_following_context(
+                selectors.board_following(user=request.user, board=board),
+                reverse("board_subscription", kwargs={"board_id": board.pk}),
+                "this board",
+            ),
         },
         form=form,
     )
@@ -257,14 +285,23 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     initial["anonymous"] = bool(
         opening and opening.is_own and opening.anonymous and not opening.reply_to_id
     )
+    draft = None
+    if request.method != "POST":
+        draft = selectors.draft_for(user=request.user, board=page.thread.board, thread=page.thread)
+        if draft is not None:  # a reply left unsent (a closed tab, a failed submit): back
+            initial["body"] = draft.body
+            if draft.reply_to_id and "reply_to" not in initial:
+                initial["reply_to"] = draft.reply_to_id
     quote = request.GET.get("quote")
     if request.method != "POST" and quote and quote.isdigit() and len(quote) < 19:
-        initial["body"] = selectors.quote_markdown(
+        quoted = selectors.quote_markdown(
             user=request.user,
             thread=page.thread,
             post_id=int(quote),
             viewer_is_tutor=page.viewer_is_tutor,
         )
+        # After the draft, if there is one: quoting never throws away what was written.
+        initial["body"] = f"{initial['body'].rstrip()}\n\n{quoted}" if draft else quoted
     form = _reply_form(page.thread, request.POST or None, initial, allow_anonymous)
     if request.method == "POST":
         if form.is_valid():
@@ -283,6 +320,17 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Posted. You can edit or retract it for a while.")
                 return redirect(post.get_absolute_url())
+        # Refused: what was written is kept as a draft too (a closed tab loses nothing).
+        reply_to_raw = request.POST.get("reply_to", "")
+        drafts.keep_failed(
+            user=request.user,
+            board=page.thread.board,
+            thread=page.thread,
+            body=request.POST.get("body", ""),
+            reply_to=int(reply_to_raw)
+            if reply_to_raw.isdigit() and len(reply_to_raw) < 19
+            else None,
+        )
     else:
         record_thread_read(user=request.user, thread=page.thread)
         thread_opened.send(sender=Thread, reader=request.user, thread=page.thread)
@@ -298,6 +346,12 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             "cohort": cohort,
             "form": form,
             "replying_to": replying_to,
+            "draft": draft,
+            **_following_context(
+                selectors.thread_following(user=request.user, thread=page.thread),
+                reverse("thread_subscription", kwargs={"thread_id": page.thread.pk}),
+                "this thread",
+            ),
             "grace_text": grace_text(cohort.edit_grace_seconds),
             "fragment_url": reverse(
                 "post_fragment", kwargs={"thread_id": page.thread.pk, "post_id": 0}
@@ -342,6 +396,150 @@ def thread_state(request: HttpRequest, thread_id: int) -> HttpResponse:
             "form": _reply_form(thread, None, {"anonymous": opened_anonymously}, allow_anonymous),
             "grace_text": grace_text(cohort.edit_grace_seconds),
         },
+    )
+
+
+LEVEL_SAID = {
+    Subscription.Level.WATCHING: "You are watching {what}: you are told of every new post.",
+    Subscription.Level.TRACKING: "You are tracking {what}: unread counts are shown, and you are "
+    "told when someone replies to you or mentions you.",
+    Subscription.Level.NORMAL: "{What} is set to normal: you are told when someone replies to you "
+    "or mentions you; no unread counts.",
+    Subscription.Level.MUTED: "You have muted {what}: you are told nothing about it.",
+}
+
+
+LEVEL_OPTIONS = [
+    (Subscription.Level.WATCHING, "Watching: every new post"),
+    (Subscription.Level.TRACKING, "Tracking: unread counts and replies"),
+    (Subscription.Level.NORMAL, "Normal: replies and mentions"),
+    (Subscription.Level.MUTED, "Muted: nothing"),
+]
+
+
+def level_said(level: str, what: str) -> str:
+    """What a level means, in a sentence about ``what`` ("this thread")."""
+    return LEVEL_SAID[level].format(what=what, What=what[:1].upper() + what[1:])
+
+
+def _following_context(following, action: str, what: str) -> dict[str, object]:
+    """What ``includes/following.html`` draws: the level in force, where it comes from, the
+    form's target and the sentence that says what it means."""
+    said = level_said(following.level, what)
+    if following.source == "board":
+        said += " (as for its board)"
+    elif following.source == "thread" and not following.chosen:
+        said += " (you started or replied to it)"
+    return {
+        "following": following,
+        "levels": LEVEL_OPTIONS,
+        "following_action": action,
+        "following_said": said,
+        "following_what": what,
+    }
+
+
+def _following_done(request: HttpRequest, back: str, what: str, set_level) -> HttpResponse:
+    """A watch/track/mute form: set it, then back to the page (``back``) with what it means,
+    or, asked by ``following.js``, only the sentence saying so, for its status line."""
+    fetched = request.headers.get("X-Requested-With") == "fetch"
+    try:
+        following = set_level(level=request.POST.get("level"))
+    except NotFound:
+        raise  # the 404 page (mentoring.core.refusals)
+    except ServiceError as error:
+        if fetched:
+            response = HttpResponse(error.detail, status=http_status(error))
+            for name, value in http_headers(error).items():
+                response[name] = value
+            return response
+        messages.error(request, error.detail)
+        return redirect(back)
+    said = level_said(following.level, what)
+    if fetched:  # the sentence alone, drawn by the server, for the control's status line
+        return HttpResponse(
+            _following_context(following, request.path, what)["following_said"],
+            content_type="text/plain; charset=utf-8",
+        )
+    messages.success(request, said)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def thread_subscription(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Watch, track, mute (or set to normal) a thread: the control on its page."""
+    return _following_done(
+        request,
+        reverse("thread", kwargs={"thread_id": thread_id}),
+        "this thread",
+        lambda level: subscriptions.set_thread_level(
+            user=request.user, thread_id=thread_id, level=level
+        ),
+    )
+
+
+@login_required
+@require_POST
+def board_subscription(request: HttpRequest, board_id: int) -> HttpResponse:
+    """Watch, track, mute (or set to normal) a board: the control on its page."""
+    return _following_done(
+        request,
+        reverse("board", kwargs={"board_id": board_id}),
+        "this board",
+        lambda level: subscriptions.set_board_level(
+            user=request.user, board_id=board_id, level=level
+        ),
+    )
+
+
+def _draft_saved(save) -> HttpResponse:
+    """``drafts.js``'s autosave: 200 with the status line's sentence when kept, 204 when
+    forgotten (an empty box), else the refusal's status with its sentence as text (too long:
+    400; too fast: 429; not visible: 404)."""
+    try:
+        draft = save()
+    except ServiceError as error:
+        response = HttpResponse(
+            error.detail, status=http_status(error), content_type="text/plain; charset=utf-8"
+        )
+        for name, value in http_headers(error).items():
+            response[name] = value
+        return response
+    if draft is None:
+        return HttpResponse(status=204)
+    saved_at = timezone.localtime(draft.updated_at)
+    return HttpResponse(
+        f"Draft saved at {saved_at:%H:%M}.", content_type="text/plain; charset=utf-8"
+    )
+
+
+@login_required
+@require_POST
+def thread_draft(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Autosave of the reply box (``body``, ``reply_to``)."""
+    raw = request.POST.get("reply_to", "")
+    return _draft_saved(
+        lambda: drafts.save_reply_draft(
+            user=request.user,
+            thread_id=thread_id,
+            body=request.POST.get("body", ""),
+            reply_to=int(raw) if raw.isdigit() and len(raw) < 19 else None,
+        )
+    )
+
+
+@login_required
+@require_POST
+def board_draft(request: HttpRequest, board_id: int) -> HttpResponse:
+    """Autosave of the new-thread form (``title``, ``body``)."""
+    return _draft_saved(
+        lambda: drafts.save_thread_draft(
+            user=request.user,
+            board_id=board_id,
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+        )
     )
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentoring.core.errors import Forbidden, Invalid
-from mentoring.models import MAX_GRACE_SECONDS, Cohort, Membership, User
+from mentoring.models import MAX_GRACE_SECONDS, Cohort, Draft, Membership, Subscription, User
 from mentoring.notifications.services.notifications import forget_cohort_for
 from mentoring.realtime import events
 from mentoring.rules.permissions import (
@@ -193,6 +193,9 @@ def enrol_members(
 def remove_membership(*, cohort: Cohort, user: User) -> None:
     Membership.objects.filter(cohort=cohort, user=user).delete()
     forget_cohort_for(user=user, cohort=cohort)  # nothing about the cohort reaches them now
+    # Nor do they keep what they followed there, or drafts of posts they can no longer make.
+    Subscription.objects.filter(cohort=cohort, user=user).delete()
+    Draft.objects.filter(cohort=cohort, user=user).delete()
     forget_cached_permissions(user)
     events.membership_ended(user_id=user.pk, cohort_id=cohort.pk)
 

@@ -39,6 +39,8 @@ _WHAT = {
     "post": "posting",
     "flag": "flagging posts",
     "react": "reacting to posts",
+    "watch": "changing what you watch",
+    "draft": "saving drafts",
     "nudge": "nudging",
     "invite": "sending invitations",
     "roster": "checking lists of addresses",

@@ -48,6 +48,7 @@ from mentoring.models.participation import (
 from mentoring.models.privacy import DataExport
 from mentoring.models.retention import AccessLogEntry, RetentionRun
 from mentoring.models.signin import SignInPolicy
+from mentoring.models.subscriptions import Draft, Subscription
 
 __all__ = [
     "AccessLogEntry",
@@ -61,6 +62,7 @@ __all__ = [
     "Board",
     "Cohort",
     "DataExport",
+    "Draft",
     "ErasureRequest",
     "Invitation",
     "InvitationBatch",
@@ -84,6 +86,7 @@ __all__ = [
     "ResourceView",
     "RetentionRun",
     "SignInPolicy",
+    "Subscription",
     "Thread",
     "ThreadReadState",
     "User",

@@ -25,6 +25,7 @@ class Notification(models.Model):
         UNANSWERED = "unanswered", "Unanswered thread"
         PROMPT = "prompt", "New thread from a tutor"
         MENTION = "mention", "Mention"
+        WATCHED = "watched", "New post in something you watch"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -92,6 +92,7 @@ class Policy:
     session_days: int
     archived_cohort_days: int
     archived_cohort_reminder_days: int
+    drafts_days: int
     local_mail_kept: bool  # the development mail backend (files in EMAIL_FILE_PATH) is in use
 
 
@@ -106,5 +107,6 @@ def policy() -> Policy:
         session_days=settings.SESSION_COOKIE_AGE // 86400,
         archived_cohort_days=settings.RETENTION_ARCHIVED_COHORT_DAYS,
         archived_cohort_reminder_days=settings.RETENTION_ARCHIVED_COHORT_REMINDER_DAYS,
+        drafts_days=settings.RETENTION_DRAFTS_DAYS,
         local_mail_kept=settings.EMAIL_BACKEND == FILE_MAIL_BACKEND,
     )

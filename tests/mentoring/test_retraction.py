@@ -193,7 +193,7 @@ def test_daily_digest_waits_for_the_grace_period_and_skips_retracted_posts(cohor
     body = mail.outbox[0].body
     assert "kept words" in body
     assert "retracted words" not in body and "too young" not in body
-    assert Notification.objects.get(post=young).emailed_at is None
+    assert Notification.objects.get(post=young, user=a).emailed_at is None
 
 
 def test_retracting_an_opening_post_purges_its_title_from_nudges_quoting_it(

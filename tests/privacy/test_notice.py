@@ -22,6 +22,7 @@ def test_the_notice_is_public_and_quotes_the_settings(client, settings):
     settings.RETENTION_EXPIRED_INVITATIONS_DAYS = 60
     settings.RETENTION_ACCESS_LOG_DAYS = 400
     settings.RETENTION_ARCHIVED_COHORT_DAYS = 200
+    settings.RETENTION_DRAFTS_DAYS = 21
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     response = client.get("/privacy/")
     assert response.status_code == 200
@@ -32,6 +33,7 @@ def test_the_notice_is_public_and_quotes_the_settings(client, settings):
         "live_event_hours": "24 hours",
         "access_log_days": "400 days",
         "archived_cohort_days": "200 days",
+        "drafts_days": "21 days",
     }
 
 

@@ -6,11 +6,12 @@ nobody outside the cohort, on "Ask a tutor" only its author and the tutors. Anyo
 nobody more). The notification is about the post, so retracting the post withdraws it, and an
 edit notifies only people not already told about this post. It names the author as the
 mentioned person may see them: an anonymous author stays "a member of this cohort" to peers.
+Someone who muted the thread (or its board) is not told.
 """
 
 from __future__ import annotations
 
-from mentoring.boards.selectors import mentionable_users
+from mentoring.boards.selectors import mentionable_users, muted_in
 from mentoring.core.rendering import excerpt, mention_candidates
 from mentoring.models import Notification, Post, Thread, User
 from mentoring.notifications.services.notifications import Notice, notify_many
@@ -32,10 +33,12 @@ def notify_mentioned(*, post: Post, thread: Thread, usernames: list[str], users:
             "user_id", flat=True
         )
     )
+    # Muting a thread (or its board) silences mentions in it too.
+    muted = muted_in(thread=thread, user_ids={u.pk for u in users.values()})
     notices = []
     for username in usernames:
         user = users.get(username)
-        if user is None or user.pk == post.author_id or user.pk in already:
+        if user is None or user.pk == post.author_id or user.pk in already | muted:
             continue
         already.add(user.pk)
         name = author_name_for(post, viewer=user, viewer_is_tutor=is_tutor(user, thread.cohort))

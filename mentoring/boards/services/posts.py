@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from mentoring.boards import events
 from mentoring.boards.selectors import visible_board, visible_thread
-from mentoring.boards.services import mentions, reactions
+from mentoring.boards.services import drafts as draft_store
+from mentoring.boards.services import mentions, reactions, subscriptions
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
 from mentoring.core.rendering import excerpt, render_post
@@ -209,6 +210,7 @@ def create_threads(
         cohort=checked.cohort, anonymous=anonymous, author_is_tutor=checked.viewer_is_tutor
     )
     check_rate("post", user=author)
+    draft_store.discard(user=author, board=checked, thread=None)  # it is posted
     return [
         _start_thread(
             board=checked,
@@ -283,6 +285,7 @@ def create_post(
         cohort=thread.cohort, anonymous=anonymous, author_is_tutor=thread.viewer_is_tutor
     )
     check_rate("post", user=author)  # last: a refused post costs nothing
+    draft_store.discard(user=author, board=thread.board_id, thread=thread)  # it is posted
     return _add_post(thread=thread, author=author, body=body, reply_to=parent, anonymous=anonymous)
 
 
@@ -342,6 +345,10 @@ def _add_post(
     _notify_reply(post=post, thread=thread, replied_to=reply_to)
     inbox.post_added(post=post, thread=thread, author_is_tutor=author_is_tutor)
     _notify_mentions(post, thread, mentioned)
+    # Who starts or replies to a thread watches it (unless they chose a level for it); then
+    # everyone watching hears of the post, once, if nothing above told them already.
+    subscriptions.watch_by_default(user=author, thread=thread)
+    subscriptions.notify_watchers(post=post, thread=thread)
     events.post_created(post)
     return post
 
@@ -357,6 +364,11 @@ def _notify_reply(*, post: Post, thread: Thread, replied_to: Post | None) -> Non
         recipients[replied_to.author_id] = "your post"
     if thread.author_id != post.author_id and thread.author_id not in recipients:
         recipients[thread.author_id] = "your thread"
+    # Nothing about a thread reaches someone who muted it (or its board).
+    for user_id in set(recipients) - subscriptions.without_muted(
+        thread=thread, user_ids=set(recipients)
+    ):
+        del recipients[user_id]
     if not recipients:
         return
     users = User.objects.in_bulk(list(recipients))

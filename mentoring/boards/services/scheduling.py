@@ -21,7 +21,7 @@ from django_tasks import task
 
 from mentoring.boards import events
 from mentoring.boards.selectors import visible_board
-from mentoring.boards.services import posts
+from mentoring.boards.services import posts, subscriptions
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.rendering import excerpt
 from mentoring.core.validation import SCHEDULE_HORIZON, within_schedule_horizon
@@ -263,6 +263,9 @@ def _publish(thread: Thread, *, now: datetime) -> None:
     )
     if thread.board.restricted:
         members = members.filter(Q(restricted_boards=thread.board))
+    members = list(members.order_by("pk"))
+    # Members who muted the board hear nothing of it; watchers (tutors too) hear of it below.
+    told = subscriptions.without_muted(thread=thread, user_ids={m.pk for m in members})
     notify_many(
         Notice(
             user=member,
@@ -274,8 +277,10 @@ def _publish(thread: Thread, *, now: datetime) -> None:
             cohort=thread.cohort,
             post=opening,
         )
-        for member in members.order_by("pk")
+        for member in members
+        if member.pk in told
     )
+    subscriptions.notify_watchers(post=opening, thread=thread)
     events.post_created(opening)
     events.thread_published(thread)
 

@@ -47,6 +47,7 @@ from mentoring.boards.services.posts import retract_for_erasure
 from mentoring.models import (
     Board,
     Cohort,
+    Draft,
     ErasureRequest,
     Invitation,
     JoinConfirmation,
@@ -61,6 +62,7 @@ from mentoring.models import (
     PostRevision,
     ReadEvent,
     ResourceView,
+    Subscription,
     Thread,
     ThreadReadState,
     User,
@@ -223,8 +225,9 @@ def _posts(request: ErasureRequest, user: User) -> dict:
 
 
 def _activity(request: ErasureRequest, user: User) -> dict:
-    """Memberships (and their counters), their reading, flags, nudges, notifications, join
-    requests, e-mails waiting to go, and the queued tasks for any of these."""
+    """Memberships (and their counters), their reading, flags, nudges, notifications, what
+    they watched or muted, their drafts, join requests, e-mails waiting to go, and the queued
+    tasks for any of these."""
     counts: Counter = Counter()
     memberships = list(Membership.objects.filter(user=user).values_list("pk", "cohort_id"))
     notification_ids = list(Notification.objects.filter(user=user).values_list("pk", flat=True))
@@ -241,6 +244,8 @@ def _activity(request: ErasureRequest, user: User) -> dict:
     counts["flags"] = PostFlag.objects.filter(flagged_by=user).delete()[0]
     counts["nudges"] = Nudge.objects.filter(member=user).delete()[0]
     counts["read_states"] = ThreadReadState.objects.filter(user=user).delete()[0]
+    counts["subscriptions"] = Subscription.objects.filter(user=user).delete()[0]
+    counts["drafts"] = Draft.objects.filter(user=user).delete()[0]
     counts["read_events"] = ReadEvent.objects.filter(user=user).delete()[0]
     counts["resource_views"] = ResourceView.objects.filter(user=user).delete()[0]
     counts["join_requests"] = JoinRequest.objects.filter(user=user).delete()[0]

@@ -30,6 +30,7 @@ from django.utils import timezone
 from mentoring.models import (
     AccessLogEntry,
     Cohort,
+    Draft,
     Invitation,
     JoinConfirmation,
     LiveEvent,
@@ -137,6 +138,10 @@ def _querysets(now: datetime, rules: Policy) -> dict[str, tuple[str, QuerySet]]:
             AccessLogEntry.objects.filter(
                 created_at__lt=now - timedelta(days=rules.access_log_days)
             ),
+        ),
+        "drafts": (
+            f"unsent drafts of posts not touched for {rules.drafts_days} days",
+            Draft.objects.filter(updated_at__lt=now - timedelta(days=rules.drafts_days)),
         ),
         # Year end: everything of the cohort goes with it (boards, threads, posts, memberships,
         # read events, weekly buckets, nudges, notifications, invitations, releases and their
