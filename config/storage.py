@@ -14,7 +14,7 @@ import secrets
 
 from django.core.files.storage import FileSystemStorage
 
-PRIVATE_UPLOAD_DIRECTORIES = ("documents",)
+PRIVATE_UPLOAD_DIRECTORIES = ("documents", "attachments")
 
 
 class MediaStorage(FileSystemStorage):
