@@ -4,18 +4,20 @@ Everything an upload can be refused for is checked before anything is written
 (``clean_files``: count, size, then ``mentoring.core.uploads`` for type, disguise and image
 bombs), so a refusal leaves no row and no file. Rows are written by the posting services
 (``boards.services.posts``), which hold the checks on who may write where; a file goes
-whenever its row goes (``delete_file``, connected in ``boards.receivers``), whatever deleted
-it: a retraction, an erasure, a cascade from a thread or a cohort.
+whenever its row goes (``delete_file``, connected in ``boards.receivers``, when the deletion
+commits), whatever deleted it: a retraction, an erasure, a cascade from a thread or a cohort.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from mentoring.core.errors import Invalid
@@ -157,7 +159,8 @@ def post_retracted(*, post: Post) -> int:
 
 
 def delete_file(sender, instance: PostAttachment, **kwargs) -> None:
-    """``post_delete`` of an attachment: its file goes too (at once: a file outliving its row
-    would be unreachable, but still on disk)."""
+    """``post_delete`` of an attachment: its file goes too, once the deletion is committed (a
+    rolled-back deletion brings the row back, and it must find its file there)."""
     if instance.file:
-        instance.file.delete(save=False)
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(partial(storage.delete, name), robust=True)

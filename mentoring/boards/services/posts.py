@@ -504,9 +504,9 @@ def edit_post(
     if body == post.body and not new_files and not removing:
         return post
     _check_upload_rate(by, new_files)
+    kept = [a for a in current if a.pk not in remove]
     for attachment in removing:
         attachment.delete()
-    kept = [a for a in current if a.pk not in remove]
     kept += attachments.store(
         new_files,
         thread=post.thread,
