@@ -2,7 +2,8 @@
 // group's solution, a tutor's feedback, a reflection): the server renders it with the same
 // renderer and sanitiser as the saved text (the form's data-preview-url: POST body → HTML), so
 // what you see is what is saved. No Markdown is rendered here. data-preview-label names the
-// preview region; data-preview-post (editing a post) lets its own attached images show.
+// preview region, data-preview-heading its heading's level (3 unless said); data-preview-post
+// (editing a post) lets the post's own attached images show.
 // Without JavaScript the forms work as before, just without a preview.
 for (const form of document.querySelectorAll("form[data-preview-url]")) {
   const textarea = form.querySelector("textarea[name=body]");
@@ -35,7 +36,7 @@ for (const form of document.querySelectorAll("form[data-preview-url]")) {
       });
       const text = await response.text();
       region.replaceChildren();
-      const heading = document.createElement("h3");
+      const heading = document.createElement(`h${form.dataset.previewHeading || 3}`);
       heading.textContent = "Preview";
       region.append(heading);
       if (response.ok) {
