@@ -60,6 +60,10 @@ def test_attach_a_photo_preview_an_edit_and_quote_a_selection(
 
     page = browser_as(reader)
     page.set_viewport_size(size)
+    # The new-thread form on the board takes files too.
+    page.goto(f"/boards/{board.pk}/")
+    expect(page.get_by_label("Attach files or images (optional)")).to_be_visible()
+    assert axe_violations(page, source) == []
     page.goto(f"/threads/{thread.pk}/")
     # Quote a selection: select "Keep them tidy" in the opening post, then press its Quote.
     opening = page.locator(f"#post-{thread.first_post_id}")

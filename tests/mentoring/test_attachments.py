@@ -138,6 +138,24 @@ def test_an_image_is_re_encoded_without_its_exif_and_shown_in_the_post(
     assert signed_in().get(url).status_code == 302  # to the sign-in
 
 
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_png_and_webp_lose_their_exif_too(setting, members, kind):
+    _, thread = setting
+    exif = Image.Exif()
+    exif[0x013B] = ARTIST
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, kind, exif=exif.tobytes())
+    assert ARTIST.encode() in out.getvalue()
+    name = f"a.{kind.lower()}"
+    attachment = posts.upload_attachment(
+        thread=thread, by=members[1], file=upload(name, out.getvalue(), f"image/{kind.lower()}")
+    )
+    stored = Path(attachment.file.path).read_bytes()
+    assert ARTIST.encode() not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == kind and not image.getexif()
+
+
 def test_markdown_shows_the_posts_own_images_and_never_an_outside_one(setting, members, api):
     _, thread = setting
     client = api(members[1])
@@ -403,6 +421,19 @@ def test_a_rolled_back_deletion_keeps_the_file(setting, members, media_root):
         raise RuntimeError("crash after the retraction")
     attachment = PostAttachment.objects.get()
     assert attachment.post_id == post.pk and Path(attachment.file.path).exists()
+
+
+def test_a_thread_deleted_with_its_posts_takes_their_files(
+    setting, members, media_root, django_capture_on_commit_callbacks
+):
+    """However the rows go (here a cascade from the thread, as when a scheduled prompt is
+    cancelled or an archived cohort is deleted), the files go with them."""
+    _, thread = setting
+    _reply(members[1], thread, upload("a.png", png()))
+    assert len(stored_files(media_root)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        type(thread).objects.filter(pk=thread.pk).delete()
+    assert PostAttachment.objects.count() == 0 and stored_files(media_root) == []
 
 
 def test_removing_one_attachment_while_editing_deletes_its_file(
