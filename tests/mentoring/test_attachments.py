@@ -276,6 +276,23 @@ def test_an_image_bomb_is_refused_before_it_is_decoded(setting, members, media_r
     assert PostAttachment.objects.count() == 0 and stored_files(media_root) == []
 
 
+def test_a_post_that_fails_after_its_files_were_written_leaves_no_file(
+    setting, members, media_root, monkeypatch
+):
+    """The rows roll back with the failed post; the files written for them are deleted too."""
+    _, thread = setting
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(posts, "_update_search_vector", crash)
+    with pytest.raises(RuntimeError):
+        posts.create_post(
+            thread=thread, author=members[1], body="x", files=[upload("a.png", png())]
+        )
+    assert stored_files(media_root) == []
+
+
 def test_too_large_and_too_many_are_refused(setting, members, media_root, settings):
     _, thread = setting
     settings.POST_ATTACHMENT_MAX_BYTES = 1000

@@ -10,7 +10,9 @@ commits), whatever deleted it: a retraction, an erasure, a cascade from a thread
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
 
@@ -111,9 +113,31 @@ def store(
             height=clean.height,
         )
         attachment.file.save(name, ContentFile(clean.content), save=False)
+        written = _written.get(None)
+        if written is not None:
+            written.append((attachment.file.storage, attachment.file.name))
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+_written: ContextVar[list | None] = ContextVar("attachment_files_written", default=None)
+
+
+@contextmanager
+def files_undone_on_error() -> Iterator[None]:
+    """Files ``store`` writes inside this block are deleted again if it fails: the rows roll
+    back with the transaction, and a file must not outlive them unreachable on disk."""
+    written: list = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
 
 
 def _neutral(is_image: bool, content_type: str, number: int) -> str:

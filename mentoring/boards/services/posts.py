@@ -234,18 +234,19 @@ def create_threads(
         raise Invalid("attachment_too_many", "Attach files to one thread at a time.")
     _check_upload_rate(author, new_files)
     check_rate("post", user=author)
-    return [
-        _start_thread(
-            board=checked,
-            author=author,
-            title=title,
-            body=body,
-            anonymous=anonymous,
-            publish_at=publish_at,
-            new_files=new_files,
-        )
-        for title, body, publish_at in cleaned
-    ]
+    with attachments.files_undone_on_error():
+        return [
+            _start_thread(
+                board=checked,
+                author=author,
+                title=title,
+                body=body,
+                anonymous=anonymous,
+                publish_at=publish_at,
+                new_files=new_files,
+            )
+            for title, body, publish_at in cleaned
+        ]
 
 
 def _check_upload_rate(user: User, new_files: list[CleanFile]) -> None:
@@ -329,15 +330,16 @@ def create_post(
     new_files = attachments.clean_files(files, already=len(claimed))
     _check_upload_rate(author, new_files)
     check_rate("post", user=author)  # last: a refused post costs nothing
-    return _add_post(
-        thread=thread,
-        author=author,
-        body=body,
-        reply_to=parent,
-        anonymous=anonymous,
-        new_files=new_files,
-        claimed=claimed,
-    )
+    with attachments.files_undone_on_error():
+        return _add_post(
+            thread=thread,
+            author=author,
+            body=body,
+            reply_to=parent,
+            anonymous=anonymous,
+            new_files=new_files,
+            claimed=claimed,
+        )
 
 
 @transaction.atomic
@@ -358,7 +360,8 @@ def upload_attachment(
     new_files = attachments.clean_files([_present(file)], already=waiting)
     _check_upload_rate(by, new_files)
     attachments.forget_stale(by=by)
-    return attachments.store(new_files, thread=checked, by=by)[0]
+    with attachments.files_undone_on_error():
+        return attachments.store(new_files, thread=checked, by=by)[0]
 
 
 def _present(file: UploadedFile | None) -> UploadedFile:
@@ -504,13 +507,27 @@ def edit_post(
     if body == post.body and not new_files and not removing:
         return post
     _check_upload_rate(by, new_files)
+    with attachments.files_undone_on_error():
+        return _apply_edit(post, body, now=now, current=current, remove=remove, new_files=new_files)
+
+
+def _apply_edit(
+    post: Post,
+    body: str,
+    *,
+    now: datetime,
+    current: list[PostAttachment],
+    remove: set[int],
+    new_files: list[CleanFile],
+) -> Post:
     kept = [a for a in current if a.pk not in remove]
-    for attachment in removing:
-        attachment.delete()
+    for attachment in current:
+        if attachment.pk in remove:
+            attachment.delete()
     kept += attachments.store(
         new_files,
         thread=post.thread,
-        by=by,
+        by=post.author,
         post=post,
         anonymous=post.anonymous,
         numbered_from=len(current) + 1,
