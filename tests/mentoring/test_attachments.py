@@ -501,3 +501,18 @@ def test_the_export_lists_ones_uploads(setting, members):
     data = collect(members[1], now=timezone.now())
     listed = data["sections"]["boards"]["attachments_uploaded"]
     assert [a["name"] for a in listed] == ["a.png"]
+
+
+def test_behind_nginx_the_checked_view_hands_the_file_over(setting, members, settings):
+    """With ``PRIVATE_MEDIA_ACCEL_REDIRECT`` the view sends no bytes: nginx sends the file from
+    its internal location, as the view's headers say (an image inline, as what it is)."""
+    _, thread = setting
+    _reply(members[1], thread, upload("a.png", png()))
+    attachment = PostAttachment.objects.get()
+    settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/private-media/"
+    response = signed_in(members[0]).get(attachment.get_absolute_url())
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/private-media/{attachment.file.name}"
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["Cache-Control"] == "private, no-store"
