@@ -9,6 +9,7 @@ urlpatterns = [
     path("cohorts/<int:cohort_id>/", views.cohort_releases, name="cohort"),
     path("releases/<int:release_id>/", views.release_detail, name="release"),
     path("releases/<int:release_id>/reflection/", views.save_reflection, name="reflection"),
+    path("releases/<int:release_id>/preview/", views.preview, name="preview"),
     path("releases/<int:release_id>/move/", views.move_member, name="move_member"),
     path("releases/<int:release_id>/groups/add/", views.add_group, name="add_group"),
     path("releases/<int:release_id>/close/", views.close_release, name="close"),

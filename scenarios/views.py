@@ -16,13 +16,14 @@ from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
 from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.rendering import EXTERNAL_IMAGE_NOTE, render_markdown
 from mentoring.models import Cohort
 from mentoring.notifications.decorators import reads_notifications
 from mentoring.rules.permissions import is_tutor
 from scenarios import selectors
 from scenarios.files import private_file_response
 from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
-from scenarios.models import Release, ScenarioGroup, ScenarioPage
+from scenarios.models import MAX_SOLUTION_LENGTH, Release, ScenarioGroup, ScenarioPage
 from scenarios.services import groups, releases, resources, solutions
 
 
@@ -287,6 +288,28 @@ def give_feedback(request: HttpRequest, group_id: int) -> HttpResponse:
             messages.success(request, f"Feedback sent to {group.name}.")
             return redirect("scenarios:group", group_id=group.pk)
     return _workspace(request, release=group.release, group=group, feedback_form=form, status=400)
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest, release_id: int) -> HttpResponse:
+    """A solution's, a reflection's or a piece of feedback's Markdown as it will be shown,
+    rendered and sanitised exactly as it is when saved (``render_markdown``), for the Preview
+    button under those forms (``mentoring/preview.js``). Anyone who can see the release."""
+    _release_or_404(request, release_id)
+    body = request.POST.get("body", "")
+    if len(body) > MAX_SOLUTION_LENGTH:
+        return HttpResponse(
+            f"This can be at most {MAX_SOLUTION_LENGTH:,} characters.",
+            status=400,
+            content_type="text/plain",
+        )
+    html = render_markdown(body)
+    return render(
+        request,
+        "mentoring/includes/preview.html",
+        {"html": html, "empty": not body.strip(), "external_images": EXTERNAL_IMAGE_NOTE in html},
+    )
 
 
 @login_required

@@ -369,6 +369,19 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # with X-Accel-Redirect (scenarios/files.py).
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
+# Attachments to posts (mentoring/boards/services/attachments.py): at most this many per post,
+# each at most this large; images at most this many pixels (a decompression bomb is refused
+# before it is decoded). The types allowed, by what the file is (sniffed, never its name).
+POST_ATTACHMENT_MAX_BYTES = int(env("POST_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+POST_ATTACHMENT_MAX_PIXELS = int(env("POST_ATTACHMENT_MAX_PIXELS", str(25_000_000)))
+POST_ATTACHMENTS_PER_POST = int(env("POST_ATTACHMENTS_PER_POST", "4"))
+POST_ATTACHMENT_TYPES = env(
+    "POST_ATTACHMENT_TYPES",
+    "image/jpeg,image/png,image/gif,image/webp,application/pdf,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+).split(",")
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: the admin would send a hash of every editor's e-mail address to a third party
 # (and load images from it, outside the Content-Security-Policy).
@@ -420,6 +433,8 @@ RATE_LIMITS = {
         "link": "20/600,100/86400",
         # Copies of one's own data (each builds a ZIP of everything in the background).
         "export": "3/3600,10/86400",
+        # Attachments uploaded (each file, with a post or on its own through the API).
+        "upload": "20/600,100/86400",
     }.items()
 }
 # With Redis, one cache for every worker: the sign-in policy

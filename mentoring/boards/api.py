@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from django.urls import reverse
+from ninja import File, Query, Router, UploadedFile
 
 from mentoring.boards import selectors
 from mentoring.boards.schemas import (
+    AttachmentOut,
     BoardOut,
     DraftIn,
     DraftOut,
@@ -43,14 +45,18 @@ from mentoring.core.api import (
     limit_query,
 )
 from mentoring.core.errors import Invalid, NotFound
+from mentoring.core.files import private_file_response
 from mentoring.core.pagination import PageSize, link_header, page_url
-from mentoring.models import Post, Thread
+from mentoring.models import Post, PostAttachment, Thread
 from mentoring.participation.services.counters import record_thread_read
 from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import thread_author_name
 from mentoring.signals import thread_opened
 
 router = Router(tags=["boards"])
+# Optional in the schema so that who may upload is checked first (404), and a missing file is
+# the service's 400 ``attachment_missing``, not a validation error before any check.
+NO_FILE = File(None)
 
 
 def post_out(post: Post) -> dict:
@@ -75,6 +81,25 @@ def post_out(post: Post) -> dict:
         "can_edit": post.can_edit,
         "reactions": post.reaction_counts,
         "my_reactions": post.my_reactions,
+        "attachments": [attachment_out(a) for a in getattr(post, "attachments_shown", [])],
+    }
+
+
+def attachment_out(attachment: PostAttachment) -> dict:
+    url = attachment.get_absolute_url()
+    target = "!" if attachment.is_image else ""
+    return {
+        "id": attachment.pk,
+        "post_id": attachment.post_id,
+        "name": attachment.name,
+        "kind": attachment.kind,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "width": attachment.width,
+        "height": attachment.height,
+        "url": url,
+        "api_url": reverse("api-v1:attachment_file", kwargs={"attachment_id": attachment.pk}),
+        "markdown": f"{target}[{attachment.name}]({url})",
     }
 
 
@@ -292,8 +317,47 @@ def add_post(request: HttpRequest, thread_id: int, data: PostIn):
         body=data.body,
         reply_to=data.reply_to,
         anonymous=data.anonymous,
+        attachment_ids=data.attachments,
     )
     return 201, _own_view(request, post)
+
+
+@router.post("/threads/{thread_id}/attachments", response={201: AttachmentOut})
+def upload_attachment(request: HttpRequest, thread_id: int, file: UploadedFile | None = NO_FILE):
+    """Upload one file (multipart, field ``file``) for a post you are about to write in the
+    thread; then post with ``"attachments": [id]``. Only you see it until then; unused, it is
+    deleted after a day. 400 ``attachment_*`` with the reason when refused (nothing stored)."""
+    attachment = posts.upload_attachment(thread=thread_id, by=request.user, file=file)
+    return 201, attachment_out(attachment)
+
+
+@router.post("/posts/{post_id}/attachments", response={201: AttachmentOut})
+def add_attachment(request: HttpRequest, post_id: int, file: UploadedFile | None = NO_FILE):
+    """Attach one more file (multipart, ``file``) to your post, within its grace period (a
+    thread's opening post gets its files this way)."""
+    attachment = posts.add_attachment(post=post_id, by=request.user, file=file)
+    return 201, attachment_out(attachment)
+
+
+@router.delete("/posts/{post_id}/attachments/{attachment_id}", response={204: None})
+def remove_attachment(request: HttpRequest, post_id: int, attachment_id: int):
+    """Take a file off your post within its grace period (the row and the file go)."""
+    posts.edit_post(post=post_id, by=request.user, body=None, remove=[attachment_id])
+    return 204, None
+
+
+@router.get("/attachments/{attachment_id}", url_name="attachment_file")
+def attachment_file(request: HttpRequest, attachment_id: int):
+    """The file itself, to whoever may read its post's text (404 for everyone else)."""
+    attachment = found(selectors.visible_attachment(user=request.user, attachment_id=attachment_id))
+    if not attachment.file or not attachment.file.storage.exists(attachment.file.name):
+        raise NotFound("There is no such attachment, or you cannot see it.")
+    return private_file_response(
+        attachment.file,
+        filename=attachment.name,
+        inline=attachment.is_image,
+        content_type=attachment.content_type,
+    )
 
 
 @router.patch("/posts/{post_id}", response=PostOut)

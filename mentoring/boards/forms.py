@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.conf import settings
 
 from mentoring.core.forms import DateInput, DateTimeInput, ErrorFocusMixin, ServiceErrorsMixin
 from mentoring.core.validation import SaneInputFormMixin
@@ -13,8 +14,41 @@ from mentoring.models import MAX_POST_LENGTH
 
 BODY_HELP = (
     "Markdown works: **bold**, *italic*, lists, [links](https://example.org). "
-    "Tag a topic with a hashtag, like #behaviour. Mention someone with @ and their name."
+    "Tag a topic with a hashtag, like #behaviour. Mention someone with @ and their name. "
+    "Images from other websites are not shown: attach the image instead."
 )
+ATTACHMENTS_HELP = (
+    "Up to {count} files of at most {size} MB each: images (JPEG, PNG, GIF, WebP) are shown in "
+    "the post, with their hidden details (camera, place) removed; PDF, Word, PowerPoint and "
+    "Excel files are offered for download."
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files from one ``<input type=file multiple>``; checked by the services
+    (``boards.services.attachments``), which refuse with the reason."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(AttachmentsField, self).clean(f, initial) for f in files if f]
+
+
+def _attachments_field(label: str = "Attach files or images (optional)") -> AttachmentsField:
+    return AttachmentsField(
+        label=label,
+        help_text=ATTACHMENTS_HELP.format(
+            count=settings.POST_ATTACHMENTS_PER_POST,
+            size=settings.POST_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        ),
+    )
 
 
 def _body_field(label: str = "Your post") -> forms.CharField:
@@ -42,6 +76,7 @@ class AnonymousFieldMixin:
 class ThreadForm(ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
     title = forms.CharField(max_length=200, error_messages={"required": "Give the thread a title."})
     body = _body_field("Your first post")
+    attachments = _attachments_field()
     anonymous = forms.BooleanField(
         required=False,
         label="Anonymous to peers",
@@ -52,11 +87,22 @@ class ThreadForm(ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
 class PostForm(ServiceErrorsMixin, AnonymousFieldMixin, forms.Form):
     body = _body_field("Your reply")
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    attachments = _attachments_field()
     anonymous = ThreadForm.base_fields["anonymous"]
 
 
 class EditPostForm(ServiceErrorsMixin, forms.Form):
     body = _body_field("Your post")
+    attachments = _attachments_field("Attach more files or images (optional)")
+    remove = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, label="Remove attachments", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, attached=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = [(a.pk, a.name) for a in attached]
+        if not attached:
+            del self.fields["remove"]
 
 
 class HidePostForm(ServiceErrorsMixin, forms.Form):

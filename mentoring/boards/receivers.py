@@ -6,8 +6,11 @@ not know boards exist (boards sit above cohorts: they know cohorts, never the re
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete
+
+from mentoring.boards.services.attachments import delete_file
 from mentoring.boards.services.setup import create_board
-from mentoring.models import Board, Cohort
+from mentoring.models import Board, Cohort, PostAttachment
 from mentoring.signals import cohort_created
 
 
@@ -30,3 +33,7 @@ def make_cohort_boards(sender, cohort: Cohort, **kwargs) -> None:
 
 def connect() -> None:
     cohort_created.connect(make_cohort_boards, dispatch_uid="mentoring.boards.cohort_boards")
+    # However an attachment's row goes (a retraction, an erasure, a cascade), its file goes.
+    post_delete.connect(
+        delete_file, sender=PostAttachment, dispatch_uid="mentoring.boards.attachment_file"
+    )

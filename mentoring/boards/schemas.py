@@ -52,7 +52,33 @@ class ThreadSummaryOut(Schema):
     locked: bool = Field(False, description="A tutor locked it: no new posts.")
 
 
+class AttachmentOut(Schema):
+    """A file attached to a post (or uploaded for one not yet written: ``post_id`` null, seen
+    only by its uploader). Never names the uploader: an anonymous post's files are anonymous."""
+
+    id: int
+    post_id: int | None
+    name: str = Field(
+        description="The download's name (neutral, e.g. image-1.jpg, when anonymous)."
+    )
+    kind: Literal["image", "file"]
+    content_type: str = Field(description="What the stored file is (sniffed; images re-encoded).")
+    size: int = Field(description="Bytes.")
+    width: int | None = None
+    height: int | None = None
+    url: str = Field(
+        description="The file on the site (signed-in browsers): /attachments/{id}/{name}."
+    )
+    api_url: str = Field(
+        description="The file through the API (a token): /api/v1/attachments/{id}."
+    )
+    markdown: str = Field(description="What to write in a post to show or link it there.")
+
+
 class PostOut(PostShape):
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="Files and images attached (none when text is hidden)."
+    )
     hidden_reason: str = ""
     mine: bool
     can_edit: bool
@@ -106,6 +132,12 @@ class PostIn(Schema):
     body: str = Field(..., max_length=MAX_POST_LENGTH * 2)
     reply_to: int | None = None
     anonymous: bool = False
+    attachments: list[int] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of your uploads to this thread (POST /threads/{id}/attachments) to "
+        "attach; ![alt](their url) in the body shows an image there.",
+    )
 
 
 class PostPatch(Schema):

@@ -33,13 +33,15 @@ from django.utils import timezone
 
 from mentoring.core.pagination import Page, PageSize, keyset_page
 from mentoring.core.privacy import Provider
-from mentoring.core.rendering import excerpt, normalise_tag
+from mentoring.core.rendering import excerpt, normalise_tag, plain_text
+from mentoring.core.uploads import type_label
 from mentoring.models import (
     Board,
     Cohort,
     Draft,
     Membership,
     Post,
+    PostAttachment,
     PostFlag,
     Reaction,
     Subscription,
@@ -350,6 +352,7 @@ def thread_page(
         post.is_new = previous is not None and post.created_at > previous and not post.is_own
         by_id[post.pk] = post
     attach_reactions(posts, thread=thread, viewer=user, viewer_is_tutor=tutor)
+    attach_attachments(posts)
     for post in posts:
         parent = by_id.get(post.reply_to_id)
         post.reply_parent_shown = parent is not None
@@ -374,6 +377,7 @@ def thread_posts_page(
     for post in page.items:
         decorate_post(post, viewer=user, viewer_is_tutor=tutor, now=now)
     attach_reactions(page.items, thread=thread, viewer=user, viewer_is_tutor=tutor)
+    attach_attachments(page.items)
     thread.shown_author = _shown_thread_author(thread, user=user, tutor=tutor)
     return page
 
@@ -387,7 +391,60 @@ def visible_post(*, user: User, post_id: int) -> Post | None:
     post.thread, post.cohort = thread, thread.cohort
     decorate_post(post, viewer=user, viewer_is_tutor=thread.viewer_is_tutor, now=timezone.now())
     attach_reactions([post], thread=thread, viewer=user, viewer_is_tutor=thread.viewer_is_tutor)
+    attach_attachments([post])
     return post
+
+
+# --- Attachments -----------------------------------------------------------------------------
+def attach_attachments(posts: list[Post]) -> None:
+    """Set ``attachments_shown`` on decorated posts: the attachments a reader sees (none of a
+    post whose text they may not see), each with ``inline`` (the text already shows it),
+    ``url`` and ``shown_size``. One query, whatever the number of posts."""
+    ids = [post.pk for post in posts if post.text_visible and not post.is_retracted]
+    by_post: dict[int, list[PostAttachment]] = defaultdict(list)
+    if ids:
+        for attachment in PostAttachment.objects.filter(post_id__in=ids).order_by("pk"):
+            by_post[attachment.post_id].append(attachment)
+    for post in posts:
+        shown = by_post.get(post.pk, [])
+        for attachment in shown:
+            attachment.url = attachment.get_absolute_url()
+            attachment.inline = f'src="{attachment.url}"' in (post.shown_html or "")
+            attachment.shown_size = _file_size(attachment.size)
+            attachment.type_label = type_label(attachment.content_type)
+            attachment.markdown = (
+                f"![{attachment.name}]({attachment.url})"
+                if attachment.is_image
+                else f"[{attachment.name}]({attachment.url})"
+            )
+        post.attachments_shown = shown
+        post.gallery = [a for a in shown if a.is_image and not a.inline]
+        post.downloads = [a for a in shown if not a.is_image]
+
+
+def _file_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
+def visible_attachment(*, user: User, attachment_id: int) -> PostAttachment | None:
+    """An attachment ``user`` may download: one of a post whose text they may see (not
+    retracted, not hidden from them), or their own upload waiting for a post. None otherwise,
+    for every reason alike."""
+    attachment = PostAttachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        return None
+    if attachment.post_id is None:
+        return attachment if attachment.uploaded_by_id == user.pk else None
+    post = Post.objects.filter(pk=attachment.post_id).only("thread_id", "retracted_at", "hidden_at")
+    post = post.first()
+    thread = None if post is None else visible_thread(user=user, thread_id=post.thread_id)
+    if thread is None or post.is_retracted:
+        return None
+    if not post_text_visible(post, viewer_is_tutor=thread.viewer_is_tutor):
+        return None
+    return attachment
 
 
 # --- Reactions -------------------------------------------------------------------------------
@@ -470,11 +527,18 @@ def attach_reactions(
 QUOTE_MAX_CHARS = 1500
 
 
-def quote_markdown(*, user: User, thread: Thread, post_id: int, viewer_is_tutor: bool) -> str:
+def quote_markdown(
+    *, user: User, thread: Thread, post_id: int, viewer_is_tutor: bool, selection: str = ""
+) -> str:
     """A reply's opening: ``post`` (of ``thread``, which the caller has checked ``user`` may
     see) as a Markdown blockquote with a link back, under the author's name as ``user`` may see
     it. A retracted post, or a hidden one for a peer, gives the link and nothing of its text.
-    Empty when the post is not in the thread."""
+    Empty when the post is not in the thread.
+
+    ``selection``: the part of the post the reader selected (the thread page's Quote with text
+    selected). It is quoted only when it is really in the post's text as the reader sees it
+    (whitespace aside); anything else is ignored and the post is quoted whole, so a made-up
+    ``?text=`` can never put words in someone's mouth."""
     post = Post.objects.select_related("author").filter(thread=thread, pk=post_id).first()
     if post is None:
         return ""
@@ -486,11 +550,21 @@ def quote_markdown(*, user: User, thread: Thread, post_id: int, viewer_is_tutor:
         return f"{link}\n> *(retracted)*\n\n"
     if post.hidden_at is not None and not viewer_is_tutor:
         return f"{link}\n> *(hidden by a tutor)*\n\n"
-    body = post.body.strip()
+    body = _selected_text(post, selection) or post.body.strip()
     if len(body) > QUOTE_MAX_CHARS:
         body = body[:QUOTE_MAX_CHARS].rstrip() + " …"
     quoted = "\n".join(f"> {line}".rstrip() for line in body.splitlines())
     return f"{link}\n{quoted}\n\n"
+
+
+def _selected_text(post: Post, selection: str) -> str:
+    """``selection`` as it appears in ``post``'s shown text (its rendered HTML as plain text,
+    whitespace folded), or "" when it does not appear there or is too short to mean anything."""
+    wanted = " ".join((selection or "").split())
+    if len(wanted) < 2 or len(wanted) > QUOTE_MAX_CHARS:
+        return ""
+    shown = " ".join(plain_text(post.body_html).split())
+    return wanted if wanted in shown else ""
 
 
 # --- Mentions -------------------------------------------------------------------------------
@@ -1071,6 +1145,21 @@ def export_boards(user: User, now: datetime) -> dict[str, Any]:
             .select_related("cohort", "board", "thread")
             .order_by("updated_at", "pk")
         ],
+        # The files themselves are on the posts' pages; here, what and where they are.
+        "attachments_uploaded": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "type": a.content_type,
+                "size_bytes": a.size,
+                "post_id": a.post_id,
+                "thread": a.thread.title,
+                "uploaded_at": a.created_at,
+            }
+            for a in PostAttachment.objects.filter(uploaded_by=user)
+            .select_related("thread")
+            .order_by("created_at", "pk")
+        ],
     }
 
 
@@ -1089,6 +1178,7 @@ PRIVACY = Provider(
         "mentoring.Reaction": ("user",),
         "mentoring.Subscription": ("user",),
         "mentoring.Draft": ("user",),
+        "mentoring.PostAttachment": ("uploaded_by",),
     },
     export=export_boards,
     parts={
@@ -1102,6 +1192,7 @@ PRIVACY = Provider(
         "reactions_given": "Your reactions to posts",
         "following": "Threads and boards you watch, track or mute",
         "drafts": "Posts you had not sent yet (drafts)",
+        "attachments_uploaded": "Files and images you attached to posts",
     },
 )
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("posts/<int:post_id>/retract/", boards.retract_post, name="post_retract"),
     path("posts/<int:post_id>/flag/", boards.flag_post, name="post_flag"),
     path("posts/<int:post_id>/react/", boards.react_to_post, name="post_react"),
+    path("attachments/<int:attachment_id>/<str:name>", boards.attachment, name="attachment"),
     path("threads/<int:thread_id>/mentions/", boards.mention_options, name="mention_options"),
     path("posts/<int:post_id>/hide/", boards.hide_post, name="post_hide"),
     path("posts/<int:post_id>/unhide/", boards.unhide_post, name="post_unhide"),

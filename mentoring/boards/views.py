@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,9 +38,10 @@ from mentoring.boards.services import (
 from mentoring.boards.services.sections import arrange_boards
 from mentoring.cohorts.selectors import has_members, visible_cohort
 from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.files import private_file_response
 from mentoring.core.pagination import page_for_template
 from mentoring.core.refusals import form_page, http_headers, http_status
-from mentoring.core.rendering import render_post
+from mentoring.core.rendering import EXTERNAL_IMAGE_NOTE, ShownImage, render_post
 from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Subscription, Thread
 from mentoring.notifications.decorators import reads_notifications
@@ -159,9 +160,23 @@ def preview(request: HttpRequest, board_id: int) -> HttpResponse:
             status=400,
             content_type="text/plain",
         )
-    html = render_post(body, tag_url=lambda tag: posts.tag_url(board.cohort_id, tag)).html
+    images = {}
+    post_id = request.POST.get("post", "")
+    if post_id.isdigit() and len(post_id) < 19:  # editing: the post's own images show
+        post = selectors.visible_post(user=request.user, post_id=int(post_id))
+        if post is not None and post.is_own and post.thread.board_id == board.pk:
+            images = {
+                a.pk: ShownImage(url=a.url, width=a.width, height=a.height)
+                for a in post.attachments_shown
+                if a.is_image
+            }
+    html = render_post(
+        body, tag_url=lambda tag: posts.tag_url(board.cohort_id, tag), images=images
+    ).html
     return render(
-        request, "mentoring/includes/preview.html", {"html": html, "empty": not body.strip()}
+        request,
+        "mentoring/includes/preview.html",
+        {"html": html, "empty": not body.strip(), "external_images": EXTERNAL_IMAGE_NOTE in html},
     )
 
 
@@ -177,7 +192,12 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
         draft = selectors.draft_for(user=request.user, board=board, thread=None)
         if draft is not None:  # a new thread left unsent: back in the form
             initial = {"title": draft.title, "body": draft.body}
-    form = ThreadForm(request.POST or None, initial=initial, allow_anonymous=allow_anonymous)
+    form = ThreadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        allow_anonymous=allow_anonymous,
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -187,6 +207,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
                     anonymous=form.cleaned_data.get("anonymous", False),
+                    files=form.cleaned_data["attachments"],
                 )
             except ServiceError as error:
                 form.add_service_error(error)
@@ -299,10 +320,13 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             thread=page.thread,
             post_id=int(quote),
             viewer_is_tutor=page.viewer_is_tutor,
+            selection=request.GET.get("text", ""),
         )
         # After the draft, if there is one: quoting never throws away what was written.
         initial["body"] = f"{initial['body'].rstrip()}\n\n{quoted}" if draft else quoted
-    form = _reply_form(page.thread, request.POST or None, initial, allow_anonymous)
+    form = _reply_form(
+        page.thread, request.POST or None, initial, allow_anonymous, files=request.FILES or None
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -312,6 +336,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                     body=form.cleaned_data["body"],
                     reply_to=form.cleaned_data.get("reply_to"),
                     anonymous=form.cleaned_data.get("anonymous", False),
+                    files=form.cleaned_data["attachments"],
                 )
             except NotFound:
                 raise  # the 404 page (mentoring.core.refusals)
@@ -361,8 +386,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     )
 
 
-def _reply_form(thread: Thread, data, initial: dict, allow_anonymous: bool) -> PostForm:
-    form = PostForm(data, initial=initial, allow_anonymous=allow_anonymous)
+def _reply_form(thread: Thread, data, initial: dict, allow_anonymous: bool, files=None) -> PostForm:
+    form = PostForm(data, files, initial=initial, allow_anonymous=allow_anonymous)
     form.fields["body"].widget.attrs.update(
         {
             "data-mention-url": reverse("mention_options", kwargs={"thread_id": thread.pk}),
@@ -574,12 +599,23 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     if not post.is_own:
         messages.error(request, "Only its author can edit a post.")
         return redirect(post.get_absolute_url())
-    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    form = EditPostForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"body": post.body},
+        attached=post.attachments_shown,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            posts.edit_post(post=post.pk, by=request.user, body=form.cleaned_data["body"])
+            posts.edit_post(
+                post=post.pk,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["attachments"],
+                remove=form.cleaned_data.get("remove") or (),
+            )
         except ServiceError as error:
-            if error.extra.get("field") == "body":
+            if error.extra.get("field") in ("body", "attachments", "remove"):
                 form.add_service_error(error)
             else:
                 return _refused(request, error, post)
@@ -592,8 +628,27 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(
         request,
         "mentoring/post_edit.html",
-        {"post": post, "form": form, "thread": post.thread, "now": timezone.now()},
+        {
+            "post": post,
+            "form": form,
+            "thread": post.thread,
+            "now": timezone.now(),
+            "preview_url": reverse("board_preview", kwargs={"board_id": post.thread.board_id}),
+        },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int, name: str) -> HttpResponseBase:
+    """An attachment's file, to whoever may read its post's text (or, before it is posted, to
+    its uploader): images shown inline, other files as downloads. Everyone else: 404."""
+    found = _found(selectors.visible_attachment(user=request.user, attachment_id=attachment_id))
+    if not found.file or not found.file.storage.exists(found.file.name):
+        raise Http404
+    return private_file_response(
+        found.file, filename=found.name, inline=found.is_image, content_type=found.content_type
     )
 
 

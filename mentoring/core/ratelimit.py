@@ -46,6 +46,7 @@ _WHAT = {
     "roster": "checking lists of addresses",
     "link": "trying invitation and join links",
     "export": "asking for copies of your data",
+    "upload": "uploading files",
 }
 
 

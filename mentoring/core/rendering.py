@@ -30,6 +30,7 @@ _BEFORE_TAG = set(" \t\n([{'\"")
 
 ALLOWED_TAGS = {
     "a",
+    "img",
     "blockquote",
     "br",
     "code",
@@ -59,6 +60,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "loading"},
     "ol": {"start"},
     "td": {"align"},
     "th": {"align"},
@@ -66,6 +68,20 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_CLASSES = {"a": {"hashtag"}, "mark": {"mention"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener"
+# The only images a post shows: its own attachments, served by Staffroom after a check
+# (``boards.views.attachment``). Anything else in ``![alt](src)`` is not loaded: an outside
+# image would tell its server who read the post, and when.
+ATTACHMENT_SRC_RE = re.compile(r"^(?:https?://[^/]+)?/attachments/(\d+)/[\w.\- ]+$")
+EXTERNAL_IMAGE_NOTE = "image not shown"
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """An attachment a post may show inline: its URL and its size in pixels."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -149,8 +165,36 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _image(self, tokens, idx, options, env) -> str:
+    """``![alt](src)``: an ``<img>`` only for one of the post's own attachments
+    (``env["images"]``: attachment id → ``ShownImage``); anything else becomes a link saying
+    the image is not shown (never a request to another server)."""
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    images: dict[int, ShownImage] = env.get("images") or {}
+    match = ATTACHMENT_SRC_RE.match(src)
+    shown = images.get(int(match.group(1))) if match else None
+    if shown is not None:
+        size = ""
+        if shown.width and shown.height:
+            size = f' width="{shown.width}" height="{shown.height}"'
+        return f'<img src="{html.escape(shown.url)}" alt="{html.escape(alt)}"{size} loading="lazy">'
+    label = f"{alt} ({EXTERNAL_IMAGE_NOTE})" if alt else EXTERNAL_IMAGE_NOTE.capitalize()
+    return f'<a href="{html.escape(src)}">{html.escape(label)}</a>'
+
+
+def _keep_attachment_images(element: str, attribute: str, value: str) -> str | None:
+    """nh3's last word on images: an ``<img>`` keeps its ``src`` only when it is an
+    attachment's address (without one it shows nothing)."""
+    if element == "img" and attribute == "src":
+        return value if ATTACHMENT_SRC_RE.match(value) else None
+    return value
+
+
 def _build() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.add_render_rule("image", _image)
     md.enable(["table", "strikethrough"])
     md.inline.ruler.before("newline", "hashtag", _hashtag_rule)
     md.inline.ruler.before("newline", "mention", _mention_rule)
@@ -171,15 +215,21 @@ def sanitise(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_keep_attachment_images,
     )
 
 
 def render_post(
-    body: str, *, tag_url: Callable[[str], str], mentionable: dict[str, str] | None = None
+    body: str,
+    *,
+    tag_url: Callable[[str], str],
+    mentionable: dict[str, str] | None = None,
+    images: dict[int, ShownImage] | None = None,
 ) -> RenderedPost:
-    """Render a post's Markdown; ``tag_url(tag)`` gives the tag search link for a hashtag, and
-    ``mentionable`` (lower-cased username → shown name) who an ``@username`` may mention."""
-    env: dict = {"tag_url": tag_url, "mentionable": mentionable or {}}
+    """Render a post's Markdown; ``tag_url(tag)`` gives the tag search link for a hashtag,
+    ``mentionable`` (lower-cased username → shown name) who an ``@username`` may mention, and
+    ``images`` (attachment id → ``ShownImage``) which attachments ``![alt](url)`` may show."""
+    env: dict = {"tag_url": tag_url, "mentionable": mentionable or {}, "images": images or {}}
     html = _MARKDOWN.render(body, env)
     return RenderedPost(
         html=sanitise(html),
@@ -196,5 +246,10 @@ def render_markdown(text: str) -> str:
 def excerpt(body_html: str, length: int = 160) -> str:
     """A plain-text opening of a post from its stored, sanitised HTML (activity streams and
     notifications): no Markdown is rendered again."""
-    text = " ".join(html.unescape(nh3.clean(body_html, tags=set())).split())
+    text = " ".join(plain_text(body_html).split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def plain_text(body_html: str) -> str:
+    """The text a reader sees of stored, sanitised HTML (no tags, entities decoded)."""
+    return html.unescape(nh3.clean(body_html or "", tags=set()))

@@ -7,6 +7,7 @@ belong to a single row.
 """
 
 from mentoring.models.accounts import ApiToken, User
+from mentoring.models.attachments import PostAttachment
 from mentoring.models.boards import (
     MAX_POST_LENGTH,
     MAX_PROMPTS,
@@ -78,6 +79,7 @@ __all__ = [
     "OutgoingMail",
     "ParticipationStatus",
     "Post",
+    "PostAttachment",
     "PostFlag",
     "PostQuerySet",
     "PostRevision",

@@ -97,3 +97,48 @@ def test_quoting_into_or_out_of_what_one_cannot_see_gives_nothing(setting, membe
     assert signed_in(outsider).get(f"/threads/{thread.pk}/?quote={post.pk}").status_code == 404
     # Quoting the question into a thread one can see carries none of it.
     assert _reply_box(members[1], thread, question.first_post_id) == ""
+
+
+# --- Quoting a selection (the thread page's Quote with text selected: ``&text=``) -------------
+def _quote_selection(user, thread, post_id, text) -> str:
+    response = signed_in(user).get(f"/threads/{thread.pk}/", {"quote": post_id, "text": text})
+    assert response.status_code == 200
+    return response.context["form"]["body"].value() or ""
+
+
+def test_a_selection_in_the_post_is_quoted_alone(setting, members):
+    _, thread, post = setting
+    body = _quote_selection(members[1], thread, post.pk, "  Seating plans\n help. ")
+    assert (
+        body
+        == f"[Member 1 wrote](/threads/{thread.pk}/?post={post.pk}):\n> Seating plans help.\n\n"
+    )
+    # Across paragraphs, as a browser gives it.
+    body = _quote_selection(members[1], thread, post.pk, "help.\n\nAsk")
+    assert body.endswith("> help. Ask\n\n")
+
+
+def test_text_not_in_the_post_is_never_quoted(setting, members):
+    """A made-up ``text`` quotes the post as it is: nobody is quoted saying what they did not."""
+    _, thread, post = setting
+    body = _quote_selection(members[1], thread, post.pk, "Seating plans are useless")
+    assert "useless" not in body
+    assert body.endswith("> Seating plans help.\n>\n> Ask early.\n\n")
+    # Text of another post is not in this one either.
+    other = posts.create_post(thread=thread, author=members[2], body="Detentions work")
+    assert "Detentions" not in _quote_selection(members[1], thread, post.pk, "Detentions work")
+    assert other.pk != post.pk
+
+
+def test_a_selection_of_a_retracted_or_hidden_post_carries_none_of_its_text(
+    setting, tutor, members
+):
+    _, thread, post = setting
+    hidden = posts.create_post(thread=thread, author=members[2], body="rude words here")
+    moderation.hide_post(post=hidden, by=tutor, reason="Keep it civil")
+    peer = _quote_selection(members[1], thread, hidden.pk, "rude words")
+    assert "rude" not in peer and "hidden by a tutor" in peer
+    posts.create_post(thread=thread, author=members[1], body="Yes", reply_to=post)
+    posts.retract_post(post=post, by=members[0])
+    quoted = _quote_selection(members[1], thread, post.pk, "Seating plans")
+    assert "Seating" not in quoted and "retracted" in quoted

@@ -88,7 +88,28 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "uidb36": lambda w: "1",
     # A data export that is nobody's (each person's own are tested in tests/privacy).
     "export_id": lambda w: 999999,
+    # An image attached to "member"'s post (made with the world; its file goes with it).
+    "attachment_id": lambda w: world_attachment(w).pk,
+    "name": lambda w: world_attachment(w).name,
 }
+
+
+def world_attachment(world: World):
+    """An image on the world's post, stored like any upload (once per world, when it is built;
+    ``test_access_matrix`` deletes its file with the world)."""
+    if "attachment" not in world.extra:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from mentoring.boards.services.posts import add_attachment
+        from tests.mentoring.test_attachments import png
+
+        world.extra["attachment"] = add_attachment(
+            post=world.post_id,
+            by=world.users["member"],
+            file=SimpleUploadedFile("plan.png", png(), content_type="image/png"),
+        )
+    return world.extra["attachment"]
+
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
 
@@ -181,6 +202,7 @@ ACCESS.update({
     "GET /boards/<int:board_id>/":                     expect(LOGIN, 404, 404, 200, 200, 404),
     "GET /boards/<int:board_id>/threads/":             expect(LOGIN, 404, 404, 200, 200, 404),
     "POST /boards/<int:board_id>/preview/":            expect(LOGIN, 404, 404, 200, 200, 404, body={"body": "**Hi** #tag"}),
+    "GET /attachments/<int:attachment_id>/<str:name>": expect(LOGIN, 404, 404, 200, 200, 404),
     "GET /threads/<int:thread_id>/unread/":            expect(LOGIN, 404, 404, 302, 302, 404),
     "GET /threads/<int:thread_id>/state/":             expect(LOGIN, 404, 404, 200, 200, 404),
     "GET /threads/<int:thread_id>/":                   expect(LOGIN, 404, 404, 200, 200, 404),
@@ -230,6 +252,8 @@ ACCESS.update({
     "POST /scenarios/cohorts/<int:cohort_id>/":        expect(LOGIN, 404, (403, 404), (403, 404), OK_OR_BACK, 404,
                                                               body={}),
     "GET /scenarios/releases/<int:release_id>/":       expect(LOGIN, 404, 200, 200, 200, 404),
+    "POST /scenarios/releases/<int:release_id>/preview/":
+                                                       expect(LOGIN, 404, 200, 200, 200, 404, body={"body": "**Hi**"}),
     "POST /scenarios/releases/<int:release_id>/reflection/":
                                                        expect(LOGIN, 404, OK_OR_BACK, OK_OR_BACK, 404, 404,
                                                               body={"body": "I learnt"}),
@@ -300,6 +324,12 @@ ACCESS.update({
     "PUT /api/v1/threads/{thread_id}/draft":           expect(401, 404, 404, 200, 200, 404, body={"body": "Half"}),
     "GET /api/v1/boards/{board_id}/draft":             expect(401, 404, 404, 204, 204, 404),
     "PUT /api/v1/boards/{board_id}/draft":             expect(401, 404, 404, 200, 200, 404, body={"title": "T", "body": "B"}),
+    # Attachments: no file sent, so whoever may upload gets 400 attachment_missing (nothing stored).
+    "POST /api/v1/threads/{thread_id}/attachments":    expect(401, 404, 404, 400, 400, 404),
+    "POST /api/v1/posts/{post_id}/attachments":        expect(401, 404, 404, 400, 403, 404),
+    "DELETE /api/v1/posts/{post_id}/attachments/{attachment_id}":
+                                                       expect(401, 404, 404, 204, 403, 404),
+    "GET /api/v1/attachments/{attachment_id}":         expect(401, 404, 404, 200, 200, 404),
     "POST /api/v1/posts/{post_id}/hide":               expect(401, 404, 404, 403, 200, 404, body={"reason": "No"}),
     "DELETE /api/v1/posts/{post_id}/hide":             expect(401, 404, 404, 403, 200, 404),
     "GET /api/v1/cohorts/{cohort_id}/participation":   expect(401, 404, 404, 404, 200, 404),

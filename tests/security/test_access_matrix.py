@@ -106,12 +106,15 @@ def world(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             built = build_world()
+            access_table.world_attachment(built)  # in the world's transaction, not a test's
             # Signed in here, so the sessions outlive each test's own rollback.
             built.extra["clients"] = signed_in_clients(built)
             yield built
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+            if "attachment" in built.extra:  # the rollback took its row, not its file
+                built.extra["attachment"].file.delete(save=False)
 
 
 @pytest.mark.parametrize("key", sorted(access_table.ACCESS))

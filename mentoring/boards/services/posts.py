@@ -8,10 +8,12 @@ retraction racing at the boundary get exactly one outcome each and never both wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, Value
 from django.urls import reverse
@@ -19,11 +21,12 @@ from django.utils import timezone
 
 from mentoring.boards import events
 from mentoring.boards.selectors import visible_board, visible_thread
+from mentoring.boards.services import attachments, mentions, reactions, subscriptions
 from mentoring.boards.services import drafts as draft_store
-from mentoring.boards.services import mentions, reactions, subscriptions
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.core.ratelimit import check_rate
-from mentoring.core.rendering import excerpt, render_post
+from mentoring.core.rendering import ShownImage, excerpt, render_post
+from mentoring.core.uploads import CleanFile
 from mentoring.inbox.services import inbox
 from mentoring.models import (
     MAX_POST_LENGTH,
@@ -31,6 +34,7 @@ from mentoring.models import (
     Notification,
     Nudge,
     Post,
+    PostAttachment,
     PostFlag,
     PostRevision,
     Thread,
@@ -106,12 +110,20 @@ def _clean_title(title: str | None) -> str:
     return title
 
 
-def _apply_body(post: Post, body: str, *, thread: Thread) -> list[str]:
+def _apply_body(
+    post: Post, body: str, *, thread: Thread, files: Sequence[PostAttachment] = ()
+) -> list[str]:
     """Render ``body`` onto the post; returns whom it mentions (usernames, lower-cased), for
-    ``_notify_mentions`` once the post is saved."""
+    ``_notify_mentions`` once the post is saved. ``files``: the post's attachments, the only
+    images ``![alt](url)`` shows."""
     shown, users = mentions.mentionable(thread=thread, body=body)
+    images = {
+        a.pk: ShownImage(url=a.get_absolute_url(), width=a.width, height=a.height)
+        for a in files
+        if a.is_image
+    }
     rendered = render_post(
-        body, tag_url=lambda tag: tag_url(post.cohort_id, tag), mentionable=shown
+        body, tag_url=lambda tag: tag_url(post.cohort_id, tag), mentionable=shown, images=images
     )
     post.body = body
     post.body_html = rendered.html
@@ -184,19 +196,28 @@ def create_thread(
     body: str,
     anonymous: bool = False,
     publish_at: datetime | None = None,
+    files: Iterable[UploadedFile] = (),
 ) -> Thread:
     """Start a thread with its first post. On "ask a tutor" only the author and tutors see it.
 
     With ``publish_at`` the thread is scheduled: only tutors see it until then (checks and the
     publishing itself are in ``mentoring.boards.services.scheduling``, which passes it).
+    ``files``: uploads to attach to the opening post (``boards.services.attachments``).
     """
     draft = NewThread(title=title, body=body, publish_at=publish_at)
-    return create_threads(board=board, author=author, drafts=[draft], anonymous=anonymous)[0]
+    return create_threads(
+        board=board, author=author, drafts=[draft], anonymous=anonymous, files=files
+    )[0]
 
 
 @transaction.atomic
 def create_threads(
-    *, board: Board, author: User, drafts: list[NewThread], anonymous: bool = False
+    *,
+    board: Board,
+    author: User,
+    drafts: list[NewThread],
+    anonymous: bool = False,
+    files: Iterable[UploadedFile] = (),
 ) -> list[Thread]:
     """Start several threads on one board as one action (a term of scheduled prompts): all of
     them, or (any refused) none. Everything is checked before the rate limit counts the action,
@@ -209,19 +230,30 @@ def create_threads(
     _refuse_anonymous(
         cohort=checked.cohort, anonymous=anonymous, author_is_tutor=checked.viewer_is_tutor
     )
+    new_files = attachments.clean_files(files)
+    if new_files and len(drafts) != 1:
+        raise Invalid("attachment_too_many", "Attach files to one thread at a time.")
+    _check_upload_rate(author, new_files)
     check_rate("post", user=author)
     draft_store.discard(user=author, board=checked, thread=None)  # it is posted
-    return [
-        _start_thread(
-            board=checked,
-            author=author,
-            title=title,
-            body=body,
-            anonymous=anonymous,
-            publish_at=publish_at,
-        )
-        for title, body, publish_at in cleaned
-    ]
+    with attachments.files_undone_on_error():
+        return [
+            _start_thread(
+                board=checked,
+                author=author,
+                title=title,
+                body=body,
+                anonymous=anonymous,
+                publish_at=publish_at,
+                new_files=new_files,
+            )
+            for title, body, publish_at in cleaned
+        ]
+
+
+def _check_upload_rate(user: User, new_files: list[CleanFile]) -> None:
+    if new_files:
+        check_rate("upload", user=user, cost=len(new_files))
 
 
 def _start_thread(
@@ -232,6 +264,7 @@ def _start_thread(
     body: str,
     anonymous: bool,
     publish_at: datetime | None,
+    new_files: list[CleanFile] = (),
 ) -> Thread:
     now = timezone.now()
     thread = Thread.objects.create(
@@ -247,7 +280,13 @@ def _start_thread(
     )
     thread.cohort, thread.viewer_is_tutor = board.cohort, board.viewer_is_tutor
     _add_post(
-        thread=thread, author=author, body=body, reply_to=None, anonymous=anonymous, opening=True
+        thread=thread,
+        author=author,
+        body=body,
+        reply_to=None,
+        anonymous=anonymous,
+        opening=True,
+        new_files=new_files,
     )
     if thread.state == Thread.State.PUBLISHED:  # a scheduled one is announced when it goes out
         events.thread_published(thread)
@@ -262,8 +301,13 @@ def create_post(
     body: str,
     reply_to: Post | int | None = None,
     anonymous: bool = False,
+    files: Iterable[UploadedFile] = (),
+    attachment_ids: Iterable[int] = (),
 ) -> Post:
-    """Add a post (or a reply to one of the thread's posts) to a thread the author can see."""
+    """Add a post (or a reply to one of the thread's posts) to a thread the author can see.
+
+    ``files``: uploads to attach; ``attachment_ids``: the author's own uploads to this thread
+    waiting for a post (``upload_attachment``, the API's way)."""
     thread = visible_thread_or_404(user=author, thread_id=thread.pk)
     _refuse_unless_writable(thread)
     if thread.locked_at is not None:
@@ -284,9 +328,60 @@ def create_post(
     _refuse_anonymous(
         cohort=thread.cohort, anonymous=anonymous, author_is_tutor=thread.viewer_is_tutor
     )
+    claimed = attachments.pending(ids=attachment_ids, thread=thread, by=author)
+    new_files = attachments.clean_files(files, already=len(claimed))
+    _check_upload_rate(author, new_files)
     check_rate("post", user=author)  # last: a refused post costs nothing
     draft_store.discard(user=author, board=thread.board_id, thread=thread)  # it is posted
-    return _add_post(thread=thread, author=author, body=body, reply_to=parent, anonymous=anonymous)
+    with attachments.files_undone_on_error():
+        return _add_post(
+            thread=thread,
+            author=author,
+            body=body,
+            reply_to=parent,
+            anonymous=anonymous,
+            new_files=new_files,
+            claimed=claimed,
+        )
+
+
+@transaction.atomic
+def upload_attachment(
+    *, thread: Thread | int, by: User, file: UploadedFile | None
+) -> PostAttachment:
+    """Upload a file for a post not yet written in ``thread`` (the API: upload, then post with
+    its id, and ``![alt](url)`` in the text shows an image where it is written). Only its
+    uploader sees it until then; unused, it is deleted a day later."""
+    thread_id = thread.pk if isinstance(thread, Thread) else thread
+    checked = visible_thread_or_404(user=by, thread_id=thread_id)
+    _refuse_unless_writable(checked)
+    if checked.locked_at is not None:
+        raise Forbidden(THREAD_LOCKED, "This thread is locked: a tutor has closed it to replies.")
+    waiting = PostAttachment.objects.filter(
+        uploaded_by=by, thread=checked, post__isnull=True
+    ).count()
+    new_files = attachments.clean_files([_present(file)], already=waiting)
+    _check_upload_rate(by, new_files)
+    attachments.forget_stale(by=by)
+    with attachments.files_undone_on_error():
+        return attachments.store(new_files, thread=checked, by=by)[0]
+
+
+def _present(file: UploadedFile | None) -> UploadedFile:
+    if file is None:
+        raise Invalid("attachment_missing", "Choose a file to attach.", field="attachments")
+    return file
+
+
+@transaction.atomic
+def add_attachment(*, post: Post | int, by: User, file: UploadedFile | None) -> PostAttachment:
+    """Attach one more file to the author's post within its grace period (the API's way for a
+    thread's opening post); ``edit_post`` with ``files`` on the pages."""
+    post_id = post.pk if isinstance(post, Post) else post
+    locked, _ = _locked_own_post(post=post_id, by=by)
+    before = set(PostAttachment.objects.filter(post=locked).values_list("pk", flat=True))
+    edit_post(post=locked.pk, by=by, body=None, files=[_present(file)])
+    return PostAttachment.objects.filter(post=locked).exclude(pk__in=before).get()
 
 
 def _refuse_anonymous(*, cohort, anonymous: bool, author_is_tutor: bool) -> None:
@@ -310,6 +405,8 @@ def _add_post(
     reply_to: Post | None,
     anonymous: bool,
     opening: bool = False,
+    new_files: Sequence[CleanFile] = (),
+    claimed: Sequence[PostAttachment] = (),
 ) -> Post:
     cohort = thread.cohort
     author_is_tutor = getattr(thread, "viewer_is_tutor", None)
@@ -332,8 +429,18 @@ def _add_post(
         created_at=now,
         editable_until=editable_from + cohort.grace_period,
     )
-    mentioned = _apply_body(post, body, thread=thread)
+    files = list(claimed)
+    if anonymous:  # an upload's own name can say who wrote it
+        for number, attachment in enumerate(files, start=1):
+            attachment.name = attachments.neutral_name(attachment, number)
+    files += attachments.store(
+        list(new_files), thread=thread, by=author, anonymous=anonymous, numbered_from=len(files) + 1
+    )
+    mentioned = _apply_body(post, body, thread=thread, files=files)
     post.save()
+    for attachment in files:
+        attachment.post = post
+    PostAttachment.objects.bulk_update(files, ["post", "name"])
     if opening:  # stored before anything downstream asks "is this the opening post?"
         thread.first_post = post
     # The opening post also indexes the thread's title.
@@ -387,16 +494,59 @@ def _notify_reply(*, post: Post, thread: Thread, replied_to: Post | None) -> Non
 
 
 @transaction.atomic
-def edit_post(*, post: Post | int, by: User, body: str) -> Post:
+def edit_post(
+    *,
+    post: Post | int,
+    by: User,
+    body: str | None,
+    files: Iterable[UploadedFile] = (),
+    remove: Iterable[int] = (),
+) -> Post:
     """Change a post's text within its grace period; the earlier text is kept as a revision
-    (until the post is retracted)."""
+    (until the post is retracted). ``files`` are attached, the attachments ``remove`` names
+    are deleted (row and file); ``body=None`` keeps the text."""
     post, now = _locked_own_post(post=post, by=by)
     _refuse_unless_writable(post.thread)
-    body = _clean_body(body)
-    if body == post.body:
+    body = post.body if body is None else _clean_body(body)
+    current = list(PostAttachment.objects.filter(post=post))
+    remove = {int(pk) for pk in remove}
+    removing = [a for a in current if a.pk in remove]
+    if len(removing) != len(remove):
+        raise Invalid(
+            "attachment_unknown", "That attachment is not one of this post's.", field="remove"
+        )
+    new_files = attachments.clean_files(files, already=len(current) - len(removing))
+    if body == post.body and not new_files and not removing:
         return post
-    PostRevision.objects.create(post=post, body=post.body, replaced_at=now)
-    mentioned = _apply_body(post, body, thread=post.thread)
+    _check_upload_rate(by, new_files)
+    with attachments.files_undone_on_error():
+        return _apply_edit(post, body, now=now, current=current, remove=remove, new_files=new_files)
+
+
+def _apply_edit(
+    post: Post,
+    body: str,
+    *,
+    now: datetime,
+    current: list[PostAttachment],
+    remove: set[int],
+    new_files: list[CleanFile],
+) -> Post:
+    kept = [a for a in current if a.pk not in remove]
+    for attachment in current:
+        if attachment.pk in remove:
+            attachment.delete()
+    kept += attachments.store(
+        new_files,
+        thread=post.thread,
+        by=post.author,
+        post=post,
+        anonymous=post.anonymous,
+        numbered_from=len(current) + 1,
+    )
+    if body != post.body:
+        PostRevision.objects.create(post=post, body=post.body, replaced_at=now)
+    mentioned = _apply_body(post, body, thread=post.thread, files=kept)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "hashtags", "edited_at"])
     opening = post.pk == post.thread.first_post_id
@@ -499,6 +649,7 @@ def _retract(post: Post, now: datetime) -> Post | None:
     inbox.post_removed(post=post)
     withdraw_notifications_about(post=post)
     reactions.post_retracted(post=post)
+    attachments.post_retracted(post=post)
     PostRevision.objects.filter(post=post).delete()
     PostFlag.objects.filter(post=post).delete()
     has_replies = Post.objects.filter(reply_to=post).exists()

@@ -43,6 +43,7 @@ from mentoring.accounts.services.deletion import (
     refuse_former_member,
 )
 from mentoring.boards import events as board_events
+from mentoring.boards.services.attachments import neutral_name
 from mentoring.boards.services.posts import retract_for_erasure
 from mentoring.models import (
     Board,
@@ -58,6 +59,7 @@ from mentoring.models import (
     Nudge,
     OutgoingMail,
     Post,
+    PostAttachment,
     PostFlag,
     PostRevision,
     ReadEvent,
@@ -220,6 +222,17 @@ def _posts(request: ErasureRequest, user: User) -> dict:
         post.author = stand_in
         board_events.post_edited(post)
     counts["posts_kept"] = len(kept)
+    # Removed posts took their attachments (rows and files) with them; uploads no post took go
+    # now (the files with the rows); a kept post keeps its files, as the former member's.
+    counts["attachments_deleted"] = PostAttachment.objects.filter(
+        uploaded_by=user, post__isnull=True
+    ).delete()[0]
+    kept_files = list(PostAttachment.objects.filter(uploaded_by=user).order_by("pk"))
+    for number, attachment in enumerate(kept_files, start=1):  # its own name may be theirs
+        attachment.uploaded_by = stand_in
+        attachment.name = neutral_name(attachment, number)
+    PostAttachment.objects.bulk_update(kept_files, ["uploaded_by", "name"])
+    counts["attachments_kept"] = len(kept_files)
     counts["threads_handed_over"] = Thread.objects.filter(author=user).update(author=stand_in)
     return counts
 

@@ -1,5 +1,9 @@
-// Markdown preview under the thread and reply forms: the server renders it with the same
-// renderer and sanitiser as a post (POST /boards/{id}/preview/), so what you see is what posts.
+// Markdown preview under every form where text is written (a new thread, a reply, an edit, a
+// group's solution, a tutor's feedback, a reflection): the server renders it with the same
+// renderer and sanitiser as the saved text (the form's data-preview-url: POST body → HTML), so
+// what you see is what is saved. No Markdown is rendered here. data-preview-label names the
+// preview region, data-preview-heading its heading's level (3 unless said); data-preview-post
+// (editing a post) lets the post's own attached images show.
 // Without JavaScript the forms work as before, just without a preview.
 for (const form of document.querySelectorAll("form[data-preview-url]")) {
   const textarea = form.querySelector("textarea[name=body]");
@@ -11,7 +15,7 @@ for (const form of document.querySelectorAll("form[data-preview-url]")) {
   const region = document.createElement("section");
   region.className = "preview";
   region.setAttribute("aria-live", "polite");
-  region.setAttribute("aria-label", "Preview of your post");
+  region.setAttribute("aria-label", form.dataset.previewLabel || "Preview of your post");
   region.hidden = true;
   textarea.closest(".field").after(button, region);
   button.addEventListener("click", async () => {
@@ -20,6 +24,7 @@ for (const form of document.querySelectorAll("form[data-preview-url]")) {
     if (button.getAttribute("aria-disabled") === "true") return;
     const data = new FormData();
     data.append("body", textarea.value);
+    if (form.dataset.previewPost) data.append("post", form.dataset.previewPost);
     data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
     button.setAttribute("aria-disabled", "true");
     try {
@@ -31,7 +36,7 @@ for (const form of document.querySelectorAll("form[data-preview-url]")) {
       });
       const text = await response.text();
       region.replaceChildren();
-      const heading = document.createElement("h3");
+      const heading = document.createElement(`h${form.dataset.previewHeading || 3}`);
       heading.textContent = "Preview";
       region.append(heading);
       if (response.ok) {
