@@ -38,8 +38,35 @@ def _open_thread_live(browser_as, user, path, size):
     return page
 
 
+def _small_targets(page) -> list[str]:
+    """Buttons, links, fields and disclosures in the page's main part that a finger may miss:
+    under 24 × 24 CSS pixels (WCAG 2.5.8), links inside a line of text excepted."""
+    return page.evaluate(
+        """() => {
+          const out = [];
+          const main = document.querySelector("main") || document.body;
+          const targets = "a[href], button, summary, input, select, textarea";
+          for (const el of main.querySelectorAll(targets)) {
+            const box = el.getBoundingClientRect();
+            if (!box.width || !box.height || el.closest("[hidden]")) continue;
+            if (el.matches("input[type=hidden]")) continue;
+            const inline = el.localName === "a" && getComputedStyle(el).display === "inline"
+              && el.parentElement.textContent.trim() !== el.textContent.trim();
+            if (inline) continue;
+            if (box.width < 24 || box.height < 24) {
+              const name = `${el.localName}${el.className ? "." + el.className : ""}`;
+              const text = el.textContent.trim().slice(0, 30);
+              out.push(`${name} "${text}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+            }
+          }
+          return out;
+        }"""
+    )
+
+
 def _fits(page) -> None:
     assert sideways_overflow(page) == 0, page.url
+    assert _small_targets(page) == [], page.url
 
 
 def _people(prefix: str, *others):
