@@ -106,10 +106,10 @@ def test_attach_a_photo_preview_an_edit_and_quote_a_selection(
     # Editing: the image placed in the text, previewed with the post's own image.
     page.locator(f"#post-{attachment.post_id}").get_by_role("link", name="Edit").click()
     expect(page.get_by_role("heading", name="Attached to this post")).to_be_visible()
-    body = page.get_by_role("textbox", name="Your post")
+    body = page.get_by_label("Your post")
     body.fill(f"Ours, after the reset: ![Our working wall]({attachment.get_absolute_url()})")
     page.get_by_role("button", name="Preview").click()
-    preview = page.get_by_role("region", name="Preview of your post")
+    preview = page.get_by_role("region", name="Preview of your edit")
     expect(preview.get_by_role("img", name="Our working wall")).to_be_visible()
     assert axe_violations(page, source) == []
     page.get_by_role("button", name="Save changes").click()
