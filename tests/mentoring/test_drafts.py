@@ -191,3 +191,12 @@ def test_drafts_and_levels_are_in_the_export_and_gone_on_erasure(thread, members
     request = erasure.erase_now(user=member)
     erasure.run_erasure(request.pk)
     assert not Draft.objects.exists()
+
+
+def test_quoting_adds_to_a_draft_and_never_throws_it_away(thread, members):
+    client = signed_in(members[1])
+    client.post(f"/threads/{thread.pk}/draft/", {"body": "My own start"})
+    page = client.get(f"/threads/{thread.pk}/?quote={thread.first_post_id}").content.decode()
+    box = page.split('name="body"')[1].split("</textarea>")[0]
+    assert "My own start" in box and "&gt; Q" in box
+    assert box.index("My own start") < box.index("&gt; Q")
