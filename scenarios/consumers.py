@@ -26,8 +26,10 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.urls import path
 from pycrdt import (
     Decoder,
@@ -126,7 +128,174 @@ def _after_stored(group_id: int, user_id: int) -> None:
         )
 
 
+# --- Rooms: one document per group's solution per process ------------------------------------
+class Room:
+    """The sockets of one group's solution in this process, and the document they share:
+    every update stored, from here or from another process, is applied to it, so a socket's
+    sync step 1 is answered from memory."""
+
+    def __init__(self, group_id: int) -> None:
+        self.group_id = group_id
+        self.doc = Doc()
+        self.size = 0  # an upper bound of the encoded document (what was applied)
+        self.sockets: set[SolutionConsumer] = set()
+        self.loaded: asyncio.Future | None = None
+
+    def apply(self, update: bytes) -> bool:
+        try:
+            self.doc.apply_update(update)
+        except Exception:
+            logger.exception("a stored update did not apply to the solution of %s", self.group_id)
+            return False
+        self.size += len(update)
+        return True
+
+    def check_size(self, update: bytes) -> None:
+        """Refuse an update that would take the document over 1 MB; measured only near it."""
+        if self.size + len(update) <= MAX_DOCUMENT_BYTES:
+            return
+        trial = Doc()
+        trial.apply_update(self.doc.get_update())
+        exact = len(trial.get_update())
+        self.size = exact
+        trial.apply_update(update)
+        if len(trial.get_update()) > MAX_DOCUMENT_BYTES:
+            raise UpdateRefused(TOO_LARGE, "The solution can be at most 1 MB.")
+
+
+class Rooms:
+    """This event loop's rooms, and their link to the other processes: one channel of the
+    channel layer per process (not per socket, as ``mentoring.realtime.hub`` does for the same
+    reasons), in each open room's group (``scenarios.events.document_group``). An update goes
+    to the local sockets directly and to the group for the other processes; the services'
+    messages (a restore, a submission, a move) arrive through the group."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.rooms: dict[int, Room] = {}
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.process = uuid.uuid4().hex
+        self.task: asyncio.Task | None = None
+
+    async def join(self, group_id: int, socket: SolutionConsumer) -> Room:
+        room = self.rooms.get(group_id)
+        if room is None:
+            room = self.rooms[group_id] = Room(group_id)
+            room.loaded = self.loop.create_future()
+            try:
+                # Join before loading: what is stored meanwhile arrives twice (Yjs ignores it).
+                await self._group_add(group_id)
+                state = await _load_state(group_id)
+            except BaseException as error:
+                room.loaded.set_exception(error)
+                self.rooms.pop(group_id, None)
+                raise
+            room.apply(state)
+            room.loaded.set_result(None)
+        else:
+            await asyncio.shield(room.loaded)
+        room.sockets.add(socket)
+        return room
+
+    def leave(self, group_id: int, socket: SolutionConsumer) -> None:
+        room = self.rooms.get(group_id)
+        if room is None:
+            return
+        room.sockets.discard(socket)
+        if not room.sockets and room.loaded is not None and room.loaded.done():
+            del self.rooms[group_id]
+            if self.layer is not None and self.channel is not None:
+                self.loop.create_task(self._group_discard(group_id, self.channel))
+
+    async def _group_add(self, group_id: int) -> None:
+        if self.layer is None:
+            return
+        if self.task is None or self.task.done():
+            self.channel = await self.layer.new_channel()
+            self.task = self.loop.create_task(self._receive())
+        try:
+            await self.layer.group_add(events.document_group(group_id), self.channel)
+        except Exception:
+            logger.warning("could not join the solution of %s on the channel layer", group_id)
+
+    async def _group_discard(self, group_id: int, channel: str) -> None:
+        if group_id in self.rooms:
+            return  # a socket opened it again meanwhile
+        with contextlib.suppress(Exception):
+            await self.layer.group_discard(events.document_group(group_id), channel)
+
+    def local(self, group_id: int, message: dict, origin: SolutionConsumer | None = None) -> None:
+        room = self.rooms.get(group_id)
+        if room is None:
+            return
+        if message["type"] == "solution.update" and not room.apply(message["update"]):
+            return
+        for socket in list(room.sockets):
+            if socket is not origin:
+                socket.deliver(message)
+
+    async def publish(self, group_id: int, message: dict, origin: SolutionConsumer) -> None:
+        self.local(group_id, message, origin)
+        if self.layer is None:
+            return
+        try:
+            await self.layer.group_send(
+                events.document_group(group_id),
+                {**message, "group_id": group_id, "process": self.process},
+            )
+        except Exception:  # the other processes' clients repair it with their next sync
+            logger.warning("could not send to the solution of %s", group_id, exc_info=True)
+
+    async def _receive(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A blocking read timing out keeps the channel (what was sent waits in it);
+                # anything worse gets a new channel and joins the open rooms again.
+                logger.debug("channel layer read failed; retrying in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                if backoff >= 4:
+                    with contextlib.suppress(Exception):
+                        self.channel = await self.layer.new_channel()
+                        for group_id in list(self.rooms):
+                            await self.layer.group_add(
+                                events.document_group(group_id), self.channel
+                            )
+                continue
+            if message.get("process") == self.process:
+                continue  # ours, already delivered here
+            group_id = message.get("group_id")
+            if isinstance(group_id, int):
+                self.local(group_id, message)
+
+
+_rooms: dict[asyncio.AbstractEventLoop, Rooms] = {}
+
+
+def rooms() -> Rooms:
+    loop = asyncio.get_running_loop()
+    for other in [old for old in _rooms if old.is_closed()]:
+        del _rooms[other]
+    if loop not in _rooms:
+        _rooms[loop] = Rooms(loop)
+    return _rooms[loop]
+
+
+# --- The socket -----------------------------------------------------------------------------
+MAX_OUTBOX = 5000
+TRY_AGAIN_LATER = 1013
+
+
 class SolutionConsumer(YjsConsumer):
+    # No channel per socket: ``Rooms`` has one per process (an alias naming no layer).
+    channel_layer_alias = "solution-sockets-use-rooms"
     # What the hub needs to close this socket when access ends (``hub.Subscriber``).
     user_id: int | None = None
     cohort_id: int | None = None
@@ -140,9 +309,10 @@ class SolutionConsumer(YjsConsumer):
         self.group_id = int(self.scope["url_route"]["kwargs"]["group_id"])
         self.access = SolutionAccess.NONE
         self.revoked = False
-        self.joined = False
+        self.room: Room | None = None
         self.hub: hub.Hub | None = None
-        self.size = 0
+        self.outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self.writer: asyncio.Task | None = None
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
             self.user = user
@@ -159,29 +329,75 @@ class SolutionConsumer(YjsConsumer):
             await self._refuse(FORBIDDEN)
             return
         self.room_name = self.make_room_name()
-        # Join before loading: an update stored meanwhile arrives twice, which Yjs ignores.
-        await self.channel_layer.group_add(self.room_name, self.channel_name)
-        self.joined = True
-        state = await _load_state(self.group_id)
-        self.ydoc = Doc()
-        self.ydoc.apply_update(state)
-        self.size = len(state)
-        await self.send(bytes_data=create_sync_message(self.ydoc))
+        room = await rooms().join(self.group_id, self)
+        if self.revoked:  # access ended while the room loaded
+            rooms().leave(self.group_id, self)
+            await self.close(code=FORBIDDEN)
+            return
+        self.room = room
+        self.writer = asyncio.get_running_loop().create_task(self._write())
+        self._out(create_sync_message(self.room.doc))
         if self.access is not SolutionAccess.WRITE:
-            await self.send(bytes_data=_auth_message("read-only"))
+            self._out(_auth_message("read-only"))
 
     async def _refuse(self, code: int) -> None:
+        self._stop()
+        await self.close(code=code)
+
+    def _stop(self) -> None:
         self.revoked = True
         if self.hub is not None:
             self.hub.forget(self)
-        await self.close(code=code)
+        if self.room is not None:
+            rooms().leave(self.group_id, self)
+            self.room = None
+        if self.writer is not None:
+            self.writer.cancel()
 
     async def disconnect(self, code) -> None:
-        if self.hub is not None:
-            self.hub.forget(self)
-        if self.joined:
-            self.joined = False
-            await self.channel_layer.group_discard(self.room_name, self.channel_name)
+        self._stop()
+
+    # --- sending, in order, without holding up the room ------------------------------------------
+    def _out(self, message: bytes) -> None:
+        if self.revoked:
+            return
+        if self.outbox.qsize() >= MAX_OUTBOX:  # a stalled client: it resyncs when it returns
+            self._stop()
+            asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))
+            return
+        self.outbox.put_nowait(message)
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                message = await self.outbox.get()
+                await self.send(bytes_data=message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the client went away: disconnect() cleans up
+            return
+
+    def deliver(self, message: dict) -> None:
+        """A message of the room (``Rooms.local``)."""
+        if self.revoked:
+            return
+        kind = message["type"]
+        if kind == "solution.update":
+            self._out(create_update_message(message["update"]))
+        elif kind == "solution.awareness":
+            self._out(message["message"])
+        elif kind == "solution.access" and message.get("user_id") in (None, self.user_id):
+            asyncio.get_running_loop().create_task(self._recheck())
+
+    async def _recheck(self) -> None:
+        """Submitted, or someone left the group: ask again (4403 if nothing is left)."""
+        self.access, _ = await _access_to(self.user, self.group_id)
+        if self.revoked:
+            return
+        if self.access is SolutionAccess.NONE:
+            await self._refuse(FORBIDDEN)
+        elif self.access is SolutionAccess.READ:
+            self._out(_auth_message("read-only"))
 
     # --- the hub's side (``hub.Subscriber``) ----------------------------------------------------
     def push(self, seq: int, texts: dict[str, str]) -> None:
@@ -193,15 +409,14 @@ class SolutionConsumer(YjsConsumer):
     def revoke(self) -> None:
         if self.revoked:
             return
-        self.revoked = True
-        if self.hub is not None:
-            self.hub.forget(self)
-        if self.joined:  # before that, connect() sees ``revoked`` and refuses
+        joined = self.room is not None
+        self._stop()
+        if joined:  # before that, connect() sees ``revoked`` and refuses
             asyncio.get_running_loop().create_task(self.close(code=FORBIDDEN))
 
     # --- from the client ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        if self.revoked or not self.joined:
+        if self.revoked or self.room is None:
             return
         if bytes_data is None:
             await self._refuse(BAD_UPDATE)  # y-websocket speaks binary only
@@ -217,13 +432,8 @@ class SolutionConsumer(YjsConsumer):
             elif kind == YMessageType.AWARENESS:
                 if len(bytes_data) > MAX_AWARENESS_BYTES:
                     raise UpdateRefused(TOO_LARGE, "Presence messages are at most 64 KB.")
-                await self.channel_layer.group_send(
-                    self.room_name,
-                    {
-                        "type": "solution.awareness",
-                        "message": bytes_data,
-                        "origin": self.channel_name,
-                    },
+                await rooms().publish(
+                    self.group_id, {"type": "solution.awareness", "message": bytes_data}, self
                 )
             else:
                 raise ValueError(f"unknown message type {kind}")
@@ -233,12 +443,13 @@ class SolutionConsumer(YjsConsumer):
             await self._refuse(BAD_UPDATE)
 
     async def _sync_message(self, step: int, payload: bytes) -> None:
+        room = self.room
         if step == YSyncMessageType.SYNC_STEP1:
             try:
-                missing = self.ydoc.get_update(payload)
+                missing = room.doc.get_update(payload)
             except Exception as error:
                 raise ValueError("bad state vector") from error
-            await self.send(bytes_data=create_sync_step2_message(missing))
+            self._out(create_sync_step2_message(missing))
             return
         if step not in (YSyncMessageType.SYNC_STEP2, YSyncMessageType.SYNC_UPDATE):
             raise ValueError(f"unknown sync step {step}")
@@ -249,67 +460,19 @@ class SolutionConsumer(YjsConsumer):
         coediting.check_update(payload)
         if payload == EMPTY_UPDATE:
             return
-        self._check_size(payload)
+        room.check_size(payload)
         try:
             await _store(group_id=self.group_id, user=self.user, update=payload)
         except UpdateRefused as refused:
             if refused.code == coediting.READ_ONLY:
                 self.access = SolutionAccess.READ
-                await self.send(bytes_data=_auth_message("read-only"))
+                self._out(_auth_message("read-only"))
                 return
             raise
-        self.ydoc.apply_update(payload)
-        self.size += len(payload)
-        await self.channel_layer.group_send(
-            self.room_name,
-            {"type": "solution.update", "update": payload, "origin": self.channel_name},
-        )
+        if self.revoked:
+            return
+        await rooms().publish(self.group_id, {"type": "solution.update", "update": payload}, self)
         _after_stored(self.group_id, self.user_id)
-
-    def _check_size(self, update: bytes) -> None:
-        """Refuse an update that would take the document over 1 MB. ``size`` (what was applied
-        here) bounds the encoded document from above; only near the limit is it measured."""
-        if self.size + len(update) <= MAX_DOCUMENT_BYTES:
-            return
-        trial = Doc()
-        trial.apply_update(self.ydoc.get_update())
-        trial.apply_update(update)
-        exact = len(trial.get_update())
-        if exact > MAX_DOCUMENT_BYTES:
-            raise UpdateRefused(TOO_LARGE, "The solution can be at most 1 MB.")
-        self.size = exact - len(update)
-
-    # --- from the room (the channel layer) ------------------------------------------------------
-    async def solution_update(self, message: dict) -> None:
-        if self.revoked or message.get("origin") == self.channel_name:
-            return
-        update = message["update"]
-        try:
-            self.ydoc.apply_update(update)
-        except Exception:
-            logger.exception("a stored update did not apply")
-            return
-        self.size += len(update)
-        await self.send(bytes_data=create_update_message(update))
-
-    async def solution_awareness(self, message: dict) -> None:
-        if self.revoked or message.get("origin") == self.channel_name:
-            return
-        await self.send(bytes_data=message["message"])
-
-    async def solution_access(self, message: dict) -> None:
-        """Submitted, or someone left the group: ask again (4403 if nothing is left)."""
-        if self.revoked or message.get("user_id") not in (None, self.user_id):
-            return
-        self.access, _ = await _access_to(self.user, self.group_id)
-        if self.access is SolutionAccess.NONE:
-            await self._refuse(FORBIDDEN)
-        elif self.access is SolutionAccess.READ:
-            await self.send(bytes_data=_auth_message("read-only"))
-
-    async def send_message(self, message_wrapper) -> None:  # YjsConsumer's group message
-        with contextlib.suppress(Exception):
-            await self.send(bytes_data=message_wrapper["message"])
 
 
 websocket_urlpatterns = [

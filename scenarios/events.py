@@ -35,9 +35,9 @@ def solution_saved(*, user_ids: list[int], payload: dict) -> None:
 
 
 # --- The live solution document (issue 22) ----------------------------------------------------
-# Its sockets (``scenarios.consumers.SolutionConsumer``) are a channel-layer group per group's
-# solution: Yjs updates are binary and go to the few sockets of one group, in order, with no
-# replay log (a socket that missed some asks for them with Yjs' own sync step 1).
+# Each process with sockets on a group's solution has one channel in this group
+# (``scenarios.consumers.Rooms``): Yjs updates are binary and go to the few sockets of one
+# group, with no replay log (a client that missed some gets them with Yjs' own sync steps).
 def document_group(group_id: int) -> str:
     return f"scenarios.solution.{group_id}"
 
@@ -48,7 +48,9 @@ def _to_document(group_id: int, message: dict) -> None:
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(document_group(group_id), message)
+            async_to_sync(layer.group_send)(
+                document_group(group_id), {**message, "group_id": group_id}
+            )
         except Exception:  # a lost message is repaired by the next sync; never break the save
             logger.exception("could not reach the sockets of solution %s", group_id)
 
@@ -57,7 +59,7 @@ def _to_document(group_id: int, message: dict) -> None:
 
 def solution_document_changed(*, group_id: int, update: bytes) -> None:
     """A change made on the server (a restore, the form): to the open sockets, after commit."""
-    _to_document(group_id, {"type": "solution.update", "update": update, "origin": ""})
+    _to_document(group_id, {"type": "solution.update", "update": update})
 
 
 def solution_locked(*, group_id: int) -> None:

@@ -190,3 +190,46 @@ async def test_submission_makes_open_sockets_read_only(ws_connect, group, member
     assert await stored_text(group) == "Final"
     solution = await database_sync_to_async(Solution.objects.get)(group=group)
     assert solution.body == "Final"
+
+
+async def test_removal_from_the_cohort_closes_the_editor_at_once(ws_connect, group, members):
+    from mentoring.cohorts.services import remove_membership
+
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    await database_sync_to_async(remove_membership)(cohort=group.release.cohort, user=members[0])
+    await alice.closed_with(4403)
+    await bob.send(bob.client.append("still here"))
+    assert await bob.server_text() == "still here"
+    _, _, first = await ws_connect(path(group), user=members[0])
+    assert first == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_member_moved_to_another_group_loses_the_old_groups_editor(
+    ws_connect, group, members, tutor
+):
+    from scenarios.services.groups import add_group, move_member
+
+    alice = await join(ws_connect, group, members[0])
+    release = group.release
+    other = await database_sync_to_async(add_group)(release=release, by=tutor)
+    await database_sync_to_async(move_member)(
+        release=release, user=members[0], to_group=other, by=tutor
+    )
+    await alice.closed_with(4403)
+    assert await stored_rows(group) == 0
+    moved = await join(ws_connect, other, members[0])  # their new group's is theirs
+    await moved.send(moved.client.append("new group"))
+    assert await moved.server_text() == "new group"
+
+
+async def test_a_member_of_another_group_cannot_open_it(ws_connect, group, members, tutor):
+    from scenarios.services.groups import add_group, move_member
+
+    release = group.release
+    other = await database_sync_to_async(add_group)(release=release, by=tutor)
+    await database_sync_to_async(move_member)(
+        release=release, user=members[2], to_group=other, by=tutor
+    )
+    _, _, first = await ws_connect(path(group), user=members[2])
+    assert first == {"type": "websocket.close", "code": 4403}

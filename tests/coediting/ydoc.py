@@ -59,3 +59,45 @@ class YClient:
 
     def __str__(self) -> str:
         return str(self.text)
+
+
+class SocketPeer:
+    """A YClient on a real websocket (the ``websockets`` library): tests and the bench."""
+
+    def __init__(self, socket) -> None:
+        self.socket = socket
+        self.client = YClient()
+
+    @classmethod
+    async def open(cls, base_url: str, group_id: int, token: str) -> SocketPeer:
+        import websockets
+
+        url = base_url.replace("http", "ws", 1) + f"/ws/groups/{group_id}/solution"
+        socket = await websockets.connect(
+            url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=2**22
+        )
+        peer = cls(socket)
+        await peer.sync()
+        return peer
+
+    async def recv(self, timeout: float = 10) -> bytes:
+        import asyncio
+
+        return await asyncio.wait_for(self.socket.recv(), timeout)
+
+    async def handle(self, message: bytes) -> None:
+        reply = self.client.feed(message)
+        if reply is not None:
+            await self.socket.send(reply)
+
+    async def sync(self) -> None:
+        await self.socket.send(self.client.step1())
+        while not self.client.synced:
+            await self.handle(await self.recv())
+
+    async def until(self, predicate, timeout: float = 10) -> None:
+        while not predicate(str(self.client)):
+            await self.handle(await self.recv(timeout))
+
+    async def close(self) -> None:
+        await self.socket.close()
