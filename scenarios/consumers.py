@@ -70,7 +70,9 @@ VERSION_EVERY = 2000
 
 _access_to = database_sync_to_async(coediting.access_to)
 _load_state = database_sync_to_async(coediting.load_state)
-_store = database_sync_to_async(coediting.store_update)
+# Not thread-sensitive: the members' stores run side by side, each on a connection of its own
+# thread (the statement is one round trip; the database orders them).
+_store = database_sync_to_async(coediting.store_update, thread_sensitive=False)
 
 
 def _auth_message(reason: str) -> bytes:
