@@ -286,3 +286,42 @@ async def test_a_restore_and_a_form_save_reach_open_editors_as_changes(ws_connec
     await alice.until_text("Typed live.")
     await alice.send(alice.client.append(" More."))  # the editor carries on from there
     assert await alice.server_text() == "Typed live. More."
+
+
+def awareness(client: int, clock: int, state: str) -> bytes:
+    from pycrdt import write_var_uint
+
+    data = state.encode()
+    body = write_var_uint(1) + write_var_uint(client) + write_var_uint(clock)
+    body += write_var_uint(len(data)) + data
+    return b"\x01" + write_var_uint(len(body)) + body
+
+
+async def test_presence_is_relayed_and_removed_when_a_socket_closes(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    hello = awareness(4242, 3, '{"user":{"name":"Member 1"},"cursor":null}')
+    await alice.send(hello)
+    assert (await bob.next())["bytes"] == hello
+    await alice.ws.disconnect()
+    assert (await bob.next())["bytes"] == awareness(4242, 4, "null")
+    assert await stored_rows(group) == 0  # presence is never stored
+
+
+async def test_a_closed_release_makes_the_editor_read_only(ws_connect, group, members):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scenarios.models import Release
+
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("Before"))
+    assert await alice.server_text() == "Before"
+    await database_sync_to_async(Release.objects.filter(pk=group.release_id).update)(
+        opens_at=timezone.now() - timedelta(days=2), closes_at=timezone.now() - timedelta(days=1)
+    )
+    await alice.send(alice.client.append(" after"))
+    assert await alice.server_text() == "Before"
+    assert alice.client.read_only
+    assert await stored_text(group) == "Before"
