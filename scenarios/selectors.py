@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from scenarios.models import (
     ScenarioGroup,
     ScenarioPage,
     Solution,
+    SolutionUpdate,
     SolutionVersion,
 )
 
@@ -181,7 +183,7 @@ def visible_group(*, user: User, group_id: int) -> ScenarioGroup | None:
 def solution_with_history(*, group: ScenarioGroup) -> Solution:
     return (
         Solution.objects.select_related("updated_by", "submitted_by")
-        .prefetch_related("versions__author", "feedback__tutor")
+        .prefetch_related("versions__author", "feedback__tutor", "feedback__version")
         .get(group=group)
     )
 
@@ -247,6 +249,29 @@ def export_scenarios(user: User, now: datetime) -> dict[str, Any]:
             .select_related("group__release__scenario")
             .order_by("pk")
         ],
+        # The live solution (issue 22): your share of each version, and your changes typed
+        # since the last version (each stored with you as its author until a version holds it).
+        "solution_contributions": [
+            {
+                "scenario": v.solution.group.release.scenario.title,
+                "group": v.solution.group.name,
+                "version": v.number,
+                "characters_added": share["inserted"],
+                "characters_removed": share["deleted"],
+            }
+            for v in SolutionVersion.objects.filter(contributions__contains=[{"user_id": user.pk}])
+            .select_related("solution__group__release__scenario")
+            .order_by("created_at", "pk")
+            for share in v.contributions
+            if share["user_id"] == user.pk
+        ],
+        "solution_changes_since_the_last_version": [
+            {"group": row["solution__group__name"], "changes": row["n"]}
+            for row in SolutionUpdate.objects.filter(author=user)
+            .values("solution__group__name")
+            .annotate(n=Count("pk"))
+            .order_by("solution__group__name")
+        ],
         "reflections": [
             {
                 "scenario": r.release.scenario.title,
@@ -281,6 +306,7 @@ PRIVACY = Provider(
         "scenarios.ScenarioGroup": ("members",),
         "scenarios.SolutionVersion": ("author",),
         "scenarios.Solution": ("updated_by", "submitted_by"),
+        "scenarios.SolutionUpdate": ("author",),
         "scenarios.Reflection": ("author",),
         "scenarios.Release": ("created_by",),
         "scenarios.Feedback": ("tutor",),
@@ -290,8 +316,43 @@ PRIVACY = Provider(
         "groups": "Your groups",
         "solution_versions": "Solution versions you saved",
         "solutions_last_saved_or_submitted": "Solutions you last saved or submitted",
+        "solution_contributions": "Your share of each version of your group's solution",
+        "solution_changes_since_the_last_version": "Your changes not yet in a version",
         "reflections": "Your reflections",
         "releases_made": "Scenarios you released (as a tutor)",
         "feedback_written": "Feedback you wrote (as a tutor)",
     },
 )
+
+
+# --- History of the live solution (issue 22) --------------------------------------------------
+def solution_versions(*, solution: Solution) -> list[SolutionVersion]:
+    """Newest first, each with ``shares``: who changed what since the version before, by the
+    names the group sees."""
+    versions = list(solution.versions.select_related("author").order_by("-number"))
+    ids = {share["user_id"] for v in versions for share in v.contributions if share["user_id"]}
+    names = {user.pk: user.shown_name for user in User.objects.filter(pk__in=ids)}
+    for version in versions:
+        version.shares = [
+            {**share, "name": names.get(share["user_id"], "a former member")}
+            for share in version.contributions
+        ]
+    return versions
+
+
+def solution_version(*, solution: Solution, number: int) -> SolutionVersion | None:
+    return solution.versions.select_related("author").filter(number=number).first()
+
+
+def text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Line by line, ``(tag, line)`` with tag ``same``, ``added`` or ``removed`` (difflib): the
+    page shows it without JavaScript."""
+    lines: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [("same", line) for line in matcher.a[i1:i2]]
+            continue
+        lines += [("removed", line) for line in matcher.a[i1:i2]]
+        lines += [("added", line) for line in matcher.b[j1:j2]]
+    return lines
