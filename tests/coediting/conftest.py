@@ -1,0 +1,1 @@
+from tests.scenarios.conftest import group, module, release, scenario  # noqa: F401
