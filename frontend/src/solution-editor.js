@@ -36,6 +36,19 @@ import { syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language"
 import { presence, presenceTheme, showPresent } from "./presence.js";
 import { SyncStatus } from "./status.js";
 
+// The page's stylesheet does not reach into the editor's shadow root: its looks are here.
+const editorTheme = EditorView.theme({
+  "&": { minHeight: "12rem", maxHeight: "70vh", backgroundColor: "#ffffff", color: "#1a1a1a" },
+  "&.cm-focused": { outline: "none" }, // the mount shows focus (scenarios.css, :focus-within)
+  ".cm-scroller": {
+    overflow: "auto",
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+    lineHeight: "1.6",
+  },
+  ".cm-content": { padding: "1.4em 0 1em" }, // room above the first line for a peer's name
+  ".cm-line": { padding: "0 .75rem" },
+});
+
 function start(root) {
   const mount = root.querySelector("[data-editor-mount]");
   const fallback = root.querySelector("[data-editor-fallback]");
@@ -62,8 +75,14 @@ function start(root) {
   const editable = new Compartment();
   const lockedState = (locked) => [EditorState.readOnly.of(locked)];
   const undoManager = new Y.UndoManager(ytext);
+  // The editor lives in a shadow root of the mount: CodeMirror's styles then go into a
+  // constructed stylesheet of that root, which the Content-Security-Policy (no inline styles)
+  // allows; in the document itself they would be a <style> element, which it refuses.
+  const shadow = mount.attachShadow({ mode: "open" });
+  const label = document.getElementById(root.dataset.labelledby || "")?.textContent.trim() || "";
   const view = new EditorView({
-    parent: mount,
+    root: shadow,
+    parent: shadow,
     state: EditorState.create({
       doc: ytext.toString(),
       extensions: [
@@ -75,10 +94,9 @@ function start(root) {
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         placeholder(root.dataset.placeholder || ""),
         editable.of(lockedState(readOnly)),
-        EditorView.contentAttributes.of({
-          "aria-labelledby": root.dataset.labelledby || "",
-          "aria-describedby": statusRegion?.id || "",
-        }),
+        // The label's id does not reach into the shadow root: its words do.
+        EditorView.contentAttributes.of({ "aria-label": label }),
+        editorTheme,
         yCollab(ytext, null, { undoManager }),
         presence(awareness),
         presenceTheme,

