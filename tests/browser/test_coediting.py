@@ -23,7 +23,8 @@ from playwright.sync_api import expect
 from mentoring.cohorts.services import add_membership
 from mentoring.models import Membership
 from scenarios.services.releases import release_scenario
-from tests.conftest import run_in_thread
+from tests.browser.axe import axe_source, axe_violations
+from tests.conftest import run_in_thread, session_cookie_for
 from tests.factories import UserFactory
 from tests.scenarios.helpers import make_module, make_scenario
 
@@ -212,3 +213,77 @@ def test_four_members_type_at_once_offline_and_through_a_restart(
 
     for page in [*pages, fresh]:
         assert _csp_refusals(page.problems) == [], page.problems
+
+
+def test_presence_read_only_tutor_and_axe(browser_as, cohort, tutor, members):
+    group, people = run_in_thread(_setup, cohort, tutor, 0)
+    first = _open(browser_as, people[0], group)
+    second = _open(browser_as, people[1], group)
+    first.locator(".cm-content").click()
+    first.keyboard.type("# Our plan\n\nMeet them at the door.")
+    expect(second.locator(".cm-content")).to_contain_text("Meet them at the door.")
+    second.locator(".cm-content").click()
+    second.keyboard.press("Control+Home")
+    second.keyboard.press("Shift+End")  # selects the heading
+
+    # Who is here, and where: the names the group sees, set as text.
+    present = first.locator("[data-editor-presence] li")
+    expect(present).to_have_text(["Member 1 (you)", "Member 2"])
+    expect(first.locator(".cm-peer-name")).to_have_text("Member 2")
+    expect(first.locator(".cm-peer-selection")).to_have_text("# Our plan")
+    expect(second.locator(".cm-peer-name")).to_have_text("Member 1")
+    expect(first.locator("[data-when=saved]")).to_be_visible()
+    assert axe_violations(first, axe_source()) == []
+
+    # A tutor sees the text and everyone's cursors, live, and cannot change it.
+    watcher = _open(browser_as, tutor, group)
+    expect(watcher.locator("[data-when=live]")).to_be_visible()
+    expect(watcher.locator(".cm-content")).to_have_attribute("aria-readonly", "true")
+    expect(watcher.locator(".cm-content")).to_contain_text("Meet them at the door.")
+    watcher.locator(".cm-content").click()
+    watcher.keyboard.type("The tutor's words")
+    first.keyboard.type(" Then a Do Now task.")
+    expect(watcher.locator(".cm-content")).to_contain_text("door. Then a Do Now task.")
+    assert "tutor's words" not in _text(watcher)
+    expect(first.locator("[data-editor-presence] li")).to_have_text(
+        ["Member 1 (you)", "Member 2", "Tessa Tutor"]
+    )
+    assert axe_violations(watcher, axe_source()) == []
+
+    # Someone leaving leaves the list.
+    second.close()
+    expect(first.locator("[data-editor-presence] li")).to_have_text(
+        ["Member 1 (you)", "Tessa Tutor"]
+    )
+    expect(first.locator(".cm-peer-name")).to_have_text(["Tessa Tutor"])
+    for page in (first, watcher):
+        assert _csp_refusals(page.problems) == [], page.problems
+
+
+def test_without_javascript_the_page_shows_the_text_and_history(
+    chromium, live_url, browser_as, cohort, tutor, members
+):
+    group, people = run_in_thread(_setup, cohort, tutor, 0)
+    writer = _open(browser_as, people[0], group)
+    writer.locator(".cm-content").click()
+    writer.keyboard.type("Meet them at the door.")
+    expect(writer.locator("[data-when=saved]")).to_be_visible()
+
+    context = chromium.new_context(base_url=live_url, java_script_enabled=False)
+    try:
+        name, _, value = session_cookie_for(people[1]).partition("=")
+        context.add_cookies([{"name": name, "value": value, "url": live_url}])
+        page = context.new_page()
+        # The server follows the document into the solution's text a moment after typing stops.
+        deadline = time.monotonic() + 15
+        while True:
+            page.goto(f"/scenarios/groups/{group.pk}/")
+            box = page.get_by_label("Solution text")
+            if box.input_value() == "Meet them at the door." or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        expect(box).to_have_value("Meet them at the door.")
+        expect(page.locator("[data-editor-mount]")).to_be_hidden()
+        expect(page.get_by_role("heading", name="History")).to_be_visible()
+    finally:
+        context.close()
