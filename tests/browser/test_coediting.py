@@ -31,7 +31,7 @@ from tests.scenarios.helpers import make_module, make_scenario
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Seconds of simultaneous typing per phase; COEDIT_SECONDS=1 for a quick run while developing.
-PHASE = float(os.environ.get("COEDIT_SECONDS", "4"))
+PHASE = float(os.environ.get("COEDIT_SECONDS", "5"))
 OFFLINE = min(10.0, 2.5 * PHASE)
 
 # Each member types only characters of their own, none of which is in the seed text: what a
@@ -92,8 +92,8 @@ def _setup(cohort, tutor, extra_members: int = 1):
     return group, list(group.members.order_by("username"))
 
 
-def _open(browser_as, user, group):
-    page = browser_as(user)
+def _open(browser_as, user, group, page=None):
+    page = page or browser_as(user)
     problems = _watch(page)
     page.goto(f"/scenarios/groups/{group.pk}/")
     expect(page.locator("[data-solution-editor][data-editor-ready]")).to_be_attached(timeout=15_000)
@@ -142,12 +142,14 @@ def _type_together(pages, lines, seconds: float) -> None:
         page.evaluate("window.__robot.stop()")
 
 
-def _assert_everything_typed(text: str, pages) -> None:
-    """Each page's characters are all in ``text``, each run of them in the order typed."""
+def _assert_everything_typed(text: str, pages, earlier: dict | None = None) -> None:
+    """Each page's characters are all in ``text``, each run of them in the order typed
+    (``earlier``: page index → runs typed in a page of that context since closed)."""
     for index, page in enumerate(pages):
         alphabet = set(ALPHABETS[index])
         mine = "".join(ch for ch in text if ch in alphabet)
-        bursts = [burst for burst in page.evaluate("window.__bursts") if burst]
+        typed = (earlier or {}).get(index, []) + page.evaluate("window.__bursts")
+        bursts = [burst for burst in typed if burst]
         assert bursts, f"page {index} typed nothing"
         assert Counter(mine) == Counter("".join(bursts)), f"page {index} lost characters"
         for burst in bursts:
@@ -189,12 +191,20 @@ def test_four_members_type_at_once_offline_and_through_a_restart(
     for page in pages:  # all into the same paragraph now
         page.evaluate("window.__robot.place(3)")
     time.sleep(OFFLINE / 2)
-    third.context.set_offline(False)
+    # What it typed offline is kept in the browser (IndexedDB): the page can even be closed and
+    # opened again once the network is back, and it merges then.
+    third.evaluate("window.__robot.stop()")
+    third.wait_for_timeout(1000)
+    earlier = {2: third.evaluate("window.__bursts")}
+    context = third.context
+    third.close()
+    context.set_offline(False)
+    third = pages[2] = _open(browser_as, people[2], group, page=context.new_page())
     time.sleep(PHASE / 2)
     for page in pages:
         page.evaluate("window.__robot.stop()")
     expect(third.locator("[data-when=saved]")).to_be_visible(timeout=15_000)
-    _assert_everything_typed(_settle(pages), pages)
+    _assert_everything_typed(_settle(pages), pages, earlier)
 
     # A restart: everything the pages were told was saved is there afterwards, from the server's
     # store alone (the pages are offline meanwhile, and type on).
@@ -209,7 +219,7 @@ def test_four_members_type_at_once_offline_and_through_a_restart(
     for page in pages:
         page.context.set_offline(False)
     final = _settle([*pages, fresh])
-    _assert_everything_typed(final, pages)
+    _assert_everything_typed(final, pages, earlier)
 
     for page in [*pages, fresh]:
         assert _csp_refusals(page.problems) == [], page.problems
