@@ -6,9 +6,11 @@ in its ``consumers.py`` (``websocket_urlpatterns``) and they are collected here,
 from mentoring.boards import consumers as boards
 from mentoring.notifications import consumers as notifications
 from mentoring.participation import consumers as participation
+from scenarios import consumers as scenarios
 
 websocket_urlpatterns = [
     *notifications.websocket_urlpatterns,
     *boards.websocket_urlpatterns,
     *participation.websocket_urlpatterns,
+    *scenarios.websocket_urlpatterns,
 ]

@@ -300,6 +300,10 @@ class Solution(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The live document (issue 22, ``scenarios.services.coediting``): a Yjs update holding every
+    # change already compacted; the changes since are ``SolutionUpdate`` rows. ``body`` follows
+    # the document's ``solution`` text (debounced), for pages without JavaScript and exports.
+    crdt_snapshot = models.BinaryField(default=b"", blank=True)
 
     class Meta:
         constraints = [
@@ -317,8 +321,41 @@ class Solution(models.Model):
         return self.status == self.Status.SUBMITTED
 
 
+class SolutionUpdate(models.Model):
+    """One change to a solution's live document, stored (committed) before anyone is told of
+    it, with who made it. ``version`` is the version that first includes it: set when a version
+    is taken; updates already in a version are compacted into ``Solution.crdt_snapshot``."""
+
+    solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="updates")
+    data = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.ForeignKey(
+        "scenarios.SolutionVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="updates",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["solution", "id"])]
+
+
 class SolutionVersion(models.Model):
-    """Every save of a solution, with who saved it: the group's history of its thinking."""
+    """A version of a solution, with who changed what since the one before: the group's
+    history of its thinking. Taken after a pause in the typing, on demand, on a restore and on
+    submission (``kind``); before the live document, every form save."""
+
+    class Kind(models.TextChoices):
+        SAVE = "save", "Saved"
+        PAUSE = "pause", "After a pause"
+        ON_DEMAND = "on_demand", "Taken by hand"
+        RESTORE = "restore", "Restored"
+        SUBMIT = "submit", "Submitted"
 
     solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -327,6 +364,10 @@ class SolutionVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SAVE)
+    # Who changed what since the version before: [{"user_id", "inserted", "deleted"}], in
+    # characters of the text, the biggest share first.
+    contributions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["solution", "-number"]
@@ -339,6 +380,10 @@ class Feedback(models.Model):
     """A tutor's response to a submitted solution; the group's members are notified."""
 
     solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="feedback")
+    # The version the group submitted, which the feedback is about.
+    version = models.ForeignKey(
+        SolutionVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
     tutor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

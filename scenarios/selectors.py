@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from typing import Any
 
@@ -181,7 +182,7 @@ def visible_group(*, user: User, group_id: int) -> ScenarioGroup | None:
 def solution_with_history(*, group: ScenarioGroup) -> Solution:
     return (
         Solution.objects.select_related("updated_by", "submitted_by")
-        .prefetch_related("versions__author", "feedback__tutor")
+        .prefetch_related("versions__author", "feedback__tutor", "feedback__version")
         .get(group=group)
     )
 
@@ -295,3 +296,36 @@ PRIVACY = Provider(
         "feedback_written": "Feedback you wrote (as a tutor)",
     },
 )
+
+
+# --- History of the live solution (issue 22) --------------------------------------------------
+def solution_versions(*, solution: Solution) -> list[SolutionVersion]:
+    """Newest first, each with ``shares``: who changed what since the version before, by the
+    names the group sees."""
+    versions = list(solution.versions.select_related("author").order_by("-number"))
+    ids = {share["user_id"] for v in versions for share in v.contributions if share["user_id"]}
+    names = {user.pk: user.shown_name for user in User.objects.filter(pk__in=ids)}
+    for version in versions:
+        version.shares = [
+            {**share, "name": names.get(share["user_id"], "a former member")}
+            for share in version.contributions
+        ]
+    return versions
+
+
+def solution_version(*, solution: Solution, number: int) -> SolutionVersion | None:
+    return solution.versions.select_related("author").filter(number=number).first()
+
+
+def text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Line by line, ``(tag, line)`` with tag ``same``, ``added`` or ``removed`` (difflib): the
+    page shows it without JavaScript."""
+    lines: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [("same", line) for line in matcher.a[i1:i2]]
+            continue
+        lines += [("removed", line) for line in matcher.a[i1:i2]]
+        lines += [("added", line) for line in matcher.b[j1:j2]]
+    return lines

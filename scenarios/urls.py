@@ -20,6 +20,22 @@ urlpatterns = [
         name="solution_newer",
     ),
     path("groups/<int:group_id>/submit/", views.submit_solution, name="submit"),
+    path("groups/<int:group_id>/versions/", views.solution_history, name="history"),
+    path(
+        "groups/<int:group_id>/versions/take/",
+        views.take_solution_version,
+        name="take_version",
+    ),
+    path(
+        "groups/<int:group_id>/versions/<int:number>/",
+        views.solution_version,
+        name="version",
+    ),
+    path(
+        "groups/<int:group_id>/versions/<int:number>/restore/",
+        views.restore_solution_version,
+        name="restore_version",
+    ),
     path("groups/<int:group_id>/feedback/", views.give_feedback, name="feedback"),
     path(
         "<int:page_id>/documents/<int:document_id>/",

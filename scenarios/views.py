@@ -11,19 +11,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.documents import get_document_model
 
 from mentoring.cohorts.selectors import cohorts_for, visible_cohort
 from mentoring.core.errors import NotFound, ServiceError
+from mentoring.core.rendering import render_markdown
 from mentoring.models import Cohort
 from mentoring.notifications.decorators import reads_notifications
+from mentoring.rules.coediting import SolutionAccess
 from mentoring.rules.permissions import is_tutor
 from scenarios import selectors
 from scenarios.files import private_file_response
 from scenarios.forms import FeedbackForm, MoveMemberForm, ReflectionForm, ReleaseForm, SolutionForm
-from scenarios.models import Release, ScenarioGroup, ScenarioPage
-from scenarios.services import groups, releases, resources, solutions
+from scenarios.models import Release, ScenarioGroup, ScenarioPage, SolutionVersion
+from scenarios.services import coediting, groups, releases, resources, solutions
 
 
 def _found(obj):
@@ -170,6 +173,8 @@ def _workspace(
             "feedback_form": feedback_form,
             "reflection": reflection,
             "reflection_form": reflection_form,
+            "versions": selectors.solution_versions(solution=solution) if solution else [],
+            "may_write": group is not None and _may_write(request, group),
         },
         status=status,
     )
@@ -247,6 +252,13 @@ def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
     if "confirm" not in request.POST and not solution.is_submitted:
         if version != solution.version:
             return _refused(request, solutions.stale_copy_error(solution), group.get_absolute_url())
+        try:  # what was typed live since that version becomes the one to confirm
+            coediting.take_version(
+                group_id=group.pk, kind=SolutionVersion.Kind.ON_DEMAND, by=request.user
+            )
+        except ServiceError as error:
+            return _refused(request, error, group.get_absolute_url())
+        solution = selectors.solution_with_history(group=group)
         return render(
             request,
             "scenarios/submit_confirm.html",
@@ -256,6 +268,8 @@ def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
                 "scenario": group.release.scenario,
                 "cohort": group.release.cohort,
                 "solution": solution,
+                "version": selectors.solution_version(solution=solution, number=solution.version),
+                "shares": coediting.shares_of(solution),
                 "members": list(group.members.all()),
             },
         )
@@ -267,6 +281,101 @@ def submit_solution(request: HttpRequest, group_id: int) -> HttpResponse:
         request, "Solution submitted. The expert perspective is now open to your group."
     )
     return redirect("scenarios:group", group_id=group.pk)
+
+
+# --- History of the live solution (issue 22) --------------------------------------------------
+def _may_write(request: HttpRequest, group: ScenarioGroup) -> bool:
+    return coediting.access_to(request.user, group.pk)[0] is SolutionAccess.WRITE
+
+
+@login_required
+@require_GET
+def solution_history(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Every version with who changed what since the one before (``?fragment=1``: the list
+    alone, for the live page to swap in)."""
+    group = _group_or_404(request, group_id)
+    solution = selectors.solution_with_history(group=group)
+    context = {
+        "group": group,
+        "release": group.release,
+        "scenario": group.release.scenario,
+        "cohort": group.release.cohort,
+        "solution": solution,
+        "versions": selectors.solution_versions(solution=solution),
+        "may_write": _may_write(request, group),
+    }
+    if request.GET.get("fragment"):
+        return render(request, "scenarios/includes/solution_history.html", context)
+    return render(request, "scenarios/solution_history.html", context)
+
+
+@login_required
+@require_POST
+def take_solution_version(request: HttpRequest, group_id: int) -> HttpResponse:
+    """A version now (on demand) of what was typed since the last one."""
+    group = _group_or_404(request, group_id)
+    try:
+        version = coediting.take_version(
+            group_id=group.pk, kind=SolutionVersion.Kind.ON_DEMAND, by=request.user
+        )
+    except ServiceError as error:
+        return _refused(request, error, reverse("scenarios:history", args=[group.pk]))
+    if version is None:
+        messages.info(request, "Nothing has changed since the last version.")
+    else:
+        messages.success(request, f"Version {version.number} kept.")
+    return redirect("scenarios:history", group_id=group.pk)
+
+
+@login_required
+@require_GET
+def solution_version(request: HttpRequest, group_id: int, number: int) -> HttpResponse:
+    """One version's text, who changed what, and its differences from the one before (or from
+    ``?against=N``)."""
+    group = _group_or_404(request, group_id)
+    solution = selectors.solution_with_history(group=group)
+    version = _found(selectors.solution_version(solution=solution, number=number))
+    try:
+        against_number = int(request.GET.get("against", number - 1))
+    except ValueError:
+        raise BadRequest("?against= takes a version number (a whole number).") from None
+    against = selectors.solution_version(solution=solution, number=against_number)
+    shares = next(
+        (v.shares for v in selectors.solution_versions(solution=solution) if v.pk == version.pk),
+        [],
+    )
+    return render(
+        request,
+        "scenarios/solution_version.html",
+        {
+            "group": group,
+            "release": group.release,
+            "scenario": group.release.scenario,
+            "cohort": group.release.cohort,
+            "solution": solution,
+            "version": version,
+            "version_html": render_markdown(version.body),
+            "shares": shares,
+            "against": against,
+            "diff": selectors.text_diff(against.body if against else "", version.body),
+            "may_write": _may_write(request, group),
+        },
+    )
+
+
+@login_required
+@require_POST
+def restore_solution_version(request: HttpRequest, group_id: int, number: int) -> HttpResponse:
+    """Bring a version's text back as a new change (nothing of the history is rewritten)."""
+    group = _group_or_404(request, group_id)
+    try:
+        restored = coediting.restore_version(group=group, user=request.user, number=number)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        return _refused(request, error, reverse("scenarios:history", args=[group.pk]))
+    messages.success(request, f"Version {number} restored as version {restored.number}.")
+    return redirect("scenarios:history", group_id=group.pk)
 
 
 @login_required

@@ -17,6 +17,7 @@ from mentoring.boards.services.setup import create_board, set_board_audience
 from mentoring.core.errors import Forbidden, Invalid, NotFound
 from mentoring.models import Board, Cohort, Membership, User
 from mentoring.rules.permissions import is_tutor
+from scenarios import events
 from scenarios.models import GroupMember, Release, ScenarioGroup, Solution
 from scenarios.selectors import smallest_group
 
@@ -146,6 +147,8 @@ def move_member(*, release: Release, user: User, to_group: ScenarioGroup, by: Us
         old_group = current.group
         current.delete()
         _sync_board(old_group)
+        # Their open editor on the old group's solution closes (4403).
+        events.solution_access_changed(group_id=old_group.pk, user_id=user.pk)
     GroupMember.objects.create(group=to_group, release=release, user=user)
     _sync_board(to_group)
     return to_group

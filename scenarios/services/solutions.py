@@ -22,6 +22,7 @@ from scenarios.models import (
     Solution,
     SolutionVersion,
 )
+from scenarios.services import coediting
 
 
 def _clean_text(text: str | None, *, field: str, what: str, limit: int = MAX_SOLUTION_LENGTH):
@@ -73,16 +74,11 @@ def save_solution(
         )
     if body == solution.body:
         return solution
-    now = timezone.now()
-    solution.version += 1
-    solution.body = body
-    solution.body_html = render_markdown(body)
-    solution.updated_at = now
-    solution.updated_by = author
-    solution.save(update_fields=["version", "body", "body_html", "updated_at", "updated_by"])
-    SolutionVersion.objects.create(
-        solution=solution, number=solution.version, body=body, author=author, created_at=now
-    )
+    # A change of the live document like any typed one (those typed meanwhile are kept), and
+    # a version of it at once, as a save always was.
+    coediting.store_text(solution, user=author, new_text=body)
+    version = coediting.take_version_now(solution, kind=SolutionVersion.Kind.SAVE, by=author)
+    now = version.created_at
     events.solution_saved(
         user_ids=list(group.members.values_list("pk", flat=True)),
         payload={
@@ -106,6 +102,10 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
     submission is refused, so nobody submits for the whole group words they have not read.
     """
     solution = _locked_solution_for_member(group=group, user=by)
+    if not solution.is_submitted:
+        # What was typed since the last version becomes one now: if that is newer than what
+        # the submitter confirmed, they have not read it.
+        coediting.version_for_submission(solution, by=by)
     if version is not None and version != solution.version and not solution.is_submitted:
         raise stale_copy_error(solution)
     if solution.is_submitted:
@@ -121,6 +121,7 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
     solution.submitted_at = timezone.now()
     solution.submitted_by = by
     solution.save(update_fields=["status", "submitted_at", "submitted_by"])
+    events.solution_locked(group_id=group.pk)  # open editors become read-only
     release = solution.group.release
     tutors = User.objects.filter(
         memberships__cohort=release.cohort, memberships__role=Membership.Role.TUTOR
@@ -167,7 +168,12 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
         )
     body = _clean_text(body, field="body", what="feedback", limit=20_000)
     feedback = Feedback.objects.create(
-        solution=solution, tutor=tutor, body=body, body_html=render_markdown(body)
+        solution=solution,
+        tutor=tutor,
+        body=body,
+        body_html=render_markdown(body),
+        # The version the group submitted (nothing changes after a submission: the last one).
+        version=solution.versions.order_by("-number").first(),
     )
     notify_many(
         Notice(

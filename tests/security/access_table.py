@@ -65,6 +65,8 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     "flag_id": lambda w: w.flag.pk,
     "release_id": lambda w: w.release.pk,
     "group_id": lambda w: w.group.pk,
+    # A version of group 1's solution (made here, in the world's transaction).
+    "number": lambda w: _a_solution_version(w),
     "page_id": lambda w: w.scenario.pk,
     "scenario_id": lambda w: w.scenario.pk,
     "document_id": lambda w: w.document_id,
@@ -89,6 +91,18 @@ PARAMS: dict[str, Callable[[World], Any]] = {
     # A data export that is nobody's (each person's own are tested in tests/privacy).
     "export_id": lambda w: 999999,
 }
+
+
+def _a_solution_version(world: World) -> int:
+    from scenarios.models import SolutionVersion
+    from scenarios.services.solutions import save_solution
+
+    existing = SolutionVersion.objects.filter(solution__group=world.group).first()
+    if existing is not None:
+        return existing.number
+    member = world.users["member"]
+    return save_solution(group=world.group, author=member, body="A first plan").version
+
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
 
@@ -240,6 +254,15 @@ ACCESS.update({
                                                        expect(LOGIN, 404, 404, 200, 200, 404, body={"version": "0"}),
     "POST /scenarios/groups/<int:group_id>/submit/":   expect(LOGIN, 404, 404, OK_OR_BACK, (302, 403, 404), 404,
                                                               body={}),
+    # The live solution's history (issue 22): members and tutors read it; members keep and
+    # restore versions (tutors are refused, 403); version 1 is made by ``PARAMS["number"]``.
+    "GET /scenarios/groups/<int:group_id>/versions/":  expect(LOGIN, 404, 404, 200, 200, 404),
+    "POST /scenarios/groups/<int:group_id>/versions/take/":
+                                                       expect(LOGIN, 404, 404, 302, 302, 404, body={}),
+    "GET /scenarios/groups/<int:group_id>/versions/<int:number>/":
+                                                       expect(LOGIN, 404, 404, 200, 200, 404),
+    "POST /scenarios/groups/<int:group_id>/versions/<int:number>/restore/":
+                                                       expect(LOGIN, 404, 404, 302, 302, 404, body={}),
     "POST /scenarios/groups/<int:group_id>/feedback/": expect(LOGIN, 404, 404, (403, 404), (200, 302, 400), 404,
                                                               body={"body": "Well argued"}),
     "GET /scenarios/<int:page_id>/documents/<int:document_id>/":

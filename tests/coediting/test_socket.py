@@ -1,0 +1,235 @@
+"""The live solution socket (issue 22): a y-websocket client syncs, members' edits converge and
+are stored before anyone sees them, tutors only read, others are refused, bad input closes the
+socket with a code and stores nothing."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from scenarios.models import Solution, SolutionUpdate
+from scenarios.services import coediting
+from tests.coediting.ydoc import YClient
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def path(group) -> str:
+    return f"/ws/groups/{group.pk}/solution"
+
+
+class Peer:
+    def __init__(self, communicator, first) -> None:
+        self.ws = communicator
+        self.client = YClient()
+        self.pending = [first]
+
+    async def next(self, timeout: float = 3) -> dict:
+        if self.pending:
+            return self.pending.pop(0)
+        return await self.ws.receive_output(timeout=timeout)
+
+    async def sync(self) -> None:
+        await self.ws.send_to(bytes_data=self.client.step1())
+        while not self.client.synced:
+            await self.handle(await self.next())
+
+    async def handle(self, output: dict) -> None:
+        assert output["type"] == "websocket.send", output
+        reply = self.client.feed(output["bytes"])
+        if reply is not None:
+            await self.ws.send_to(bytes_data=reply)
+
+    async def send(self, message: bytes) -> None:
+        await self.ws.send_to(bytes_data=message)
+
+    async def until_text(self, expected: str, timeout: float = 3) -> None:
+        while str(self.client) != expected:
+            await self.handle(await self.next(timeout))
+
+    async def server_text(self, timeout: float = 3) -> str:
+        """What the server holds, once it has handled everything sent before: a sync step 1
+        from an empty document, answered in order on this socket with the whole document."""
+        fresh = YClient()
+        await self.ws.send_to(bytes_data=fresh.step1())
+        while True:
+            output = await self.next(timeout)
+            message = output["bytes"]
+            if message[:2] == b"\x00\x01":
+                fresh.feed(message)
+                return str(fresh)
+            await self.handle(output)
+
+    async def closed_with(self, code: int, timeout: float = 3) -> None:
+        while True:
+            output = await self.next(timeout)
+            if output["type"] == "websocket.close":
+                assert output["code"] == code
+                return
+
+
+async def join(ws_connect, group, user) -> Peer:
+    communicator, connected, first = await ws_connect(path(group), user=user)
+    assert connected
+    peer = Peer(communicator, first)
+    await peer.sync()
+    return peer
+
+
+@database_sync_to_async
+def stored_rows(group) -> int:
+    return SolutionUpdate.objects.filter(solution__group=group).count()
+
+
+@database_sync_to_async
+def stored_text(group) -> str:
+    return coediting.stored_text(group.pk)
+
+
+async def until_stored(group, text: str, timeout: float = 3) -> None:
+    """There is no acknowledgement in the y-websocket protocol: poll what is stored."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        if await stored_text(group) == text:
+            return
+        await asyncio.sleep(0.05)
+    assert await stored_text(group) == text
+
+
+async def test_two_members_converge_and_every_update_is_stored(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    await alice.send(alice.client.append("Hello"))
+    await bob.until_text("Hello")
+    await bob.send(bob.client.append(", world"))
+    await alice.send(alice.client.insert(0, ">> "))
+    await alice.until_text(">> Hello, world")
+    await bob.until_text(">> Hello, world")
+    assert await stored_rows(group) == 3
+    assert await stored_text(group) == ">> Hello, world"
+
+
+async def test_a_new_socket_starts_from_the_stored_document(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("Kept"))
+    await until_stored(group, "Kept")
+    await alice.ws.disconnect()
+    late = await join(ws_connect, group, members[2])
+    assert str(late.client) == "Kept"
+
+
+async def test_the_tutor_reads_and_cannot_write(ws_connect, group, members, tutor):
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("Ours"))
+    teacher = await join(ws_connect, group, tutor)
+    await teacher.until_text("Ours")
+    await teacher.send(teacher.client.append(" and mine"))
+    assert await teacher.server_text() == "Ours"
+    await alice.send(alice.client.append("!"))
+    await alice.until_text("Ours!")
+    while "!" not in str(teacher.client):  # the tutor still follows the members' typing
+        await teacher.handle(await teacher.next())
+    assert await stored_text(group) == "Ours!"  # the server dropped the tutor's edit
+    assert await alice.ws.receive_nothing(timeout=0.3)
+    assert str(alice.client) == "Ours!"
+    assert teacher.client.read_only
+
+
+async def test_outsiders_and_other_groups_are_refused(ws_connect, group, outsider):
+    for user in (outsider, None):
+        _, connected, first = await ws_connect(path(group), user=user)
+        assert first == {"type": "websocket.close", "code": 4403}
+
+
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        (b"\x00\x02\x05garbage", 4400),  # an update that is not Yjs
+        (b"\x07\x01\x02", 4400),  # an unknown message type
+        (b"\x00", 4400),  # truncated
+    ],
+)
+async def test_garbage_closes_and_stores_nothing(ws_connect, group, members, message, code):
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(message)
+    await alice.closed_with(code)
+    assert await stored_rows(group) == 0
+
+
+async def test_an_update_over_256_kb_closes_4413(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("x" * (300 * 1024)))
+    await alice.closed_with(4413)
+    assert await stored_rows(group) == 0
+
+
+async def test_a_document_over_1_mb_closes_4413(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    for _ in range(4):
+        await alice.send(alice.client.append("y" * (240 * 1024)))
+    await alice.until_text("y" * (960 * 1024))
+    await alice.send(alice.client.append("z" * (100 * 1024)))
+    await alice.closed_with(4413)
+    assert await stored_rows(group) == 4
+    assert "z" not in await stored_text(group)
+
+
+async def test_submission_makes_open_sockets_read_only(ws_connect, group, members):
+    from scenarios.services.solutions import submit_solution
+
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("Final"))
+    await until_stored(group, "Final")
+    await database_sync_to_async(coediting.sync_body)(group_id=group.pk)
+    await database_sync_to_async(submit_solution)(group=group, by=members[0])
+    while not alice.client.read_only:
+        await alice.handle(await alice.next())
+    await alice.send(alice.client.append(" and more"))
+    assert await alice.server_text() == "Final"
+    assert await stored_text(group) == "Final"
+    solution = await database_sync_to_async(Solution.objects.get)(group=group)
+    assert solution.body == "Final"
+
+
+async def test_removal_from_the_cohort_closes_the_editor_at_once(ws_connect, group, members):
+    from mentoring.cohorts.services import remove_membership
+
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    await database_sync_to_async(remove_membership)(cohort=group.release.cohort, user=members[0])
+    await alice.closed_with(4403)
+    await bob.send(bob.client.append("still here"))
+    assert await bob.server_text() == "still here"
+    _, _, first = await ws_connect(path(group), user=members[0])
+    assert first == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_member_moved_to_another_group_loses_the_old_groups_editor(
+    ws_connect, group, members, tutor
+):
+    from scenarios.services.groups import add_group, move_member
+
+    alice = await join(ws_connect, group, members[0])
+    release = group.release
+    other = await database_sync_to_async(add_group)(release=release, by=tutor)
+    await database_sync_to_async(move_member)(
+        release=release, user=members[0], to_group=other, by=tutor
+    )
+    await alice.closed_with(4403)
+    assert await stored_rows(group) == 0
+    moved = await join(ws_connect, other, members[0])  # their new group's is theirs
+    await moved.send(moved.client.append("new group"))
+    assert await moved.server_text() == "new group"
+
+
+async def test_a_member_of_another_group_cannot_open_it(ws_connect, group, members, tutor):
+    from scenarios.services.groups import add_group, move_member
+
+    release = group.release
+    other = await database_sync_to_async(add_group)(release=release, by=tutor)
+    await database_sync_to_async(move_member)(
+        release=release, user=members[2], to_group=other, by=tutor
+    )
+    _, _, first = await ws_connect(path(group), user=members[2])
+    assert first == {"type": "websocket.close", "code": 4403}
