@@ -66,7 +66,8 @@ function start(root) {
     doc,
   );
   const awareness = provider.awareness;
-  awareness.setLocalStateField("user", { name: root.dataset.displayName || "" });
+  const announce = () => awareness.setLocalState({ user: { name: root.dataset.displayName || "" } });
+  announce();
 
   // Edits made here are kept in this browser until the server has them: typed offline, they
   // survive a reload and merge on reconnect. Tutors (read-only) keep nothing.
@@ -151,7 +152,9 @@ function start(root) {
   window.addEventListener("online", () => status.hasEnded || provider.connect());
   if (!navigator.onLine) provider.disconnect();
 
+  // Leaving the page leaves the list at once; coming back to it (the back button) rejoins.
   window.addEventListener("pagehide", () => awareness.setLocalState(null));
+  window.addEventListener("pageshow", (event) => event.persisted && announce());
 
   // For the tests and the curious: the shared state of this page, read-only by convention.
   root.solutionEditor = { doc, ytext, provider, view, status };
