@@ -70,12 +70,38 @@ VERSION_EVERY = 2000
 
 _access_to = database_sync_to_async(coediting.access_to)
 _load_state = database_sync_to_async(coediting.load_state)
-_store = database_sync_to_async(coediting.store_update)
+# Not thread-sensitive: the members' stores run side by side, each on a connection of its own
+# thread (the statement is one round trip; the database orders them).
+_store = database_sync_to_async(coediting.store_update, thread_sensitive=False)
 
 
 def _auth_message(reason: str) -> bytes:
     data = reason.encode()
     return bytes([MESSAGE_AUTH, 0]) + write_var_uint(len(data)) + data
+
+
+def _presence_clients(message: bytes) -> dict[int, int]:
+    """The awareness clients (id → clock) of an awareness message: [1][length][count, then per
+    client: id, clock, state JSON]. Raises ValueError on bytes that are not one."""
+    decoder = Decoder(message[1:])
+    update = decoder.read_message()
+    if update is None:
+        raise ValueError("no awareness update")
+    decoder = Decoder(update)
+    clients = {}
+    for _ in range(decoder.read_var_uint()):
+        client, clock = decoder.read_var_uint(), decoder.read_var_uint()
+        decoder.read_var_string()
+        clients[client] = clock
+    return clients
+
+
+def _presence_removed(clients: dict[int, int]) -> bytes:
+    """An awareness message setting those clients' state to null (they left)."""
+    body = write_var_uint(len(clients))
+    for client, clock in clients.items():
+        body += write_var_uint(client) + write_var_uint(clock + 1) + write_var_uint(4) + b"null"
+    return bytes([YMessageType.AWARENESS]) + write_var_uint(len(body)) + body
 
 
 # --- Debounced follow-ups, per process (they outlive the socket that started them) -------------
@@ -103,6 +129,17 @@ async def _run(kind: str, group_id: int, work) -> None:
         await database_sync_to_async(work)()
     except Exception:
         logger.exception("could not %s for the solution of group %s", kind, group_id)
+
+
+def _flush_body(group_id: int) -> None:
+    """Run a pending body sync now (the last socket of the room closed)."""
+    handle = _timers.pop(("body", group_id), None)
+    if handle is None:
+        return
+    handle.cancel()
+    asyncio.get_running_loop().create_task(
+        _run("body", group_id, lambda: coediting.sync_body(group_id=group_id))
+    )
 
 
 def _after_stored(group_id: int, user_id: int) -> None:
@@ -313,6 +350,9 @@ class SolutionConsumer(YjsConsumer):
         self.hub: hub.Hub | None = None
         self.outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self.writer: asyncio.Task | None = None
+        # The awareness (presence) clients this socket announced, with their last clock: they
+        # are removed for everyone when it closes, as y-websocket's own server does.
+        self.presence: dict[int, int] = {}
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
             self.user = user
@@ -349,7 +389,17 @@ class SolutionConsumer(YjsConsumer):
         if self.hub is not None:
             self.hub.forget(self)
         if self.room is not None:
+            if self.presence:
+                gone = _presence_removed(self.presence)
+                self.presence = {}
+                asyncio.get_running_loop().create_task(
+                    rooms().publish(
+                        self.group_id, {"type": "solution.awareness", "message": gone}, self
+                    )
+                )
             rooms().leave(self.group_id, self)
+            if not rooms().rooms.get(self.group_id):
+                _flush_body(self.group_id)  # the last editor left: the body now
             self.room = None
         if self.writer is not None:
             self.writer.cancel()
@@ -432,6 +482,7 @@ class SolutionConsumer(YjsConsumer):
             elif kind == YMessageType.AWARENESS:
                 if len(bytes_data) > MAX_AWARENESS_BYTES:
                     raise UpdateRefused(TOO_LARGE, "Presence messages are at most 64 KB.")
+                self.presence.update(_presence_clients(bytes_data))
                 await rooms().publish(
                     self.group_id, {"type": "solution.awareness", "message": bytes_data}, self
                 )

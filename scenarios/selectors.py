@@ -22,6 +22,7 @@ from scenarios.models import (
     ScenarioGroup,
     ScenarioPage,
     Solution,
+    SolutionUpdate,
     SolutionVersion,
 )
 
@@ -248,6 +249,29 @@ def export_scenarios(user: User, now: datetime) -> dict[str, Any]:
             .select_related("group__release__scenario")
             .order_by("pk")
         ],
+        # The live solution (issue 22): your share of each version, and your changes typed
+        # since the last version (each stored with you as its author until a version holds it).
+        "solution_contributions": [
+            {
+                "scenario": v.solution.group.release.scenario.title,
+                "group": v.solution.group.name,
+                "version": v.number,
+                "characters_added": share["inserted"],
+                "characters_removed": share["deleted"],
+            }
+            for v in SolutionVersion.objects.filter(contributions__contains=[{"user_id": user.pk}])
+            .select_related("solution__group__release__scenario")
+            .order_by("created_at", "pk")
+            for share in v.contributions
+            if share["user_id"] == user.pk
+        ],
+        "solution_changes_since_the_last_version": [
+            {"group": row["solution__group__name"], "changes": row["n"]}
+            for row in SolutionUpdate.objects.filter(author=user)
+            .values("solution__group__name")
+            .annotate(n=Count("pk"))
+            .order_by("solution__group__name")
+        ],
         "reflections": [
             {
                 "scenario": r.release.scenario.title,
@@ -282,6 +306,7 @@ PRIVACY = Provider(
         "scenarios.ScenarioGroup": ("members",),
         "scenarios.SolutionVersion": ("author",),
         "scenarios.Solution": ("updated_by", "submitted_by"),
+        "scenarios.SolutionUpdate": ("author",),
         "scenarios.Reflection": ("author",),
         "scenarios.Release": ("created_by",),
         "scenarios.Feedback": ("tutor",),
@@ -291,6 +316,8 @@ PRIVACY = Provider(
         "groups": "Your groups",
         "solution_versions": "Solution versions you saved",
         "solutions_last_saved_or_submitted": "Solutions you last saved or submitted",
+        "solution_contributions": "Your share of each version of your group's solution",
+        "solution_changes_since_the_last_version": "Your changes not yet in a version",
         "reflections": "Your reflections",
         "releases_made": "Scenarios you released (as a tutor)",
         "feedback_written": "Feedback you wrote (as a tutor)",

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from pycrdt import Doc, Text
 
@@ -167,28 +166,61 @@ def stored_text(group_id: int) -> str:
         return text_of(load_doc(_locked(group_id)))
 
 
-@dataclass(frozen=True)
-class Stored:
-    update_id: int
-    cohort_id: int
+# One round trip per keystroke: the update is inserted only if, at that moment, its author may
+# write (``mentoring.rules.coediting``: still in the group and the cohort, the release open, the
+# solution a draft, the cohort not archived). ``FOR SHARE`` of the solution row lets members'
+# updates go in side by side while a version (``FOR UPDATE``) waits for them, and they for it.
+_STORE_IF_WRITABLE = """
+WITH writable AS (
+    SELECT s.id FROM scenarios_solution s
+    JOIN scenarios_scenariogroup g ON g.id = s.group_id
+    JOIN scenarios_release r ON r.id = g.release_id
+    JOIN mentoring_cohort c ON c.id = r.cohort_id
+    WHERE s.group_id = %(group)s AND s.status = 'draft' AND octet_length(s.crdt_snapshot) > 0
+      AND r.opens_at <= %(now)s AND (r.closes_at IS NULL OR r.closes_at > %(now)s)
+      AND c.archived_at IS NULL
+      AND EXISTS (SELECT 1 FROM scenarios_groupmember gm
+                  WHERE gm.group_id = g.id AND gm.user_id = %(user)s)
+      AND EXISTS (SELECT 1 FROM mentoring_membership m
+                  WHERE m.cohort_id = c.id AND m.user_id = %(user)s AND m.role = 'member')
+    FOR SHARE OF s
+)
+INSERT INTO scenarios_solutionupdate (solution_id, data, author_id, created_at, version_id)
+SELECT id, %(data)s, %(user)s, %(now)s, NULL FROM writable
+RETURNING id
+"""
 
 
-@transaction.atomic
-def store_update(*, group_id: int, user: User, update: bytes) -> Stored:
-    """Commit one update from a member before it is applied or sent on.
+def _insert_if_writable(group_id: int, user: User, update: bytes) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_IF_WRITABLE,
+            {"group": group_id, "user": user.pk, "data": update, "now": timezone.now()},
+        )
+        row = cursor.fetchone()
+    return row[0] if row is not None else None
 
-    The socket already checked the bytes (``check_update``) and the document's size; here,
-    under the solution's lock, the member is asked again whether they may write (a submission
-    or a move to another group may have happened since the socket opened)."""
-    solution = _locked(group_id)
-    group = solution.group
-    access = solution_access(facts_for(user, group, solution))
+
+def store_update(*, group_id: int, user: User, update: bytes) -> int:
+    """Commit one update from a member before it is applied or sent on; returns its id.
+
+    The socket already checked the bytes (``check_update``) and the document's size; here, in
+    the statement that stores it, the member is asked again whether they may write (a
+    submission, the release closing or a move to another group may have happened since the
+    socket opened). Refused: ``UpdateRefused`` with ``READ_ONLY`` or ``FORBIDDEN``."""
+    stored = _insert_if_writable(group_id, user, update)
+    if stored is not None:
+        return stored
+    with transaction.atomic():
+        solution = _locked(group_id)  # seeds a document never opened before
+        access = solution_access(facts_for(user, solution.group, solution))
+    if access is SolutionAccess.WRITE:  # it was only the seed missing
+        stored = _insert_if_writable(group_id, user, update)
+        if stored is not None:
+            return stored
     if access is SolutionAccess.READ:
         raise UpdateRefused(READ_ONLY, "This solution can't be changed now.")
-    if access is not SolutionAccess.WRITE:
-        raise UpdateRefused(FORBIDDEN, "You can no longer change this solution.")
-    row = SolutionUpdate.objects.create(solution=solution, data=update, author=user)
-    return Stored(update_id=row.pk, cohort_id=group.release.cohort_id)
+    raise UpdateRefused(FORBIDDEN, "You can no longer change this solution.")
 
 
 # --- Edits made on the server (restore, the form) ---------------------------------------------

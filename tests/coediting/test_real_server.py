@@ -57,3 +57,73 @@ async def test_members_on_two_workers_converge_and_a_restart_loses_nothing(
     for peer in (again, bob):
         await peer.close()
     assert await database_sync_to_async(coediting.stored_text)(group.pk) == "# From A. From B."
+
+
+class WebsocketsChannel:
+    """pycrdt's ``Channel`` over a ``websockets`` connection, for pycrdt's own ``Provider``."""
+
+    def __init__(self, socket, path: str) -> None:
+        self.socket, self._path = socket, path
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> bytes:
+        import websockets
+
+        try:
+            return await self.socket.recv()
+        except websockets.ConnectionClosed:
+            raise StopAsyncIteration from None
+
+    async def send(self, message: bytes) -> None:
+        await self.socket.send(message)
+
+    async def recv(self) -> bytes:
+        return await self.socket.recv()
+
+
+async def test_a_stock_provider_syncs_with_the_socket(start_server, group, members):
+    """pycrdt's ``Provider`` (the y-websocket client protocol, written by others) on a real
+    uvicorn: two of them converge and the text is stored."""
+    import asyncio
+
+    import websockets
+    from pycrdt import Doc, Provider, Text
+
+    server = await database_sync_to_async(start_server)()
+    alice_token, bob_token, _ = await tokens(members)
+    url = server.url.replace("http", "ws") + f"/ws/groups/{group.pk}/solution"
+    docs, providers, sockets = [], [], []
+    for token in (alice_token, bob_token):
+        socket = await websockets.connect(
+            url, additional_headers={"Authorization": f"Bearer {token}"}
+        )
+        doc = Doc()
+        doc["solution"] = Text()
+        provider = Provider(doc, WebsocketsChannel(socket, url))
+        task = asyncio.create_task(provider.start())
+        await asyncio.wait_for(provider.synced.wait(), 10)
+        docs.append(doc)
+        providers.append((provider, task))
+        sockets.append(socket)
+    docs[0]["solution"] += "Stock "
+    docs[1]["solution"] += "client"
+    for _ in range(100):
+        if all(len(str(doc["solution"])) == len("Stock client") for doc in docs):
+            break
+        await asyncio.sleep(0.05)
+    texts = {str(doc["solution"]) for doc in docs}
+    assert len(texts) == 1 and sorted(texts.pop()) == sorted("Stock client")
+    for provider, task in providers:
+        await provider.stop()
+        task.cancel()
+    for socket in sockets:
+        await socket.close()
+    stored = await database_sync_to_async(coediting.stored_text)(group.pk)
+    assert sorted(stored) == sorted("Stock client")
+    server.stop()

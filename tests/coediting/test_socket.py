@@ -233,3 +233,95 @@ async def test_a_member_of_another_group_cannot_open_it(ws_connect, group, membe
     )
     _, _, first = await ws_connect(path(group), user=members[2])
     assert first == {"type": "websocket.close", "code": 4403}
+
+
+async def test_typing_is_followed_by_the_body_a_version_and_one_participation_count(
+    ws_connect, group, members, monkeypatch, live_events_match_their_schemas
+):
+    """Debounced: the body a moment after typing stops, a version after a pause, and the
+    member's participation once for the whole session, not per keystroke."""
+    import asyncio
+
+    from mentoring.models import Membership, ResourceView
+    from scenarios import consumers
+
+    monkeypatch.setattr(consumers, "BODY_DELAY", 0.2)
+    monkeypatch.setattr(consumers, "VERSION_PAUSE", 0.6)
+    consumers._writing_counted.clear()
+    alice = await join(ws_connect, group, members[0])
+    for letter in "Twenty keystrokes!!!":
+        await alice.send(alice.client.append(letter))
+    assert await alice.server_text() == "Twenty keystrokes!!!"
+
+    @database_sync_to_async
+    def state():
+        solution = Solution.objects.get(group=group)
+        views = ResourceView.objects.filter(user=members[0], resource_kind="solution_writing")
+        membership = Membership.objects.get(cohort=group.release.cohort, user=members[0])
+        return solution.body, solution.versions.count(), views.count(), membership.resource_views
+
+    for _ in range(60):
+        body, versions, views, counted = await state()
+        if versions:
+            break
+        await asyncio.sleep(0.05)
+    assert body == "Twenty keystrokes!!!"
+    assert versions == 1 and views == 1 and counted == 1
+    dashboard = [e for e in live_events_match_their_schemas if "dashboard" in e[0]]
+    assert len(dashboard) == 1  # one member.updated, not twenty
+
+
+async def test_a_restore_and_a_form_save_reach_open_editors_as_changes(ws_connect, group, members):
+    from scenarios.services.solutions import save_solution
+
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("Typed live."))
+    assert await alice.server_text() == "Typed live."
+    await database_sync_to_async(coediting.take_version)(group_id=group.pk)  # version 1
+    await database_sync_to_async(save_solution)(
+        group=group, author=members[1], body="Saved from the form.", base_version=1
+    )
+    await alice.until_text("Saved from the form.")
+    await database_sync_to_async(coediting.restore_version)(group=group, user=members[2], number=1)
+    await alice.until_text("Typed live.")
+    await alice.send(alice.client.append(" More."))  # the editor carries on from there
+    assert await alice.server_text() == "Typed live. More."
+
+
+def awareness(client: int, clock: int, state: str) -> bytes:
+    from pycrdt import write_var_uint
+
+    data = state.encode()
+    body = write_var_uint(1) + write_var_uint(client) + write_var_uint(clock)
+    body += write_var_uint(len(data)) + data
+    return b"\x01" + write_var_uint(len(body)) + body
+
+
+async def test_presence_is_relayed_and_removed_when_a_socket_closes(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    hello = awareness(4242, 3, '{"user":{"name":"Member 1"},"cursor":null}')
+    await alice.send(hello)
+    assert (await bob.next())["bytes"] == hello
+    await alice.ws.disconnect()
+    assert (await bob.next())["bytes"] == awareness(4242, 4, "null")
+    assert await stored_rows(group) == 0  # presence is never stored
+
+
+async def test_a_closed_release_makes_the_editor_read_only(ws_connect, group, members):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scenarios.models import Release
+
+    alice = await join(ws_connect, group, members[0])
+    await alice.send(alice.client.append("Before"))
+    assert await alice.server_text() == "Before"
+    await database_sync_to_async(Release.objects.filter(pk=group.release_id).update)(
+        opens_at=timezone.now() - timedelta(days=2), closes_at=timezone.now() - timedelta(days=1)
+    )
+    await alice.send(alice.client.append(" after"))
+    assert await alice.server_text() == "Before"
+    assert alice.client.read_only
+    assert await stored_text(group) == "Before"
