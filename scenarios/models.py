@@ -303,7 +303,8 @@ class Solution(models.Model):
     # The live document (issue 22, ``scenarios.services.coediting``): a Yjs update holding every
     # change already compacted; the changes since are ``SolutionUpdate`` rows. ``body`` follows
     # the document's ``solution`` text (debounced), for pages without JavaScript and exports.
-    crdt_snapshot = models.BinaryField(default=b"", blank=True)
+    # (``db_default``s: code that predates these columns can still write the row.)
+    crdt_snapshot = models.BinaryField(default=b"", db_default=b"", blank=True)
 
     class Meta:
         constraints = [
@@ -364,10 +365,12 @@ class SolutionVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SAVE)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.SAVE, db_default=Kind.SAVE
+    )
     # Who changed what since the version before: [{"user_id", "inserted", "deleted"}], in
     # characters of the text, the biggest share first.
-    contributions = models.JSONField(default=list, blank=True)
+    contributions = models.JSONField(default=list, db_default=[], blank=True)
 
     class Meta:
         ordering = ["solution", "-number"]

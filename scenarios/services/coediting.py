@@ -176,6 +176,7 @@ WITH writable AS (
     JOIN scenarios_scenariogroup g ON g.id = s.group_id
     JOIN scenarios_release r ON r.id = g.release_id
     JOIN mentoring_cohort c ON c.id = r.cohort_id
+    JOIN mentoring_user u ON u.id = %(user)s AND u.is_active
     WHERE s.group_id = %(group)s AND s.status = 'draft' AND octet_length(s.crdt_snapshot) > 0
       AND r.opens_at <= %(now)s AND (r.closes_at IS NULL OR r.closes_at > %(now)s)
       AND c.archived_at IS NULL
