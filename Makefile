@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Steps share state (the venv, the database): never run them concurrently.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast services stop bench lint fmt clean venv migrate demo lock system-packages
+.PHONY: help run test test-fast services stop bench lint fmt clean venv migrate demo lock system-packages frontend
 
 help:
 	@echo "make run       set everything up and serve on http://127.0.0.1:\$$PORT (default 8000)"
@@ -35,6 +35,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
+# The browser side of the shared solution (frontend/): npm ci from the committed lock, then
+# esbuild into scenarios/static/scenarios/build/ (not committed). Each step reruns only when its
+# inputs changed.
+BUNDLE := scenarios/static/scenarios/build/solution-editor.js
+frontend: $(BUNDLE)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(BUNDLE): frontend/node_modules/.installed frontend/build.mjs $(wildcard frontend/src/*.js)
+	cd frontend && node build.mjs
+
 # With the venv too: after `make services`, `.venv/bin/python manage.py …` works (the public surface, docs/api.md).
 services: venv
 	@platform/services.sh start
@@ -53,10 +66,10 @@ system-packages:
 
 # --- commands ---------------------------------------------------------------------------------
 
-run: venv services migrate demo
+run: venv frontend services migrate demo
 	@PORT=$(PORT) platform/serve.sh
 
-test: system-packages venv lint services migrate demo
+test: system-packages venv frontend lint services migrate demo
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests; that counts as a failure." >&2; exit 1; \
@@ -65,7 +78,7 @@ test: system-packages venv lint services migrate demo
 
 # The tests marked slow (tests/conftest.py) left out: for the edit-test loop; `make test` before
 # committing still runs everything.
-test-fast: system-packages venv lint services migrate demo
+test-fast: system-packages venv frontend lint services migrate demo
 	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test-fast: pytest collected no tests; that counts as a failure." >&2; exit 1; \
@@ -98,4 +111,4 @@ lock:
 
 clean:
 	-platform/services.sh destroy
-	rm -rf var $(VENV) staticfiles test-results
+	rm -rf var $(VENV) staticfiles test-results frontend/node_modules scenarios/static/scenarios/build

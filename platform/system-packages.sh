@@ -6,6 +6,8 @@ set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# node and npm build the shared solution's editor (frontend/, `make frontend`) and run its tests.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # npm installs axe-core for the accessibility tests (tests/browser/axe.py), into var/axe.
 command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -98,6 +98,12 @@ class ReflectionForm(ServiceErrorsMixin, forms.Form):
         error_messages={"required": "Write something before saving your reflection."},
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the group's solution form on the same page has a ``body`` field too, and
+        # two ``id_body`` would leave one of the labels pointing at the other's box.
+        kwargs.setdefault("auto_id", "id_reflection_%s")
+        super().__init__(*args, **kwargs)
+
 
 class MoveMemberForm(ServiceErrorsMixin, forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.none(), label="Member")

@@ -408,6 +408,9 @@ def chromium():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
+    from tests.frontend import build_frontend
+
+    build_frontend()  # pages with the shared solution load its bundle
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

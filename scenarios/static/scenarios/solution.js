@@ -1,12 +1,16 @@
-// The group's shared solution, enhanced: when someone else in the group saves a newer version,
-// say who and when, keep what this member is typing, and stop them submitting a stale copy
-// (the server refuses it too). The event arrives on the page's /ws/notifications/ socket and
-// only says which version is now the latest; the sentence, names and date come from the server
-// (`scenarios:solution_newer`, swapped in by live.js `swapFragment`).
+// The group's shared solution, enhanced: when someone in the group saves a newer version, the
+// history list follows (the server's fragment, swapped in by live.js `swapFragment`). With the
+// live editor running (the build's solution-editor.js) the new text arrives in the editor
+// itself; without it, this page holds a copy in a form: say who saved and when, keep what this
+// member is typing, and stop them submitting a stale copy (the server refuses it too). The
+// event arrives on the page's /ws/notifications/ socket and only says which version is now the
+// latest; the sentence, names and date come from the server (`scenarios:solution_newer`).
 import { swapFragment } from "../mentoring/live.js";
 
 const form = document.querySelector("[data-solution-form]");
 const notice = document.getElementById("solution-newer");
+const historySection = document.querySelector("[data-history-url]");
+const editorRunning = () => document.querySelector("[data-solution-editor][data-editor-ready]");
 
 if (form && notice) {
   const groupId = Number(form.dataset.groupId);
@@ -25,6 +29,11 @@ if (form && notice) {
       event.preventDefault();
       window.location.reload();
     });
+    staleSubmit();
+  }
+
+  // The version this page would submit is no longer the latest.
+  function staleSubmit() {
     for (const button of document.querySelectorAll("[data-submit-solution] button")) {
       button.disabled = true;
       button.textContent = "Reload before submitting";
@@ -35,6 +44,11 @@ if (form && notice) {
     const saved = event.detail;
     if (Number(saved.group_id) !== groupId || Number(saved.version) <= latest) return;
     latest = Number(saved.version);
-    showNewer().catch((err) => console.error(err));
+    if (historySection) {
+      const url = new URL(historySection.dataset.historyUrl, window.location.href);
+      swapFragment(url).catch((err) => console.error(err));
+    }
+    if (editorRunning()) staleSubmit();
+    else showNewer().catch((err) => console.error(err));
   });
 }
