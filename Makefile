@@ -64,9 +64,13 @@ demo: migrate
 system-packages:
 	@platform/system-packages.sh
 
+# What `make run` alone needs from the system (PostgreSQL, node and npm), without the test tools.
+system-packages-run:
+	@platform/system-packages.sh run
+
 # --- commands ---------------------------------------------------------------------------------
 
-run: venv frontend services migrate demo
+run: system-packages-run venv frontend services migrate demo
 	@PORT=$(PORT) platform/serve.sh
 
 test: system-packages venv frontend lint services migrate demo

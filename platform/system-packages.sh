@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Debian packages `make test` needs that a fresh CI machine may lack: Chromium for the browser
-# tests (Playwright drives /usr/bin/chromium), redis-server for the multi-process tests, and the
-# PostgreSQL server. Installs them with apt-get when run as root; otherwise says what is missing.
+# Debian packages a fresh machine may lack. `make run` (argument `run`) needs the PostgreSQL
+# server and node/npm (the shared solution's editor is built with them); `make test` also needs
+# Chromium for the browser tests (Playwright drives /usr/bin/chromium) and redis-server for the
+# multi-process tests. Installs them with apt-get when run as root; otherwise says what is missing.
 set -euo pipefail
 
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${1:-test}" != run ]; then
+	[ -x /usr/bin/chromium ] || missing+=(chromium)
+	command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+fi
 # node and npm build the shared solution's editor (frontend/, `make frontend`) and run its tests.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # npm installs axe-core for the accessibility tests (tests/browser/axe.py), into var/axe.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
