@@ -262,7 +262,13 @@ class RedisServer:
 class ServerProcess:
     """A real ASGI server (uvicorn by default, or daphne) in a subprocess."""
 
-    def __init__(self, env_extra: dict[str, str] | None = None, *, server: str = "uvicorn"):
+    def __init__(
+        self,
+        env_extra: dict[str, str] | None = None,
+        *,
+        server: str = "uvicorn",
+        app: str = "config.asgi:application",
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
@@ -286,14 +292,14 @@ class ServerProcess:
                 str(self.port),
                 "--verbosity",
                 "0",
-                "config.asgi:application",
+                app,
             ]
         else:
             command = [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "config.asgi:application",
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from mentoring.core.batching import Batched
 from mentoring.realtime import log
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class _Stream:
     # empty a continuation is scheduled); ``last`` already counts them, so a socket joining now
     # starts after them.
     outgoing: deque = field(default_factory=deque)
+    # Set once ``last`` is read: sockets joining meanwhile wait for it.
+    ready: asyncio.Future | None = None
 
 
 def cross_process_layer():
@@ -116,6 +119,9 @@ def cross_process_layer():
 
 _current_seqs = database_sync_to_async(log.current_seqs)
 _events_after = database_sync_to_async(log.events_after)
+# The first socket on each stream reads where it stands; many streams opening together (every
+# user's notifications after a restart) are read in one query.
+_current_seq = Batched(log.current_seqs)
 
 
 class Hub:
@@ -126,7 +132,9 @@ class Hub:
         self.layer = None
         self.channel: str | None = None
         self._tasks: list[asyncio.Task] = []
-        self._lock = asyncio.Lock()
+        # Socket → the streams it joined, so that forgetting one socket touches only those
+        # (not every stream of the process: 10,000 notification streams, 10,000 sockets).
+        self.joined: dict[Subscriber, set[str]] = {}
 
     # --- sockets ---------------------------------------------------------------------------
     def track(self, socket: Subscriber) -> None:
@@ -141,24 +149,38 @@ class Hub:
 
     async def join(self, stream: str, socket: Subscriber) -> int:
         """Add ``socket`` to ``stream``; returns the seq after which the hub will push to it."""
-        async with self._lock:
+        while True:
             state = self.streams.get(stream)
             if state is None:
-                state = self.streams[stream] = _Stream()
+                state = self.streams[stream] = _Stream(ready=self.loop.create_future())
                 try:
                     if self.layer is not None and self.channel is not None:
                         await self.layer.group_add(stream, self.channel)
                 except Exception:  # Redis down: the poll reads the log until it is back.
                     logger.warning("could not join %s on the channel layer", stream)
-                # Events arriving during this read wait in ``pending``.
-                state.last = (await _current_seqs([stream]))[stream]
+                try:
+                    # Events arriving during this read wait in ``pending``.
+                    state.last = await _current_seq(stream)
+                except BaseException:
+                    if self.streams.get(stream) is state:
+                        del self.streams[stream]
+                    raise
+                finally:
+                    state.ready.set_result(None)
                 self._drain(state)
+            elif state.last is None:
+                await asyncio.shield(state.ready)
+                continue  # read again: it may have failed, or its sockets may have left
             state.sockets.add(socket)
+            self.joined.setdefault(socket, set()).add(stream)
             return state.last
 
     def forget(self, socket: Subscriber) -> None:
         self.tracked.discard(socket)
-        for name, state in list(self.streams.items()):
+        for name in self.joined.pop(socket, ()):
+            state = self.streams.get(name)
+            if state is None:
+                continue
             state.sockets.discard(socket)
             if not state.sockets and state.last is not None:
                 del self.streams[name]
