@@ -276,7 +276,7 @@ def add_post(request: HttpRequest, thread_id: int, data: PostIn):
         reply_to=data.reply_to,
         anonymous=data.anonymous,
     )
-    return 201, _own_view(request, post)
+    return 201, post_out(selectors.new_post_view(post, viewer=request.user))
 
 
 @router.patch("/posts/{post_id}", response=PostOut)

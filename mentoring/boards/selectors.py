@@ -118,6 +118,7 @@ def _thread_if_visible(thread: Thread, *, user: User, now: datetime) -> Thread |
     if not thread_visible_to(thread, user=user, viewer_is_tutor=tutor):
         return None
     thread.viewer_is_tutor = tutor
+    thread.checked_for = user.pk  # a service given this thread need not read it again
     thread.board.cohort = thread.cohort
     thread.writable = thread.board.writable = board_writable(
         thread.board, now=now
@@ -434,13 +435,29 @@ class ReactionSummary:
     anonymous: int
 
 
+def new_post_view(post: Post, *, viewer: User) -> Post:
+    """A post ``viewer`` has just written (``post.thread`` as ``visible_thread`` gave it to
+    them), decorated as ``visible_post`` would: no query, nothing can have reacted to it yet."""
+    thread = post.thread
+    post.cohort = thread.cohort
+    tutor = thread.viewer_is_tutor
+    decorate_post(post, viewer=viewer, viewer_is_tutor=tutor, now=timezone.now())
+    attach_reactions([post], thread=thread, viewer=viewer, viewer_is_tutor=tutor, fresh=True)
+    return post
+
+
 def attach_reactions(
-    posts: list[Post], *, thread: Thread, viewer: User, viewer_is_tutor: bool
+    posts: list[Post],
+    *,
+    thread: Thread,
+    viewer: User,
+    viewer_is_tutor: bool,
+    fresh: bool = False,
 ) -> None:
     """Set ``reactions_shown`` (a ``ReactionSummary`` per kind), ``reaction_counts``,
     ``my_reactions`` and ``can_react`` on decorated posts of one thread: two queries at most,
-    whatever the number of posts."""
-    ids = [post.pk for post in posts if not post.is_retracted]
+    whatever the number of posts (none for ``fresh`` posts, just written)."""
+    ids = [] if fresh else [post.pk for post in posts if not post.is_retracted]
     rows = (
         list(
             Reaction.objects.filter(post_id__in=ids)

@@ -246,7 +246,7 @@ def main() -> None:
                 rates[name].append(SOCKETS / elapsed)
                 held = rss_mb(server.process.pid)
                 client.call("close")
-                time.sleep(3)
+                time.sleep(8)  # the hub releases memory a few seconds after a crowd leaves
                 if name == "ours":
                     sizes.append(rss_mb(server.process.pid))
                     print(

@@ -262,7 +262,8 @@ def create_post(
     anonymous: bool = False,
 ) -> Post:
     """Add a post (or a reply to one of the thread's posts) to a thread the author can see."""
-    thread = visible_thread_or_404(user=author, thread_id=thread.pk)
+    if getattr(thread, "checked_for", None) != author.pk:  # not already read for them
+        thread = visible_thread_or_404(user=author, thread_id=thread.pk)
     _refuse_unless_writable(thread)
     if thread.locked_at is not None:
         raise Forbidden(THREAD_LOCKED, "This thread is locked: a tutor has closed it to replies.")
