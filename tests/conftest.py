@@ -268,6 +268,7 @@ class ServerProcess:
         *,
         server: str = "uvicorn",
         app: str = "config.asgi:application",
+        root: Path | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -308,9 +309,10 @@ class ServerProcess:
                 "warning",
                 "--no-access-log",
             ]
-        self._command, self._env = command, env
+        # ``root``: another checkout of the code (a bench comparing with an older commit).
+        self._command, self._env, self._root = command, env, root or ROOT
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            command, cwd=self._root, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         try:
             wait_for_http(self.url + "/healthz")
@@ -324,7 +326,7 @@ class ServerProcess:
         self.stop()
         self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "a")  # noqa: SIM115
         self.process = subprocess.Popen(
-            self._command, cwd=ROOT, env=self._env, stdout=self.log, stderr=subprocess.STDOUT
+            self._command, cwd=self._root, env=self._env, stdout=self.log, stderr=subprocess.STDOUT
         )
         wait_for_http(self.url + "/healthz")
         self.content_type_ids = content_type_ids()
