@@ -203,7 +203,11 @@ def _post_over_http(url: str, token: str, thread_id: int, text: str) -> tuple[fl
 
 
 def _current_seq(thread_id: int) -> int:
+    from django.db import close_old_connections
+
     from mentoring.boards.events import thread_group
+
+    close_old_connections()  # a long bench: take a fresh (checked) connection from the pool
     from mentoring.models import LiveStream
 
     row = LiveStream.objects.filter(name=thread_group(thread_id)).first()
