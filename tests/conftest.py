@@ -262,7 +262,14 @@ class RedisServer:
 class ServerProcess:
     """A real ASGI server (uvicorn by default, or daphne) in a subprocess."""
 
-    def __init__(self, env_extra: dict[str, str] | None = None, *, server: str = "uvicorn"):
+    def __init__(
+        self,
+        env_extra: dict[str, str] | None = None,
+        *,
+        server: str = "uvicorn",
+        app: str = "config.asgi:application",
+        root: Path | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
@@ -286,14 +293,14 @@ class ServerProcess:
                 str(self.port),
                 "--verbosity",
                 "0",
-                "config.asgi:application",
+                app,
             ]
         else:
             command = [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "config.asgi:application",
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -302,9 +309,10 @@ class ServerProcess:
                 "warning",
                 "--no-access-log",
             ]
-        self._command, self._env = command, env
+        # ``root``: another checkout of the code (a bench comparing with an older commit).
+        self._command, self._env, self._root = command, env, root or ROOT
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            command, cwd=self._root, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         try:
             wait_for_http(self.url + "/healthz")
@@ -318,7 +326,7 @@ class ServerProcess:
         self.stop()
         self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "a")  # noqa: SIM115
         self.process = subprocess.Popen(
-            self._command, cwd=ROOT, env=self._env, stdout=self.log, stderr=subprocess.STDOUT
+            self._command, cwd=self._root, env=self._env, stdout=self.log, stderr=subprocess.STDOUT
         )
         wait_for_http(self.url + "/healthz")
         self.content_type_ids = content_type_ids()

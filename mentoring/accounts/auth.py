@@ -3,21 +3,30 @@ session cookie or ``Authorization: Bearer``. Each applies the sign-in policy's t
 
 from __future__ import annotations
 
+from importlib import import_module
 from urllib.parse import urlsplit
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.module_loading import import_string
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
-from mentoring.accounts.selectors.policy import must_set_up_two_factor
+from mentoring.accounts.selectors.policy import must_set_up_two_factor, who_must_set_up_two_factor
 from mentoring.accounts.services import throttle
-from mentoring.accounts.services.tokens import live_token, user_for_token
+from mentoring.accounts.services.tokens import live_tokens, user_for_token
 from mentoring.core.addresses import client_address, scope_client_address
+from mentoring.core.batching import Batched
 from mentoring.core.errors import Forbidden, Invalid, RateLimited
 from mentoring.core.validation import NUL_MESSAGE, has_nul
 
@@ -93,19 +102,107 @@ def bearer_token(scope) -> str | None:
     return None
 
 
-@database_sync_to_async
-def _token_for_handshake(key: str, address: str):
-    """The live token with this key; a bad one counts against the address, as on the API (a
-    valid one is never refused for them)."""
-    found = live_token(key) if "\x00" not in key else None
-    if found is None:
-        throttle.record_failure(throttle.Attempt(address=address), throttle.TOKEN)
-    return found
+# --- The websocket handshake ------------------------------------------------------------------
+# Each answer below is read for many handshakes at once (``Batched``: one database trip for the
+# sockets that arrive together, nothing cached), so a crowd opening the board, or every socket
+# reconnecting after a restart, costs a few queries per batch rather than several per socket.
+def _tokens_for_handshakes(keys: list[tuple[str, str]]) -> dict:
+    """(key, address) → the live token with this key; a bad one counts against the address,
+    as on the API (a valid one is never refused for them)."""
+    found = live_tokens([key for key, _ in keys if "\x00" not in key])
+    for key, address in keys:
+        if key not in found:
+            throttle.record_failure(throttle.Attempt(address=address), throttle.TOKEN)
+    return {(key, address): found[key] for key, address in keys if key in found}
 
 
-@database_sync_to_async
-def _must_set_up_two_factor(user) -> bool:
-    return must_set_up_two_factor(user)
+_token_for_handshake = Batched(_tokens_for_handshakes)
+
+
+def _two_factor_missing(users: list) -> dict:
+    missing = who_must_set_up_two_factor(users)
+    return {user: user.pk in missing for user in users}
+
+
+_must_set_up_two_factor = Batched(_two_factor_missing, default=False)
+
+
+def _session_users(keys: list[str]) -> dict:
+    """Session key → (the session's data, its user or None), for the sessions that exist and
+    have not expired: one query for the sessions and one for their users. The same rules as
+    Channels' ``get_user`` (a backend from AUTHENTICATION_BACKENDS, an active user); the
+    session's auth hash is checked by the caller."""
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    from mentoring.models import User
+
+    engine = import_module(settings.SESSION_ENGINE)
+    data: dict[str, dict] = {}
+    if issubclass(engine.SessionStore, DatabaseStore) and not hasattr(
+        engine.SessionStore, "cache_key_prefix"
+    ):
+        model = engine.SessionStore.get_model_class()
+        decoder = engine.SessionStore()
+        rows = model.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        for key, text in rows.values_list("session_key", "session_data"):
+            data[key] = decoder.decode(text)
+    else:  # another engine: each session as it loads itself, still in one trip
+        for key in keys:
+            store = engine.SessionStore(key)
+            loaded = store.load()
+            if store.session_key:
+                data[key] = loaded
+    wanted: dict[str, object] = {}
+    for key, session in data.items():
+        backend = session.get(BACKEND_SESSION_KEY)
+        if SESSION_KEY in session and backend in settings.AUTHENTICATION_BACKENDS:
+            wanted[key] = User._meta.pk.to_python(session[SESSION_KEY])
+    users = User._default_manager.in_bulk(set(wanted.values()))
+    result = {}
+    for key, session in data.items():
+        user = None
+        if key in wanted:
+            backend = import_string(session[BACKEND_SESSION_KEY])
+            if isinstance(backend, type) and issubclass(backend, ModelBackend):
+                user = users.get(wanted[key])
+                if user is not None and not backend().user_can_authenticate(user):
+                    user = None
+            else:
+                user = backend().get_user(wanted[key])
+        result[key] = (session, user)
+    return result
+
+
+_session_user = Batched(_session_users)
+
+
+class SessionUserMiddleware(AuthMiddleware):
+    """Channels' ``AuthMiddleware`` (the session's user, its auth hash checked), with the
+    sessions of many handshakes read together; a handshake with a bearer token leaves the
+    user to ``TokenAuthMiddleware`` and reads no session."""
+
+    async def resolve_scope(self, scope):
+        session = scope["session"]
+        key = session.session_key
+        if bearer_token(scope) is not None or not key:
+            scope["user"]._wrapped = AnonymousUser()
+            return
+        found = await _session_user(key)
+        if found is None:  # expired or unknown: as SessionStore.load() leaves it
+            session._session_cache = {}
+            session._session_key = None
+            scope["user"]._wrapped = AnonymousUser()
+            return
+        data, user = found
+        session._session_cache = dict(data)
+        if user is not None and hasattr(user, "get_session_auth_hash"):
+            session_hash = data.get(HASH_SESSION_KEY)
+            if not (
+                session_hash and constant_time_compare(session_hash, user.get_session_auth_hash())
+            ):
+                await database_sync_to_async(session.flush)()
+                user = None
+        scope["user"]._wrapped = user or AnonymousUser()
 
 
 class TokenAuthMiddleware:
@@ -119,9 +216,7 @@ class TokenAuthMiddleware:
     async def __call__(self, scope, receive, send):
         token = bearer_token(scope)
         if token is not None:
-            from django.contrib.auth.models import AnonymousUser
-
-            found = await _token_for_handshake(token, scope_client_address(scope))
+            found = await _token_for_handshake((token, scope_client_address(scope)))
             # The token's id lets its revocation close this socket (mentoring.realtime.hub).
             scope = dict(
                 scope,
@@ -140,7 +235,7 @@ class TokenAuthMiddleware:
 
 
 def StaffroomAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' own stacks
-    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+    return CookieMiddleware(SessionMiddleware(SessionUserMiddleware(TokenAuthMiddleware(inner))))
 
 
 def _header(scope, name: bytes) -> str | None:

@@ -319,7 +319,7 @@ def add_post(request: HttpRequest, thread_id: int, data: PostIn):
         anonymous=data.anonymous,
         attachment_ids=data.attachments,
     )
-    return 201, _own_view(request, post)
+    return 201, post_out(selectors.new_post_view(post, viewer=request.user))
 
 
 @router.post("/threads/{thread_id}/attachments", response={201: AttachmentOut})

@@ -3,52 +3,41 @@
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
 from django.urls import path
 
 from mentoring.boards.events import board_group, thread_group
-from mentoring.boards.selectors import visible_board, visible_thread
+from mentoring.boards.selectors import board_access, thread_access
+from mentoring.core.batching import Batched
 from mentoring.realtime.consumers import LiveConsumer, Subscription
-from mentoring.rules.permissions import is_tutor
 from mentoring.rules.visibility import board_lists_threads_to_members
 
-
-@database_sync_to_async
-def _thread_access(user, thread_id: int) -> tuple[int, bool] | None:
-    """(the thread's cohort, whether the user tutors it), or None when they may not see it."""
-    thread = visible_thread(user=user, thread_id=thread_id)
-    if thread is None:
-        return None
-    return thread.cohort_id, is_tutor(user, thread.cohort)
+# (user, thread id) → (the thread's cohort, whether the user tutors it), or None when they may
+# not see it: the sockets opening together are checked in one trip (``Batched``).
+_thread_access = Batched(thread_access)
 
 
 class ThreadConsumer(LiveConsumer):
     async def authorize(self, user) -> Subscription | None:
         thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        access = await _thread_access(user, thread_id)
+        access = await _thread_access((user, thread_id))
         if access is None:
             return None
         cohort_id, tutor = access
         return Subscription(thread_group(thread_id), "tutor" if tutor else "member", cohort_id)
 
 
-@database_sync_to_async
-def _board_access(user, board_id: int) -> int | None:
-    """The board's cohort, or None when the user may not see the board or its stream carries
-    nothing for them ("ask a tutor")."""
-    board = visible_board(user=user, board_id=board_id)
-    if board is None or not board_lists_threads_to_members(board):
-        return None
-    return board.cohort_id
+_board_access = Batched(board_access)
 
 
 class BoardConsumer(LiveConsumer):
     async def authorize(self, user) -> Subscription | None:
         board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
-        cohort_id = await _board_access(user, board_id)
-        if cohort_id is None:
+        board = await _board_access((user, board_id))
+        # Nothing for them when they may not see the board, or its stream carries nothing for
+        # them ("ask a tutor").
+        if board is None or not board_lists_threads_to_members(board):
             return None
-        return Subscription(board_group(board_id), "member", cohort_id)
+        return Subscription(board_group(board_id), "member", board.cohort_id)
 
 
 websocket_urlpatterns = [

@@ -49,7 +49,7 @@ from mentoring.models import (
     ThreadReadState,
     User,
 )
-from mentoring.rules.permissions import can_view_cohort, cohort_is_writable, is_tutor
+from mentoring.rules.permissions import can_view_cohort, cohort_is_writable, is_tutor, prime_roles
 from mentoring.rules.search import SEARCH_CONFIG
 from mentoring.rules.visibility import (
     anonymous_writers,
@@ -108,20 +108,57 @@ def visible_thread(*, user: User, thread_id: int) -> Thread | None:
     Two permission checks whatever the board: the hot path of every thread page and post.
     """
     thread = Thread.objects.select_related("board", "cohort", "author").filter(pk=thread_id).first()
-    if thread is None or not can_view_cohort(user, thread.cohort):
+    if thread is None:
+        return None
+    return _thread_if_visible(thread, user=user, now=timezone.now())
+
+
+def _thread_if_visible(thread: Thread, *, user: User, now: datetime) -> Thread | None:
+    if not can_view_cohort(user, thread.cohort):
         return None
     tutor = is_tutor(user, thread.cohort)
-    now = timezone.now()
     if not board_visible_to(thread.board, user=user, viewer_is_tutor=tutor, now=now):
         return None
     if not thread_visible_to(thread, user=user, viewer_is_tutor=tutor):
         return None
     thread.viewer_is_tutor = tutor
+    thread.checked_for = user.pk  # a service given this thread need not read it again
     thread.board.cohort = thread.cohort
     thread.writable = thread.board.writable = board_writable(
         thread.board, now=now
     ) and cohort_is_writable(thread.cohort)
     return thread
+
+
+def thread_access(pairs: list[tuple[User, int]]) -> dict[tuple[User, int], tuple[int, bool]]:
+    """``visible_thread`` for many (user, thread id) pairs at once (sockets opening together):
+    (the thread's cohort, whether the user tutors it) for each pair that may see it, in two
+    queries whatever their number (a restricted board adds its own check)."""
+    threads = Thread.objects.select_related("board", "cohort").in_bulk({t for _, t in pairs})
+    prime_roles((user, threads[t].cohort_id) for user, t in pairs if t in threads)
+    now = timezone.now()
+    access = {}
+    for user, thread_id in pairs:
+        thread = threads.get(thread_id)
+        if thread is not None and _thread_if_visible(thread, user=user, now=now) is not None:
+            access[(user, thread_id)] = (thread.cohort_id, thread.viewer_is_tutor)
+    return access
+
+
+def board_access(pairs: list[tuple[User, int]]) -> dict[tuple[User, int], Board]:
+    """``visible_board`` for many (user, board id) pairs at once: two queries."""
+    boards = Board.objects.select_related("cohort").in_bulk({b for _, b in pairs})
+    prime_roles((user, boards[b].cohort_id) for user, b in pairs if b in boards)
+    now = timezone.now()
+    access = {}
+    for user, board_id in pairs:
+        board = boards.get(board_id)
+        if board is None or not can_view_cohort(user, board.cohort):
+            continue
+        tutor = is_tutor(user, board.cohort)
+        if board_visible_to(board, user=user, viewer_is_tutor=tutor, now=now):
+            access[(user, board_id)] = board
+    return access
 
 
 def cohort_threads(*, user: User, cohort: Cohort, tutor: bool | None = None) -> QuerySet[Thread]:
@@ -462,13 +499,29 @@ class ReactionSummary:
     anonymous: int
 
 
+def new_post_view(post: Post, *, viewer: User) -> Post:
+    """A post ``viewer`` has just written (``post.thread`` as ``visible_thread`` gave it to
+    them), decorated as ``visible_post`` would: no query, nothing can have reacted to it yet."""
+    thread = post.thread
+    post.cohort = thread.cohort
+    tutor = thread.viewer_is_tutor
+    decorate_post(post, viewer=viewer, viewer_is_tutor=tutor, now=timezone.now())
+    attach_reactions([post], thread=thread, viewer=viewer, viewer_is_tutor=tutor, fresh=True)
+    return post
+
+
 def attach_reactions(
-    posts: list[Post], *, thread: Thread, viewer: User, viewer_is_tutor: bool
+    posts: list[Post],
+    *,
+    thread: Thread,
+    viewer: User,
+    viewer_is_tutor: bool,
+    fresh: bool = False,
 ) -> None:
     """Set ``reactions_shown`` (a ``ReactionSummary`` per kind), ``reaction_counts``,
     ``my_reactions`` and ``can_react`` on decorated posts of one thread: two queries at most,
-    whatever the number of posts."""
-    ids = [post.pk for post in posts if not post.is_retracted]
+    whatever the number of posts (none for ``fresh`` posts, just written)."""
+    ids = [] if fresh else [post.pk for post in posts if not post.is_retracted]
     rows = (
         list(
             Reaction.objects.filter(post_id__in=ids)

@@ -158,18 +158,31 @@ def _after(keys: Sequence[Key], aliases: list[str], values: list[Any], nullable:
     return condition
 
 
-def keyset_page(
+@dataclass(frozen=True)
+class Keyed:
+    """A queryset ordered and filtered for one page (``keyset_queryset``): its sort keys are
+    annotated as ``aliases``; ``ordering`` is that order (for a window over the same rows)."""
+
+    queryset: QuerySet
+    aliases: list[str]
+    ordering: list[OrderBy]
+    fingerprint: str
+
+    def cursor_after(self, values: Sequence[Any]) -> str:
+        """The cursor of the page that follows the row whose sort keys are ``values``."""
+        return encode_cursor(list(values), self.fingerprint)
+
+
+def keyset_queryset(
     queryset: QuerySet,
     *,
     order: Sequence[str | Key | OrderBy],
-    limit: int,
     cursor: str | None = None,
     scope: str = "",
-) -> Page:
-    """The ``limit`` rows of ``queryset`` after ``cursor`` in ``order`` (which must be total:
-    end it with the primary key). Works on model and ``.values()`` querysets alike; two rows
-    too many are never fetched — one extra row says whether a next page exists.
-    """
+) -> Keyed:
+    """``queryset`` in ``order`` (which must be total: end it with the primary key), only the
+    rows after ``cursor``: what ``keyset_page`` reads a page of. For a selector that reads the
+    page in SQL of its own (one aggregate instead of a Python object per row)."""
     keys = [Key.of(item) for item in order]
     aliases = [_ALIAS.format(i) for i in range(len(keys))]
     fingerprint = _fingerprint(keys, scope)
@@ -196,14 +209,31 @@ def keyset_page(
                 raise bad_cursor() from None
         nullable = [_nullable(queryset, key.expression) for key in keys]
         annotated = annotated.filter(_after(keys, aliases, values, nullable))
-    rows = list(annotated[: limit + 1])
+    return Keyed(annotated, aliases, ordering, fingerprint)
+
+
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    order: Sequence[str | Key | OrderBy],
+    limit: int,
+    cursor: str | None = None,
+    scope: str = "",
+) -> Page:
+    """The ``limit`` rows of ``queryset`` after ``cursor`` in ``order`` (which must be total:
+    end it with the primary key). Works on model and ``.values()`` querysets alike; two rows
+    too many are never fetched — one extra row says whether a next page exists.
+    """
+    keyed = keyset_queryset(queryset, order=order, cursor=cursor, scope=scope)
+    aliases = keyed.aliases
+    rows = list(keyed.queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
         get = last.get if isinstance(last, dict) else lambda name: getattr(last, name)
-        next_cursor = encode_cursor([get(alias) for alias in aliases], fingerprint)
+        next_cursor = keyed.cursor_after([get(alias) for alias in aliases])
     for row in rows:
         if isinstance(row, dict):
             for alias in aliases:

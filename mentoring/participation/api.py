@@ -18,7 +18,6 @@ from mentoring.participation.selectors.rows import (
     PARTICIPATION_PAGE,
     Status,
     member_json_page,
-    nudge_conversion,
     status_counts,
     tutored_cohort,
 )
@@ -111,9 +110,8 @@ def participation(
         limit=PARTICIPATION_PAGE.parse(limit),
         cursor=cursor,
     )
-    page = members.page
-    next_url = page_url(request, page.next_cursor)
-    conversion = nudge_conversion(cohort=cohort)
+    next_url = page_url(request, members.next_cursor)
+    conversion = members.conversion
     head = {
         "cohort_id": cohort.pk,
         "reader_threshold": cohort.reader_threshold,
@@ -126,11 +124,11 @@ def participation(
             "rate": conversion.rate,
         },
     }
-    # The members arrive as JSON objects written by PostgreSQL (see member_json_page) and are
-    # spliced in rather than parsed and re-encoded: for 1,100 members that is most of the
-    # time. The schema above still documents the shape; tests/api/test_participation_api.py
-    # checks it.
-    body = json.dumps(head, cls=DjangoJSONEncoder)[:-1] + ',"members":[' + ",".join(page.items)
+    # The members arrive as one text of JSON objects written by PostgreSQL (see
+    # member_json_page) and are spliced in rather than parsed and re-encoded: for 1,100 members
+    # that is most of the time. The schema above still documents the shape;
+    # tests/api/test_participation_api.py checks it.
+    body = json.dumps(head, cls=DjangoJSONEncoder)[:-1] + ',"members":[' + members.members
     return HttpResponse(
         body + "]}",
         content_type=JSON,

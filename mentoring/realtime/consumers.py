@@ -22,9 +22,9 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from mentoring.core.batching import Batched
 from mentoring.realtime import eager, hub, log
 from mentoring.realtime.schemas import Ready, Resync
 
@@ -34,7 +34,9 @@ FORBIDDEN = 4403
 MAX_BACKLOG = 2000
 TRY_AGAIN_LATER = 1013
 
-_events_after = database_sync_to_async(log.events_after)
+# (stream, since) → (current seq, what followed): sockets catching up together (a reconnect
+# storm after a restart) read the log once per stream.
+_events_after = Batched(log.events_after_many)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.last_seq = start
             self._send(Ready(seq=start).model_dump_json())
         else:
-            current, missed = await _events_after(subscription.stream, since)
+            current, missed = await _events_after((subscription.stream, since))
             self._send(Ready(seq=since).model_dump_json())
             if missed is None:
                 self._send(Resync(seq=current).model_dump_json())

@@ -9,8 +9,10 @@ processes that missed messages read them back with ``events_after``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import connection
+from django.db.models import Q
 
 from mentoring.models.live import KEEP_SECONDS, LiveEvent, LiveStream
 
@@ -40,6 +42,11 @@ class LoggedEvent:
 
     def texts(self) -> dict[str, str]:
         """Audience → the JSON text with its seq, encoded once for all sockets."""
+        return self._texts
+
+    @cached_property
+    def _texts(self) -> dict[str, str]:
+        # Built once per event: a crowd catching up together shares one read of the log.
         member = with_seq(self.member_text, self.seq)
         tutor = with_seq(self.tutor_text, self.seq) if self.tutor_text is not None else member
         return {"member": member, "tutor": tutor}
@@ -132,16 +139,40 @@ def events_after(stream: str, since: int) -> tuple[int, list[LoggedEvent] | None
     """(the stream's current seq, the events that followed ``since`` in order), or None for the
     events when they cannot all be replayed: trimmed, too many, or ``since`` from the future (a
     database restored from a backup, a client that saw another server)."""
-    current = current_seqs([stream])[stream]
-    if since == current:
-        return current, []
-    if since > current or current - since > CATCH_UP_LIMIT:
-        return current, None
-    rows = list(
-        LiveEvent.objects.filter(stream=stream, seq__gt=since, seq__lte=current)
-        .order_by("seq")
-        .values_list("seq", "member_text", "tutor_text")
-    )
-    if len(rows) != current - since:
-        return current, None
-    return current, [LoggedEvent(*row) for row in rows]
+    return events_after_many([(stream, since)])[(stream, since)]
+
+
+def events_after_many(
+    requests: list[tuple[str, int]],
+) -> dict[tuple[str, int], tuple[int, list[LoggedEvent] | None]]:
+    """``events_after`` for many (stream, since) at once (sockets catching up together, as
+    after a restart): two queries whatever their number, the events read once per stream
+    from the lowest ``since`` asked and shared."""
+    current = current_seqs(sorted({stream for stream, _ in requests}))
+    lowest: dict[str, int] = {}
+    for stream, since in requests:
+        now = current[stream]
+        if since < now and now - since <= CATCH_UP_LIMIT:
+            lowest[stream] = min(since, lowest.get(stream, since))
+    logged: dict[str, dict[int, LoggedEvent]] = {stream: {} for stream in lowest}
+    if lowest:
+        wanted = Q()
+        for stream, since in lowest.items():
+            wanted |= Q(stream=stream, seq__gt=since, seq__lte=current[stream])
+        rows = LiveEvent.objects.filter(wanted).values_list(
+            "stream", "seq", "member_text", "tutor_text"
+        )
+        for stream, seq, member_text, tutor_text in rows:
+            logged[stream][seq] = LoggedEvent(seq, member_text, tutor_text)
+    answers = {}
+    for stream, since in requests:
+        now = current[stream]
+        if since == now:
+            answers[(stream, since)] = (now, [])
+        elif since > now or now - since > CATCH_UP_LIMIT:
+            answers[(stream, since)] = (now, None)
+        else:
+            found = logged[stream]
+            events = [found[seq] for seq in range(since + 1, now + 1) if seq in found]
+            answers[(stream, since)] = (now, events if len(events) == now - since else None)
+    return answers

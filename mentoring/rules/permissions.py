@@ -51,6 +51,36 @@ def _role(user: User, cohort: Cohort) -> str:
     return cache[cohort.pk]
 
 
+def remember_role(user: User, cohort_id: int, role: str | None) -> None:
+    """Keep a role read with something else (one query for a cohort and the viewer's role in
+    it) in the user's cache, so the checks that follow ask no more."""
+    if user.is_authenticated and user.is_active:
+        user.__dict__.setdefault(ROLE_CACHE_ATTRIBUTE, {})[cohort_id] = role or _NONE
+
+
+def prime_roles(pairs) -> None:
+    """Read the roles of many (user, cohort id) pairs into each user's cache in one query, for
+    checks made for many people at once (a crowd of websocket handshakes); ``_role`` then
+    answers from the cache."""
+    wanted = [
+        (user, cohort_id)
+        for user, cohort_id in pairs
+        if user.is_authenticated
+        and user.is_active
+        and cohort_id not in user.__dict__.get(ROLE_CACHE_ATTRIBUTE, {})
+    ]
+    if not wanted:
+        return
+    rows = Membership.objects.filter(
+        user_id__in={user.pk for user, _ in wanted},
+        cohort_id__in={cohort_id for _, cohort_id in wanted},
+    ).values_list("user_id", "cohort_id", "role")
+    roles = {(user_id, cohort_id): role for user_id, cohort_id, role in rows}
+    for user, cohort_id in wanted:
+        cache = user.__dict__.setdefault(ROLE_CACHE_ATTRIBUTE, {})
+        cache[cohort_id] = roles.get((user.pk, cohort_id), _NONE)
+
+
 def forget_cached_permissions(user: User) -> None:
     user.__dict__.pop(ROLE_CACHE_ATTRIBUTE, None)
     user.__dict__.pop("_perm_cache", None)

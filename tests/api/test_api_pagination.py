@@ -168,7 +168,7 @@ def test_openapi_documents_each_lists_limit(api, members):
         for parameter in operations.get("get", {}).get("parameters", []):
             if parameter["name"] == "limit":
                 limits[path] = (parameter["schema"].get("default"), parameter["schema"]["maximum"])
-    assert limits["/api/v1/cohorts/{cohort_id}/participation"] == (2000, 5000)
+    assert limits["/api/v1/cohorts/{cohort_id}/participation"] == (2000, 20000)
     assert limits["/api/v1/boards/{board_id}/threads"] == (50, 200)
     assert {
         "/api/v1/cohorts",

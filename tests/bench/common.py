@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH_DB = "staffroom_bench"
+# ``STAFFROOM_BENCH_DB`` names another (e.g. one per worktree, so parallel runs do not collide).
+BENCH_DB = os.environ.get("STAFFROOM_BENCH_DB", "staffroom_bench")
 _ready = False
 
 

@@ -306,3 +306,29 @@ def test_the_dashboard_api_stores_this_weeks_sums(cohort, api):
     assert set(
         Membership.objects.filter(cohort=cohort, role="member").values_list("alert_week", flat=True)
     ) == {monday}
+
+
+# --- The compiled queries follow the clock (issue 24) --------------------------------------
+def test_the_compiled_page_and_live_rows_follow_the_clock_second_by_second(cohort):
+    """The page's and the live rows' SQL is compiled once and reused with the time replaced:
+    a second either side of the boundary still decides, read after read."""
+    import json
+
+    from mentoring.participation.selectors.rows import member_json_page
+
+    m = membership(cohort, "m1")
+    Membership.objects.filter(pk=m.pk).update(last_seen_at=NOW - timedelta(days=14))
+
+    def page_alerts(now):
+        text = member_json_page(cohort=cohort, now=now).members
+        return next(row["alerts"] for row in json.loads(f"[{text}]") if row["username"] == "m1")
+
+    def live_alerts(now):
+        [row] = member_rows_by_id(membership_ids=[m.pk], now=now)
+        return row["alerts"]
+
+    for read in (page_alerts, live_alerts):
+        assert read(NOW - timedelta(seconds=1)) == []  # compiles
+        assert read(NOW) == ["went_quiet"]  # reuses, with the time replaced
+        assert read(NOW - timedelta(seconds=1)) == []
+        assert read(NOW + timedelta(days=1)) == ["went_quiet"]

@@ -34,17 +34,28 @@ def user_for_token(key: str) -> User | None:
 
 def live_token(key: str) -> ApiToken | None:
     """The unrevoked token of an active user with this key (its ``user`` loaded), or None."""
-    if not key:
-        return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    return live_tokens([key]).get(key)
+
+
+def live_tokens(keys: list[str]) -> dict[str, ApiToken]:
+    """``live_token`` for many keys at once (a crowd of websocket handshakes): one query, and
+    one update of ``last_used_at`` for those not marked in the last minute. Keys that match no
+    live token are left out."""
+    hashes = {ApiToken.hash_key(key): key for key in keys if key}
+    if not hashes:
+        return {}
+    tokens = list(
+        ApiToken.objects.select_related("user").filter(
+            key_hash__in=list(hashes), revoked_at__isnull=True, user__is_active=True
+        )
     )
-    if token is None:
-        return None
     now = timezone.now()
     # Writing on every request would cost a row lock per call; a minute's precision is enough.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+    stale = [
+        t.pk
+        for t in tokens
+        if t.last_used_at is None or (now - t.last_used_at).total_seconds() > 60
+    ]
+    if stale:
+        ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
+    return {hashes[t.key_hash]: t for t in tokens}

@@ -308,7 +308,8 @@ def create_post(
 
     ``files``: uploads to attach; ``attachment_ids``: the author's own uploads to this thread
     waiting for a post (``upload_attachment``, the API's way)."""
-    thread = visible_thread_or_404(user=author, thread_id=thread.pk)
+    if getattr(thread, "checked_for", None) != author.pk:  # not already read for them
+        thread = visible_thread_or_404(user=author, thread_id=thread.pk)
     _refuse_unless_writable(thread)
     if thread.locked_at is not None:
         raise Forbidden(THREAD_LOCKED, "This thread is locked: a tutor has closed it to replies.")

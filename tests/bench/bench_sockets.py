@@ -1,0 +1,364 @@
+"""What a crowd of sockets costs one process, each figure beside its like-for-like reference
+measured alternately in the same run (issue 24):
+
+1. Admission: sockets opened per second on a thread (``/ws/threads/{id}/``, bearer tokens, 50
+   handshakes in flight), against a plain Channels consumer doing the same authentication and
+   the same permission check in the same server (``tests/bench/reference_asgi.py``), the two
+   alternating round by round.
+2. Delivery latency to every socket: one post over HTTP to a thread with all the sockets on
+   it; from the POST's start to each socket's frame, p50/p95/max over every socket and post,
+   beside the POST's own round trip.
+3. Memory: the server's RSS (``/proc``) after each of three rounds of SOCKETS sockets opened
+   and closed, against its size after the first round (target: within 20%).
+4. A reconnect storm: the server restarts while every socket is open, posts are made while it
+   is down, and every socket reconnects with ``?since=``; the time until the last one has
+   everything it missed (target: under a minute, nothing lost), beside the same sockets
+   reconnecting to the plain consumer (no catch-up to do).
+
+``SOCKETS_BENCH_N`` sets how many sockets (default 10,000; the client side, in a process of its
+own, shares the machine's cores with the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+import os
+import time
+
+from tests.bench.common import percentile, report, setup_django
+
+SOCKETS = int(os.environ.get("SOCKETS_BENCH_N", "10000"))
+IN_FLIGHT = 50
+ROUNDS = 3
+LATENCY_POSTS = 10
+STORM_POSTS = 20
+REFERENCE_APP = "tests.bench.reference_asgi:application"
+
+
+# --- The client side (a process of its own) --------------------------------------------------
+def _client(conn) -> None:
+    asyncio.run(_client_async(conn))
+
+
+async def _client_async(conn) -> None:
+    """Serve commands from the bench: open N sockets on a path, wait for frames, close."""
+    import websockets
+
+    sockets: list = []
+    seen: list[dict[int, float]] = []
+    readers: list[asyncio.Task] = []
+
+    async def read(i: int) -> None:
+        try:
+            async for text in sockets[i]:
+                at = text.find('"seq":')
+                if at >= 0:
+                    end = min(p for p in (text.find(",", at), text.find("}", at)) if p >= 0)
+                    seen[i].setdefault(int(text[at + 6 : end]), time.time())
+        except Exception:
+            pass
+
+    async def open_all(url: str, tokens: list[str], since: int | None) -> tuple[float, int]:
+        semaphore = asyncio.Semaphore(IN_FLIGHT)
+        opened = [None] * len(tokens)
+        first = [0] * len(tokens)
+        failures = 0
+
+        async def one(i: int) -> None:
+            nonlocal failures
+            target = url if since is None else f"{url}?since={since}"
+            async with semaphore:
+                for _attempt in range(20):
+                    try:
+                        socket = await websockets.connect(
+                            target,
+                            additional_headers={"Authorization": f"Bearer {tokens[i]}"},
+                            open_timeout=120,
+                            max_queue=None,
+                            compression=None,
+                        )
+                        ready = json.loads(await asyncio.wait_for(socket.recv(), 120))
+                        if ready.get("type") != "ready":
+                            raise RuntimeError(f"not ready: {ready}")
+                        first[i] = ready["seq"]
+                        opened[i] = socket
+                        return
+                    except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed):
+                        await asyncio.sleep(0.2)  # the server is still starting
+                failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(len(tokens))))
+        elapsed = time.perf_counter() - started
+        sockets[:] = opened
+        seen[:] = [{} for _ in opened]
+        readers[:] = [asyncio.create_task(read(i)) for i in range(len(opened)) if opened[i]]
+        return elapsed, failures
+
+    async def close_all() -> None:
+        await asyncio.gather(*(s.close() for s in sockets if s is not None), return_exceptions=True)
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+
+    while True:
+        command, *args = await asyncio.to_thread(conn.recv)
+        if command == "open":
+            conn.send(await open_all(*args))
+        elif command == "close":
+            await close_all()
+            conn.send("closed")
+        elif command == "wait":  # until every socket has every seq in args, or timeout
+            seqs, timeout = args
+            deadline = time.perf_counter() + timeout
+            want = set(seqs)
+            while time.perf_counter() < deadline:
+                if all(want <= s.keys() for s in seen):
+                    break
+                await asyncio.sleep(0.05)
+            arrivals = [[s.get(q) for q in seqs] for s in seen]
+            conn.send(arrivals)
+        elif command == "drop":  # the server went away: forget the sockets
+            sockets.clear()
+            for task in readers:
+                task.cancel()
+            conn.send("dropped")
+        elif command == "stop":
+            await close_all()
+            conn.send("stopped")
+            return
+
+
+class Client:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_client, args=(child,), daemon=True)
+        self.process.start()
+
+    def call(self, *command, timeout: float = 900):
+        self.conn.send(command)
+        if not self.conn.poll(timeout):
+            raise RuntimeError(f"the client did not answer {command[0]} within {timeout} s")
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        try:
+            self.call("stop", timeout=120)
+        finally:
+            self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.terminate()
+
+
+# --- The server side -------------------------------------------------------------------------
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _setup():
+    from django.db import transaction
+
+    from mentoring.accounts.services.tokens import create_api_token
+    from mentoring.boards.services.posts import create_thread
+    from mentoring.models import Board, Membership, User
+    from tests.bench.bench_burst import _cohort
+
+    cohort = _cohort()
+    tutor = User.objects.get(username="tutor")
+    board = Board.objects.get(cohort=cohort, kind=Board.Kind.GENERAL)
+    with transaction.atomic():
+        thread = create_thread(board=board, author=tutor, title="Bench: sockets", body="Go.")
+    ids = list(
+        Membership.objects.filter(cohort=cohort, role=Membership.Role.MEMBER)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    users = User.objects.in_bulk(ids)
+    people = [(uid, create_api_token(user=users[uid], name="bench sockets")) for uid in ids]
+    tokens = [people[i % len(people)][1] for i in range(SOCKETS)]
+    return cohort, tutor, thread, people, tokens
+
+
+def _post_over_http(url: str, token: str, thread_id: int, text: str) -> tuple[float, float]:
+    """(the POST's wall-clock start, its round trip)."""
+    import httpx
+
+    start_wall, start = time.time(), time.perf_counter()
+    response = httpx.post(
+        f"{url}/api/v1/threads/{thread_id}/posts",
+        json={"body": text},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+    response.raise_for_status()
+    return start_wall, time.perf_counter() - start
+
+
+def _current_seq(thread_id: int) -> int:
+    from django.db import close_old_connections
+
+    from mentoring.boards.events import thread_group
+
+    close_old_connections()  # a long bench: take a fresh (checked) connection from the pool
+    from mentoring.models import LiveStream
+
+    row = LiveStream.objects.filter(name=thread_group(thread_id)).first()
+    return row.seq if row else 0
+
+
+def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_django()
+    from django.db import transaction
+
+    from mentoring.boards.services.posts import create_post
+    from mentoring.models import User
+    from tests.bench.bench_burst import body
+    from tests.conftest import ServerProcess
+
+    cohort, tutor, thread, people, tokens = _setup()
+    env = {
+        "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
+        "UVICORN_WS_PER_MESSAGE_DEFLATE": "false",
+    }
+    server = ServerProcess(env, app=REFERENCE_APP)
+    ws = server.url.replace("http://", "ws://")
+    ours = f"{ws}/ws/threads/{thread.pk}/"
+    plain = f"{ws}/ws/reference/threads/{thread.pk}/"
+    client = Client()
+    import random
+
+    rng = random.Random(24)
+    try:
+        # 1 and 3: admission, alternating with the plain consumer; RSS after each round.
+        rates: dict[str, list[float]] = {"ours": [], "plain": []}
+        sizes: list[float] = []
+        fresh = rss_mb(server.process.pid)
+        for _round in range(ROUNDS):
+            for name, url in (("ours", ours), ("plain", plain)):
+                elapsed, failures = client.call("open", url, tokens, None)
+                if failures:
+                    raise RuntimeError(f"{failures} sockets did not open on {name}")
+                rates[name].append(SOCKETS / elapsed)
+                held = rss_mb(server.process.pid)
+                client.call("close")
+                time.sleep(8)  # the hub releases memory a few seconds after a crowd leaves
+                if name == "ours":
+                    sizes.append(rss_mb(server.process.pid))
+                    print(
+                        f"(round {_round + 1}: {SOCKETS:,} sockets opened in {elapsed:.1f}s; "
+                        f"RSS {fresh:.0f} MB fresh, {held:.0f} MB with them, "
+                        f"{sizes[-1]:.0f} MB after they closed)",
+                        flush=True,
+                    )
+        for i in range(ROUNDS):
+            report(
+                f"sockets admitted per second, round {i + 1} ({SOCKETS:,} on one thread)",
+                rates["ours"][i],
+                rates["plain"][i],
+                unit="sockets/s",
+                reference_name="plain Channels consumer, same auth and permission check",
+                higher_is_better=True,
+            )
+        for i in range(1, ROUNDS):
+            report(
+                f"RSS after round {i + 1} of {SOCKETS:,} sockets opened and closed",
+                sizes[i],
+                sizes[0],
+                unit="MB",
+                reference_name="after round 1 (target: ratio ≤ 1.20)",
+            )
+
+        # 2: delivery latency to every socket.
+        elapsed, failures = client.call("open", ours, tokens, None)
+        start_seq = _current_seq(thread.pk)
+        starts, trips = [], []
+        for n in range(LATENCY_POSTS):
+            _, token = people[n]
+            start_wall, trip = _post_over_http(server.url, token, thread.pk, body(rng))
+            starts.append(start_wall)
+            trips.append(trip)
+            time.sleep(1.0)
+        seqs = list(range(start_seq + 1, start_seq + LATENCY_POSTS + 1))
+        arrivals = client.call("wait", seqs, 60)
+        latencies, lost = [], 0
+        for per_socket in arrivals:
+            for k, arrived in enumerate(per_socket):
+                if arrived is None:
+                    lost += 1
+                else:
+                    latencies.append(arrived - starts[k])
+        print(
+            f"delivery to every socket ({SOCKETS:,} sockets × {LATENCY_POSTS} posts): "
+            f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms; lost {lost}",
+            flush=True,
+        )
+        report(
+            f"delivery latency p50 over every socket ({SOCKETS:,} sockets)",
+            percentile(latencies, 0.5),
+            percentile(trips, 0.5),
+            reference_name="the POST's own round trip (median)",
+        )
+        report(
+            f"delivery latency p95 over every socket ({SOCKETS:,} sockets)",
+            percentile(latencies, 0.95),
+            percentile(trips, 0.95),
+            reference_name="the POST's own round trip (p95)",
+        )
+
+        # 4: the reconnect storm. Restart with every socket open, post while it is down.
+        since = _current_seq(thread.pk)
+        server.process.terminate()
+        server.process.wait(timeout=30)
+        client.call("drop")
+        author = User.objects.get(pk=people[0][0])
+        for _ in range(STORM_POSTS):
+            with transaction.atomic():
+                create_post(thread=thread, author=author, body=body(rng))
+        missed = list(range(since + 1, since + STORM_POSTS + 1))
+        assert _current_seq(thread.pk) == missed[-1]
+        server.restart()
+        started = time.perf_counter()
+        _, failures = client.call("open", ours, tokens, since)
+        arrivals = client.call("wait", missed, 120)
+        storm = time.perf_counter() - started
+        lost = sum(1 for per_socket in arrivals for a in per_socket if a is None) + failures * len(
+            missed
+        )
+        client.call("close")
+        server.restart()
+        started = time.perf_counter()
+        client.call("open", plain, tokens, None)
+        plain_storm = time.perf_counter() - started
+        client.call("close")
+        print(
+            f"reconnect storm: {SOCKETS:,} sockets with ?since= after a restart, "
+            f"{STORM_POSTS} posts to catch up each: all back in {storm:.1f}s "
+            f"(target < 60 s), {lost} of {SOCKETS * STORM_POSTS:,} deliveries lost",
+            flush=True,
+        )
+        report(
+            f"reconnect storm, {SOCKETS:,} sockets after a restart",
+            storm,
+            plain_storm,
+            unit="s",
+            reference_name="the plain consumer's reconnect (nothing to catch up)",
+        )
+    finally:
+        client.stop()
+        server.stop()
+    del cohort, tutor
+
+
+if __name__ == "__main__":
+    main()

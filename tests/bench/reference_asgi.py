@@ -1,0 +1,71 @@
+"""The app of ``config.asgi`` plus one socket written the plain Channels way, for the benches'
+like-for-like references (never served in production).
+
+``/ws/reference/threads/{id}/`` does what the usual Channels tutorial consumer would do for
+the same page: behind the same middleware (origin check, session, bearer token, the sign-in
+policy), it checks the same permission with the same selectors (``visible_thread`` and the
+membership role, one ``database_sync_to_async`` call), joins a channel-layer group of its own
+channel, accepts and sends a ``ready`` message. No log, no hub, no batching: what Staffroom's
+thread socket (``/ws/threads/{id}/``) is measured against.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.routing import ProtocolTypeRouter, URLRouter
+from django.urls import path
+
+from config.asgi import application as staffroom
+from config.routing import websocket_urlpatterns
+from mentoring.accounts.auth import BrowserOriginValidator, StaffroomAuthMiddlewareStack
+from mentoring.boards.selectors import visible_thread
+from mentoring.rules.permissions import is_tutor
+
+
+@database_sync_to_async
+def _thread_access(user, thread_id: int) -> tuple[int, bool] | None:
+    thread = visible_thread(user=user, thread_id=thread_id)
+    if thread is None:
+        return None
+    return thread.cohort_id, is_tutor(user, thread.cohort)
+
+
+class PlainThreadConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
+        access = None
+        if user is not None and user.is_authenticated:
+            access = await _thread_access(user, thread_id)
+        await self.accept()
+        if access is None:
+            await self.close(code=4403)
+            return
+        self.group = f"reference.thread.{thread_id}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json({"type": "ready", "seq": 0})
+
+    async def disconnect(self, code) -> None:
+        group = getattr(self, "group", None)
+        if group is not None:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def live_event(self, message) -> None:
+        await self.send(text_data=message["text"])
+
+
+REFERENCE_ROUTE = "ws/reference/threads/<int:thread_id>/"
+
+application = ProtocolTypeRouter(
+    {
+        "http": staffroom,
+        "websocket": BrowserOriginValidator(
+            StaffroomAuthMiddlewareStack(
+                URLRouter(
+                    [path(REFERENCE_ROUTE, PlainThreadConsumer.as_asgi()), *websocket_urlpatterns]
+                )
+            )
+        ),
+    }
+)
