@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
-from mentoring.accounts.selectors.policy import must_set_up_two_factor
+from mentoring.accounts.selectors.policy import must_set_up_two_factor, signed_in_through_sso
 from mentoring.accounts.services import throttle
 from mentoring.accounts.services.tokens import live_token, user_for_token
 from mentoring.core.addresses import client_address, scope_client_address
@@ -27,10 +27,10 @@ TWO_FACTOR_REQUIRED = (
 )
 
 
-def _allowed(user):
+def _allowed(user, session=None):
     """The sign-in policy reaches the API: staff and tutors who must set up two-factor and
     have not can do nothing here yet, as on the pages (403 ``two_factor_required``)."""
-    if must_set_up_two_factor(user):
+    if must_set_up_two_factor(user, through_sso=signed_in_through_sso(session)):
         raise Forbidden("two_factor_required", TWO_FACTOR_REQUIRED)
     return user
 
@@ -81,7 +81,7 @@ class SessionWithCsrfAuth(APIKeyCookie):
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
             raise Forbidden("csrf_failed", "CSRF verification failed.")
-        return _allowed(user)
+        return _allowed(user, getattr(request, "session", None))
 
 
 def bearer_token(scope) -> str | None:
@@ -104,8 +104,8 @@ def _token_for_handshake(key: str, address: str):
 
 
 @database_sync_to_async
-def _must_set_up_two_factor(user) -> bool:
-    return must_set_up_two_factor(user)
+def _must_set_up_two_factor(user, session=None) -> bool:
+    return must_set_up_two_factor(user, through_sso=signed_in_through_sso(session))
 
 
 class TokenAuthMiddleware:
@@ -133,7 +133,7 @@ class TokenAuthMiddleware:
             scope["type"] == "websocket"
             and user is not None
             and user.is_authenticated
-            and await _must_set_up_two_factor(user)
+            and await _must_set_up_two_factor(user, None if token else scope.get("session"))
         ):
             return await close_with_4403(receive, send)
         return await self.inner(scope, receive, send)
