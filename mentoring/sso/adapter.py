@@ -29,6 +29,7 @@ from allauth.socialaccount.models import SocialLogin
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from mentoring.core.addresses import client_address
 from mentoring.models import User
@@ -240,6 +241,10 @@ class StaffroomSocialAccountAdapter(DefaultSocialAccountAdapter):
             user.display_name = admission.invitations[0].invitee_name[:150]
             user.save(update_fields=["display_name"])
         admit(user=user, admission=admission)
+        cohort = admission.first_cohort
+        if cohort is not None and not sociallogin.state.get("next"):
+            # Where an accepted invitation lands (mentoring.invitations): their cohort.
+            sociallogin.state["next"] = reverse("cohort_home", args=[cohort.pk])
         logger.info("single sign-on: account %s made for an admitted address", user.pk)
         return user
 

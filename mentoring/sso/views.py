@@ -28,11 +28,12 @@ def _safe_next(request: HttpRequest) -> str:
     return value if value and get_account_adapter(request).is_safe_url(value) else ""
 
 
-def _allow_form_action(request: HttpRequest, origins: list[str]) -> None:
+def _allow_form_action(response: HttpResponse, origins: list[str]) -> HttpResponse:
     """The page's form is answered by a redirect to the identity provider, which the browser
-    checks against the page's CSP ``form-action``."""
+    checks against the page's CSP ``form-action`` (django-csp reads ``_csp_update``)."""
     if origins:
-        request._csp_update = {"form-action": origins}
+        response._csp_update = {"form-action": ["'self'", *origins]}
+    return response
 
 
 @require_POST
@@ -49,12 +50,12 @@ def route(request: HttpRequest) -> HttpResponse:
         if next_url:
             query["next"] = next_url
         return redirect(f"{reverse('login')}?{urlencode(query)}")
-    _allow_form_action(request, provider.origins)
-    return render(
+    page = render(
         request,
         "sso/continue.html",
         {"provider": provider, "email": email, "next": next_url},
     )
+    return _allow_form_action(page, provider.origins)
 
 
 @require_POST
