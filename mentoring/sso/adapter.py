@@ -71,6 +71,16 @@ REASONS = {
         "it cannot be linked to your organisation's sign-in. Sign in with your password, or ask "
         "staff for help.",
     ),
+    "relay_state_off_site": (
+        400,
+        "This sign-in reply asked to send you to another site afterwards, which Staffroom "
+        "does not do. You are not signed in; start again from the sign-in page.",
+    ),
+    "replayed": (
+        400,
+        "This sign-in reply has already been used, or answers no sign-in started in this "
+        "browser. You are not signed in; start again from the sign-in page.",
+    ),
     "authentication_failed": (
         400,
         "Your organisation's sign-in sent a reply Staffroom cannot accept, so you are not signed "

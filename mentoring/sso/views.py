@@ -4,19 +4,26 @@ identity to an existing account, and signing out of the identity provider too.""
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.base.constants import AuthProcess
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentoring.sso import selectors
-from mentoring.sso.adapter import NONCE_STATE_KEY, complete_pending_link, pending_link
+from mentoring.sso.adapter import (
+    NONCE_STATE_KEY,
+    complete_pending_link,
+    pending_link,
+    refusal,
+)
 
 
 class EmailForm(forms.Form):
@@ -120,3 +127,40 @@ def single_logout(request: HttpRequest, app_id: int) -> HttpResponse:
     if not url:
         raise Http404
     return HttpResponseRedirect(url)
+
+
+def _off_site(request: HttpRequest, relay_state: str) -> bool:
+    """A RelayState that names a place (an address or a path) outside Staffroom."""
+    parts = urlsplit(relay_state)
+    names_a_place = parts.scheme or parts.netloc or relay_state.startswith(("/", "\\"))
+    return bool(names_a_place) and not get_account_adapter(request).is_safe_url(relay_state)
+
+
+@csrf_exempt
+@require_POST
+def saml_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's Assertion Consumer Service, after refusing a RelayState that would send the
+    browser off-site (allauth would only ignore it)."""
+    from allauth.socialaccount.providers.saml.views import acs
+
+    relay_state = request.POST.get("RelayState", "")
+    if relay_state and _off_site(request, relay_state):
+        return refusal(
+            request,
+            "relay_state_off_site",
+            provider=organization_slug,
+            detail=f"RelayState={relay_state[:200]!r}",
+        )
+    return acs(request, organization_slug=organization_slug)
+
+
+@require_GET
+def saml_finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's second half of the ACS; a response that answers no sign-in this browser has
+    waiting (replayed, or already used) is refused with a page of ours."""
+    from allauth.socialaccount.providers.saml.views import finish_acs
+
+    try:
+        return finish_acs(request, organization_slug=organization_slug)
+    except PermissionDenied:
+        return refusal(request, "replayed", provider=organization_slug)

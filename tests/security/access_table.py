@@ -338,6 +338,8 @@ ACCESS.update({
     "GET /accounts/sso/link/":                         expect(410, 410, 410, 410, 410, 410),
     "GET /accounts/sso/signed-out/":                   expect(200, 200, 200, 200, 200, 200),
     "POST /accounts/sso/logout/<int:app_id>/":         expect(404, 404, 404, 404, 404, 404),
+    "POST /accounts/saml/<str:organization_slug>/acs/": expect(302, 302, 302, 302, 302, 302),
+    "GET /accounts/saml/<str:organization_slug>/acs/finish/": expect(404, 404, 404, 404, 404, 404),
     "GET /accounts/3rdparty/login/cancelled/":         expect(200, 200, 200, 200, 200, 200),
     "GET /accounts/3rdparty/login/error/":             expect(401, 401, 401, 401, 401, 401),
     "GET /accounts/3rdparty/signup/":                  expect(302, 302, 302, 302, 302, 302),
