@@ -10,12 +10,10 @@ class MentoringConfig(AppConfig):
         from mentoring.accounts import receivers as account_receivers
         from mentoring.boards import receivers as board_receivers
         from mentoring.privacy import receivers as privacy_receivers
-        from mentoring.sso import receivers as sso_receivers
 
         account_receivers.connect()
         board_receivers.connect()
         privacy_receivers.connect()
-        sso_receivers.connect()
         _register_privacy_providers()
 
 

@@ -32,7 +32,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from mentoring.accounts.selectors.policy import password_refused, sso_counts_as_two_factor
+from mentoring.accounts.selectors.policy import (
+    identity_provider_of_session,
+    password_refused,
+    sso_counts_as_two_factor,
+)
 from mentoring.accounts.services import throttle
 from mentoring.accounts.services.mail import queue_mail
 from mentoring.core.addresses import client_address
@@ -118,11 +122,12 @@ class StaffroomAccountAdapter(DefaultAccountAdapter):
         return super().pre_login(request, user, **kwargs)
 
     def get_logout_redirect_url(self, request: HttpRequest) -> str:
-        """After a session signed in through an identity provider, a page that offers its
-        single logout (set by ``mentoring.sso.receivers``)."""
-        return getattr(
-            request, "staffroom_sso_signed_out_url", None
-        ) or super().get_logout_redirect_url(request)
+        """Signing out of a session an identity provider signed in leads to a page that offers
+        that provider's single logout (mentoring.sso); asked before the session ends."""
+        app_id = identity_provider_of_session(getattr(request, "session", None))
+        if app_id is not None:
+            return f"{reverse('sso_signed_out')}?idp={app_id}"
+        return super().get_logout_redirect_url(request)
 
     def get_login_stages(self) -> list[str]:
         """allauth's stages, with its two-factor step skipped after a sign-in through an

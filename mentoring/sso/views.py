@@ -110,10 +110,11 @@ def signed_out(request: HttpRequest) -> HttpResponse:
     app = SocialApp.objects.filter(
         pk=request.GET.get("idp") or 0, provider__in=[selectors.SAML, selectors.OIDC]
     ).first()
-    logout_url = selectors.single_logout_available(app) if app is not None else False
-    if logout_url:
-        _allow_form_action(request, selectors.IdentityProvider(app, app.name, ()).origins)
-    return render(request, "sso/signed_out.html", {"app": app, "single_logout": bool(logout_url)})
+    available = selectors.single_logout_available(app) if app is not None else False
+    page = render(request, "sso/signed_out.html", {"app": app, "single_logout": available})
+    if available:
+        _allow_form_action(page, selectors.IdentityProvider(app, app.name, ()).origins)
+    return page
 
 
 @require_POST

@@ -57,6 +57,34 @@ def signed_in_through_sso(session: Any) -> bool:
     return any(isinstance(r, dict) and r.get("method") == SSO_METHOD for r in records)
 
 
+def identity_provider_of_session(session: Any) -> int | None:
+    """The configured identity provider (allauth ``SocialApp`` id) that signed this session in,
+    if one did."""
+    from allauth.socialaccount.models import SocialApp
+    from django.db.models import Q
+
+    records = session.get(AUTHENTICATION_METHODS_SESSION_KEY) if session is not None else None
+    provider = next(
+        (
+            r.get("provider")
+            for r in reversed(records if isinstance(records, list) else [])
+            if isinstance(r, dict) and r.get("method") == SSO_METHOD
+        ),
+        None,
+    )
+    if not provider:
+        return None
+    return (
+        SocialApp.objects.filter(
+            Q(provider_id=provider) | Q(provider=provider, provider_id=""),
+            provider__in=["saml", "openid_connect"],
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def must_set_up_two_factor(user: User, *, through_sso: bool = False) -> bool:
     """``through_sso``: the session was signed in through an identity provider, whose own
     second factor counts when the policy says so."""
