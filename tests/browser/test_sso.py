@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mentoring.models import Invitation, Membership, SignInPolicy, User
+from tests.browser.axe import axe_source, axe_violations
 from tests.factories import TEST_PASSWORD, UserFactory, make_cohort
 from tests.sso.helpers import PASSWORD, idp_user, oidc_app, register_sp, saml_app
 
@@ -28,9 +29,13 @@ def _invite(cohort, email: str, role: str = "member") -> Invitation:
     )
 
 
-def _continue_with(page, email: str, label: str) -> None:
+def _continue_with(page, email: str, label: str, *, axe: list[str] | None = None) -> None:
+    if axe is not None:
+        axe += [f"sign-in: {v}" for v in axe_violations(page, axe_source())]
     page.fill("#id_sso_email", email)
     page.get_by_role("button", name="Continue", exact=True).click()
+    if axe is not None:
+        axe += [f"continue: {v}" for v in axe_violations(page, axe_source())]
     page.get_by_role("button", name=f"Continue with {label}").click()
 
 
@@ -86,10 +91,13 @@ def test_an_uninvited_person_is_stopped_with_the_reason(browser_as, live_url, oi
     idp_user(oidc_op, "ursula", "ursula@school.example")
     page = browser_as()
     page.goto("/accounts/login/")
-    _continue_with(page, "ursula@school.example", "Oakfield School")
+    problems: list[str] = []
+    _continue_with(page, "ursula@school.example", "Oakfield School", axe=problems)
     _idp_sign_in(page, "ursula", "Sign in to the school")
     expect(page.locator("h1")).to_have_text("You are not signed in")
     expect(page.get_by_role("alert")).to_contain_text("ask your tutor to invite")
+    problems += [f"refused: {v}" for v in axe_violations(page, axe_source())]
+    assert problems == [], "\n".join(problems)
     assert not User.objects.filter(email="ursula@school.example").exists()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,7 +75,9 @@ class IdentityProviderProcess:
                 self.process.kill()
             self.process = None
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def read_log(self) -> str:
+        """What the provider printed (for a failing test's message)."""
         self.log.flush()
         return (self.dir / "server.log").read_text()
