@@ -49,6 +49,13 @@ def _idp_sign_in(page, username: str, button: str) -> None:
     page.get_by_role("button", name=button).click()
 
 
+def _click(page, button: str) -> None:
+    try:
+        page.get_by_role("button", name=button).click()
+    except Exception:
+        raise AssertionError(f"no {button!r} at {page.url}:\n{page.content()[:3000]}") from None
+
+
 def test_an_invited_nqt_signs_in_through_the_school_and_lands_in_the_cohort(
     browser_as, live_url, oidc_op, tutor
 ):
@@ -81,7 +88,7 @@ def test_a_tutor_signs_in_through_the_university_and_sees_their_dashboard(
     _continue_with(page, "tessa@uni.example", app.name)
     _idp_sign_in(page, "tessa", "Sign in to the university")
     # Her account exists: she confirms the link once.
-    page.get_by_role("button", name="Link and sign in").click()
+    _click(page, "Link and sign in")
     page.wait_for_url(f"{live_url}/cohorts/{cohort.pk}/dashboard/")
     expect(page.locator("h1")).to_contain_text("Participation in PGCE primary")
 

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "djangosaml2idp",
 ]
 ROOT_URLCONF = "tests.idp.saml_idp.urls"
+MIDDLEWARE = [*MIDDLEWARE, "tests.idp.saml_idp.middleware.FreshServiceProviders"]  # noqa: F405
 TEMPLATES = templates(os.path.dirname(__file__))
 SESSION_COOKIE_NAME = "saml_idp_session"
 CSRF_COOKIE_NAME = "saml_idp_csrf"
