@@ -21,6 +21,7 @@ from mentoring.models import (
 )
 from mentoring.privacy.services import erasure
 from mentoring.privacy.services.export import request_export
+from mentoring.sso import admin as sso_admin
 
 
 @admin.register(User)
@@ -134,9 +135,15 @@ class CohortAdmin(admin.ModelAdmin):
 
 @admin.register(SignInPolicy)
 class SignInPolicyAdmin(admin.ModelAdmin):
-    """One row: staff decide here whether staff and tutors must use two-factor sign-in."""
+    """One row: staff decide here whether staff and tutors must use two-factor sign-in, and
+    single sign-on (docs/sso.md)."""
 
-    list_display = ("__str__", "require_two_factor_for_staff_and_tutors")
+    list_display = (
+        "__str__",
+        "require_two_factor_for_staff_and_tutors",
+        "require_sso_for_staff_and_tutors",
+        "sso_counts_as_two_factor",
+    )
 
     def has_add_permission(self, request):
         return not SignInPolicy.objects.exists()
@@ -163,3 +170,7 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the retention job deletes them, after RETENTION_ACCESS_LOG_DAYS
+
+
+# Identity providers for single sign-on: allauth's social applications, checked (mentoring.sso).
+sso_admin.register()

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("mentoring.sso.urls")),
     path("", include("mentoring.accounts.urls")),
     path("", include("mentoring.notifications.urls")),
     path("", include("mentoring.cohorts.urls")),

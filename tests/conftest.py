@@ -446,10 +446,45 @@ def browser_as(chromium, live_url):
         context.close()
 
 
+# --- Identity providers (tests/idp/: real SAML and OpenID Connect servers, not ours) ---------
+@pytest.fixture(scope="session")
+def oidc_op():
+    """A running OpenID Connect provider (django-oidc-provider); ``.setup({...})`` adds users
+    and clients."""
+    from tests.idp.harness import IdentityProviderProcess
+
+    server = IdentityProviderProcess("oidc_op")
+    server.setup({"migrate": True})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_idp():
+    """A running SAML 2.0 identity provider (djangosaml2idp on pysaml2); ``.setup({...})``
+    adds users and service providers."""
+    from tests.idp.harness import IdentityProviderProcess
+
+    server = IdentityProviderProcess("saml_idp")
+    server.setup({"migrate": True})
+    server.start()
+    yield server
+    server.stop()
+
+
 # --- The fast lane (`make test-fast`: pytest -m "not slow") ---------------------------------
 # Tests that start a browser, a server, a worker or a redis-server (through these fixtures or a
 # Popen of their own), that break things on purpose (test_faults.py) or that run several workers.
-SLOW_FIXTURES = {"chromium", "browser_as", "start_server", "live_server_process", "redis_server"}
+SLOW_FIXTURES = {
+    "chromium",
+    "browser_as",
+    "start_server",
+    "live_server_process",
+    "redis_server",
+    "oidc_op",
+    "saml_idp",
+}
 SLOW_MARKERS = {"browser", "redis"}
 SLOW_PATHS = {ROOT / "tests" / "browser", ROOT / "tests" / "platform" / "test_faults.py"}
 

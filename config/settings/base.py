@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -297,6 +300,20 @@ MFA_FORMS = {
     "authenticate": "mentoring.accounts.adapter.StaffroomAuthenticateForm",
     "reauthenticate": "mentoring.accounts.adapter.StaffroomReauthenticateForm",
 }
+# Single sign-on (docs/sso.md): staff add SAML 2.0 and OpenID Connect identity providers as
+# allauth social applications in /django-admin/; mentoring.sso decides who may come in.
+SOCIALACCOUNT_ADAPTER = "mentoring.sso.adapter.StaffroomSocialAccountAdapter"
+# No signup form: an admitted person's account is made from what the IdP asserts.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# The IdP vouches for the address (or the login is refused): no confirmation e-mail.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# An identity is linked to an existing account only after that person confirms it once.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+
 # The sign-in lock (mentoring.accounts.services.throttle). Wrong passwords for one account from one
 # address, then that pair waits LOGIN_THROTTLE_SECONDS; the account from every address together
 # gets a larger, slower allowance (LOGIN_THROTTLE_PER_ACCOUNT_TOTAL per

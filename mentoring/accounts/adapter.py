@@ -14,6 +14,7 @@ Host header would reach the links of a password-reset e-mail.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -23,16 +24,25 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm, ResetPasswordForm
 from allauth.account.models import EmailAddress
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.stages import AuthenticateStage
 from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 
+from mentoring.accounts.selectors.policy import (
+    identity_provider_of_session,
+    password_refused,
+    sso_counts_as_two_factor,
+)
 from mentoring.accounts.services import throttle
 from mentoring.accounts.services.mail import queue_mail
 from mentoring.core.addresses import client_address
 from mentoring.models import OutgoingMail, User
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from allauth.account.models import EmailConfirmation
@@ -97,6 +107,38 @@ class StaffroomAccountAdapter(DefaultAccountAdapter):
         if wait:
             raise forms.ValidationError(locked_message(wait), code="too_many_login_attempts")
 
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        """The sign-in policy may require single sign-on of staff and tutors: any other way in
+        (a password, a code by e-mail) is refused for them, with a page that says where to go."""
+        signal_kwargs = kwargs.get("signal_kwargs") or {}
+        if "sociallogin" not in signal_kwargs and password_refused(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            logger.warning(
+                "password sign-in refused by the single sign-on policy: user %s", user.pk
+            )
+            return render(request, "sso/password_refused.html", status=403)
+        return super().pre_login(request, user, **kwargs)
+
+    def get_logout_redirect_url(self, request: HttpRequest) -> str:
+        """Signing out of a session an identity provider signed in leads to a page that offers
+        that provider's single logout (mentoring.sso); asked before the session ends."""
+        app_id = identity_provider_of_session(getattr(request, "session", None))
+        if app_id is not None:
+            return f"{reverse('sso_signed_out')}?idp={app_id}"
+        return super().get_logout_redirect_url(request)
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with its two-factor step skipped after a sign-in through an
+        identity provider when the policy leaves the second factor to the provider."""
+        return [
+            "mentoring.accounts.adapter.PolicyAuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the e-mail here; the worker sends it (``mentoring.accounts.services.mail``).
 
@@ -141,6 +183,17 @@ class StaffroomAccountAdapter(DefaultAccountAdapter):
         return absolute(path.replace("UID-KEY", quote(key)))
 
 
+class PolicyAuthenticateStage(AuthenticateStage):
+    """allauth's "enter your authenticator code" step, which a sign-in through an identity
+    provider skips when the sign-in policy counts the provider's own checks."""
+
+    def _should_handle(self, request: HttpRequest) -> bool:
+        signal_kwargs = self.login.signal_kwargs or {}
+        if "sociallogin" in signal_kwargs and sso_counts_as_two_factor():
+            return False
+        return super()._should_handle(request)
+
+
 def _with_warning(request: HttpRequest | None, error: forms.ValidationError, what: str):
     outcome = getattr(request, throttle.FAILURE_OUTCOME_ATTRIBUTE, None)
     warning = outcome.warning(what) if outcome is not None else None
@@ -157,6 +210,9 @@ class StaffroomLoginForm(LoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or e-mail address"
         self.fields["password"].help_text = ""
+        # The e-mail-first step (mentoring.sso) hands over the address it was given.
+        if not self.is_bound and self.request is not None:
+            self.initial.setdefault("login", self.request.GET.get("login", "")[:254])
 
     def clean(self):
         try:

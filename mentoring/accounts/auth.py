@@ -22,7 +22,12 @@ from django.utils.module_loading import import_string
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
-from mentoring.accounts.selectors.policy import must_set_up_two_factor, who_must_set_up_two_factor
+from mentoring.accounts.selectors.policy import (
+    must_set_up_two_factor,
+    signed_in_through_sso,
+    sso_counts_as_two_factor,
+    who_must_set_up_two_factor,
+)
 from mentoring.accounts.services import throttle
 from mentoring.accounts.services.tokens import live_tokens, user_for_token
 from mentoring.core.addresses import client_address, scope_client_address
@@ -36,10 +41,10 @@ TWO_FACTOR_REQUIRED = (
 )
 
 
-def _allowed(user):
+def _allowed(user, session=None):
     """The sign-in policy reaches the API: staff and tutors who must set up two-factor and
     have not can do nothing here yet, as on the pages (403 ``two_factor_required``)."""
-    if must_set_up_two_factor(user):
+    if must_set_up_two_factor(user, through_sso=signed_in_through_sso(session)):
         raise Forbidden("two_factor_required", TWO_FACTOR_REQUIRED)
     return user
 
@@ -90,7 +95,7 @@ class SessionWithCsrfAuth(APIKeyCookie):
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_failure(request):
             raise Forbidden("csrf_failed", "CSRF verification failed.")
-        return _allowed(user)
+        return _allowed(user, getattr(request, "session", None))
 
 
 def bearer_token(scope) -> str | None:
@@ -119,9 +124,16 @@ def _tokens_for_handshakes(keys: list[tuple[str, str]]) -> dict:
 _token_for_handshake = Batched(_tokens_for_handshakes)
 
 
-def _two_factor_missing(users: list) -> dict:
-    missing = who_must_set_up_two_factor(users)
-    return {user: user.pk in missing for user in users}
+def _two_factor_missing(keys: list[tuple]) -> dict:
+    """(user, signed in through SSO) → whether they must set up two-factor first; an identity
+    provider's sign-in counts as its own second factor when the policy says so."""
+    sso_counts = any(through_sso for _, through_sso in keys) and sso_counts_as_two_factor()
+    checked = [user for user, through_sso in keys if not (through_sso and sso_counts)]
+    missing = who_must_set_up_two_factor(checked)
+    return {
+        (user, through_sso): user.pk in missing and not (through_sso and sso_counts)
+        for user, through_sso in keys
+    }
 
 
 _must_set_up_two_factor = Batched(_two_factor_missing, default=False)
@@ -228,7 +240,9 @@ class TokenAuthMiddleware:
             scope["type"] == "websocket"
             and user is not None
             and user.is_authenticated
-            and await _must_set_up_two_factor(user)
+            and await _must_set_up_two_factor(
+                (user, token is None and signed_in_through_sso(scope.get("session")))
+            )
         ):
             return await close_with_4403(receive, send)
         return await self.inner(scope, receive, send)

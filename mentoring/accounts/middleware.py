@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from mentoring.accounts.selectors.policy import must_set_up_two_factor
+from mentoring.accounts.selectors.policy import must_set_up_two_factor, signed_in_through_sso
 from mentoring.accounts.services import throttle
 
 # Every view that takes a password. /admin/login/ and /django-admin/login/ redirect to the site's
@@ -61,7 +61,9 @@ class RequireTwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
-            and must_set_up_two_factor(user)
+            and must_set_up_two_factor(
+                user, through_sso=signed_in_through_sso(getattr(request, "session", None))
+            )
         ):
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)

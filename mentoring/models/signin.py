@@ -1,4 +1,4 @@
-"""The site's sign-in policy (two-factor for staff and tutors)."""
+"""The site's sign-in policy (two-factor and single sign-on for staff and tutors)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,21 @@ class SignInPolicy(models.Model):
     require_two_factor_for_staff_and_tutors = models.BooleanField(
         default=False,
         help_text="Staff and tutors must set up an authenticator app before using Staffroom.",
+    )
+    require_sso_for_staff_and_tutors = models.BooleanField(
+        default=False,
+        help_text=(
+            "Staff and tutors must sign in through their organisation's identity provider: "
+            "their password is refused (superusers keep it, to repair a broken identity "
+            "provider). Has no effect while no identity provider is configured."
+        ),
+    )
+    sso_counts_as_two_factor = models.BooleanField(
+        default=True,
+        help_text=(
+            "A sign-in through an identity provider is the provider's business: Staffroom asks "
+            "for no authenticator code and no authenticator set-up after it."
+        ),
     )
 
     class Meta:

@@ -1,0 +1,45 @@
+"""What the two test identity providers share: each is a small Django project of its own,
+run as a subprocess by ``tests.idp.harness`` with its own SQLite database (a throwaway file:
+these are stand-ins for a university's or a school's servers, not Staffroom)."""
+
+import os
+
+SECRET_KEY = "test-identity-provider-only"
+DEBUG = True
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("IDP_DB", ":memory:"),
+    }
+}
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "/login/"
+IDP_URL = os.environ.get("IDP_URL", "http://localhost:8000")
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+
+def templates(here: str) -> list[dict]:
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [os.path.join(here, "templates")],
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                    "django.contrib.messages.context_processors.messages",
+                ]
+            },
+        }
+    ]
