@@ -44,6 +44,7 @@ _WHAT = {
     "roster": "checking lists of addresses",
     "link": "trying invitation and join links",
     "export": "asking for copies of your data",
+    "lti": "launching from your learning platform",
 }
 
 

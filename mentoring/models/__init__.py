@@ -36,6 +36,7 @@ from mentoring.models.invitations import (
     JoinRequest,
 )
 from mentoring.models.live import LiveEvent, LiveStream
+from mentoring.models.lti import LtiCourse, LtiNonce, LtiRosterEntry
 from mentoring.models.notifications import Notification
 from mentoring.models.outbox import OutgoingMail
 from mentoring.models.participation import (
@@ -68,6 +69,9 @@ __all__ = [
     "JoinLink",
     "JoinRequest",
     "LiveEvent",
+    "LtiCourse",
+    "LtiNonce",
+    "LtiRosterEntry",
     "LiveStream",
     "MemberWeek",
     "Membership",

@@ -1,0 +1,146 @@
+"""Reads for LTI: the tool's own URLs, the course a launch came from, and the places in a
+cohort a link may point at (placements)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from lti_tool.models import Key, LtiContext, LtiRegistration
+
+from mentoring.models import Board, Cohort, LtiCourse, Membership, User
+
+# The custom parameter a placement's link carries (deep linking puts it there; Moodle and Canvas
+# send it back in each launch's custom claim).
+TARGET_PARAMETER = "staffroom_target"
+CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+
+
+def absolute(path: str) -> str:
+    """``path`` under the base platforms are given (``LTI_TOOL_BASE_URL``)."""
+    return settings.LTI_TOOL_BASE_URL + path
+
+
+def tool_urls() -> dict[str, str]:
+    """The tool's URLs as a platform is configured with them (absolute)."""
+    launch = absolute(reverse("lti:launch"))
+    deep_linking = absolute(reverse("lti:deep_linking"))
+    return {
+        "login_url": absolute(reverse("lti:login")),
+        "launch_url": launch,
+        "deep_linking_url": deep_linking,
+        "jwks_url": absolute(reverse("lti:jwks")),
+        "dynamic_registration_url": absolute(reverse("lti:dynamic_registration")),
+        "redirect_uris": [launch, deep_linking],
+    }
+
+
+SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+]
+
+
+def tool_configuration() -> dict:
+    """Everything an administrator pastes into a platform, as ``lti_tool_config`` prints it."""
+    urls = tool_urls()
+    return {
+        "title": "Staffroom",
+        "description": "Mentoring and problem-based learning for teacher education.",
+        **urls,
+        "target_link_uri": urls["launch_url"],
+        "domain": settings.LTI_TOOL_BASE_URL.split("://", 1)[-1].split("/", 1)[0],
+        "scopes": SCOPES,
+        "messages": ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"],
+        "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+        "custom_parameters": {},
+        "privacy_level": "public",
+    }
+
+
+def jwks() -> dict:
+    """The tool's public keys: the current one and any superseded one still in its overlap."""
+    return Key.objects.as_jwks()
+
+
+def platform_origins() -> list[str]:
+    """The origins of every active registered platform (``scheme://host[:port]``), the only
+    pages that may frame Staffroom's LTI pages."""
+    origins: set[str] = set()
+    for registration in LtiRegistration.objects.active().only("issuer", "auth_url"):
+        for url in (registration.issuer, registration.auth_url):
+            parts = url.split("/", 3)
+            if len(parts) >= 3 and parts[0] in ("https:", "http:") and parts[2]:
+                origins.add(f"{parts[0]}//{parts[2]}")
+    return sorted(origins)
+
+
+def course_for(context: LtiContext) -> LtiCourse | None:
+    return (
+        LtiCourse.objects.select_related("cohort").filter(context=context).first()
+        if context.pk
+        else None
+    )
+
+
+def cohorts_tutored_by(user: User) -> QuerySet[Cohort]:
+    """Cohorts ``user`` tutors that are not archived: those a course may be linked to."""
+    return Cohort.objects.filter(
+        memberships__user=user,
+        memberships__role=Membership.Role.TUTOR,
+        archived_at__isnull=True,
+    ).order_by("name", "id")
+
+
+# --- Placements --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Placement:
+    """A place in a cohort a platform link may open: ``key`` is what the link carries."""
+
+    key: str
+    title: str
+    url: str
+
+
+# Other apps add theirs (scenarios: released scenarios) with ``register_placement_finder``:
+# mentoring never imports them.
+PlacementFinder = Callable[[Cohort], list[Placement]]
+_FINDERS: list[PlacementFinder] = []
+
+
+def register_placement_finder(finder: PlacementFinder) -> None:
+    if finder not in _FINDERS:
+        _FINDERS.append(finder)
+
+
+def placements(cohort: Cohort) -> list[Placement]:
+    """Where a link to ``cohort`` may land: its home, its boards (not scenario groups'), its
+    participation dashboard, and what other apps add."""
+    found = [
+        Placement("cohort", f"{cohort.name}: home", reverse("cohort_home", args=[cohort.pk])),
+        Placement(
+            "dashboard",
+            f"{cohort.name}: participation dashboard",
+            reverse("dashboard:cohort", args=[cohort.pk]),
+        ),
+    ]
+    boards = Board.objects.filter(cohort=cohort, restricted=False).exclude(kind=Board.Kind.SCENARIO)
+    found += [
+        Placement(f"board:{board.pk}", f"Board: {board.title}", reverse("board", args=[board.pk]))
+        for board in boards.order_by("id")
+    ]
+    for finder in _FINDERS:
+        found += finder(cohort)
+    return found
+
+
+def placement(cohort: Cohort, key: str | None) -> Placement | None:
+    """The placement ``key`` names in ``cohort``; None for one that is not there (any more)."""
+    if not key:
+        return None
+    return next((p for p in placements(cohort) if p.key == key), None)

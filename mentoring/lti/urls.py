@@ -1,0 +1,18 @@
+"""LTI 1.3: the endpoints platforms call, and the instructor's first-launch pages."""
+
+from django.urls import path
+
+from mentoring.lti import views
+
+app_name = "lti"
+
+urlpatterns = [
+    path("lti/login/", views.oidc_login, name="login"),
+    path("lti/launch/", views.launch, name="launch"),
+    path("lti/deep-linking/", views.launch, name="deep_linking"),
+    path("lti/jwks/", views.jwks, name="jwks"),
+    path("lti/register/", views.dynamic_registration, name="dynamic_registration"),
+    path("lti/course/", views.course_setup, name="course_setup"),
+    path("lti/course/ready/", views.after_setup, name="after_setup"),
+    path("lti/pick/", views.pick, name="pick"),
+]

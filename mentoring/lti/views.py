@@ -1,0 +1,250 @@
+"""The LTI 1.3 endpoints platforms call (login initiation, launch, key set) and the pages an
+instructor sees on a first launch (linking the course to a cohort, picking a deep link).
+
+A refused launch answers a page naming the check that failed and logs it; it signs nobody in
+and counts against the client's address like a failed sign-in."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from mentoring.core import ratelimit
+from mentoring.core.addresses import client_address
+from mentoring.core.errors import ServiceError
+from mentoring.lti import selectors
+from mentoring.lti.forms import CourseSetupForm, PlacementForm
+from mentoring.lti.services import arrival as arrivals
+from mentoring.lti.services import courses, deep_linking
+from mentoring.lti.services import launch as launches
+from mentoring.lti.services.people import role_for
+from mentoring.models import Membership
+
+logger = logging.getLogger("mentoring.lti")
+SESSION_LAUNCH = "lti_launch_id"
+SESSION_CONTEXT = "lti_context_id"
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _refused(request: HttpRequest, refusal: ServiceError, *, status: int = 403) -> HttpResponse:
+    return render(
+        request,
+        "mentoring/lti/refused.html",
+        {"code": refusal.code, "check": refusal.extra.get("check", ""), "detail": refusal.detail},
+        status=status,
+    )
+
+
+def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
+    response = render(
+        request,
+        "mentoring/lti/refused.html",
+        {
+            "code": "rate_limited",
+            "check": "rate_limited",
+            "detail": "Too many refused launches from here: try again in a few minutes.",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _refuse_launch(request: HttpRequest, refusal: launches.LaunchRefused) -> HttpResponse:
+    address = client_address(request)
+    ratelimit.record_failure("lti", address)
+    logger.warning(
+        "LTI launch refused: check=%s detail=%r address=%s", refusal.check, refusal.detail, address
+    )
+    return _refused(request, refusal)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def oidc_login(request: HttpRequest) -> HttpResponse:
+    """OIDC third-party login initiation: send the browser to the platform's authorisation
+    endpoint with a fresh state and nonce."""
+    address = client_address(request)
+    wait = ratelimit.failure_wait("lti", address)
+    if wait:
+        return _too_many(request, wait)
+    params = request.POST if request.method == "POST" else request.GET
+    urls = selectors.tool_urls()
+    target = params.get("target_link_uri") or ""
+    redirect_uri = target if target in urls["redirect_uris"] else urls["launch_url"]
+    try:
+        return launches.login_redirect(request, redirect_uri=redirect_uri)
+    except launches.LaunchRefused as refusal:
+        return _refuse_launch(request, refusal)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def launch(request: HttpRequest) -> HttpResponse:
+    """The resource-link and deep-linking launch (the platform's form post of the id_token)."""
+    address = client_address(request)
+    wait = ratelimit.failure_wait("lti", address)
+    if wait:
+        return _too_many(request, wait)
+    try:
+        lti_launch = launches.validate_launch(request)
+    except launches.LaunchRefused as refusal:
+        return _refuse_launch(request, refusal)
+    try:
+        arrival = arrivals.arrive(lti_launch)
+    except ServiceError as refusal:
+        logger.info("LTI launch stopped: %s", refusal.code)
+        return _refused(request, refusal)
+    login(request, arrival.user, backend=LOGIN_BACKEND)
+    request.session[SESSION_LAUNCH] = lti_launch.get_launch_id()
+    if arrival.context is not None:
+        request.session[SESSION_CONTEXT] = arrival.context.pk
+    logger.info(
+        "LTI launch: user=%s role=%s next=%s", arrival.user.pk, arrival.role, arrival.next.value
+    )
+    if arrival.next == arrivals.Next.LAND:
+        return redirect(arrival.url)
+    if arrival.next == arrivals.Next.PICK:
+        return redirect("lti:pick")
+    if arrival.next == arrivals.Next.SET_UP:
+        return redirect("lti:course_setup")
+    if arrival.next == arrivals.Next.NOT_SET_UP:
+        return render(request, "mentoring/lti/not_set_up.html", status=200)
+    return render(request, "mentoring/lti/no_course.html", status=200)
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    """The tool's public keys (the current one and superseded ones still in their overlap)."""
+    return JsonResponse(selectors.jwks())
+
+
+@require_GET
+def dynamic_registration(request: HttpRequest) -> HttpResponse:
+    """Where LTI Dynamic Registration would start; until then, how to register by hand."""
+    return render(
+        request,
+        "mentoring/lti/register.html",
+        {"config": selectors.tool_configuration()},
+    )
+
+
+def _session_launch(request: HttpRequest):
+    launch_id = request.session.get(SESSION_LAUNCH)
+    if not launch_id:
+        return None
+    return launches.restore_launch(request, launch_id)
+
+
+def _instructor_context(request: HttpRequest):
+    """The launch in this session and its course, when the signed-in person is its
+    instructor; None otherwise."""
+    lti_launch = _session_launch(request)
+    if lti_launch is None or request.session.get(SESSION_CONTEXT) is None:
+        return None, None
+    if role_for(lti_launch.roles_claim) != Membership.Role.TUTOR:
+        return None, None
+    try:
+        context = lti_launch.context
+    except Exception:  # the context row is gone
+        return None, None
+    if context.pk != request.session.get(SESSION_CONTEXT):
+        return None, None
+    return lti_launch, context
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_setup(request: HttpRequest) -> HttpResponse:
+    """An instructor's first launch from a course with no cohort: create one, or link one."""
+    lti_launch, context = _instructor_context(request)
+    if context is None:
+        return _refused(
+            request,
+            ServiceError("lti_no_launch", "Launch Staffroom from your course first."),
+            status=400,
+        )
+    if selectors.course_for(context) is not None:
+        return redirect("lti:after_setup")
+    form = CourseSetupForm(
+        request.POST or None,
+        cohorts=selectors.cohorts_tutored_by(request.user),
+        course_title=context.title,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == CourseSetupForm.LINK:
+                courses.link_course(context=context, cohort=data["cohort"], by=request.user)
+            else:
+                courses.create_cohort_for_course(
+                    context=context, by=request.user, name=data["name"]
+                )
+        except ServiceError as error:
+            form.add_error(None, error.detail)
+        else:
+            return redirect("lti:after_setup")
+    return render(request, "mentoring/lti/course_setup.html", {"form": form, "course": context})
+
+
+@login_required
+@require_GET
+def after_setup(request: HttpRequest) -> HttpResponse:
+    """Once the course has its cohort: on to the deep-link picker (when that is what the
+    platform asked) or the cohort."""
+    lti_launch, context = _instructor_context(request)
+    course = selectors.course_for(context) if context is not None else None
+    if course is None:
+        return redirect("lti:course_setup")
+    if lti_launch.is_deep_link_launch:
+        return redirect("lti:pick")
+    return redirect("cohort_home", course.cohort_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pick(request: HttpRequest) -> HttpResponse:
+    """Deep linking: the instructor picks what the platform's link opens."""
+    lti_launch, context = _instructor_context(request)
+    if lti_launch is None or not lti_launch.is_deep_link_launch:
+        return _refused(
+            request,
+            ServiceError(
+                "lti_unrequested_deep_linking",
+                "No deep-linking request from your platform is open here: add Staffroom to "
+                "your course from the platform again.",
+            ),
+            status=400,
+        )
+    course = selectors.course_for(context)
+    if course is None:
+        return redirect("lti:course_setup")
+    found = selectors.placements(course.cohort)
+    form = PlacementForm(request.POST or None, placements=found)
+    if request.method == "POST" and form.is_valid():
+        chosen = next(p for p in found if p.key == form.cleaned_data["target"])
+        try:
+            response = deep_linking.respond(launch=lti_launch, chosen=chosen)
+        except ServiceError as error:
+            return _refused(request, error, status=400)
+        del request.session[SESSION_LAUNCH]  # one response per request
+        page = render(
+            request,
+            "mentoring/lti/deep_link_return.html",
+            {"return_url": response.return_url, "jwt": response.jwt},
+        )
+        parts = urlsplit(response.return_url)
+        page._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+        return page
+    return render(
+        request,
+        "mentoring/lti/pick.html",
+        {"form": form, "course": context, "cohort": course.cohort},
+    )
