@@ -88,6 +88,15 @@ def course_for(context: LtiContext) -> LtiCourse | None:
     )
 
 
+def courses_of(cohort: Cohort) -> list[LtiCourse]:
+    """The platform courses ``cohort`` runs in, with their last roster sync."""
+    return list(
+        LtiCourse.objects.filter(cohort=cohort)
+        .select_related("context", "context__deployment__registration")
+        .order_by("linked_at", "pk")
+    )
+
+
 def cohorts_tutored_by(user: User) -> QuerySet[Cohort]:
     """Cohorts ``user`` tutors that are not archived: those a course may be linked to."""
     return Cohort.objects.filter(

@@ -15,4 +15,6 @@ urlpatterns = [
     path("lti/course/", views.course_setup, name="course_setup"),
     path("lti/course/ready/", views.after_setup, name="after_setup"),
     path("lti/pick/", views.pick, name="pick"),
+    path("cohorts/<int:cohort_id>/platform/", views.cohort_platform, name="cohort_platform"),
+    path("cohorts/<int:cohort_id>/platform/sync/", views.sync_now, name="sync_now"),
 ]

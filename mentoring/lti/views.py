@@ -9,23 +9,26 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mentoring.cohorts.selectors import visible_cohort
 from mentoring.core import ratelimit
 from mentoring.core.addresses import client_address
 from mentoring.core.errors import ServiceError
 from mentoring.lti import selectors
 from mentoring.lti.forms import CourseSetupForm, PlacementForm
 from mentoring.lti.services import arrival as arrivals
-from mentoring.lti.services import courses, deep_linking
+from mentoring.lti.services import courses, deep_linking, roster
 from mentoring.lti.services import launch as launches
 from mentoring.lti.services.people import role_for
 from mentoring.models import Membership
+from mentoring.rules.permissions import is_tutor
 
 logger = logging.getLogger("mentoring.lti")
 SESSION_LAUNCH = "lti_launch_id"
@@ -248,3 +251,44 @@ def pick(request: HttpRequest) -> HttpResponse:
         "mentoring/lti/pick.html",
         {"form": form, "course": context, "cohort": course.cohort},
     )
+
+
+# --- The cohort's learning-platform page (tutors) -------------------------------------------------
+def _tutored_cohort(request: HttpRequest, cohort_id: int):
+    cohort = visible_cohort(user=request.user, cohort_id=cohort_id)
+    if cohort is None or not is_tutor(request.user, cohort):
+        raise Http404
+    return cohort
+
+
+@login_required
+@require_GET
+def cohort_platform(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """The courses this cohort runs in, their last roster sync, and a "sync now" button."""
+    cohort = _tutored_cohort(request, cohort_id)
+    return render(
+        request,
+        "mentoring/lti/cohort_platform.html",
+        {"cohort": cohort, "courses": selectors.courses_of(cohort)},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def sync_now(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Sync every course of the cohort now, and say what changed."""
+    cohort = _tutored_cohort(request, cohort_id)
+    found = selectors.courses_of(cohort)
+    if not found:
+        messages.error(request, "This cohort is not linked to a course on a learning platform.")
+    for course in found:
+        report = roster.sync_roster(course=course)
+        if report.error:
+            messages.error(request, f"{course.context}: {report.error}")
+        else:
+            messages.success(
+                request,
+                f"{course.context}: {len(report.enrolled)} joined, {len(report.removed)} left, "
+                f"{len(report.role_changed)} changed role.",
+            )
+    return redirect("lti:cohort_platform", cohort.pk)

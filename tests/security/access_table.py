@@ -387,3 +387,10 @@ ACCESS.update({
     "POST /lti/pick/":                                 expect(LOGIN, 400, 400, 400, 400, 400, body={}),
 })
 # fmt: on
+# The cohort's learning-platform page and its "sync now" (tutors only).
+# fmt: off
+ACCESS.update({
+    "GET /cohorts/<int:cohort_id>/platform/":          expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/platform/sync/":    expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+})
+# fmt: on

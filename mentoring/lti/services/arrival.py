@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from lti_tool.models import LtiContext, LtiLaunch
 from lti_tool.utils import sync_data_from_launch
 
 from mentoring.core.errors import Forbidden
 from mentoring.lti import selectors
 from mentoring.lti.services import courses, people
+from mentoring.lti.services.tasks import queue_roster_sync
 from mentoring.models import LtiCourse, Membership, User
 
 
@@ -40,6 +43,18 @@ def _target_url(course: LtiCourse, launch: LtiLaunch) -> str:
     key = custom.get(selectors.TARGET_PARAMETER) if isinstance(custom, dict) else None
     found = selectors.placement(course.cohort, key if isinstance(key, str) else None)
     return found.url if found else selectors.placement(course.cohort, "cohort").url
+
+
+# An instructor's launch syncs the roster in the background, at most this often per course.
+SYNC_ON_LAUNCH_AFTER = timedelta(minutes=10)
+
+
+def queue_roster_sync_if_stale(course: LtiCourse) -> None:
+    if not course.context.memberships_url:
+        return
+    if course.synced_at and timezone.now() - course.synced_at < SYNC_ON_LAUNCH_AFTER:
+        return
+    queue_roster_sync(course)
 
 
 @transaction.atomic
@@ -80,6 +95,8 @@ def arrive(launch: LtiLaunch) -> Arrival:
             next=Next.SET_UP if is_tutor else Next.NOT_SET_UP,
         )
     courses.place(course=course, user=user, role=role)
+    if is_tutor:
+        queue_roster_sync_if_stale(course)
     return Arrival(
         user=user,
         role=role,

@@ -27,11 +27,9 @@ def link_course(*, context: LtiContext, cohort: Cohort, by: User) -> LtiCourse:
     if not is_tutor(by, cohort):
         raise Forbidden("forbidden", "You can only link the course to a cohort you tutor.")
     refuse_unless_cohort_writable(cohort)
-    course = LtiCourse.objects.create(context=context, cohort=cohort, linked_by=by)
-    LtiRosterEntry.objects.get_or_create(
-        course=course, user=by, defaults={"role": Membership.Role.TUTOR}
-    )
-    return course
+    # ``by`` tutors the cohort already (by invitation or staff's choice): the course did not
+    # bring them, so roster syncs leave them be.
+    return LtiCourse.objects.create(context=context, cohort=cohort, linked_by=by)
 
 
 @transaction.atomic
