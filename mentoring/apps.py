@@ -9,10 +9,12 @@ class MentoringConfig(AppConfig):
     def ready(self) -> None:
         from mentoring.accounts import receivers as account_receivers
         from mentoring.boards import receivers as board_receivers
+        from mentoring.lti import receivers as lti_receivers
         from mentoring.privacy import receivers as privacy_receivers
 
         account_receivers.connect()
         board_receivers.connect()
+        lti_receivers.connect()
         privacy_receivers.connect()
         _register_privacy_providers()
 

@@ -40,3 +40,34 @@ class PlacementForm(forms.Form):
     def __init__(self, *args, placements, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [(p.key, p.title) for p in placements]
+
+
+class GradebookForm(forms.Form):
+    """What the cohort sends to the courses' gradebooks."""
+
+    send_participation = forms.BooleanField(
+        required=False, label="Send participation (a score per status, below)"
+    )
+    send_solutions = forms.BooleanField(
+        required=False,
+        label="Send scenario solutions (submitted = 1, your feedback as the comment)",
+    )
+
+    def __init__(self, *args, scores: dict[str, float], **kwargs):
+        super().__init__(*args, **kwargs)
+        from mentoring.models import ParticipationStatus
+
+        for status in ParticipationStatus:
+            self.fields[f"score_{status.value}"] = forms.FloatField(
+                min_value=0,
+                max_value=1,
+                label=f"Score for {status.label}",
+                initial=scores.get(status.value, 0),
+            )
+
+    def scores(self) -> dict[str, float]:
+        return {
+            name.removeprefix("score_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("score_")
+        }

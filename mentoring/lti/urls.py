@@ -17,4 +17,5 @@ urlpatterns = [
     path("lti/pick/", views.pick, name="pick"),
     path("cohorts/<int:cohort_id>/platform/", views.cohort_platform, name="cohort_platform"),
     path("cohorts/<int:cohort_id>/platform/sync/", views.sync_now, name="sync_now"),
+    path("cohorts/<int:cohort_id>/platform/grades/", views.gradebook, name="gradebook"),
 ]

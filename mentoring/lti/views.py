@@ -22,9 +22,9 @@ from mentoring.core import ratelimit
 from mentoring.core.addresses import client_address
 from mentoring.core.errors import ServiceError
 from mentoring.lti import selectors
-from mentoring.lti.forms import CourseSetupForm, PlacementForm
+from mentoring.lti.forms import CourseSetupForm, GradebookForm, PlacementForm
 from mentoring.lti.services import arrival as arrivals
-from mentoring.lti.services import courses, deep_linking, roster
+from mentoring.lti.services import courses, deep_linking, grades, roster
 from mentoring.lti.services import launch as launches
 from mentoring.lti.services.people import role_for
 from mentoring.models import Membership
@@ -266,11 +266,54 @@ def _tutored_cohort(request: HttpRequest, cohort_id: int):
 def cohort_platform(request: HttpRequest, cohort_id: int) -> HttpResponse:
     """The courses this cohort runs in, their last roster sync, and a "sync now" button."""
     cohort = _tutored_cohort(request, cohort_id)
+    return _platform_page(request, cohort)
+
+
+def _platform_page(request: HttpRequest, cohort, form: GradebookForm | None = None):
+    book = grades.gradebook_of(cohort)
+    if form is None:
+        form = GradebookForm(
+            initial={
+                "send_participation": book.send_participation,
+                "send_solutions": book.send_solutions,
+            },
+            scores=book.participation_scores,
+        )
     return render(
         request,
         "mentoring/lti/cohort_platform.html",
-        {"cohort": cohort, "courses": selectors.courses_of(cohort)},
+        {
+            "cohort": cohort,
+            "courses": selectors.courses_of(cohort),
+            "form": form,
+            "grade_counts": grades.grade_counts(cohort),
+            "failed_grades": grades.failed_grades(cohort),
+        },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def gradebook(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Change what goes to the courses' gradebooks."""
+    cohort = _tutored_cohort(request, cohort_id)
+    book = grades.gradebook_of(cohort)
+    form = GradebookForm(request.POST, scores=book.participation_scores)
+    if not form.is_valid():
+        return _platform_page(request, cohort, form)
+    try:
+        grades.update_gradebook(
+            cohort=cohort,
+            by=request.user,
+            send_participation=form.cleaned_data["send_participation"],
+            send_solutions=form.cleaned_data["send_solutions"],
+            participation_scores=form.scores(),
+        )
+    except ServiceError as error:
+        form.add_error(None, error.detail)
+        return _platform_page(request, cohort, form)
+    messages.success(request, "Saved what goes to the gradebook.")
+    return redirect("lti:cohort_platform", cohort.pk)
 
 
 @login_required
@@ -283,6 +326,7 @@ def sync_now(request: HttpRequest, cohort_id: int) -> HttpResponse:
         messages.error(request, "This cohort is not linked to a course on a learning platform.")
     for course in found:
         report = roster.sync_roster(course=course)
+        grades.record_participation(course=course)
         if report.error:
             messages.error(request, f"{course.context}: {report.error}")
         else:

@@ -36,7 +36,13 @@ from mentoring.models.invitations import (
     JoinRequest,
 )
 from mentoring.models.live import LiveEvent, LiveStream
-from mentoring.models.lti import LtiCourse, LtiNonce, LtiRosterEntry
+from mentoring.models.lti import (
+    LtiCourse,
+    LtiGrade,
+    LtiGradebook,
+    LtiNonce,
+    LtiRosterEntry,
+)
 from mentoring.models.notifications import Notification
 from mentoring.models.outbox import OutgoingMail
 from mentoring.models.participation import (
@@ -70,6 +76,8 @@ __all__ = [
     "JoinRequest",
     "LiveEvent",
     "LtiCourse",
+    "LtiGrade",
+    "LtiGradebook",
     "LtiNonce",
     "LtiRosterEntry",
     "LiveStream",

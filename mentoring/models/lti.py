@@ -63,3 +63,49 @@ class LtiNonce(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["issuer", "nonce"], name="lti_nonce_used_once")
         ]
+
+
+def default_participation_scores() -> dict[str, float]:
+    return {"contributor": 1.0, "reader": 0.5, "resource_only": 0.25, "inactive": 0.0}
+
+
+class LtiGradebook(models.Model):
+    """What a cohort's tutors send to the courses' gradebooks (Assignment and Grade Services):
+    participation (a score per status) and/or each scenario's group solution (submitted = 1,
+    the tutor's feedback as the comment)."""
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="lti_gradebook")
+    send_participation = models.BooleanField(default=False)
+    participation_scores = models.JSONField(default=default_participation_scores)
+    send_solutions = models.BooleanField(default=False)
+
+
+class LtiGrade(models.Model):
+    """One person's score on one gradebook column (a line item, made once on the platform),
+    and whether it reached the platform."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    course = models.ForeignKey(LtiCourse, on_delete=models.CASCADE, related_name="grades")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # "participation" or "release:<id>": the line item's tag on the platform.
+    item_key = models.CharField(max_length=50)
+    item_label = models.CharField(max_length=255)
+    line_item = models.ForeignKey(
+        "lti_tool.LtiLineItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.FloatField()
+    comment = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user", "item_key"], name="one_lti_grade")
+        ]

@@ -392,5 +392,6 @@ ACCESS.update({
 ACCESS.update({
     "GET /cohorts/<int:cohort_id>/platform/":          expect(LOGIN, 404, 404, 404, 200, 404),
     "POST /cohorts/<int:cohort_id>/platform/sync/":    expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+    "POST /cohorts/<int:cohort_id>/platform/grades/":  expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404, body={}),
 })
 # fmt: on

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
+from mentoring.lti.services import grades
 from mentoring.lti.services.roster import sync_roster
 from mentoring.models import LtiCourse
 
@@ -14,7 +15,9 @@ def sync_course_roster(course_id: int) -> dict:
     course = LtiCourse.objects.select_related("cohort", "context").filter(pk=course_id).first()
     if course is None or course.cohort.archived_at is not None:
         return {}
-    return sync_roster(course=course).as_dict()
+    report = sync_roster(course=course).as_dict()
+    grades.record_participation(course=course)
+    return report
 
 
 def queue_roster_sync(course: LtiCourse) -> None:
