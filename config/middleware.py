@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
+from mentoring.lti.selectors import lti_frame_ancestors
+
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 
 
@@ -25,6 +27,12 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 **settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE,
                 **(parts.update or {}),
             }
+        elif not report_only:
+            # Learning platforms open Staffroom in an iframe (LTI): their origins may frame the
+            # site's pages, and nobody else's may (the admin stays 'self' only).
+            origins = lti_frame_ancestors()
+            if origins:
+                parts.update = {**(parts.update or {}), "frame-ancestors": origins}
         return parts
 
 

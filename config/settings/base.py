@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "mentoring.core.middleware.RejectNulInUrlMiddleware",
     "mentoring.core.middleware.ApiMethodNotAllowedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mentoring.lti.middleware.LtiCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import reverse
 from lti_tool.models import Key, LtiContext, LtiRegistration
@@ -78,6 +79,19 @@ def platform_origins() -> list[str]:
             if len(parts) >= 3 and parts[0] in ("https:", "http:") and parts[2]:
                 origins.add(f"{parts[0]}//{parts[2]}")
     return sorted(origins)
+
+
+FRAME_ANCESTORS_CACHE_KEY = "lti:frame-ancestors"
+
+
+def lti_frame_ancestors() -> list[str]:
+    """``platform_origins``, cached (every response's CSP names them); forgotten when a
+    registration changes (``mentoring.lti.receivers``)."""
+    origins = cache.get(FRAME_ANCESTORS_CACHE_KEY)
+    if origins is None:
+        origins = platform_origins()
+        cache.set(FRAME_ANCESTORS_CACHE_KEY, origins, 300)
+    return origins
 
 
 def course_for(context: LtiContext) -> LtiCourse | None:

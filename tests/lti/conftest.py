@@ -46,13 +46,16 @@ def platform(running_platform, db, settings):
     return p
 
 
-def start_login(client: Client, platform: Platform, *, deep_linking: bool = False) -> dict:
+def start_login(
+    client: Client, platform: Platform, *, deep_linking: bool = False, secure: bool = False
+) -> dict:
     """The tool's login initiation; returns the OIDC parameters it sent to the platform."""
     urls = tool_urls()
     target = urls["deep_linking_url"] if deep_linking else urls["launch_url"]
     response = client.get(
         "/lti/login/",
         platform.login_params(login_hint="hint", message_hint="msg", target=target),
+        secure=secure,
     )
     assert response.status_code == 302, response.content[:500]
     location = urlsplit(response["Location"])
@@ -67,17 +70,20 @@ def launch(
     token: str | None = None,
     state: str | None = None,
     deep_linking: bool = False,
+    secure: bool = False,
     **claims,
 ):
     """A whole launch: login initiation, then the id_token (signed by the platform with the
     nonce the tool issued, unless ``token`` is given) posted with the state."""
-    params = start_login(client, platform, deep_linking=deep_linking)
+    params = start_login(client, platform, deep_linking=deep_linking, secure=secure)
     if deep_linking:
         claims.setdefault("message_type", "LtiDeepLinkingRequest")
     if token is None:
         token = platform.id_token(nonce=params["nonce"], **claims)
     path = urlsplit(params["redirect_uri"]).path
-    response = client.post(path, {"id_token": token, "state": state or params["state"]})
+    response = client.post(
+        path, {"id_token": token, "state": state or params["state"]}, secure=secure
+    )
     response.lti_params = params
     response.lti_token = token
     return response
