@@ -27,7 +27,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 **settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE,
                 **(parts.update or {}),
             }
-        elif not report_only:
+        elif not report_only and response.get("Content-Type", "").startswith("text/html"):
             # Learning platforms open Staffroom in an iframe (LTI): their origins may frame the
             # site's pages, and nobody else's may (the admin stays 'self' only).
             origins = lti_frame_ancestors()

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import reverse
 from lti_tool.models import Key, LtiContext, LtiRegistration
@@ -81,17 +80,11 @@ def platform_origins() -> list[str]:
     return sorted(origins)
 
 
-FRAME_ANCESTORS_CACHE_KEY = "lti:frame-ancestors"
-
-
 def lti_frame_ancestors() -> list[str]:
-    """``platform_origins``, cached (every response's CSP names them); forgotten when a
-    registration changes (``mentoring.lti.receivers``)."""
-    origins = cache.get(FRAME_ANCESTORS_CACHE_KEY)
-    if origins is None:
-        origins = platform_origins()
-        cache.set(FRAME_ANCESTORS_CACHE_KEY, origins, 300)
-    return origins
+    """``platform_origins`` for a page's CSP. Read afresh each time (one query on a table of a
+    few rows, for HTML pages only): a cache per process would keep framing refused, or allowed,
+    after a registration changed in another process."""
+    return platform_origins()
 
 
 def course_for(context: LtiContext) -> LtiCourse | None:

@@ -68,6 +68,7 @@ class Platform:
         self.keys: list[jwk.JWK] = [self._new_key()]
         self.tool_jwks: dict | Callable[[], dict] | str | None = None  # dict, callable or URL
         self.tool_redirect_uris: list[str] = []
+        self.tool_login_url = ""
         self.launches: dict[str, dict] = {}  # lti_message_hint → what the launch says
         self.users: dict[str, dict] = {}  # login_hint → sub, name, email
         self.members: dict[str, list[dict]] = {}
@@ -282,6 +283,8 @@ class Platform:
                     return self._send(200, platform.jwks())
                 if path == "/auth":
                     return self._auth(query)
+                if path == "/course":
+                    return self._course(query)
                 if path.startswith("/nrps/"):
                     scopes = self._scopes()
                     if scopes is None or SCOPES_NRPS not in scopes:
@@ -370,6 +373,26 @@ class Platform:
                     "<script>document.getElementById('f').submit()</script>"
                 )
                 return self._send(200, page, "text/html; charset=utf-8")
+
+            def _course(self, query: dict) -> None:
+                """A course page: the tool opens in an iframe (``frame=1``) or the page starts
+                the login itself (a new window), as platforms do."""
+                login = platform.login_url(
+                    platform.tool_login_url,
+                    login_hint=query.get("user", ""),
+                    message_hint=query.get("launch", ""),
+                    target=query.get("target") or platform.tool_redirect_uris[0],
+                )
+                if query.get("frame") == "1":
+                    page = (
+                        "<!doctype html><title>Course</title><h1>Course page</h1>"
+                        f'<iframe id="tool" name="tool" src="{html.escape(login)}" '
+                        'width="1000" height="700" allow="clipboard-write"></iframe>'
+                    )
+                    return self._send(200, page, "text/html; charset=utf-8")
+                self.send_response(302)
+                self.send_header("Location", login)
+                self.end_headers()
 
             def _token(self, form: dict) -> None:
                 if (
