@@ -7,13 +7,14 @@ and counts against the client's address like a failed sign-in."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -83,9 +84,67 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
     target = params.get("target_link_uri") or ""
     redirect_uri = target if target in urls["redirect_uris"] else urls["launch_url"]
     try:
-        return launches.login_redirect(request, redirect_uri=redirect_uri)
+        start = launches.start_login(request, redirect_uri=redirect_uri)
     except launches.LaunchRefused as refusal:
         return _refuse_launch(request, refusal)
+    storage_target = params.get("lti_storage_target")
+    if storage_target:
+        # The platform keeps the state for us (postMessage): no cookie needed in its iframe.
+        launches.remember_storage_state(
+            start.state, origin=_origin(start.auth_url), target=storage_target
+        )
+        response = render(
+            request,
+            "mentoring/lti/storage_login.html",
+            {
+                "auth_url": start.auth_url,
+                "state": start.state,
+                "nonce": start.nonce,
+                "target": storage_target,
+                "origin": _origin(start.auth_url),
+                "new_window_url": _new_window_url(params),
+            },
+        )
+    elif request.headers.get("Sec-Fetch-Dest") == "iframe" and not params.get(NEW_WINDOW):
+        # In an iframe with no storage offered: continue only if this browser keeps our
+        # cookies here, otherwise offer a new window.
+        response = render(
+            request,
+            "mentoring/lti/cookie_check.html",
+            {"auth_url": start.auth_url, "new_window_url": _new_window_url(params)},
+        )
+        response.set_cookie(
+            COOKIE_CHECK,
+            "1",
+            max_age=300,
+            secure=request.is_secure(),
+            samesite="None" if request.is_secure() else "Lax",
+        )
+    else:
+        response = HttpResponseRedirect(start.auth_url)
+    return start.set_cookies(response)
+
+
+NEW_WINDOW = "lti1p3_new_window"
+COOKIE_CHECK = "lti_cookie_check"
+LOGIN_PARAMETERS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "lti_deployment_id",
+    "client_id",
+)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _new_window_url(params) -> str:
+    kept = {name: params[name] for name in LOGIN_PARAMETERS if params.get(name)}
+    return selectors.absolute(reverse("lti:login")) + "?" + urlencode({**kept, NEW_WINDOW: "1"})
 
 
 @csrf_exempt
@@ -96,9 +155,26 @@ def launch(request: HttpRequest) -> HttpResponse:
     wait = ratelimit.failure_wait("lti", address)
     if wait:
         return _too_many(request, wait)
+    storage_checked = request.POST.get("lti_storage_checked") == "1"
     try:
-        lti_launch = launches.validate_launch(request)
+        lti_launch = launches.validate_launch(request, storage_checked=storage_checked)
     except launches.LaunchRefused as refusal:
+        state = request.POST.get("state")
+        storage = launches.storage_for(state) if refusal.check == "state" else None
+        if storage and not storage_checked:
+            # No state cookie in the platform's iframe: read the state back from the
+            # platform's storage, then post the launch again.
+            return render(
+                request,
+                "mentoring/lti/storage_launch.html",
+                {
+                    "id_token": request.POST.get("id_token", ""),
+                    "state": state,
+                    "action": request.path,
+                    "target": storage["target"],
+                    "origin": storage["origin"],
+                },
+            )
         return _refuse_launch(request, refusal)
     try:
         arrival = arrivals.arrive(lti_launch)

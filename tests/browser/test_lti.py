@@ -101,9 +101,11 @@ def test_course_from_the_platform(chromium, live_url, platform, wagtail_root):
     learner_context = chromium.new_context(viewport={"width": 1200, "height": 900})
     learner_context.set_default_timeout(15_000)
     course_page = learner_context.new_page()
-    course_page.goto(f"{platform.url}/course?user=lee&launch=link&frame=1")
+    course_page.goto(f"{platform.url}/course?user=lee&launch=link&frame=1&storage=1")
     frame = course_page.frame_locator("#tool")
     expect(frame.get_by_role("heading", level=1)).to_contain_text(release.scenario.title)
+    # The state went through the platform's storage (LTI client-side postMessages).
+    assert "lti.put_data" in course_page.evaluate("window.ltiMessages")
     board = cohort.boards.get(kind="general")
     tool_frame = course_page.frame(name="tool")
     tool_frame.goto(f"{live_url}/boards/{board.pk}/")

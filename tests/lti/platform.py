@@ -384,10 +384,13 @@ class Platform:
                     target=query.get("target") or platform.tool_redirect_uris[0],
                 )
                 if query.get("frame") == "1":
+                    if query.get("storage") == "1":
+                        login += "&" + urlencode({"lti_storage_target": "_parent"})
                     page = (
                         "<!doctype html><title>Course</title><h1>Course page</h1>"
                         f'<iframe id="tool" name="tool" src="{html.escape(login)}" '
                         'width="1000" height="700" allow="clipboard-write"></iframe>'
+                        f"<script>{STORAGE_SCRIPT}</script>"
                     )
                     return self._send(200, page, "text/html; charset=utf-8")
                 self.send_response(302)
@@ -474,3 +477,24 @@ class Platform:
 
 
 SCOPES_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+
+# LTI Client Side postMessages: the platform's storage for tools in its iframes (per tool
+# origin), answering lti.put_data / lti.get_data / lti.capabilities.
+STORAGE_SCRIPT = """
+window.ltiStorage = {};
+window.ltiMessages = [];
+window.addEventListener("message", (event) => {
+  const m = event.data || {};
+  if (!m.subject || !m.subject.startsWith("lti.")) return;
+  window.ltiMessages.push(m.subject);
+  const store = (window.ltiStorage[event.origin] = window.ltiStorage[event.origin] || {});
+  const reply = { subject: m.subject + ".response", message_id: m.message_id, key: m.key };
+  if (m.subject === "lti.put_data") { store[m.key] = m.value; reply.value = m.value; }
+  else if (m.subject === "lti.get_data") { reply.value = store[m.key]; }
+  else if (m.subject === "lti.capabilities") {
+    reply.supported_messages = [{ subject: "lti.put_data" }, { subject: "lti.get_data" }];
+  }
+  else { reply.error = { code: "unsupported_subject", message: m.subject }; }
+  event.source.postMessage(reply, event.origin);
+});
+"""

@@ -20,8 +20,11 @@ resource link). On top of it, here:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -143,6 +146,7 @@ class MessageLaunch(DjangoMessageLaunch):
 
     _refetched = False
     _force_fetch = False
+    state_checked_by_platform_storage = False
 
     def __init__(self, request, tool_config, **kwargs):
         super().__init__(request, tool_config, **kwargs)
@@ -167,6 +171,14 @@ class MessageLaunch(DjangoMessageLaunch):
             )
         except Exception:
             self._validated = False
+            raise
+
+    def validate_state(self):
+        try:
+            return super().validate_state()
+        except LtiException as error:
+            if self.state_checked_by_platform_storage and str(error) == "State not found":
+                return self
             raise
 
     def validate_jwt_format(self):
@@ -256,23 +268,84 @@ class MessageLaunch(DjangoMessageLaunch):
         return self
 
 
+class SharedCacheDataStorage(DjangoCacheDataStorage):
+    """PyLTI1p3's cache storage without its per-browser cookie (``lti1p3-session-id``), which a
+    browser blocking third-party cookies never sends inside the platform's iframe. Its keys
+    (nonces, states, launch ids) are long random values only this tool hands out; launch ids
+    stay in the Django session, never in a page."""
+
+    def get_session_cookie_name(self):
+        return None
+
+
 def _storage() -> DjangoCacheDataStorage:
-    return DjangoCacheDataStorage()
+    return SharedCacheDataStorage()
 
 
-def login_redirect(request: HttpRequest, *, redirect_uri: str):
-    """The OIDC login initiation: the redirect to the platform's authorisation endpoint."""
+@dataclass
+class LoginStart:
+    """A validated login initiation: where to send the browser, with the state and nonce."""
+
+    auth_url: str
+    state: str
+    nonce: str
+    _oidc: DjangoOIDCLogin
+
+    def set_cookies(self, response):
+        """PyLTI1p3's state cookie on ``response``."""
+        self._oidc._cookie_service.update_response(response)
+        return response
+
+
+def start_login(request: HttpRequest, *, redirect_uri: str) -> LoginStart:
+    """The OIDC login initiation (state and nonce issued); ``LaunchRefused`` if the platform
+    or its parameters are not ours."""
     try:
         oidc = DjangoOIDCLogin(request, ToolConfig(), launch_data_storage=_storage())
-        return oidc.redirect(redirect_uri)
+        url = oidc.get_redirect_object(redirect_uri).get_redirect_url()
     except (LtiException, OIDCException) as error:
         raise refusal_from(error) from error
+    query = parse_qs(urlsplit(url).query)
+    return LoginStart(url, query["state"][0], query["nonce"][0], oidc)
 
 
-def validate_launch(request: HttpRequest) -> LtiLaunch:
-    """The launch the request carries, validated completely; ``LaunchRefused`` otherwise."""
+# --- LTI client-side storage (postMessage lti.put_data / lti.get_data) -----------------------
+# Where the platform offers it (``lti_storage_target`` at login), the state is kept in the
+# platform's frame instead of a cookie: the login page puts it there, and a launch that arrives
+# without the state cookie is answered by a page that reads it back and, when it matches, posts
+# the launch again marked ``lti_storage_checked``. Only states issued for storage are accepted
+# that way, once each.
+STORAGE_STATE_SECONDS = 600
+
+
+def remember_storage_state(state: str, *, origin: str, target: str) -> None:
+    """The login put ``state`` in the platform's storage (``target`` frame, at ``origin``)."""
+    cache.set(
+        f"lti-storage-state:{state}", {"origin": origin, "target": target}, STORAGE_STATE_SECONDS
+    )
+
+
+def storage_for(state: str | None) -> dict | None:
+    """Where a storage login kept ``state`` (origin and target frame); None for others."""
+    return cache.get(f"lti-storage-state:{state}") if state else None
+
+
+def _take_storage_state(state: str | None) -> bool:
+    if not state:
+        return False
+    key = f"lti-storage-state:{state}"
+    found = cache.get(key) is not None
+    cache.delete(key)
+    return found
+
+
+def validate_launch(request: HttpRequest, *, storage_checked: bool = False) -> LtiLaunch:
+    """The launch the request carries, validated completely; ``LaunchRefused`` otherwise.
+    ``storage_checked``: the page read the state back from the platform's storage."""
     try:
         message_launch = MessageLaunch(request, ToolConfig(), launch_data_storage=_storage())
+        if storage_checked and _take_storage_state(request.POST.get("state")):
+            message_launch.state_checked_by_platform_storage = True
         message_launch.validate()
     except (LtiException, OIDCException, LaunchRefused) as error:
         raise refusal_from(error) from error
