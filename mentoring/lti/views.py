@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,6 +27,7 @@ from mentoring.lti import selectors
 from mentoring.lti.forms import CourseSetupForm, GradebookForm, PlacementForm
 from mentoring.lti.services import arrival as arrivals
 from mentoring.lti.services import courses, deep_linking, grades, roster
+from mentoring.lti.services import dynamic_registration as dynamic
 from mentoring.lti.services import launch as launches
 from mentoring.lti.services.people import role_for
 from mentoring.models import Membership
@@ -205,14 +207,44 @@ def jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(selectors.jwks())
 
 
+@xframe_options_exempt
 @require_GET
 def dynamic_registration(request: HttpRequest) -> HttpResponse:
-    """Where LTI Dynamic Registration would start; until then, how to register by hand."""
-    return render(
-        request,
-        "mentoring/lti/register.html",
-        {"config": selectors.tool_configuration()},
+    """LTI Dynamic Registration, opened by the platform's admin page (in its iframe) with
+    ``openid_configuration`` and ``registration_token``; without them, how to register by hand.
+    What it registers stays inactive until a site administrator activates it."""
+    openid_configuration = request.GET.get("openid_configuration")
+    if not openid_configuration:
+        return render(
+            request, "mentoring/lti/register.html", {"config": selectors.tool_configuration()}
+        )
+    address = client_address(request)
+    wait = ratelimit.failure_wait("lti", address)
+    if wait:
+        return _too_many(request, wait)
+    try:
+        registered = dynamic.register(
+            openid_configuration=openid_configuration,
+            registration_token=request.GET.get("registration_token", ""),
+        )
+    except ServiceError as error:
+        ratelimit.record_failure("lti", address)
+        logger.warning("LTI dynamic registration refused: %s %r", error.code, error.detail)
+        response = _refused(request, error, status=400)
+        response._csp_update = {"frame-ancestors": [_origin(openid_configuration)]}
+        return response
+    logger.info(
+        "LTI dynamic registration of %s (client %s), inactive until activated",
+        registered.registration.issuer,
+        registered.registration.client_id,
     )
+    response = render(
+        request,
+        "mentoring/lti/registered.html",
+        {"registration": registered.registration, "deployment_id": registered.deployment_id},
+    )
+    response._csp_update = {"frame-ancestors": [registered.platform_origin]}
+    return response
 
 
 def _session_launch(request: HttpRequest):

@@ -42,6 +42,7 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 TEACHING_ASSISTANT = (
     "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
 )
+TOOL_CONFIG_CLAIM = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 MENTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"
 SCOPES = {
@@ -69,6 +70,8 @@ class Platform:
         self.tool_jwks: dict | Callable[[], dict] | str | None = None  # dict, callable or URL
         self.tool_redirect_uris: list[str] = []
         self.tool_login_url = ""
+        self.registration_token = "registration-token-1"
+        self.tool_registrations: list[dict] = []
         self.launches: dict[str, dict] = {}  # lti_message_hint → what the launch says
         self.users: dict[str, dict] = {}  # login_hint → sub, name, email
         self.members: dict[str, list[dict]] = {}
@@ -101,6 +104,27 @@ class Platform:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def openid_configuration(self) -> dict:
+        """The platform's OpenID configuration (LTI Dynamic Registration)."""
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": self.auth_url,
+            "token_endpoint": self.token_url,
+            "jwks_uri": self.jwks_url,
+            "registration_endpoint": self.url + "/register",
+            "scopes_supported": ["openid", *sorted(SCOPES)],
+            "response_types_supported": ["id_token"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": "test-vle",
+                "version": "1.0",
+                "messages_supported": [
+                    {"type": "LtiResourceLinkRequest"},
+                    {"type": "LtiDeepLinkingRequest"},
+                ],
+            },
+        }
 
     # --- Keys -----------------------------------------------------------------------------------
     def _new_key(self) -> jwk.JWK:
@@ -285,6 +309,10 @@ class Platform:
                     return self._auth(query)
                 if path == "/course":
                     return self._course(query)
+                if path == "/.well-known/openid-configuration":
+                    if self.headers.get("Authorization") != f"Bearer {platform.registration_token}":
+                        return self._send(401, {"error": "invalid_token"})
+                    return self._send(200, platform.openid_configuration())
                 if path.startswith("/nrps/"):
                     scopes = self._scopes()
                     if scopes is None or SCOPES_NRPS not in scopes:
@@ -321,6 +349,24 @@ class Platform:
                     return self._token(self._form())
                 if path == "/deep_link_return":
                     return self._deep_link_return(self._form())
+                if path == "/register":
+                    if self.headers.get("Authorization") != f"Bearer {platform.registration_token}":
+                        return self._send(401, {"error": "invalid_token"})
+                    body = self._form()
+                    platform.tool_registrations.append(body)
+                    return self._send(
+                        200,
+                        {
+                            **body,
+                            "client_id": platform.client_id,
+                            "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                                **body.get(
+                                    "https://purl.imsglobal.org/spec/lti-tool-configuration", {}
+                                ),
+                                "deployment_id": platform.deployment_id,
+                            },
+                        },
+                    )
                 if path.startswith("/lineitems/"):
                     scopes = self._scopes()
                     if scopes is None:

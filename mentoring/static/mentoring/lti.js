@@ -68,3 +68,8 @@ document.querySelectorAll("form[data-lti-storage-launch]").forEach((form) => {
     })
     .catch(() => showFallback(form));
 });
+
+// Dynamic registration done: the platform's admin page closes its dialog.
+if (document.querySelector("[data-lti-registered]") && window.parent !== window) {
+  window.parent.postMessage({ subject: "org.imsglobal.lti.close" }, "*");
+}
