@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -183,6 +184,15 @@ def launch(request: HttpRequest) -> HttpResponse:
     except ServiceError as refusal:
         logger.info("LTI launch stopped: %s", refusal.code)
         return _refused(request, refusal)
+    except (AttributeError, TypeError, KeyError, ValueError, DataError) as error:
+        # Signed by the platform but shaped wrongly (a context that is no object, a name
+        # longer than any column): refused like any bad launch, never a 500.
+        return _refuse_launch(
+            request,
+            launches.LaunchRefused(
+                "claims", f"The launch's claims are malformed ({type(error).__name__})."
+            ),
+        )
     login(request, arrival.user, backend=LOGIN_BACKEND)
     request.session[SESSION_LAUNCH] = lti_launch.get_launch_id()
     if arrival.context is not None:

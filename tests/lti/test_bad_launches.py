@@ -214,6 +214,26 @@ def test_malformed_claims_are_refused_not_a_500(platform, caplog):
     assert response.status_code in (400, 403)
 
 
+@pytest.mark.parametrize(
+    "claim, value",
+    [
+        ("https://purl.imsglobal.org/spec/lti/claim/context", "not-an-object"),
+        ("https://purl.imsglobal.org/spec/lti/claim/context", {"id": "x" * 1000}),
+        ("name", "n" * 5000),
+        ("sub", "s" * 1000),
+    ],
+)
+def test_signed_but_malformed_claims_are_refused(platform, caplog, claim, value):
+    client = Client()
+    params = start_login(client, platform)
+    body = platform.claims(nonce=params["nonce"], roles=[INSTRUCTOR])
+    body[claim] = value
+    response = client.post(
+        "/lti/launch/", {"id_token": platform.sign(body), "state": params["state"]}
+    )
+    assert_refused(response, "claims", caplog)
+
+
 def test_refusals_are_rate_limited_per_address(platform, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "lti": ["3/600"]}
     for _ in range(3):
