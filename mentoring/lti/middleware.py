@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-LAUNCH_SESSION_KEY = "lti_launch_id"
+from mentoring.lti.selectors import LAUNCH_SESSION_KEY
 
 
 class LtiCookieMiddleware:

@@ -30,7 +30,7 @@ def tool_urls() -> dict[str, str]:
     launch = absolute(reverse("lti:launch"))
     deep_linking = absolute(reverse("lti:deep_linking"))
     return {
-        "login_url": absolute(reverse("lti:login")),
+        "login_url": absolute(reverse("lti:oidc_initiation")),
         "launch_url": launch,
         "deep_linking_url": deep_linking,
         "jwks_url": absolute(reverse("lti:jwks")),
@@ -79,6 +79,20 @@ def platform_origins() -> list[str]:
             if len(parts) >= 3 and parts[0] in ("https:", "http:") and parts[2]:
                 origins.add(f"{parts[0]}//{parts[2]}")
     return sorted(origins)
+
+
+LAUNCH_SESSION_KEY = "lti_launch_id"
+
+
+def framed_by_platforms(request, response) -> bool:
+    """Whether a platform may frame this HTML response: an LTI page, or any page of a session
+    that came by a launch (only those are ever shown inside a platform)."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    if request.path_info.startswith("/lti/"):
+        return True
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get(LAUNCH_SESSION_KEY))
 
 
 def lti_frame_ancestors() -> list[str]:

@@ -7,7 +7,8 @@ from mentoring.lti import views
 app_name = "lti"
 
 urlpatterns = [
-    path("lti/login/", views.oidc_login, name="login"),
+    # OIDC third-party initiation (no password: not a sign-in form, see docs/lti.md).
+    path("lti/login/", views.oidc_initiation, name="oidc_initiation"),
     path("lti/launch/", views.launch, name="launch"),
     path("lti/deep-linking/", views.launch, name="deep_linking"),
     path("lti/jwks/", views.jwks, name="jwks"),

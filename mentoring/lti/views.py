@@ -35,7 +35,7 @@ from mentoring.models import Membership
 from mentoring.rules.permissions import is_tutor
 
 logger = logging.getLogger("mentoring.lti")
-SESSION_LAUNCH = "lti_launch_id"
+SESSION_LAUNCH = selectors.LAUNCH_SESSION_KEY
 SESSION_CONTEXT = "lti_context_id"
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -75,7 +75,7 @@ def _refuse_launch(request: HttpRequest, refusal: launches.LaunchRefused) -> Htt
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def oidc_login(request: HttpRequest) -> HttpResponse:
+def oidc_initiation(request: HttpRequest) -> HttpResponse:
     """OIDC third-party login initiation: send the browser to the platform's authorisation
     endpoint with a fresh state and nonce."""
     address = client_address(request)
@@ -147,7 +147,11 @@ def _origin(url: str) -> str:
 
 def _new_window_url(params) -> str:
     kept = {name: params[name] for name in LOGIN_PARAMETERS if params.get(name)}
-    return selectors.absolute(reverse("lti:login")) + "?" + urlencode({**kept, NEW_WINDOW: "1"})
+    return (
+        selectors.absolute(reverse("lti:oidc_initiation"))
+        + "?"
+        + urlencode({**kept, NEW_WINDOW: "1"})
+    )
 
 
 @csrf_exempt

@@ -17,19 +17,25 @@ def frame_ancestors(response) -> str:
     return next(p for p in policy.split(";") if p.strip().startswith("frame-ancestors")).strip()
 
 
-def test_only_registered_platforms_may_frame_the_site(platform):
-    page = Client().get("/accounts/login/")
+def test_only_registered_platforms_may_frame_lti_pages_and_launched_sessions(platform):
+    page = Client().get("/lti/register/")
     assert frame_ancestors(page) == f"frame-ancestors 'self' {platform.url}"
-    assert "evil" not in frame_ancestors(page)
+    client = Client()
+    launch(client, platform, roles=[LEARNER])
+    assert frame_ancestors(client.get("/notifications/")) == (
+        f"frame-ancestors 'self' {platform.url}"
+    )
+    # Sessions that never came by a launch, and the admin, are never framed.
+    assert frame_ancestors(Client().get("/accounts/login/")) == "frame-ancestors 'self'"
     admin = Client().get("/django-admin/login/")
     assert frame_ancestors(admin) == "frame-ancestors 'self'"
     platform.registration.is_active = False
     platform.registration.save()
-    assert frame_ancestors(Client().get("/accounts/login/")) == "frame-ancestors 'self'"
+    assert frame_ancestors(Client().get("/lti/register/")) == "frame-ancestors 'self'"
 
 
 def test_without_platforms_only_self(db):
-    assert frame_ancestors(Client().get("/accounts/login/")) == "frame-ancestors 'self'"
+    assert frame_ancestors(Client().get("/lti/register/")) == "frame-ancestors 'self'"
 
 
 def test_launch_session_cookies_work_in_an_iframe_over_https(platform, settings):
