@@ -26,7 +26,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from lti_tool.models import LtiDeployment, LtiLaunch, LtiRegistration
 from lti_tool.utils import DjangoToolConfig, get_launch_from_request
@@ -297,8 +296,10 @@ class LoginStart:
         return response
 
 
-def start_login(request: HttpRequest, *, redirect_uri: str) -> LoginStart:
-    """The OIDC login initiation (state and nonce issued); ``LaunchRefused`` if the platform
+def start_login(request, *, redirect_uri: str) -> LoginStart:
+    """(``request``: the Django request, which PyLTI1p3 reads and answers cookies on.)
+
+    The OIDC login initiation (state and nonce issued); ``LaunchRefused`` if the platform
     or its parameters are not ours."""
     try:
         oidc = DjangoOIDCLogin(request, ToolConfig(), launch_data_storage=_storage())
@@ -339,7 +340,7 @@ def _take_storage_state(state: str | None) -> bool:
     return found
 
 
-def validate_launch(request: HttpRequest, *, storage_checked: bool = False) -> LtiLaunch:
+def validate_launch(request, *, storage_checked: bool = False) -> LtiLaunch:
     """The launch the request carries, validated completely; ``LaunchRefused`` otherwise.
     ``storage_checked``: the page read the state back from the platform's storage."""
     try:
@@ -355,7 +356,7 @@ def validate_launch(request: HttpRequest, *, storage_checked: bool = False) -> L
     return LtiLaunch(message_launch)
 
 
-def restore_launch(request: HttpRequest, launch_id: str) -> LtiLaunch | None:
+def restore_launch(request, launch_id: str) -> LtiLaunch | None:
     """A launch validated earlier in this session (its data cached), or None."""
     try:
         return get_launch_from_request(request, launch_id)
