@@ -27,6 +27,7 @@ def _register_privacy_providers() -> None:
     from mentoring.cohorts import selectors as cohorts
     from mentoring.core.privacy import register
     from mentoring.invitations import selectors as invitations
+    from mentoring.lti import selectors as lti
     from mentoring.notifications import selectors as notifications
     from mentoring.participation.selectors import privacy as participation
     from mentoring.privacy.selectors import access_log, erasure, exports
@@ -38,6 +39,7 @@ def _register_privacy_providers() -> None:
         boards,
         notifications,
         invitations,
+        lti,
         exports,
         access_log,
         erasure,

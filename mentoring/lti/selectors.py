@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from lti_tool.models import Key, LtiContext, LtiRegistration
 
+from mentoring.core.privacy import Provider
 from mentoring.models import Board, Cohort, LtiCourse, Membership, User
 
 # The custom parameter a placement's link carries (deep linking puts it there; Moodle and Canvas
@@ -179,3 +180,71 @@ def placement(cohort: Cohort, key: str | None) -> Placement | None:
     if not key:
         return None
     return next((p for p in placements(cohort) if p.key == key), None)
+
+
+# --- A person's data export --------------------------------------------------------------------
+def export_lti(user: User, now) -> dict:
+    """What learning platforms told Staffroom about the person, and what went back to them."""
+    from lti_tool.models import LtiUser
+
+    from mentoring.models import LtiGrade, LtiRosterEntry
+
+    identities = LtiUser.objects.filter(auth_user=user).select_related("registration")
+    return {
+        "platform_accounts": [
+            {
+                "platform": identity.registration.issuer,
+                "user_id_on_platform": identity.sub,
+                "name": identity.name,
+                "given_name": identity.given_name,
+                "family_name": identity.family_name,
+                "email": identity.email,
+            }
+            for identity in identities.order_by("pk")
+        ],
+        "courses": [
+            {
+                "course": str(entry.course.context),
+                "cohort": entry.course.cohort.name,
+                "role": entry.role,
+                "added_at": entry.added_at,
+            }
+            for entry in LtiRosterEntry.objects.filter(user=user)
+            .select_related("course__context", "course__cohort")
+            .order_by("added_at", "pk")
+        ],
+        "courses_linked": [
+            {"course": str(course.context), "cohort": course.cohort.name, "at": course.linked_at}
+            for course in LtiCourse.objects.filter(linked_by=user)
+            .select_related("context", "cohort")
+            .order_by("linked_at", "pk")
+        ],
+        "grades": [
+            {
+                "column": grade.item_label,
+                "score": grade.score,
+                "comment": grade.comment,
+                "status": grade.status,
+                "sent_at": grade.sent_at,
+            }
+            for grade in LtiGrade.objects.filter(user=user).order_by("updated_at", "pk")
+        ],
+    }
+
+
+PRIVACY = Provider(
+    name="learning_platforms",
+    title="From your learning platform (LTI)",
+    covers={
+        "mentoring.LtiRosterEntry": ("user",),
+        "mentoring.LtiGrade": ("user",),
+        "mentoring.LtiCourse": ("linked_by",),
+    },
+    export=export_lti,
+    parts={
+        "platform_accounts": "Your accounts on learning platforms",
+        "courses": "Courses that brought you into cohorts",
+        "courses_linked": "Courses you linked to cohorts",
+        "grades": "Scores sent to course gradebooks",
+    },
+)

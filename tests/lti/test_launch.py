@@ -169,3 +169,12 @@ def test_invited_member_keeps_their_role_when_the_platform_says_otherwise(platfo
     with override_settings(LTI_LINK_BY_VERIFIED_EMAIL=True):
         launch(Client(), platform, sub="inv-1", roles=[LEARNER], email="inv@uni.example")
     assert Membership.objects.get(cohort=cohort, user=invited).role == "tutor"
+
+
+def test_erasure_forgets_what_the_platform_said(platform):
+    from mentoring.privacy.services.erasure import erase_now, run_erasure
+
+    launch(Client(), platform, sub="gone-1", roles=[LEARNER], email="gone@uni.example")
+    user = LtiUser.objects.get(sub="gone-1").auth_user
+    run_erasure(erase_now(user=user).pk)
+    assert not LtiUser.objects.filter(sub="gone-1").exists()
