@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
+from mentoring.lti.selectors import framed_by_platforms, lti_frame_ancestors
+
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 
 
@@ -25,6 +27,13 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 **settings.CONTENT_SECURITY_POLICY_ADMIN_UPDATE,
                 **(parts.update or {}),
             }
+        elif not report_only and framed_by_platforms(request, response):
+            # Learning platforms open Staffroom in an iframe (LTI): their origins may frame the
+            # LTI pages and the pages of a session that came by a launch; nobody else's may,
+            # and other sessions (and the admin) stay 'self' only.
+            origins = lti_frame_ancestors()
+            if origins:
+                parts.update = {**(parts.update or {}), "frame-ancestors": origins}
         return parts
 
 

@@ -9,10 +9,12 @@ class MentoringConfig(AppConfig):
     def ready(self) -> None:
         from mentoring.accounts import receivers as account_receivers
         from mentoring.boards import receivers as board_receivers
+        from mentoring.lti import receivers as lti_receivers
         from mentoring.privacy import receivers as privacy_receivers
 
         account_receivers.connect()
         board_receivers.connect()
+        lti_receivers.connect()
         privacy_receivers.connect()
         _register_privacy_providers()
 
@@ -25,6 +27,7 @@ def _register_privacy_providers() -> None:
     from mentoring.cohorts import selectors as cohorts
     from mentoring.core.privacy import register
     from mentoring.invitations import selectors as invitations
+    from mentoring.lti import selectors as lti
     from mentoring.notifications import selectors as notifications
     from mentoring.participation.selectors import privacy as participation
     from mentoring.privacy.selectors import access_log, erasure, exports
@@ -36,6 +39,7 @@ def _register_privacy_providers() -> None:
         boards,
         notifications,
         invitations,
+        lti,
         exports,
         access_log,
         erasure,

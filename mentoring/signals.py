@@ -24,3 +24,9 @@ thread_opened = Signal()
 # A tutor exported the participation of ``subject_ids`` in ``cohort`` (the dashboard's CSV, sent
 # before its first byte); privacy logs it for each of them.
 participation_exported = Signal()
+
+# A scenario group submitted its solution, or a tutor gave feedback on one (sent inside that
+# transaction): ``cohort``, ``users`` (the group's members), ``key`` (``release:<id>``),
+# ``label`` (the scenario's title) and ``comment`` (the feedback, or ""). The LTI gradebook
+# (mentoring.lti) sends the group's score to the courses the cohort runs in.
+solution_graded = Signal()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("mentoring.inbox.urls")),
     path("", include("mentoring.invitations.urls")),
     path("", include("mentoring.privacy.urls")),
+    path("", include("mentoring.lti.urls")),
 ]

@@ -10,8 +10,9 @@ class ScenariosConfig(AppConfig):
     def ready(self) -> None:
         from mentoring.boards.services.sections import register_section_finder
         from mentoring.core.privacy import register
+        from mentoring.lti.selectors import register_placement_finder
         from mentoring.signals import members_enrolled
-        from scenarios.selectors import PRIVACY
+        from scenarios.selectors import PRIVACY, lti_placements
         from scenarios.services.groups import place_late_joiners_on_enrolment, release_sections
 
         # Late joiners are placed inside the enrolment transaction: if the enrolment rolls
@@ -23,3 +24,5 @@ class ScenariosConfig(AppConfig):
         register_section_finder(release_sections)
         # Its part of a member's data export (mentoring.privacy's registry of providers).
         register(PRIVACY)
+        # Released scenarios are places a learning platform's link may open (LTI deep linking).
+        register_placement_finder(lti_placements)

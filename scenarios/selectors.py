@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from mentoring.core.privacy import Provider
+from mentoring.lti.selectors import Placement as LtiPlacement
 from mentoring.models import Cohort, Membership, User
 from mentoring.rules.permissions import can_view_cohort, is_tutor
 from scenarios.access import ScenarioAccess
@@ -356,3 +357,23 @@ def text_diff(old: str, new: str) -> list[tuple[str, str]]:
         lines += [("removed", line) for line in matcher.a[i1:i2]]
         lines += [("added", line) for line in matcher.b[j1:j2]]
     return lines
+
+
+def lti_placements(cohort: Cohort) -> list[LtiPlacement]:
+    """Scenarios released to ``cohort`` (opened already), as places a platform's link may open
+    (mentoring.lti's deep linking and launches; registered in ``ScenariosConfig.ready``)."""
+    from django.urls import reverse
+
+    releases = (
+        Release.objects.filter(cohort=cohort, opens_at__lte=timezone.now())
+        .select_related("scenario")
+        .order_by("opens_at", "id")
+    )
+    return [
+        LtiPlacement(
+            f"release:{release.pk}",
+            f"Scenario: {release.scenario.title}",
+            reverse("scenarios:release", kwargs={"release_id": release.pk}),
+        )
+        for release in releases
+    ]

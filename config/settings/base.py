@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    # LTI 1.3 (django-lti on PyLTI1p3): platform registrations, deployments, the tool's keys,
+    # and the users, courses and resource links launches describe (mentoring/lti, docs/lti.md).
+    "lti_tool",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -112,6 +115,7 @@ MIDDLEWARE = [
     "mentoring.core.middleware.RejectNulInUrlMiddleware",
     "mentoring.core.middleware.ApiMethodNotAllowedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mentoring.lti.middleware.LtiCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -378,6 +382,15 @@ WAGTAIL_SITE_NAME = "Staffroom"
 # Wagtail's own front-end login form (config/urls.py redirects that one too).
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# --- LTI 1.3 (mentoring/lti, docs/lti.md) -----------------------------------------------------
+# The base of the URLs platforms are given (login, launch, key set): the site's public https
+# origin, as the platform's browser and servers reach it. Defaults to the admin's base.
+LTI_TOOL_BASE_URL = env("LTI_TOOL_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+# A first launch links to an existing account with the same e-mail address only when this is
+# on and that address is verified on the account (otherwise a new account is made).
+LTI_LINK_BY_VERIFIED_EMAIL = env_bool("LTI_LINK_BY_VERIFIED_EMAIL", False)
+# How long a superseded tool key stays in the key set after `manage.py lti_rotate_keys`.
+LTI_KEY_OVERLAP_DAYS = int(env("LTI_KEY_OVERLAP_DAYS", "7"))
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Documents are only ever served by views that check who asks: Wagtail's own (scenario documents
 # for editors only, scenarios/wagtail_hooks.py) and scenarios:document for members. Nothing under
@@ -452,6 +465,9 @@ RATE_LIMITS = {
         "export": "3/3600,10/86400",
         # Attachments uploaded (each file, with a post or on its own through the API).
         "upload": "20/600,100/86400",
+        # Refused LTI launches per client address (like sign-in failures): a platform's own
+        # users never fail, a script replaying or forging id_tokens is held up.
+        "lti": "20/600,100/86400",
     }.items()
 }
 # With Redis, one cache for every worker: the sign-in policy

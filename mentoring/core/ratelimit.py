@@ -47,6 +47,7 @@ _WHAT = {
     "link": "trying invitation and join links",
     "export": "asking for copies of your data",
     "upload": "uploading files",
+    "lti": "launching from your learning platform",
 }
 
 

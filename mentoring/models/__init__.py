@@ -37,6 +37,13 @@ from mentoring.models.invitations import (
     JoinRequest,
 )
 from mentoring.models.live import LiveEvent, LiveStream
+from mentoring.models.lti import (
+    LtiCourse,
+    LtiGrade,
+    LtiGradebook,
+    LtiNonce,
+    LtiRosterEntry,
+)
 from mentoring.models.notifications import Notification
 from mentoring.models.outbox import OutgoingMail
 from mentoring.models.participation import (
@@ -71,6 +78,11 @@ __all__ = [
     "JoinLink",
     "JoinRequest",
     "LiveEvent",
+    "LtiCourse",
+    "LtiGrade",
+    "LtiGradebook",
+    "LtiNonce",
+    "LtiRosterEntry",
     "LiveStream",
     "MemberWeek",
     "Membership",

@@ -11,6 +11,7 @@ from mentoring.core.rendering import render_markdown
 from mentoring.models import Membership, Notification, User
 from mentoring.notifications.services.notifications import Notice, notify_many
 from mentoring.rules.permissions import is_tutor, refuse_unless_cohort_writable
+from mentoring.signals import solution_graded
 from scenarios import events
 from scenarios.models import (
     MAX_SOLUTION_LENGTH,
@@ -136,7 +137,21 @@ def submit_solution(*, group: ScenarioGroup, by: User, version: int | None = Non
         )
         for tutor in tutors
     )
+    _send_to_gradebook(solution)
     return solution
+
+
+def _send_to_gradebook(solution: Solution, comment: str = "") -> None:
+    """Tell the LTI gradebook (if the cohort has one) the group's solution is in."""
+    release = solution.group.release
+    solution_graded.send(
+        sender=Solution,
+        cohort=release.cohort,
+        users=list(solution.group.members.all()),
+        key=f"release:{release.pk}",
+        label=release.scenario.title,
+        comment=comment,
+    )
 
 
 def stale_copy_error(solution: Solution) -> Conflict:
@@ -186,6 +201,7 @@ def give_feedback(*, solution: Solution, tutor: User, body: str) -> Feedback:
         )
         for member in solution.group.members.all()
     )
+    _send_to_gradebook(solution, comment=body)
     return feedback
 
 

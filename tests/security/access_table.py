@@ -460,3 +460,30 @@ ACCESS.update({
     "GET /api/v1/me/exports/{export_id}":              expect(401, 404, 404, 404, 404, 404),
 })
 # fmt: on
+
+# LTI 1.3 (mentoring/lti): what platforms call is public and refuses anything not a valid
+# launch (403 naming the check); the instructor's pages need the launch in the session (400).
+# fmt: off
+ACCESS.update({
+    "GET /lti/login/":                                 expect(403, 403, 403, 403, 403, 403),
+    "POST /lti/login/":                                expect(403, 403, 403, 403, 403, 403, body={}),
+    "POST /lti/launch/":                               expect(403, 403, 403, 403, 403, 403, body={}),
+    "GET /lti/launch/":                                expect(405, 405, 405, 405, 405, 405),
+    "POST /lti/deep-linking/":                         expect(403, 403, 403, 403, 403, 403, body={}),
+    "GET /lti/jwks/":                                  expect(200, 200, 200, 200, 200, 200),
+    "GET /lti/register/":                              expect(200, 200, 200, 200, 200, 200),
+    "GET /lti/course/":                                expect(LOGIN, 400, 400, 400, 400, 400),
+    "POST /lti/course/":                               expect(LOGIN, 400, 400, 400, 400, 400, body={}),
+    "GET /lti/course/ready/":                          expect(LOGIN, 302, 302, 302, 302, 302),
+    "GET /lti/pick/":                                  expect(LOGIN, 400, 400, 400, 400, 400),
+    "POST /lti/pick/":                                 expect(LOGIN, 400, 400, 400, 400, 400, body={}),
+})
+# fmt: on
+# The cohort's learning-platform page and its "sync now" (tutors only).
+# fmt: off
+ACCESS.update({
+    "GET /cohorts/<int:cohort_id>/platform/":          expect(LOGIN, 404, 404, 404, 200, 404),
+    "POST /cohorts/<int:cohort_id>/platform/sync/":    expect(LOGIN, 404, 404, 404, 302, 404, body={}),
+    "POST /cohorts/<int:cohort_id>/platform/grades/":  expect(LOGIN, 404, 404, 404, OK_OR_BACK, 404, body={}),
+})
+# fmt: on

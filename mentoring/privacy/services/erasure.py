@@ -35,6 +35,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
+from lti_tool.models import LtiUser
 
 from mentoring.accounts.services.deletion import (
     FORMER_MEMBER_USERNAME,
@@ -300,6 +301,8 @@ def _account(request: ErasureRequest, user: User) -> dict:
     counts = {
         "email_addresses": EmailAddress.objects.filter(user=user).delete()[0],
         "authenticators": Authenticator.objects.filter(user=user).delete()[0],
+        # What learning platforms said of them (LTI: name, address, id on the platform).
+        "platform_identities": LtiUser.objects.filter(auth_user=user).delete()[0],
     }
     request.user = None
     request.save(update_fields=["user"])
