@@ -45,7 +45,7 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(BUNDLE): frontend/node_modules/.installed frontend/build.mjs $(wildcard frontend/src/*.js)
+$(BUNDLE): frontend/node_modules/.installed frontend/build.mjs $(wildcard frontend/src/*.js) mentoring/static/mentoring/previewer.js
 	cd frontend && node build.mjs
 
 # With the venv too: after `make services`, `.venv/bin/python manage.py …` works (the public surface, docs/api.md).

@@ -15,7 +15,9 @@
 //   data-labelledby    the id of the editor's label
 // and inside it [data-editor-mount], [data-editor-fallback] (hidden once the document is here,
 // when the [data-editor-reveal] elements show), [data-editor-status] (with one [data-when=...]
-// child per state) and [data-editor-presence] (a list).
+// child per state) and [data-editor-presence] (a list). The fallback's form (writers only) says
+// where the server previews the text (data-preview-url, data-preview-label, its CSRF token): the
+// editor gets the same Preview button and region as the forms (mentoring/previewer.js).
 import * as Y from "yjs";
 import { WebsocketProvider, messageAuth } from "y-websocket";
 import * as authProtocol from "y-protocols/auth";
@@ -33,6 +35,7 @@ import { defaultKeymap, indentWithTab } from "@codemirror/commands";
 import { markdown } from "@codemirror/lang-markdown";
 import { syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
 
+import { addPreview } from "../../mentoring/static/mentoring/previewer.js";
 import { presence, presenceTheme, showPresent } from "./presence.js";
 import { SyncStatus } from "./status.js";
 
@@ -104,6 +107,22 @@ function start(root) {
       ],
     }),
   });
+
+  // Preview what the group has written now, rendered by the server as the forms' previews are.
+  // The button shows with the editor; the fallback form keeps its own until then.
+  const form = fallback?.querySelector("form[data-preview-url]");
+  if (form && !readOnly) {
+    const { button } = addPreview({
+      after: mount,
+      text: () => ytext.toString(),
+      url: form.dataset.previewUrl,
+      csrf: () => form.querySelector("[name=csrfmiddlewaretoken]").value,
+      label: form.dataset.previewLabel,
+      heading: form.dataset.previewHeading || 3,
+    });
+    button.hidden = mount.hidden;
+    button.dataset.editorReveal = "";
+  }
 
   const status = new SyncStatus({ doc, provider, store, region: statusRegion, readOnly });
 

@@ -1,8 +1,9 @@
 """Attachments, preview everywhere and quoting a selection in Chromium, on a desktop and a phone
 (issue 23): a reply with a photo (its EXIF gone) shows the photo in the post; editing it
 previews the text with the post's own image placed in it; selecting words of a post and
-pressing Quote quotes just those words; the scenario forms preview their Markdown. axe finds
-nothing on the thread, edit and group pages."""
+pressing Quote quotes just those words; the scenario forms and the group's live solution
+editor preview their Markdown (the server renders it). axe finds nothing on the thread, edit
+and group pages."""
 
 from __future__ import annotations
 
@@ -129,12 +130,30 @@ def test_solution_and_reflection_forms_preview(browser_as, size):
     author, group = run_in_thread(setup)
     page = browser_as(author)
     page.set_viewport_size(size)
+    # Without the live editor (its script refused here, as when it fails to load) the fallback
+    # form previews, as every form does.
+    page.route("**/scenarios/build/solution-editor.js", lambda route: route.abort())
     page.goto(f"/scenarios/groups/{group.pk}/")
     solution = page.locator("form[data-solution-form]")
     solution.locator("textarea").fill("Meet Jordan **at the door**.")
     solution.get_by_role("button", name="Preview").click()
     shown = page.get_by_role("region", name="Preview of your solution")
     expect(shown.locator("strong")).to_have_text("at the door")
+    page.unroute("**/scenarios/build/solution-editor.js")
+
+    # The live editor: what the group has written is previewed by the server, in the same region.
+    page.goto(f"/scenarios/groups/{group.pk}/")
+    editor = page.locator("[data-solution-editor][data-editor-ready]")
+    expect(editor).to_be_attached(timeout=15_000)
+    expect(solution).to_be_hidden()
+    editor.locator(".cm-content").click()
+    page.keyboard.type("Greet Jordan *by name*.")
+    preview = editor.get_by_role("button", name="Preview")
+    expect(preview).to_have_count(1)  # the hidden fallback form's own is not offered
+    preview.click()
+    shown = page.get_by_role("region", name="Preview of your solution")
+    expect(shown.locator("em")).to_have_text("by name")
+    expect(shown.locator("strong")).to_have_count(0)
     reflection = page.locator("#reflection form")
     reflection.locator("textarea").fill("- calmer\n- sooner")
     reflection.get_by_role("button", name="Preview").click()
