@@ -507,6 +507,10 @@ def new_post_view(post: Post, *, viewer: User) -> Post:
     tutor = thread.viewer_is_tutor
     decorate_post(post, viewer=viewer, viewer_is_tutor=tutor, now=timezone.now())
     attach_reactions([post], thread=thread, viewer=viewer, viewer_is_tutor=tutor, fresh=True)
+    if getattr(post, "posted_with_files", True):  # the files it was posted with (one query)
+        attach_attachments([post])
+    else:
+        post.attachments_shown, post.gallery, post.downloads = [], [], []
     return post
 
 

@@ -442,6 +442,7 @@ def _add_post(
     for attachment in files:
         attachment.post = post
     PostAttachment.objects.bulk_update(files, ["post", "name"])
+    post.posted_with_files = bool(files)  # the answer reads them back only if there are any
     if opening:  # stored before anything downstream asks "is this the opening post?"
         thread.first_post = post
     # The opening post also indexes the thread's title.
