@@ -63,7 +63,7 @@ logger = logging.getLogger(__name__)
 MESSAGE_AUTH = 2  # y-protocols/auth: [2][0 = permission denied][reason]
 MAX_AWARENESS_BYTES = 64 * 1024
 # Presence is checked, not just relayed: a socket speaks only for the awareness client ids it
-# claimed first (a page has one, its document's clientID; a few allow for reloads in a tab), and
+# claimed first and no other user's socket holds (a page has one, its document's clientID), and
 # the name in each state is the one the group sees for its user. Another process's claim lapses
 # when not renewed for longer than y-protocols' own outdated timeout (clients renew every 15 s).
 MAX_PRESENCE_CLIENTS = 4
@@ -235,27 +235,33 @@ class Room:
         self.size = 0  # an upper bound of the encoded document (what was applied)
         self.sockets: set[SolutionConsumer] = set()
         self.loaded: asyncio.Future | None = None
-        # Awareness client id → the local socket that claimed it, or (another process's
-        # socket's token, when last heard) for the sockets of other processes.
-        self.claims: dict[int, SolutionConsumer | tuple[str, float]] = {}
+        # Awareness client id → the local socket that claimed it, or (token, user id, when last
+        # heard) for the sockets of other processes.
+        self.claims: dict[int, SolutionConsumer | tuple[str, int | None, float]] = {}
 
     def may_claim(self, client: int, socket: SolutionConsumer) -> bool:
+        """Free, its own, or its user's: a page that reconnects keeps its document's
+        clientID, and its new socket may come before the old one is seen to close."""
         claim = self.claims.get(client)
         if claim is None or claim is socket:
             return True
         if isinstance(claim, tuple):
-            return time.monotonic() - claim[1] > REMOTE_CLAIM_SECONDS
+            owner, user_id, when = claim
+            return user_id == socket.user_id or time.monotonic() - when > REMOTE_CLAIM_SECONDS
+        if claim.user_id == socket.user_id:
+            claim.presence.pop(client, None)  # moved: closing the old socket leaves it be
+            return True
         return False
 
     def remote_presence(self, message: dict) -> None:
         """Another process relayed (checked) presence: note who speaks for which ids there."""
-        owner = message.get("owner")
+        owner, user_id = message.get("owner"), message.get("user_id")
         if not isinstance(owner, str):
             return
         now = time.monotonic()
         for client in message.get("present") or ():
             if not isinstance(self.claims.get(client), SolutionConsumer):
-                self.claims[client] = (owner, now)
+                self.claims[client] = (owner, user_id, now)
         for client in message.get("left") or ():
             claim = self.claims.get(client)
             if isinstance(claim, tuple) and claim[0] == owner:
@@ -583,13 +589,14 @@ class SolutionConsumer(YjsConsumer):
             "type": "solution.awareness",
             "message": message,
             "owner": self.token,
+            "user_id": self.user_id,
             "present": present,
             "left": left,
         }
 
     async def _presence(self, entries: list[tuple[int, int, dict | None]]) -> None:
-        """Relay this socket's presence, checked: entries for client ids another socket owns
-        (or past this socket's few) are dropped, a null state (leaving) only for its own ids,
+        """Relay this socket's presence, checked: entries for client ids another user's socket
+        owns (or past this socket's few) are dropped, a null state (leaving) only for its own ids,
         and every state carries the name the group sees for this user, whatever the page
         said. What is left is encoded again and sent on."""
         room = self.room

@@ -356,6 +356,24 @@ async def test_a_socket_cannot_speak_for_a_client_id_another_socket_owns(
     assert (await carol.next())["bytes"] == awareness(4242, 2, "null")  # alice's, as she left it
 
 
+async def test_a_reconnecting_page_takes_its_client_id_from_its_own_old_socket(
+    ws_connect, group, members
+):
+    old = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    hello = awareness(4242, 1, '{"user":{"name":"Member 1"}}')
+    await old.send(hello)
+    assert (await bob.next())["bytes"] == hello
+    new = await join(ws_connect, group, members[0])  # before the old one is seen to close
+    again = awareness(4242, 2, '{"user":{"name":"Member 1"}}')
+    await new.send(again)
+    assert (await bob.next())["bytes"] == again
+    await old.ws.disconnect()
+    assert await bob.ws.receive_nothing(timeout=0.3)  # the id is the new socket's now
+    await new.ws.disconnect()
+    assert (await bob.next())["bytes"] == awareness(4242, 3, "null")
+
+
 async def test_a_socket_speaks_for_a_few_client_ids_at_most(ws_connect, group, members):
     alice = await join(ws_connect, group, members[0])
     bob = await join(ws_connect, group, members[1])
