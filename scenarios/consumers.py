@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -61,6 +62,12 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_AUTH = 2  # y-protocols/auth: [2][0 = permission denied][reason]
 MAX_AWARENESS_BYTES = 64 * 1024
+# Presence is checked, not just relayed: a socket speaks only for the awareness client ids it
+# claimed first and no other user's socket holds (a page has one, its document's clientID), and
+# the name in each state is the one the group sees for its user. Another process's claim lapses
+# when not renewed for longer than y-protocols' own outdated timeout (clients renew every 15 s).
+MAX_PRESENCE_CLIENTS = 4
+REMOTE_CLAIM_SECONDS = 30.0
 # A moment after typing stops, ``Solution.body`` follows the document; after a longer pause a
 # version is taken (and the updates behind it compacted). Continuous typing takes one anyway
 # every VERSION_EVERY updates, so compaction keeps up.
@@ -80,28 +87,79 @@ def _auth_message(reason: str) -> bytes:
     return bytes([MESSAGE_AUTH, 0]) + write_var_uint(len(data)) + data
 
 
-def _presence_clients(message: bytes) -> dict[int, int]:
-    """The awareness clients (id → clock) of an awareness message: [1][length][count, then per
-    client: id, clock, state JSON]. Raises ValueError on bytes that are not one."""
-    decoder = Decoder(message[1:])
-    update = decoder.read_message()
-    if update is None:
-        raise ValueError("no awareness update")
-    decoder = Decoder(update)
-    clients = {}
-    for _ in range(decoder.read_var_uint()):
-        client, clock = decoder.read_var_uint(), decoder.read_var_uint()
-        decoder.read_var_string()
-        clients[client] = clock
-    return clients
+class _Reader:
+    """lib0's encoding, read strictly: a varuint that runs past the end, a length longer than
+    what is left, or bytes left over are errors (pycrdt's ``Decoder`` slices short instead)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def uint(self) -> int:
+        value = shift = 0
+        while True:
+            if self.pos >= len(self.data) or shift > 63:
+                raise ValueError("truncated or oversized varuint")
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    def chunk(self) -> bytes:
+        length = self.uint()
+        end = self.pos + length
+        if end > len(self.data):
+            raise ValueError("length past the end")
+        data = self.data[self.pos : end]
+        self.pos = end
+        return data
+
+    def end(self) -> None:
+        if self.pos != len(self.data):
+            raise ValueError("bytes left over")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _presence_entries(message: bytes) -> list[tuple[int, int, dict | None]]:
+    """The clients of an awareness message, [1][length][count, then per client: id, clock,
+    state JSON], as (id, clock, state); a state is an object or null (leaving). Raises
+    ValueError on anything else: bytes that are not one, or a state that is not JSON."""
+    outer = _Reader(message)
+    outer.uint()  # the message type
+    update = outer.chunk()
+    outer.end()
+    reader = _Reader(update)
+    entries = []
+    for _ in range(reader.uint()):
+        client, clock = reader.uint(), reader.uint()
+        try:
+            state = json.loads(reader.chunk().decode(), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise ValueError("bad state") from error
+        if state is not None and not isinstance(state, dict):
+            raise ValueError("a state is an object or null")
+        entries.append((client, clock, state))
+    reader.end()
+    return entries
+
+
+def _presence_message(entries: list[tuple[int, int, dict | None]]) -> bytes:
+    """The awareness message of these (id, clock, state) entries."""
+    body = write_var_uint(len(entries))
+    for client, clock, state in entries:
+        data = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+        body += write_var_uint(client) + write_var_uint(clock) + write_var_uint(len(data)) + data
+    return bytes([YMessageType.AWARENESS]) + write_var_uint(len(body)) + body
 
 
 def _presence_removed(clients: dict[int, int]) -> bytes:
     """An awareness message setting those clients' state to null (they left)."""
-    body = write_var_uint(len(clients))
-    for client, clock in clients.items():
-        body += write_var_uint(client) + write_var_uint(clock + 1) + write_var_uint(4) + b"null"
-    return bytes([YMessageType.AWARENESS]) + write_var_uint(len(body)) + body
+    return _presence_message([(client, clock + 1, None) for client, clock in clients.items()])
 
 
 # --- Debounced follow-ups, per process (they outlive the socket that started them) -------------
@@ -177,6 +235,37 @@ class Room:
         self.size = 0  # an upper bound of the encoded document (what was applied)
         self.sockets: set[SolutionConsumer] = set()
         self.loaded: asyncio.Future | None = None
+        # Awareness client id → the local socket that claimed it, or (token, user id, when last
+        # heard) for the sockets of other processes.
+        self.claims: dict[int, SolutionConsumer | tuple[str, int | None, float]] = {}
+
+    def may_claim(self, client: int, socket: SolutionConsumer) -> bool:
+        """Free, its own, or its user's: a page that reconnects keeps its document's
+        clientID, and its new socket may come before the old one is seen to close."""
+        claim = self.claims.get(client)
+        if claim is None or claim is socket:
+            return True
+        if isinstance(claim, tuple):
+            owner, user_id, when = claim
+            return user_id == socket.user_id or time.monotonic() - when > REMOTE_CLAIM_SECONDS
+        if claim.user_id == socket.user_id:
+            claim.presence.pop(client, None)  # moved: closing the old socket leaves it be
+            return True
+        return False
+
+    def remote_presence(self, message: dict) -> None:
+        """Another process relayed (checked) presence: note who speaks for which ids there."""
+        owner, user_id = message.get("owner"), message.get("user_id")
+        if not isinstance(owner, str):
+            return
+        now = time.monotonic()
+        for client in message.get("present") or ():
+            if not isinstance(self.claims.get(client), SolutionConsumer):
+                self.claims[client] = (owner, user_id, now)
+        for client in message.get("left") or ():
+            claim = self.claims.get(client)
+            if isinstance(claim, tuple) and claim[0] == owner:
+                del self.claims[client]
 
     def apply(self, update: bytes) -> bool:
         try:
@@ -268,6 +357,8 @@ class Rooms:
             return
         if message["type"] == "solution.update" and not room.apply(message["update"]):
             return
+        if message["type"] == "solution.awareness" and origin is None:
+            room.remote_presence(message)
         for socket in list(room.sockets):
             if socket is not origin:
                 socket.deliver(message)
@@ -353,6 +444,7 @@ class SolutionConsumer(YjsConsumer):
         # The awareness (presence) clients this socket announced, with their last clock: they
         # are removed for everyone when it closes, as y-websocket's own server does.
         self.presence: dict[int, int] = {}
+        self.token = uuid.uuid4().hex  # names this socket's claims to the other processes
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
             self.user = user
@@ -391,11 +483,13 @@ class SolutionConsumer(YjsConsumer):
         if self.room is not None:
             if self.presence:
                 gone = _presence_removed(self.presence)
+                for client in self.presence:
+                    if self.room.claims.get(client) is self:
+                        del self.room.claims[client]
+                message = self._presence_event(gone, present=[], left=list(self.presence))
                 self.presence = {}
                 asyncio.get_running_loop().create_task(
-                    rooms().publish(
-                        self.group_id, {"type": "solution.awareness", "message": gone}, self
-                    )
+                    rooms().publish(self.group_id, message, self)
                 )
             rooms().leave(self.group_id, self)
             if not rooms().rooms.get(self.group_id):
@@ -482,16 +576,58 @@ class SolutionConsumer(YjsConsumer):
             elif kind == YMessageType.AWARENESS:
                 if len(bytes_data) > MAX_AWARENESS_BYTES:
                     raise UpdateRefused(TOO_LARGE, "Presence messages are at most 64 KB.")
-                self.presence.update(_presence_clients(bytes_data))
-                await rooms().publish(
-                    self.group_id, {"type": "solution.awareness", "message": bytes_data}, self
-                )
+                await self._presence(_presence_entries(bytes_data))
             else:
                 raise ValueError(f"unknown message type {kind}")
         except UpdateRefused as refused:
             await self._refuse(refused.code)
         except (IndexError, ValueError, RuntimeError):
             await self._refuse(BAD_UPDATE)
+
+    def _presence_event(self, message: bytes, *, present: list[int], left: list[int]) -> dict:
+        return {
+            "type": "solution.awareness",
+            "message": message,
+            "owner": self.token,
+            "user_id": self.user_id,
+            "present": present,
+            "left": left,
+        }
+
+    async def _presence(self, entries: list[tuple[int, int, dict | None]]) -> None:
+        """Relay this socket's presence, checked: entries for client ids another user's socket
+        owns (or past this socket's few) are dropped, a null state (leaving) only for its own ids,
+        and every state carries the name the group sees for this user, whatever the page
+        said. What is left is encoded again and sent on."""
+        room = self.room
+        name = self.user.shown_name
+        kept, present, left = [], [], []
+        for client, clock, state in entries:
+            if state is None:
+                if client not in self.presence:
+                    continue
+                del self.presence[client]
+                if room.claims.get(client) is self:
+                    del room.claims[client]
+                left.append(client)
+            else:
+                owned = client in self.presence
+                if not owned and (
+                    len(self.presence) >= MAX_PRESENCE_CLIENTS or not room.may_claim(client, self)
+                ):
+                    continue
+                room.claims[client] = self
+                self.presence[client] = clock
+                user = state.get("user")
+                state["user"] = {**(user if isinstance(user, dict) else {}), "name": name}
+                present.append(client)
+            kept.append((client, clock, state))
+        if not kept:
+            return
+        message = _presence_message(kept)
+        await rooms().publish(
+            self.group_id, self._presence_event(message, present=present, left=left), self
+        )
 
     async def _sync_message(self, step: int, payload: bytes) -> None:
         room = self.room

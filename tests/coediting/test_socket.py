@@ -308,6 +308,128 @@ async def test_presence_is_relayed_and_removed_when_a_socket_closes(ws_connect, 
     assert await stored_rows(group) == 0  # presence is never stored
 
 
+def awareness_of(*entries: tuple[int, int, str]) -> bytes:
+    from pycrdt import write_var_uint
+
+    body = write_var_uint(len(entries))
+    for client, clock, state in entries:
+        data = state.encode()
+        body += write_var_uint(client) + write_var_uint(clock) + write_var_uint(len(data)) + data
+    return b"\x01" + write_var_uint(len(body)) + body
+
+
+async def test_presence_carries_the_name_the_group_sees_whatever_the_page_claims(
+    ws_connect, group, members
+):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    await alice.send(awareness(4242, 1, '{"user":{"name":"Member 2","color":"#f00"},"cursor":7}'))
+    assert (await bob.next())["bytes"] == awareness(
+        4242, 1, '{"user":{"name":"Member 1","color":"#f00"},"cursor":7}'
+    )
+    await alice.send(awareness(4242, 2, '{"user":"Member 2","cursor":8}'))
+    assert (await bob.next())["bytes"] == awareness(
+        4242, 2, '{"user":{"name":"Member 1"},"cursor":8}'
+    )
+
+
+async def test_a_socket_cannot_speak_for_a_client_id_another_socket_owns(
+    ws_connect, group, members
+):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    carol = await join(ws_connect, group, members[2])
+    hello = awareness(4242, 1, '{"user":{"name":"Member 1"}}')
+    await alice.send(hello)
+    assert (await carol.next())["bytes"] == hello
+    await bob.next()
+    await bob.send(awareness(4242, 2, '{"user":{"name":"Member 2"},"cursor":1}'))  # taken over
+    await bob.send(awareness(4242, 3, "null"))  # made to leave
+    await bob.send(awareness(99, 1, "null"))  # nobody's: nothing to remove
+    await bob.send(awareness_of((4242, 4, "{}"), (777, 1, "{}")))  # only its own part goes
+    own = awareness(777, 1, '{"user":{"name":"Member 2"}}')
+    assert (await carol.next())["bytes"] == own
+    assert (await alice.next())["bytes"] == own
+    await bob.ws.disconnect()
+    assert (await carol.next())["bytes"] == awareness(777, 2, "null")
+    await alice.ws.disconnect()
+    assert (await carol.next())["bytes"] == awareness(4242, 2, "null")  # alice's, as she left it
+
+
+async def test_a_reconnecting_page_takes_its_client_id_from_its_own_old_socket(
+    ws_connect, group, members
+):
+    old = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    hello = awareness(4242, 1, '{"user":{"name":"Member 1"}}')
+    await old.send(hello)
+    assert (await bob.next())["bytes"] == hello
+    new = await join(ws_connect, group, members[0])  # before the old one is seen to close
+    again = awareness(4242, 2, '{"user":{"name":"Member 1"}}')
+    await new.send(again)
+    assert (await bob.next())["bytes"] == again
+    await old.ws.disconnect()
+    assert await bob.ws.receive_nothing(timeout=0.3)  # the id is the new socket's now
+    await new.ws.disconnect()
+    assert (await bob.next())["bytes"] == awareness(4242, 3, "null")
+
+
+async def test_a_socket_speaks_for_a_few_client_ids_at_most(ws_connect, group, members):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    await alice.send(awareness_of(*[(client, 1, "{}") for client in range(1, 7)]))
+    named = '{"user":{"name":"Member 1"}}'
+    assert (await bob.next())["bytes"] == awareness_of(*[(c, 1, named) for c in range(1, 5)])
+
+
+async def test_a_client_id_another_process_speaks_for_is_not_taken(ws_connect, group, members):
+    from scenarios.consumers import rooms
+
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    elsewhere = awareness(4242, 1, '{"user":{"name":"Member 3"}}')
+    message = {"type": "solution.awareness", "message": elsewhere, "owner": "x", "present": [4242]}
+    rooms().local(group.pk, {**message, "left": []})
+    assert (await alice.next())["bytes"] == elsewhere
+    assert (await bob.next())["bytes"] == elsewhere
+    await alice.send(awareness(4242, 2, "{}"))
+    await alice.send(awareness(5, 1, "{}"))
+    assert (await bob.next())["bytes"] == awareness(5, 1, '{"user":{"name":"Member 1"}}')
+
+
+def wrapped(update: bytes) -> bytes:
+    return b"\x01" + bytes([len(update)]) + update
+
+
+ONE = b"\x01\x05\x01\x02{}"  # one client, 5, clock 1, state {}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        b"\x01",  # no update
+        b"\x01\x09" + ONE,  # an update longer than what follows
+        wrapped(ONE) + b"\x00",  # bytes after the update
+        wrapped(ONE + b"\x00"),  # bytes after the clients
+        wrapped(b"\x02" + ONE[1:]),  # fewer clients than counted
+        wrapped(b"\x01\x05\x01\x09{}"),  # a state longer than what follows
+        wrapped(b"\x01\x05\x01\x02[]"),  # a state that is not an object
+        wrapped(b"\x01\x05\x01\x03NaN"),  # not JSON
+        wrapped(b"\x01\x05\x01\x03{x}"),  # not JSON
+        wrapped(b"\x01\x05\x01\x02\xff\xfe"),  # not UTF-8
+        wrapped(b"\x01\xff\xff"),  # a truncated client id
+    ],
+)
+async def test_malformed_presence_closes_4400_and_relays_nothing(
+    ws_connect, group, members, message
+):
+    alice = await join(ws_connect, group, members[0])
+    bob = await join(ws_connect, group, members[1])
+    await alice.send(message)
+    await alice.closed_with(4400)
+    assert await bob.ws.receive_nothing(timeout=0.3)
+
+
 async def test_a_closed_release_makes_the_editor_read_only(ws_connect, group, members):
     from datetime import timedelta
 
