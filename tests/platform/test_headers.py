@@ -130,7 +130,8 @@ def test_production_hsts_is_a_year_with_subdomains_and_preload():
 
 def test_browser_tests_poll_with_functions_not_strings():
     """Playwright polls a string *expression* with eval() inside the page, which the policy
-    forbids (no 'unsafe-eval'); a function string ("() => …", "(arg) => …") is compiled by DevTools instead."""
+    forbids (no 'unsafe-eval'); a function string ("() => …", "(arg) => …") is compiled by
+    DevTools instead."""
     pattern = re.compile(r"wait_for_function\(\s*[\"'](?!\([\w, ]*\) =>)")
     found = [
         f"{path.relative_to(ROOT)}:{path.read_text().count(chr(10), 0, match.start()) + 1}"
