@@ -444,6 +444,26 @@ def browser_as(chromium, live_url):
     yield open_as
     for context in contexts:
         context.close()
+    _wait_for_the_live_server_to_settle()
+
+
+def _wait_for_the_live_server_to_settle(timeout: float = 10.0) -> None:
+    """Closed pages can leave the live server writing (a shared solution saved when its last
+    editor leaves): wait until no other session works in the test database, so that the test's
+    flush does not deadlock with it."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 3 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            busy = cursor.fetchone()[0]
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.1)
 
 
 # --- Identity providers (tests/idp/: real SAML and OpenID Connect servers, not ours) ---------
