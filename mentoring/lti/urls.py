@@ -11,6 +11,7 @@ urlpatterns = [
     path("lti/login/", views.oidc_initiation, name="oidc_initiation"),
     path("lti/launch/", views.launch, name="launch"),
     path("lti/deep-linking/", views.launch, name="deep_linking"),
+    path("lti/continue/<str:token>/", views.handoff_continue, name="handoff"),
     path("lti/jwks/", views.jwks, name="jwks"),
     path("lti/register/", views.dynamic_registration, name="dynamic_registration"),
     path("lti/course/", views.course_setup, name="course_setup"),

@@ -27,11 +27,11 @@ from mentoring.core.errors import ServiceError
 from mentoring.lti import selectors
 from mentoring.lti.forms import CourseSetupForm, GradebookForm, PlacementForm
 from mentoring.lti.services import arrival as arrivals
-from mentoring.lti.services import courses, deep_linking, grades, roster
+from mentoring.lti.services import courses, deep_linking, grades, handoff, roster
 from mentoring.lti.services import dynamic_registration as dynamic
 from mentoring.lti.services import launch as launches
 from mentoring.lti.services.people import role_for
-from mentoring.models import Membership
+from mentoring.models import Membership, User
 from mentoring.rules.permissions import is_tutor
 
 logger = logging.getLogger("mentoring.lti")
@@ -197,22 +197,75 @@ def launch(request: HttpRequest) -> HttpResponse:
                 "claims", f"The launch's claims are malformed ({type(error).__name__})."
             ),
         )
-    login(request, arrival.user, backend=LOGIN_BACKEND)
-    request.session[SESSION_LAUNCH] = lti_launch.get_launch_id()
-    if arrival.context is not None:
-        request.session[SESSION_CONTEXT] = arrival.context.pk
+    context_id = arrival.context.pk if arrival.context is not None else None
+    _sign_in(request, arrival.user, lti_launch.get_launch_id(), context_id)
     logger.info(
         "LTI launch: user=%s role=%s next=%s", arrival.user.pk, arrival.role, arrival.next.value
     )
-    if arrival.next == arrivals.Next.LAND:
-        return redirect(arrival.url)
-    if arrival.next == arrivals.Next.PICK:
-        return redirect("lti:pick")
-    if arrival.next == arrivals.Next.SET_UP:
-        return redirect("lti:course_setup")
+    landing = {
+        arrivals.Next.LAND: lambda: arrival.url,
+        arrivals.Next.PICK: lambda: reverse("lti:pick"),
+        arrivals.Next.SET_UP: lambda: reverse("lti:course_setup"),
+    }.get(arrival.next)
+    if landing is not None and storage_checked:
+        # The state cookie never came back (the platform's storage vouched for the state):
+        # the session cookie may not live here either. The page goes on if a cookie set like
+        # it is kept, otherwise offers a window of our own, signed in by a one-time hand-off.
+        return _session_check(request, arrival.user, lti_launch, context_id, landing())
+    if landing is not None:
+        return redirect(landing())
     if arrival.next == arrivals.Next.NOT_SET_UP:
         return render(request, "mentoring/lti/not_set_up.html", status=200)
     return render(request, "mentoring/lti/no_course.html", status=200)
+
+
+def _sign_in(request: HttpRequest, user, launch_id: str, context_id: int | None) -> None:
+    """A fresh session for ``user`` (``login`` cycles the session key: no fixation) that
+    remembers the launch and its course."""
+    login(request, user, backend=LOGIN_BACKEND)
+    request.session[SESSION_LAUNCH] = launch_id
+    if context_id is not None:
+        request.session[SESSION_CONTEXT] = context_id
+
+
+SESSION_CHECK = "lti_session_check"
+
+
+def _session_check(request, user, lti_launch, context_id: int | None, url: str) -> HttpResponse:
+    token = handoff.issue(
+        user_id=user.pk, launch_id=lti_launch.get_launch_id(), context_id=context_id, url=url
+    )
+    response = render(
+        request,
+        "mentoring/lti/session_check.html",
+        {"url": url, "handoff_url": reverse("lti:handoff", args=[token])},
+    )
+    secure = request.is_secure()
+    response.set_cookie(
+        SESSION_CHECK, "1", max_age=300, secure=secure, samesite="Lax" if not secure else "None"
+    )
+    if secure:  # as the session cookie (LtiCookieMiddleware): partitioned per platform site
+        response.cookies[SESSION_CHECK]["samesite"] = "None; Partitioned"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def handoff_continue(request: HttpRequest, token: str) -> HttpResponse:
+    """A launch continued in a window of Staffroom's own (see ``services/handoff.py``): GET
+    says who will be signed in; the POST (CSRF-checked, so no other site can sign a visitor in
+    as someone else) takes the token, once, and signs in with a fresh session."""
+    try:
+        found = handoff.take(token) if request.method == "POST" else handoff.peek(token)
+    except ServiceError as error:
+        return _refused(request, error, status=410)
+    user = User.objects.filter(pk=found.user_id, is_active=True).first()
+    if user is None:
+        return _refused(request, handoff.invalid(), status=410)
+    if request.method == "GET":
+        return render(request, "mentoring/lti/handoff.html", {"person": user})
+    _sign_in(request, user, found.launch_id, found.context_id)
+    logger.info("LTI launch handed off to a new window: user=%s", user.pk)
+    return redirect(found.url)
 
 
 @require_GET

@@ -1,12 +1,17 @@
-"""In Chromium, against the test LTI 1.3 platform (tests/lti/platform.py) on its own port: an
+"""In Chromium with third-party cookies blocked, against the test LTI 1.3 platform
+(tests/lti/platform.py) on its own port and another site (localhost; the tool is 127.0.0.1): an
 instructor launches, creates the cohort and deep-links a released scenario; a learner launches
-inside the platform's iframe and posts; the roster sync brings 30 learners in and takes 2 out;
-participation and a submitted solution reach the platform's gradebook through the worker."""
+inside the platform's iframe (state and nonce through the platform's postMessage storage),
+continues in a new window by the one-time hand-off and posts; the roster sync brings 30 learners
+in and takes 2 out; participation and a submitted solution reach the platform's gradebook
+through the worker."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -15,7 +20,7 @@ from mentoring.lti.services.registration import register_platform
 from mentoring.models import LtiCourse, Post
 from scenarios.services.releases import release_scenario
 from scenarios.services.solutions import save_solution, submit_solution
-from tests.conftest import ROOT, database_url_for_servers
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, database_url_for_servers
 from tests.lti.platform import DL, INSTRUCTOR, LEARNER, Platform
 from tests.scenarios.helpers import make_module, make_scenario
 
@@ -24,7 +29,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def platform(live_url):
-    platform = Platform()
+    # Another site than the tool (localhost vs 127.0.0.1), so its iframe is third-party.
+    platform = Platform(host="localhost")
+    assert urlsplit(platform.url).hostname != urlsplit(live_url).hostname
     platform.tool_login_url = live_url + "/lti/login/"
     platform.tool_redirect_uris = [live_url + "/lti/launch/", live_url + "/lti/deep-linking/"]
     platform.tool_jwks = live_url + "/lti/jwks/"
@@ -38,6 +45,60 @@ def platform(live_url):
     )
     yield platform
     platform.stop()
+
+
+@pytest.fixture
+def browser_profile(chromium, tmp_path):
+    """``browser_profile(block_third_party_cookies)`` → a Chromium profile (a persistent
+    context) with the "Block third-party cookies" setting on or off, as a person sets it."""
+    contexts = []
+
+    def open_profile(block: bool):
+        profile = tmp_path / f"profile-{len(contexts)}"
+        (profile / "Default").mkdir(parents=True)
+        mode = 1 if block else 0  # cookie_controls_mode: 0 allow, 1 block third-party
+        preferences = {
+            "profile": {"cookie_controls_mode": mode, "block_third_party_cookies": block}
+        }
+        (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
+        context = chromium.browser_type.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1200, "height": 900},
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield open_profile
+    for context in contexts:
+        context.close()
+
+
+def tool_cookie_in_platform_iframe(context, tool_url: str, platform_url: str):
+    """Sets a ``SameSite=None; Secure`` cookie on the tool's site (first party), then opens a
+    page of the tool in an iframe on the platform's site: what the iframe sees of it."""
+    page = context.new_page()
+    page.goto(tool_url)
+    page.evaluate("document.cookie = 'probe=1; SameSite=None; Secure; Path=/'")
+    assert "probe=1" in page.evaluate("document.cookie")
+    page.goto(platform_url)
+    page.set_content(f'<iframe name="probe" src="{tool_url}"></iframe>')
+    frame = page.frame(name="probe")
+    frame.wait_for_load_state()
+    seen = frame.evaluate("document.cookie"), frame.evaluate("document.hasStorageAccess()")
+    page.close()
+    return seen
+
+
+def test_the_cookie_probe_tells_blocked_from_allowed(browser_profile, live_url, platform):
+    """What the main test asserts to prove third-party cookies are blocked does tell."""
+    tool, other_site = live_url + "/lti/register/", platform.url + "/jwks"
+    cookie, access = tool_cookie_in_platform_iframe(browser_profile(False), tool, other_site)
+    assert "probe=1" in cookie and access is True
+    cookie, access = tool_cookie_in_platform_iframe(browser_profile(True), tool, other_site)
+    assert "probe=1" not in cookie and access is False
 
 
 def run_worker() -> None:
@@ -57,7 +118,7 @@ def run_worker() -> None:
     )
 
 
-def test_course_from_the_platform(chromium, live_url, platform, wagtail_root):
+def test_course_from_the_platform(chromium, browser_profile, live_url, platform, wagtail_root):
     prof = {
         "sub": "prof-1",
         "name": "Pat Prof",
@@ -96,24 +157,47 @@ def test_course_from_the_platform(chromium, live_url, platform, wagtail_root):
     [item] = response[DL + "content_items"]
     assert item["custom"] == {"staffroom_target": f"release:{release.pk}"}
 
-    # --- A learner opens the placed link inside the course page's iframe and posts.
+    # --- A learner opens the placed link inside the course page's iframe (a third-party
+    # context: the platform is another site, third-party cookies are blocked) and posts.
     platform.launches["link"] = {"roles": [LEARNER], "custom": item["custom"]}
-    learner_context = chromium.new_context(viewport={"width": 1200, "height": 900})
-    learner_context.set_default_timeout(15_000)
+    learner_context = browser_profile(True)  # "Block third-party cookies" on
+    cookie, access = tool_cookie_in_platform_iframe(
+        learner_context, live_url + "/lti/register/", platform.url + "/jwks"
+    )
+    assert "probe=1" not in cookie and access is False  # really blocked
     course_page = learner_context.new_page()
     course_page.goto(f"{platform.url}/course?user=lee&launch=link&frame=1&storage=1")
     frame = course_page.frame_locator("#tool")
-    expect(frame.get_by_role("heading", level=1)).to_contain_text(release.scenario.title)
-    # The state went through the platform's storage (LTI client-side postMessages).
-    assert "lti.put_data" in course_page.evaluate("window.ltiMessages")
-    board = cohort.boards.get(kind="general")
+    new_window = frame.get_by_role("link", name="Open Staffroom in a new window")
+    expect(new_window).to_be_visible()
     tool_frame = course_page.frame(name="tool")
-    tool_frame.goto(f"{live_url}/boards/{board.pk}/")
-    frame.get_by_label("Title").fill("Hello from the VLE")
-    frame.get_by_label("Your first post").fill("Posted inside the platform's iframe.")
-    frame.get_by_role("button", name="Start thread").click()
-    expect(frame.get_by_text("Posted inside the platform's iframe.")).to_be_visible()
-    assert Post.objects.filter(body__contains="inside the platform's iframe").exists()
+    assert tool_frame.url.startswith(live_url + "/lti/launch/")
+    # Blocked in the launch's iframe too: the tool's own cookie is not there.
+    assert "probe=1" not in tool_frame.evaluate("document.cookie")
+    assert tool_frame.evaluate("document.hasStorageAccess()") is False
+    # The state and nonce went through the platform's storage, and the state came back from
+    # it (LTI client-side postMessages): the launch itself succeeded in the iframe.
+    messages = course_page.evaluate("window.ltiMessages")
+    assert messages.count("lti.put_data") == 2 and "lti.get_data" in messages
+    # The session cannot live there: the learner continues in a window of Staffroom's own.
+    with course_page.expect_popup() as popup:
+        new_window.click()
+    window = popup.value
+    assert "probe=1" in window.evaluate("document.cookie")  # first party: there
+    window.get_by_role("button", name="Continue as Lee Learner").click()
+    expect(window.get_by_role("heading", level=1)).to_contain_text(release.scenario.title)
+    handoff_url = new_window.get_attribute("href")
+    board = cohort.boards.get(kind="general")
+    window.goto(f"{live_url}/boards/{board.pk}/")
+    window.get_by_label("Title").fill("Hello from the VLE")
+    window.get_by_label("Your first post").fill("Posted after a launch in the platform's iframe.")
+    window.get_by_role("button", name="Start thread").click()
+    expect(window.get_by_text("Posted after a launch in the platform's iframe.")).to_be_visible()
+    post = Post.objects.get(body__contains="launch in the platform's iframe")
+    assert post.author.lti_users.get().sub == "learner-1"
+    # The hand-off link was for once.
+    window.goto(live_url + handoff_url)
+    expect(window.get_by_role("alert")).to_contain_text("used already or has expired")
 
     # --- The roster follows the course: 30 join, then 2 leave.
     platform.members["course-1"] = [

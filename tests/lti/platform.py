@@ -62,7 +62,15 @@ def b64(data: bytes) -> str:
 class Platform:
     """One platform (an issuer) with one client registration for the tool."""
 
-    def __init__(self, *, client_id: str = "staffroom-client", deployment_id: str = "dep-1"):
+    def __init__(
+        self,
+        *,
+        client_id: str = "staffroom-client",
+        deployment_id: str = "dep-1",
+        host: str = "127.0.0.1",
+    ):
+        """``host``: the name the platform is reached by (it listens on 127.0.0.1 either way);
+        ``localhost`` puts it on another site than a tool at 127.0.0.1, as in real life."""
         self.client_id = client_id
         self.deployment_id = deployment_id
         self._kids = itertools.count(1)
@@ -83,7 +91,7 @@ class Platform:
         self.jwks_requests = 0
         self.score_failures = 0  # the next N score posts answer 503
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.url = f"http://{host}:{self._server.server_port}"
         self.issuer = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

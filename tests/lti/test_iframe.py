@@ -123,3 +123,85 @@ def test_in_an_iframe_without_storage_the_cookie_check_offers_a_new_window(platf
         headers={"Sec-Fetch-Dest": "iframe"},
     )
     assert new_window.status_code == 302
+
+
+# --- The hand-off to a window of Staffroom's own ----------------------------------------------
+def _storage_launch(client, platform, **claims):
+    """A storage login and its launch, in a browser that keeps no cookie (as in the iframe
+    with third-party cookies blocked); returns the page the launch answers."""
+    state, nonce = _storage_login(client, platform)
+    token = platform.id_token(nonce=nonce, **claims)
+    first = Client().post("/lti/launch/", {"id_token": token, "state": state})
+    assert b"data-lti-storage-launch" in first.content
+    return Client().post(
+        "/lti/launch/", {"id_token": token, "state": state, "lti_storage_checked": "1"}
+    )
+
+
+def _handoff_url(page) -> str:
+    import re
+
+    return re.search(r'href="(/lti/continue/[^"]+)"', page.content.decode()).group(1)
+
+
+def test_a_launch_whose_cookies_cannot_live_in_the_iframe_hands_off_to_a_new_window(platform):
+    from tests.lti.platform import INSTRUCTOR
+
+    page = _storage_launch(Client(), platform, roles=[INSTRUCTOR])
+    assert page.status_code == 200 and b"data-lti-session-check" in page.content
+    assert b'data-url="/lti/course/"' in page.content  # where it goes if the cookie is kept
+    assert page.cookies["lti_session_check"].value == "1"
+    assert b"Open Staffroom in a new window" in page.content
+    url = _handoff_url(page)
+
+    window = Client(enforce_csrf_checks=True)  # the new window: first-party, its own cookies
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    planted = store()  # a session the window had before (an attacker's planted one, say)
+    planted["planted"] = True
+    planted.save()
+    window.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    confirm = window.get(url)
+    assert confirm.status_code == 200 and b"Continue as Ada Lovelace" in confirm.content
+    assert "_auth_user_id" not in confirm.wsgi_request.session  # GET signs nobody in
+    forged = Client(enforce_csrf_checks=True).post(url)  # a cross-site post: no CSRF token
+    assert forged.status_code == 403
+    csrf = window.cookies[settings.CSRF_COOKIE_NAME].value
+    done = window.post(url, {"csrfmiddlewaretoken": csrf})
+    assert done.status_code == 302 and done["Location"] == "/lti/course/"
+    assert "_auth_user_id" in done.wsgi_request.session
+    new_key = window.cookies[settings.SESSION_COOKIE_NAME].value
+    assert new_key != planted.session_key  # a fresh session key: no fixation
+    assert not store().exists(planted.session_key)
+    # The launch and its course came along: the instructor's set-up page opens.
+    assert window.get("/lti/course/").status_code == 200
+    # Single use: the same link again (any browser) is refused.
+    assert Client().get(url).status_code == 410
+    again = Client().post(url)
+    assert again.status_code == 410 and b"lti_handoff_invalid" in again.content
+
+
+def test_the_handoff_expires(platform):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from mentoring.lti.services import handoff
+    from tests.lti.platform import INSTRUCTOR
+
+    url = _handoff_url(_storage_launch(Client(), platform, roles=[INSTRUCTOR]))
+    later = timezone.now() + timedelta(seconds=handoff.HANDOFF_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        late = Client().post(url)
+    assert late.status_code == 410 and b"lti_handoff_invalid" in late.content
+    assert "_auth_user_id" not in late.wsgi_request.session
+
+
+def test_a_launch_with_its_cookies_goes_straight_on(platform):
+    """Cookies kept (no storage needed): no hand-off is issued, the launch redirects."""
+    from tests.lti.platform import INSTRUCTOR
+
+    response = launch(Client(), platform, roles=[INSTRUCTOR])
+    assert response.status_code == 302 and response["Location"] == "/lti/course/"

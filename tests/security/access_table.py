@@ -471,6 +471,8 @@ ACCESS.update({
     "GET /lti/launch/":                                expect(405, 405, 405, 405, 405, 405),
     "POST /lti/deep-linking/":                         expect(403, 403, 403, 403, 403, 403, body={}),
     "GET /lti/jwks/":                                  expect(200, 200, 200, 200, 200, 200),
+    "GET /lti/continue/<str:token>/":                  expect(410, 410, 410, 410, 410, 410),
+    "POST /lti/continue/<str:token>/":                 expect(410, 410, 410, 410, 410, 410, body={}),
     "GET /lti/register/":                              expect(200, 200, 200, 200, 200, 200),
     "GET /lti/course/":                                expect(LOGIN, 400, 400, 400, 400, 400),
     "POST /lti/course/":                               expect(LOGIN, 400, 400, 400, 400, 400, body={}),

@@ -2,6 +2,8 @@
 // - form[data-autosubmit]: the deep-linking response posts itself to the platform.
 // - [data-lti-cookie-check]: inside the platform's iframe, go on to the platform's login only
 //   if this browser kept the check cookie; otherwise show "open in a new window".
+// - [data-lti-session-check]: after a launch, the same for the session (a check cookie set
+//   like it); the fallback is the one-time hand-off to a window of Staffroom's own.
 // - [data-lti-storage-login] / form[data-lti-storage-launch]: LTI client-side storage
 //   (postMessage lti.put_data / lti.get_data to the platform's frame) instead of a cookie.
 "use strict";
@@ -16,6 +18,14 @@ function showFallback(root) {
 document.querySelectorAll("[data-lti-cookie-check]").forEach((root) => {
   if (document.cookie.split("; ").includes("lti_cookie_check=1")) {
     window.location.assign(root.dataset.authUrl);
+  } else {
+    showFallback(root);
+  }
+});
+
+document.querySelectorAll("[data-lti-session-check]").forEach((root) => {
+  if (document.cookie.split("; ").includes("lti_session_check=1")) {
+    window.location.assign(root.dataset.url);
   } else {
     showFallback(root);
   }
