@@ -1,6 +1,7 @@
 """What the two test identity providers share: each is a small Django project of its own,
-run as a subprocess by ``tests.idp.harness`` with its own SQLite database (a throwaway file:
-these are stand-ins for a university's or a school's servers, not Staffroom)."""
+run as a subprocess by ``tests.idp.harness`` with a throwaway PostgreSQL database of its own
+on the project's server (these are stand-ins for a university's or a school's servers, not
+Staffroom; PostgreSQL is the only database here)."""
 
 import os
 
@@ -11,8 +12,12 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("IDP_DB", ":memory:"),
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ["IDP_DB_NAME"],
+        "HOST": os.environ.get("IDP_DB_HOST", ""),
+        "PORT": os.environ.get("IDP_DB_PORT", ""),
+        "USER": os.environ.get("IDP_DB_USER", ""),
+        "PASSWORD": os.environ.get("IDP_DB_PASSWORD", ""),
     }
 }
 MIDDLEWARE = [
