@@ -6,7 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-PYTEST_ARGS ?=
+# The slowest tests are listed at the end of every run: a slow one shows before it hangs CI.
+PYTEST_ARGS ?= --durations=15
 
 # Steps share state (the venv, the database): never run them concurrently.
 .NOTPARALLEL:

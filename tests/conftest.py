@@ -387,7 +387,10 @@ def live_url(transactional_db, live_server_process, wagtail_root):
     # caches them (guardian finds object permissions by them): restart it when they changed.
     if live_server_process.content_type_ids != content_type_ids():
         live_server_process.restart()
-    return live_server_process.url
+    yield live_server_process.url
+    # Torn down before ``transactional_db``: the flush that follows must find the database free.
+    _wait_for_the_live_server_to_settle()
+    _end_stray_transactions()
 
 
 def run_in_thread(function, *args, **kwargs):
@@ -464,6 +467,36 @@ def _wait_for_the_live_server_to_settle(timeout: float = 10.0) -> None:
             busy = cursor.fetchone()[0]
         quiet = 0 if busy else quiet + 1
         time.sleep(0.1)
+
+
+def _end_stray_transactions(idle_for: str = "2 seconds") -> None:
+    """A server or worker left "idle in transaction" holds its locks until it is ended; the
+    flush's TRUNCATE would wait for it for ever. End such sessions (their pool opens new ones)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state LIKE 'idle in transaction%%' AND state_change < now() - %s::interval",
+            [idle_for],
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A test that waits for a lock fails after two minutes with PostgreSQL's own error, instead
+    of hanging the run: every session on the test database gets a ``lock_timeout``."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {name} SET lock_timeout = '120s'")
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()  # the setting applies to sessions opened from now on
+    yield
 
 
 # --- Identity providers (tests/idp/: real SAML and OpenID Connect servers, not ours) ---------
