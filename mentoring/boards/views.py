@@ -40,7 +40,7 @@ from mentoring.cohorts.selectors import has_members, visible_cohort
 from mentoring.core.errors import NotFound, ServiceError
 from mentoring.core.files import private_file_response
 from mentoring.core.pagination import page_for_template
-from mentoring.core.refusals import form_page, http_headers, http_status
+from mentoring.core.refusals import form_page, refused_text
 from mentoring.core.rendering import EXTERNAL_IMAGE_NOTE, ShownImage, render_post
 from mentoring.core.validation import safe_next
 from mentoring.models import MAX_POST_LENGTH, Board, Cohort, Post, Subscription, Thread
@@ -474,10 +474,7 @@ def _following_done(request: HttpRequest, back: str, what: str, set_level) -> Ht
         raise  # the 404 page (mentoring.core.refusals)
     except ServiceError as error:
         if fetched:
-            response = HttpResponse(error.detail, status=http_status(error))
-            for name, value in http_headers(error).items():
-                response[name] = value
-            return response
+            return refused_text(error)
         messages.error(request, error.detail)
         return redirect(back)
     said = level_said(following.level, what)
@@ -525,12 +522,7 @@ def _draft_saved(save) -> HttpResponse:
     try:
         draft = save()
     except ServiceError as error:
-        response = HttpResponse(
-            error.detail, status=http_status(error), content_type="text/plain; charset=utf-8"
-        )
-        for name, value in http_headers(error).items():
-            response[name] = value
-        return response
+        return refused_text(error)
     if draft is None:
         return HttpResponse(status=204)
     saved_at = timezone.localtime(draft.updated_at)

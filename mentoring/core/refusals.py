@@ -74,6 +74,15 @@ def refused_page(
     return with_headers(render(request, template, context, status=http_status(error)), error)
 
 
+def refused_text(error: ServiceError) -> HttpResponse:
+    """The refusal as one plain sentence with its status and headers: for a script that shows
+    the server's words in a status line (autosave, following)."""
+    response = HttpResponse(
+        error.detail, status=http_status(error), content_type="text/plain; charset=utf-8"
+    )
+    return with_headers(response, error)
+
+
 def with_headers(response: HttpResponse, error: ServiceError) -> HttpResponse:
     for name, value in http_headers(error).items():
         response[name] = value
