@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "mentoring.accounts.middleware.LoginThrottleMiddleware",
     "mentoring.accounts.middleware.RequireTwoFactorMiddleware",
+    "mentoring.accounts.middleware.ClearSiteDataMiddleware",
     "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mentoring.core.refusals.DomainErrorPageMiddleware",

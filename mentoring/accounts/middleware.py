@@ -1,4 +1,5 @@
-"""Sign-in protection that runs before any view: the failed-login lock and required 2FA."""
+"""Sign-in protection that runs before any view (the failed-login lock, required 2FA), and what
+the browser forgets when someone signs out."""
 
 from __future__ import annotations
 
@@ -67,3 +68,19 @@ class RequireTwoFactorMiddleware:
         ):
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)
+
+
+class ClearSiteDataMiddleware:
+    """The response that signs someone out (the sign-out form, account deletion, the admin's,
+    single sign-on's) tells the browser to delete what this site stored in it: the copy of a
+    shared solution the editor keeps for offline writing (IndexedDB), local and session
+    storage. On a school's shared computer the next person finds nothing of theirs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "signed_out", False):
+            response["Clear-Site-Data"] = '"storage"'
+        return response

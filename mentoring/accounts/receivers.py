@@ -23,6 +23,8 @@ from mentoring.realtime import events
 
 
 def on_logged_out(sender, request, user, **kwargs) -> None:
+    if request is not None and user is not None:  # the browser forgets their data (middleware)
+        request.signed_out = True
     session = getattr(request, "session", None)
     if session is not None and session.session_key:
         events.session_ended(session_key=session.session_key)

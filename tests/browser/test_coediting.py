@@ -297,3 +297,21 @@ def test_without_javascript_the_page_shows_the_text_and_history(
         expect(page.get_by_role("heading", name="History")).to_be_visible()
     finally:
         context.close()
+
+
+STORES = """async () => (await indexedDB.databases())
+  .map((db) => db.name).filter((name) => name.startsWith("staffroom-solution-"))"""
+
+
+def test_signing_out_deletes_the_offline_copy_kept_in_the_browser(browser_as, cohort, tutor):
+    """On a shared computer the next person finds no copy of the solution: the editor keeps
+    one in IndexedDB for offline writing, and the sign-out response clears the site's storage."""
+    group, people = run_in_thread(_setup, cohort, tutor, 0)
+    page = _open(browser_as, people[0], group)
+    page.locator(".cm-content").click()
+    page.keyboard.type("Kept for offline writing")
+    expect(page.locator("[data-when=saved]")).to_be_visible()
+    assert page.evaluate(STORES) == [f"staffroom-solution-{group.pk}-{people[0].pk}"]
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
+    assert page.evaluate(STORES) == []
