@@ -95,6 +95,30 @@ def test_failed_fetch_changes_nothing_and_is_recorded(platform, course):
     assert course.sync_report["error"]
 
 
+def test_a_platform_that_never_answers_is_given_up_on(platform, course, monkeypatch):
+    """The member list's address accepts the connection and says nothing: the sync reports the
+    platform unavailable after the timeout instead of holding its thread for ever."""
+    import socket
+    import time
+
+    from mentoring.lti.services import platform_http
+
+    monkeypatch.setattr(platform_http, "TIMEOUT", 1)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections wait in the backlog; nothing ever reads or answers
+    try:
+        context = course.context
+        context.memberships_url = f"http://127.0.0.1:{silent.getsockname()[1]}/nrps/course-1"
+        context.save(update_fields=["memberships_url"])
+        started = time.monotonic()
+        report = sync_roster(course=course)
+        assert time.monotonic() - started < 10
+    finally:
+        silent.close()
+    assert "could not be fetched" in report.error and not report.changed
+
+
 def test_sync_now_button(platform, course):
     platform.members["course-1"] += [platform.member("s1"), platform.member("s2")]
     cohort = course.cohort

@@ -21,10 +21,10 @@ from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
-from pylti1p3.service_connector import ServiceConnector
 from requests import RequestException
 
 from mentoring.core.errors import Forbidden, Invalid
+from mentoring.lti.services.platform_http import connector
 from mentoring.models import (
     Cohort,
     LtiCourse,
@@ -186,9 +186,9 @@ def _service(course: LtiCourse) -> AssignmentsGradesService:
         scopes.append("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem")
     if context.can_query_lineitems:
         scopes.append("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly")
-    connector = ServiceConnector(context.deployment.registration.to_registration())
     return AssignmentsGradesService(
-        connector, {"lineitems": context.lineitems_url, "scope": scopes}
+        connector(context.deployment.registration.to_registration()),
+        {"lineitems": context.lineitems_url, "scope": scopes},
     )
 
 

@@ -33,6 +33,7 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch,
 from pylti1p3.exception import LtiException, OIDCException
 
 from mentoring.core.errors import Forbidden
+from mentoring.lti.services.platform_http import PlatformSession
 from mentoring.models import LtiNonce
 
 logger = logging.getLogger("mentoring.lti")
@@ -344,7 +345,12 @@ def validate_launch(request, *, storage_checked: bool = False) -> LtiLaunch:
     """The launch the request carries, validated completely; ``LaunchRefused`` otherwise.
     ``storage_checked``: the page read the state back from the platform's storage."""
     try:
-        message_launch = MessageLaunch(request, ToolConfig(), launch_data_storage=_storage())
+        message_launch = MessageLaunch(
+            request,
+            ToolConfig(),
+            launch_data_storage=_storage(),
+            requests_session=PlatformSession(),  # the key set fetch, bounded in time
+        )
         if storage_checked and _take_storage_state(request.POST.get("state")):
             message_launch.state_checked_by_platform_storage = True
         message_launch.validate()

@@ -17,13 +17,14 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from lti_tool.models import LtiUser
-from lti_tool.services.nrps import fetch_member_data
 from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.names_roles import NamesRolesProvisioningService
 from requests import RequestException
 
 from mentoring.cohorts import services as cohort_services
 from mentoring.core.errors import Invalid
 from mentoring.lti.services.people import person_for, role_for
+from mentoring.lti.services.platform_http import connector
 from mentoring.models import LtiCourse, LtiRosterEntry, Membership, User
 
 logger = logging.getLogger("mentoring.lti")
@@ -55,7 +56,11 @@ def fetch_members(course: LtiCourse) -> list[dict]:
             "no_roster_service", "The platform offers no member list (NRPS) for this course."
         )
     try:
-        return list(fetch_member_data(context))
+        service = NamesRolesProvisioningService(
+            connector(context.deployment.registration.to_registration()),
+            {"context_memberships_url": context.memberships_url},
+        )
+        return list(service.get_members())
     except (LtiException, LtiServiceException, RequestException, ValueError, KeyError) as error:
         raise Invalid(
             "roster_unavailable", f"The platform's member list could not be fetched ({error})."
