@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import httpx
 import pytest
@@ -137,45 +138,30 @@ def test_a_stopped_reader_rolls_the_read_back(tutor, big_cohort, monkeypatch):
     assert len(connection.atomic_blocks) == depth - 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_under_asgi_the_first_members_are_sent_before_the_last_are_read(tutor, monkeypatch):
-    """Through the real ASGI application: each chunk is sent as it is read. Django reads a
-    synchronous iterator whole before sending anything; here the first members leave while
-    most rows are still unread."""
-    cohort = _cohort_of(tutor, 30)
-    token = ApiClient(tutor).token
-    monkeypatch.setattr(participation_rows, "STREAM_CHUNK", 10)
-    read: list[int] = []
-    real = participation_rows.stream_rows
+def _asgi_get(
+    path: str, query: str, token: str, *, leave_after_first_members=False, observe=None
+) -> list:
+    """Drive the real ASGI application for one GET: the messages it sends, in order, each with
+    ``observe()`` when it was sent. With ``leave_after_first_members`` the client disconnects
+    once the first members arrive."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict] = []
 
-    def counting(*args, **kwargs):
-        for part in real(*args, **kwargs):
-            read.append(len(part))
-            yield part
-
-    monkeypatch.setattr(participation_rows, "stream_rows", counting)
-    sent: list[tuple[bytes, int]] = []  # each body message, and the rows read when it was sent
-
-    async def call() -> dict:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": f"/api/v1/cohorts/{cohort.pk}/participation",
-            "raw_path": f"/api/v1/cohorts/{cohort.pk}/participation".encode(),
-            "query_string": b"all=true",
-            "root_path": "",
-            "headers": [
-                (b"host", b"testserver"),
-                (b"authorization", f"Bearer {token}".encode()),
-            ],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-        }
+    async def call() -> None:
         done = asyncio.Event()
-        start: dict = {}
         requested = False
 
         async def receive():
@@ -187,23 +173,73 @@ def test_under_asgi_the_first_members_are_sent_before_the_last_are_read(tutor, m
             return {"type": "http.disconnect"}
 
         async def send(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message.get("body"):
-                sent.append((message["body"], sum(read)))
-            if message["type"] == "http.response.body" and not message.get("more_body"):
+            sent.append({**message, "observed": observe() if observe else None})
+            last = message["type"] == "http.response.body" and not message.get("more_body")
+            if last or (leave_after_first_members and b'"user_id"' in message.get("body", b"")):
                 done.set()
+                await asyncio.sleep(0)
 
         await asyncio.wait_for(application(scope, receive, send), 60)
-        return start
 
-    start = asyncio.run(call())
-    assert start["status"] == 200
-    body = json.loads(b"".join(part for part, _ in sent))
-    assert len(body["members"]) == 30 and sum(read) == 30
-    with_members = [rows for part, rows in sent if b'"user_id"' in part]
-    assert len(with_members) == 3
+    asyncio.run(call())
+    return sent
+
+
+@pytest.fixture
+def counted_reads(monkeypatch):
+    """The rows each chunk read (``stream_rows`` wrapped), and whether the read ended."""
+    read: list = []
+    real = participation_rows.stream_rows
+
+    def counting(*args, **kwargs):
+        try:
+            for part in real(*args, **kwargs):
+                read.append(len(part))
+                threads.add(threading.get_ident())
+                yield part
+        finally:
+            # Closed where the rows were read (the request's database thread), not by the
+            # garbage collector wherever it runs.
+            read.append("closed" if threading.get_ident() in threads else "closed elsewhere")
+
+    threads: set[int] = set()
+
+    monkeypatch.setattr(participation_rows, "stream_rows", counting)
+    monkeypatch.setattr(participation_rows, "STREAM_CHUNK", 10)
+    return read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_first_members_are_sent_before_the_last_are_read(tutor, counted_reads):
+    """Through the real ASGI application: each chunk is sent as it is read. Django reads a
+    synchronous iterator whole before sending anything; here the first members leave while
+    most rows are still unread."""
+    cohort = _cohort_of(tutor, 30)
+    token = ApiClient(tutor).token
+
+    def rows_read() -> int:
+        return sum(n for n in counted_reads if n != "closed")
+
+    path = f"/api/v1/cohorts/{cohort.pk}/participation"
+    sent = _asgi_get(path, "all=true", token, observe=rows_read)
+    assert sent[0]["status"] == 200
+    body = json.loads(b"".join(m.get("body", b"") for m in sent))
+    assert len(body["members"]) == 30 and rows_read() == 30
+    assert counted_reads[-1] == "closed"
+    with_members = [m["observed"] for m in sent if b'"user_id"' in m.get("body", b"")]
+    assert len(with_members) == 3  # 10 members a chunk
     assert with_members[0] < 30, "the first members went out only after every row was read"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_a_client_that_leaves_ends_the_read(tutor, counted_reads):
+    cohort = _cohort_of(tutor, 30)
+    token = ApiClient(tutor).token
+    path = f"/api/v1/cohorts/{cohort.pk}/participation"
+    sent = _asgi_get(path, "all=true", token, leave_after_first_members=True)
+    assert sent[0]["status"] == 200
+    assert counted_reads[-1] == "closed"  # the generator was closed: its transaction ended
+    assert sum(n for n in counted_reads if n != "closed") < 30
 
 
 @pytest.mark.timeout(180)
@@ -236,10 +272,11 @@ def test_async_chunks_closes_the_generator_when_the_response_ends_early():
             closed.append(True)
 
     async def first_two() -> list[str]:
-        chunks = streaming.async_chunks(parts())
+        source = parts()
+        chunks = streaming.async_chunks(source)
         got = [await anext(chunks), await anext(chunks)]
         await chunks.aclose()
+        assert closed == [True]  # at once, not when the garbage collector finds it
         return got
 
     assert asyncio.run(first_two()) == ["a", "b"]  # an empty part is skipped, not the end
-    assert closed == [True]
