@@ -280,3 +280,19 @@ def test_async_chunks_closes_the_generator_when_the_response_ends_early():
         return got
 
     assert asyncio.run(first_two()) == ["a", "b"]  # an empty part is skipped, not the end
+
+
+def test_the_dashboard_csv_reads_the_same_cursor(client, big_cohort, tutor, monkeypatch):
+    """The CSV download shares the stream: the same server-side cursor, a chunk at a time."""
+    monkeypatch.setattr(participation_rows, "STREAM_CHUNK", 10)
+    client.force_login(tutor)
+    response = client.get(f"/cohorts/{big_cohort.pk}/dashboard/participation.csv")
+    assert response.streaming
+    with CaptureQueriesContext(connection) as queries:
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum(s.startswith("DECLARE ") for s in sql) == 1
+    assert sum(s.startswith("FETCH FORWARD 10 ") for s in sql) == 3
+    lines = text.splitlines()
+    assert lines[0].startswith("username,display_name,status")
+    assert len(lines) == 26 and len(set(lines[1:])) == 25
