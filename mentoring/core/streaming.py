@@ -20,7 +20,9 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 
-STREAM_CHUNK = 1000
+# Rows per read: about 600 KB of a member's JSON at 2,000, 6 reads for 11,000 members.
+STREAM_CHUNK = 2000
+_cursor_numbers = itertools.count()
 
 
 def stream_rows(
@@ -32,11 +34,14 @@ def stream_rows(
     (``async_chunks`` does), which rolls it back. ``jit=False`` turns PostgreSQL's JIT off for
     this read only (a query whose planner overestimates its cost).
     """
-    name = "staffroom_stream"
+    name = f"staffroom_stream_{next(_cursor_numbers)}"
+    # Round trips count under load: the setting and the cursor go as one message, and the
+    # transaction's end closes the cursor; inside an outer transaction (a savepoint's end does
+    # not), CLOSE does.
+    setting = "" if jit else "SET LOCAL jit = off; "
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as db:
-        if not jit:
-            db.execute("SET LOCAL jit = off")
-        db.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
+        db.execute(f"{setting}DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
         while True:
             db.execute(f"FETCH FORWARD {int(chunk)} FROM {name}")
             rows = db.fetchall()
@@ -44,7 +49,8 @@ def stream_rows(
                 yield rows
             if len(rows) < chunk:
                 break
-        db.execute(f"CLOSE {name}")
+        if nested:
+            db.execute(f"CLOSE {name}")
 
 
 def async_chunks(parts: Iterable[str], size: int = 1) -> AsyncIterator[str]:
