@@ -10,6 +10,7 @@ import threading
 import httpx
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from config.asgi import application
@@ -257,6 +258,16 @@ def test_a_real_server_streams_every_member_once(live_url, tutor):
     assert len(body["members"]) == 1200
     assert len({m["user_id"] for m in body["members"]}) == 1200
     assert body["counts"]["contributor"] == 1 and body["next"] is None
+    # The dashboard's CSV, the same stream as CSV, signed in with a session.
+    browser = Client()
+    browser.force_login(tutor)
+    cookies = {"sessionid": browser.cookies["sessionid"].value}
+    csv_url = f"{live_url}/cohorts/{cohort.pk}/dashboard/participation.csv"
+    response = httpx.get(csv_url, cookies=cookies, timeout=60)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers.get("transfer-encoding") == "chunked"
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1201 and len(set(lines[1:])) == 1200
 
 
 def test_async_chunks_closes_the_generator_when_the_response_ends_early():
