@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 
+from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from mentoring.core.api import CURSOR_QUERY_DESCRIPTION, api_fields, found, limit_query
-from mentoring.core.pagination import link_header, page_url
+from mentoring.core.errors import Invalid
+from mentoring.core.pagination import CURSOR_PARAM, LIMIT_PARAM, link_header, page_url
+from mentoring.core.streaming import async_chunks
 from mentoring.participation.schemas import ParticipantOut
 from mentoring.participation.selectors import alerts as alert_rules
 from mentoring.participation.selectors.rows import (
     FLAGS,
     PARTICIPATION_PAGE,
     Status,
+    member_json_chunks,
     member_json_page,
+    nudge_conversion,
     status_counts,
     tutored_cohort,
 )
@@ -88,6 +95,11 @@ def participation(
     flag: str | None = None,
     limit: int = limit_query(PARTICIPATION_PAGE),
     cursor: str | None = Query(None, description=CURSOR_QUERY_DESCRIPTION),
+    every: bool = Query(
+        False,
+        alias="all",
+        description="Every member in one streamed response (no limit or cursor; next is null).",
+    ),
 ):
     """Members' status, counters and alerts, a page at a time, with counts per status (tutors
     only).
@@ -95,18 +107,30 @@ def participation(
     ``status``, ``alert`` and ``flag`` (``reacts``: reacts but has not posted) filter the
     members (counts stay for the whole cohort); ``sort``
     is a column name, with ``-`` for descending. ``next`` (and ``Link: rel="next"``) is the
-    next page.
+    next page. ``all=true``: every member, streamed as they are read (same shape, ``next``
+    null).
     """
     cohort = found(tutored_cohort(user=request.auth, cohort_id=cohort_id))
+    if every and (LIMIT_PARAM in request.GET or CURSOR_PARAM in request.GET):
+        raise Invalid("all_not_paged", "all=true answers every member: leave out limit and cursor.")
     refresh_alert_windows(cohort_ids=[cohort.pk])  # a no-op after the week's first read
     wanted = status if status in Status.values else None
     wanted_alert = alert if alert in alert_rules.ALL else None
+    wanted_flag = flag if flag in FLAGS else None
+    if every:
+        parts = _every_member(
+            cohort, status=wanted, order=sort, alert=wanted_alert, flag=wanted_flag
+        )
+        # Under ASGI an asynchronous iterator is sent chunk by chunk (a synchronous one would
+        # be read whole first); the test client and WSGI read the generator as it is.
+        content = async_chunks(parts) if isinstance(request, ASGIRequest) else parts
+        return StreamingHttpResponse(content, content_type=JSON)
     members = member_json_page(
         cohort=cohort,
         status=wanted,
         order=sort,
         alert=wanted_alert,
-        flag=flag if flag in FLAGS else None,
+        flag=wanted_flag,
         limit=PARTICIPATION_PAGE.parse(limit),
         cursor=cursor,
     )
@@ -134,6 +158,40 @@ def participation(
         content_type=JSON,
         headers=link_header(next_url),
     )
+
+
+def _every_member(
+    cohort, *, status: str | None, order: str | None, alert: str | None, flag: str | None
+) -> Iterator[str]:
+    """The participation object with every member, in parts: the head, the members a chunk
+    at a time as PostgreSQL writes them, then ``counts`` (tallied from the rows when they are
+    the whole cohort, else counted) and ``next`` (null). Nothing is read before the response
+    starts; the members are never all in memory."""
+    conversion = nudge_conversion(cohort=cohort)
+    head = {
+        "cohort_id": cohort.pk,
+        "reader_threshold": cohort.reader_threshold,
+        "conversion": {
+            "nudged_members": conversion.nudged_members,
+            "converted_members": conversion.converted_members,
+            "nudges_sent": conversion.nudges_sent,
+            "rate": conversion.rate,
+        },
+    }
+    yield json.dumps(head, cls=DjangoJSONEncoder)[:-1] + ',"members":['
+    tally: Counter = Counter()
+    separator = ""
+    for members, statuses in member_json_chunks(
+        cohort=cohort, status=status, order=order, alert=alert, flag=flag
+    ):
+        yield separator + members
+        separator = ","
+        tally.update(statuses)
+    if status is None and alert is None and flag is None:
+        counts = {value: tally.get(value, 0) for value in Status.values}
+    else:
+        counts = status_counts(cohort=cohort)
+    yield '],"counts":' + json.dumps(counts) + ',"next":null}'
 
 
 @router.post("/cohorts/{cohort_id}/nudges", response={201: NudgesOut})

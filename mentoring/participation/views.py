@@ -3,11 +3,8 @@ participation selectors and the nudge service."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlencode
 
-from asgiref.sync import sync_to_async
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +28,7 @@ from mentoring.core.pagination import (
     pager,
 )
 from mentoring.core.refusals import form_status, with_headers
+from mentoring.core.streaming import async_chunks
 from mentoring.invitations.selectors import invited_not_joined
 from mentoring.models import (
     Board,
@@ -349,20 +347,6 @@ def summary_fragment(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(request, "mentoring/includes/dashboard_summary.html", context)
 
 
-def _async_chunks(lines: Iterator[str], size: int = 500) -> AsyncIterator[str]:
-    """Under ASGI Django reads a synchronous iterator into memory before sending it; this
-    hands it an asynchronous one that reads ``size`` rows at a time on the database thread."""
-
-    def next_chunk() -> str:
-        return "".join(itertools.islice(lines, size))
-
-    async def chunks() -> AsyncIterator[str]:
-        while chunk := await sync_to_async(next_chunk)():
-            yield chunk
-
-    return chunks()
-
-
 @login_required
 @require_GET
 def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
@@ -386,7 +370,7 @@ def participation_csv(request: HttpRequest, cohort_id: int) -> HttpResponse:
         subject_ids=rows.values_list("user_id", flat=True),
     )
     lines = participation_csv_lines(rows)
-    content = _async_chunks(lines) if isinstance(request, ASGIRequest) else lines
+    content = async_chunks(lines) if isinstance(request, ASGIRequest) else lines
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = (

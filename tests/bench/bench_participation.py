@@ -1,16 +1,20 @@
 """The tutors' dashboard at the Edge Hill module's scale: 1,100 members, 50,000 posts and
 1,000,000 read events (``seed_scale``).
 
-1. ``GET /api/v1/cohorts/{id}/participation`` over loopback (median, end to end) against the
-   fair reference: reading the same counter rows straight from the database (one query from
-   this process). The two are timed alternately, sample by sample, in the same run. Target:
-   under 30 ms.
+1. ``GET /api/v1/cohorts/{id}/participation`` over loopback (median, end to end) against two
+   references: reading the same counter rows straight from the database (one query from this
+   process), and the same rows served as JSON over HTTP by a minimal ASGI route in the same
+   server (``tests/bench/reference_asgi.py``: one raw query, no Django). The three are timed
+   alternately, sample by sample, in the same run. Target: under 30 ms. Then all 11,000
+   members of the large cohort in one streamed response (``?all=true``), against the same two
+   references for all their rows.
 2. The endpoint's query count at that scale against a 3-member cohort (it must not grow).
 3. Live latency, from a member's read (the HTTP request that records it) to ``member.updated``
    on each of 5 tutor dashboard sockets, p50 and p95, with 1,100 idle member sockets open on
    the same server process; against the same request's own round trip.
 
-Every loop is bounded and every connection goes to 127.0.0.1.
+Every loop is bounded and every connection goes to 127.0.0.1. ``--json-only`` runs part 1
+alone (a couple of minutes).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import io
 import json
 import logging
 import os
+import sys
 import time
 
 from tests.bench.common import median, percentile, report, scale_cohorts, setup_django
@@ -29,6 +34,8 @@ LARGE = 11_000  # the large cohort of bench_seed, read whole in one response
 POSTS = 50_000
 READS = 1_000_000
 JSON_REPEAT = 40
+LARGE_REPEAT = 12
+REFERENCE_APP = "tests.bench.reference_asgi:application"
 LIVE_EVENTS = 60
 TUTOR_SOCKETS = 5
 TARGET_SECONDS = 0.030
@@ -69,20 +76,28 @@ def _scale_cohort():
 
 
 async def _endpoint_and_reference(
-    url: str, cohort_id: int, token: str, query: str = "", members: int = MEMBERS
-) -> tuple[list, list]:
-    """Seconds per participation request and per direct read of the counter rows, taken in
-    turn so both see the same machine."""
+    url: str,
+    cohort_id: int,
+    token: str,
+    query: str = "",
+    members: int = MEMBERS,
+    repeat: int = JSON_REPEAT,
+) -> tuple[list, list, list]:
+    """Seconds per participation request, per direct read of the counter rows, and per
+    request for the same rows to the minimal HTTP route, taken in turn so all three see the
+    same machine."""
     import httpx
     import psycopg
 
     from tests.bench.common import admin_conninfo
+    from tests.bench.reference_asgi import REFERENCE_HTTP_PREFIX
 
     path = f"/api/v1/cohorts/{cohort_id}/participation{query}"
+    floor_path = f"{REFERENCE_HTTP_PREFIX}{cohort_id}"
     headers = {"Authorization": f"Bearer {token}"}
-    endpoint, reference = [], []
+    endpoint, reference, over_http = [], [], []
     async with (
-        httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client,
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client,
         await psycopg.AsyncConnection.connect(admin_conninfo(), autocommit=True) as db,
     ):
 
@@ -94,17 +109,37 @@ async def _endpoint_and_reference(
             response = await client.get(path)
             response.raise_for_status()
             rows = await read_rows()
-        if not query or "limit" in query:
-            assert len(response.json()["members"]) == members == len(rows)
+            floor = await client.get(floor_path)
+            floor.raise_for_status()
+        if not query or "limit" in query or "all" in query:
+            assert len(response.json()["members"]) == members == len(rows) == len(floor.json())
             assert response.json()["next"] is None
-        for _ in range(JSON_REPEAT):
+        for _ in range(repeat):
             start = time.perf_counter()
             (await client.get(path)).raise_for_status()
             endpoint.append(time.perf_counter() - start)
             start = time.perf_counter()
             await read_rows()
             reference.append(time.perf_counter() - start)
-    return endpoint, reference
+            start = time.perf_counter()
+            (await client.get(floor_path)).raise_for_status()
+            over_http.append(time.perf_counter() - start)
+    return endpoint, reference, over_http
+
+
+def _report_both(name: str, samples: list, reference: list, over_http: list, rows: str) -> None:
+    report(
+        name,
+        median(samples),
+        median(reference),
+        reference_name=f"{rows} read straight from the database",
+    )
+    report(
+        name + ", like for like over HTTP",
+        median(samples),
+        median(over_http),
+        reference_name=f"{rows} served by one raw query from a minimal ASGI route",
+    )
 
 
 def _query_count(cohort, tutor) -> int:
@@ -206,7 +241,6 @@ def main() -> None:
     from mentoring.accounts.services.tokens import create_api_token
     from mentoring.boards.services.posts import create_thread
     from mentoring.models import Board, Membership, User
-    from mentoring.participation.selectors.rows import PARTICIPATION_PAGE
     from tests.conftest import ServerProcess
 
     cohort = _scale_cohort()
@@ -214,47 +248,55 @@ def main() -> None:
     tutor_token = create_api_token(user=tutor, name="bench")
 
     _ensure_week_buckets(cohort)
-    server = ServerProcess({"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]})
+    json_only = "--json-only" in sys.argv
+    print(f"(load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
+    server = ServerProcess({"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]}, app=REFERENCE_APP)
     try:
-        samples, reference = asyncio.run(
+        samples, reference, over_http = asyncio.run(
             _endpoint_and_reference(server.url, cohort.pk, tutor_token)
         )
         endpoint = median(samples)
-        report(
+        _report_both(
             f"participation JSON, {MEMBERS} members, {READS:,} read events, end to end (median)",
-            endpoint,
-            median(reference),
-            reference_name="the same counter rows read straight from the database",
+            samples,
+            reference,
+            over_http,
+            "the same counter rows",
         )
-        # Every row carries its alerts; filtering by one is the dashboard's "went quiet" view.
-        alerted, alerted_reference = asyncio.run(
-            _endpoint_and_reference(server.url, cohort.pk, tutor_token, "?alert=reading_declined")
-        )
-        report(
-            f"participation JSON filtered by an alert, {MEMBERS} members (median)",
-            median(alerted),
-            median(alerted_reference),
-            reference_name="the same counter rows read straight from the database",
-        )
+        if not json_only:
+            # Every row carries its alerts; filtering by one is the dashboard's "went quiet".
+            alerted, alerted_reference, _ = asyncio.run(
+                _endpoint_and_reference(
+                    server.url, cohort.pk, tutor_token, "?alert=reading_declined"
+                )
+            )
+            report(
+                f"participation JSON filtered by an alert, {MEMBERS} members (median)",
+                median(alerted),
+                median(alerted_reference),
+                reference_name="the same counter rows read straight from the database",
+            )
         large = scale_cohorts(LARGE).first()
         if large is None:
             print(f"(no {LARGE:,}-member cohort: run bench_seed first for that figure)")
         else:
             _ensure_week_buckets(large)
-            whole, whole_reference = asyncio.run(
+            whole, whole_reference, whole_http = asyncio.run(
                 _endpoint_and_reference(
                     server.url,
                     large.pk,
                     tutor_token,
-                    f"?limit={PARTICIPATION_PAGE.maximum}",
+                    "?all=true",
                     members=LARGE,
+                    repeat=LARGE_REPEAT,
                 )
             )
-            report(
-                f"participation JSON, all {LARGE:,} members in one response (median)",
-                median(whole),
-                median(whole_reference),
-                reference_name="all their counter rows read straight from the database",
+            _report_both(
+                f"participation JSON, all {LARGE:,} members in one streamed response (median)",
+                whole,
+                whole_reference,
+                whole_http,
+                "all their counter rows",
             )
         print(
             f"participation JSON p95 {percentile(samples, 0.95) * 1000:.1f} ms; "
@@ -262,6 +304,9 @@ def main() -> None:
             f"{'met' if endpoint < TARGET_SECONDS else 'NOT met'}",
             flush=True,
         )
+        print(f"(load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
+        if json_only:
+            return
 
         small = _small_cohort(tutor)
         large_queries, small_queries = _query_count(cohort, tutor), _query_count(small, tutor)

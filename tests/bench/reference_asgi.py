@@ -7,9 +7,18 @@ policy), it checks the same permission with the same selectors (``visible_thread
 membership role, one ``database_sync_to_async`` call), joins a channel-layer group of its own
 channel, accepts and sends a ``ready`` message. No log, no hub, no batching: what Staffroom's
 thread socket (``/ws/threads/{id}/``) is measured against.
+
+``GET /reference/participation/{cohort_id}`` is the participation endpoint's floor over HTTP:
+the members' counter rows (``COUNTER_ROWS``) read by one raw query on one psycopg connection
+and written as a JSON list, with no Django, no middleware, no authentication. The same server
+process, port and HTTP stack as the API it is measured against.
 """
 
 from __future__ import annotations
+
+import asyncio
+import json
+import os
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -21,6 +30,7 @@ from config.routing import websocket_urlpatterns
 from mentoring.accounts.auth import BrowserOriginValidator, StaffroomAuthMiddlewareStack
 from mentoring.boards.selectors import visible_thread
 from mentoring.rules.permissions import is_tutor
+from tests.bench.bench_participation import COUNTER_ROWS
 
 
 @database_sync_to_async
@@ -57,9 +67,56 @@ class PlainThreadConsumer(AsyncJsonWebsocketConsumer):
 
 REFERENCE_ROUTE = "ws/reference/threads/<int:thread_id>/"
 
+REFERENCE_HTTP_PREFIX = "/reference/participation/"
+_raw: dict = {}
+
+
+async def _raw_connection():
+    import psycopg
+
+    from tests.bench.common import admin_conninfo
+
+    if "db" not in _raw:
+        _raw["lock"] = asyncio.Lock()
+        _raw["db"] = await psycopg.AsyncConnection.connect(
+            admin_conninfo(os.environ["DATABASE_URL"]), autocommit=True
+        )
+    return _raw["db"], _raw["lock"]
+
+
+def _iso(value):
+    return value.isoformat()
+
+
+async def raw_participation(scope, receive, send) -> None:
+    """The counter rows of a cohort as JSON objects, straight from one query."""
+    cohort_id = int(scope["path"][len(REFERENCE_HTTP_PREFIX) :].strip("/"))
+    db, lock = await _raw_connection()
+    async with lock:
+        cursor = await db.execute(COUNTER_ROWS, [cohort_id])
+        names = [column.name for column in cursor.description]
+        rows = await cursor.fetchall()
+    body = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_iso).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def http(scope, receive, send) -> None:
+    if scope["path"].startswith(REFERENCE_HTTP_PREFIX):
+        await raw_participation(scope, receive, send)
+    else:
+        await staffroom(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": staffroom,
+        "http": http,
         "websocket": BrowserOriginValidator(
             StaffroomAuthMiddlewareStack(
                 URLRouter(

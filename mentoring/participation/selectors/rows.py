@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from mentoring.core.pagination import Keyed, Page, PageSize, keyset_page, keyset_queryset
 from mentoring.core.spreadsheet import BOM, csv_cell
+from mentoring.core.streaming import STREAM_CHUNK, stream_rows
 from mentoring.models import (
     Cohort,
     Membership,
@@ -510,6 +511,29 @@ def member_json_page(
     )
 
 
+def member_json_chunks(
+    *,
+    cohort: Cohort,
+    status: str | None = None,
+    order: str | None = None,
+    alert: str | None = None,
+    flag: str | None = None,
+    now: datetime | None = None,
+    chunk: int | None = None,
+) -> Iterator[tuple[str, Counter]]:
+    """Every member (filtered and sorted as ``member_json_page``), ``chunk`` at a time from a
+    server-side cursor: each step is the chunk's JSON objects joined by commas (written by
+    PostgreSQL, as for a page) and its members per status. For the streamed API response: a
+    cohort of 11,000 is one response, never held whole."""
+    rows = member_rows(
+        cohort=cohort, status=status, order=order, alert=alert, flag=flag, now=now or timezone.now()
+    )
+    sql, params = _as_json(rows).query.sql_with_params()
+    # As for a page, the planner would JIT-compile this query from a few thousand members.
+    for part in stream_rows(sql, params, chunk=chunk or STREAM_CHUNK, jit=False):
+        yield ",".join(member for _, member in part), Counter(status for status, _ in part)
+
+
 def member_rows_page(
     *,
     cohort: Cohort,
@@ -648,21 +672,33 @@ class _Echo:
 
 
 def participation_csv_lines(rows: QuerySet[Membership]) -> Iterator[str]:
-    """``member_rows`` as CSV lines, read from a server-side cursor in chunks (the BOM first:
-    Excel reads the file as UTF-8 only with one, "Zoë" not "ZoÃ«")."""
+    """``member_rows`` as CSV, the BOM and header first (Excel reads the file as UTF-8 only
+    with one, "Zoë" not "ZoÃ«"), then the lines of a chunk of members at a time: the same
+    server-side cursor read as the API's streamed members (``stream_rows``), plain values per
+    row rather than model instances."""
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow(CSV_COLUMNS)
-    for m in rows.iterator(chunk_size=1000):
-        values = {
-            "username": m.user.username,
-            "display_name": m.user.shown_name,
-            "status": m.status,
-            "threads_read": m.threads_read,
-            "posts": m.posts,
-            "resource_views": m.resource_views,
-            "last_seen": m.last_seen_at,
-            "nudged_at": m.last_nudged_at,
-            "posted_after_nudge": "yes" if m.posted_after_nudge else "no",
-            "alerts": "; ".join(m.alerts),
-        }
-        yield writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
+    values = rows.annotate(_csv_name=_shown_name()).values_list(
+        "user__username",
+        "_csv_name",
+        "status",
+        "threads_read",
+        "posts",
+        "resource_views",
+        "last_seen_at",
+        "last_nudged_at",
+        "posted_after_nudge",
+        "alerts",
+    )
+    sql, params = values.query.sql_with_params()
+    for part in stream_rows(sql, params, chunk=STREAM_CHUNK, jit=False):
+        yield "".join(
+            writer.writerow(
+                [
+                    *(csv_cell(value) for value in row[:8]),
+                    "yes" if row[8] else "no",
+                    csv_cell("; ".join(row[9] or ())),
+                ]
+            )
+            for row in part
+        )
