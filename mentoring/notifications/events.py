@@ -8,16 +8,22 @@ from mentoring.models import Board
 from mentoring.notifications.schemas import NotificationCreated, NotificationWithdrawn
 from mentoring.notifications.selectors import notification_payload
 from mentoring.realtime import log
-from mentoring.realtime.events import encode, send_after_commit, send_now
+from mentoring.realtime.events import encode, send_after_commit, send_many_now, send_now
 
 
 def user_group(user_id: int) -> str:
     return f"mentoring.user.{user_id}"
 
 
-def notification_created(notification) -> None:
-    event = NotificationCreated(notification=notification_payload(notification))
-    send_after_commit(lambda: send_now(user_group(notification.user_id), event))
+def notifications_created(notifications) -> None:
+    """New notifications, each live on its user's stream after commit: one after-commit step
+    and one append to the log for them all (a post's watchers are told together)."""
+    events = [
+        (user_group(n.user_id), NotificationCreated(notification=notification_payload(n)))
+        for n in notifications
+    ]
+    if events:
+        send_after_commit(lambda: send_many_now(events))
 
 
 def notification_rewritten(notification) -> None:

@@ -141,6 +141,8 @@ def notify_watchers(*, post: Post, thread: Thread) -> int:
         return 0  # a scheduled thread is announced when it goes out
     told = set(Notification.objects.filter(post=post).values_list("user_id", flat=True))
     opening = post.pk == thread.first_post_id
+    what = "started" if opening else "posted in"
+    body, url = excerpt(post.body_html, 300), post.get_absolute_url()  # the same for everyone
     notices = []
     for membership in watchers(thread=thread):
         user = membership.user
@@ -149,14 +151,13 @@ def notify_watchers(*, post: Post, thread: Thread) -> int:
         told.add(user.pk)
         tutor = membership.role == Membership.Role.TUTOR
         name = author_name_for(post, viewer=user, viewer_is_tutor=tutor)
-        what = "started" if opening else "posted in"
         notices.append(
             Notice(
                 user=user,
                 kind=Notification.Kind.WATCHED,
                 title=f"{name[:1].upper()}{name[1:]} {what} “{thread.title}”",
-                body=excerpt(post.body_html, 300),
-                url=post.get_absolute_url(),
+                body=body,
+                url=url,
                 cohort=thread.cohort,
                 post=post,
             )

@@ -94,7 +94,8 @@ def _to_members(notices: list[Notice]) -> list[Notice]:
 
 @transaction.atomic
 def notify_many(notices: Iterable[Notice]) -> list[Notification]:
-    """Create the notifications in one ``bulk_create``, send each live after commit and queue
+    """Create the notifications in one ``bulk_create``, send them live after commit (one log
+    append for all) and queue
     the emails that are due. Queued tasks carry only ids, never the text. Notices about a
     cohort go only to its current members (the others are dropped)."""
     notices = _to_members(list(notices))
@@ -119,8 +120,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
             for notice in notices
         ]
     )
-    for notification in created:
-        events.notification_created(notification)
+    events.notifications_created(created)
     due = [(n.pk, n.email_due_at) for n in created if n.email_due_at is not None]
     if due:
 
