@@ -51,3 +51,15 @@ def test_the_batch_trims_each_stream_as_append_does(monkeypatch):
         log.append_many([("s.a", '{"type":"x"}', None), ("s.b", '{"type":"y"}', None)])
     assert [seq for seq, _, _ in logged("s.a")] == [2, 3]
     assert [seq for seq, _, _ in logged("s.b")] == [2, 3]
+
+
+def test_a_notifications_event_is_built_as_the_schema_would_validate_it(members):
+    from mentoring.notifications import events
+    from mentoring.notifications.schemas import NotificationCreated
+    from mentoring.notifications.selectors import notification_payload
+    from mentoring.notifications.services.notifications import notify
+    from mentoring.realtime.events import encode
+
+    notification = notify(user=members[0], kind="watched", title="“Quoted” é", body="<b>x</b>")
+    validated = NotificationCreated(notification=notification_payload(notification))
+    assert encode(events._created(notification)) == encode(validated)
