@@ -63,3 +63,27 @@ def test_a_notifications_event_is_built_as_the_schema_would_validate_it(members)
     notification = notify(user=members[0], kind="watched", title="“Quoted” é", body="<b>x</b>")
     validated = NotificationCreated(notification=notification_payload(notification))
     assert encode(events._created(notification)) == encode(validated)
+
+
+def test_notifications_are_written_in_one_statement_and_read_back_the_same(cohort, members):
+    from mentoring.models import Notification, User
+    from mentoring.notifications.services.notifications import Notice, notify_many
+
+    members[1].email_preference = User.EmailPreference.IMMEDIATE
+    notices = [
+        Notice(user=m, kind=Notification.Kind.WATCHED, title=f"T{i} “é”", body="b", cohort=cohort)
+        for i, m in enumerate(members)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        created = notify_many(notices)
+    inserts = [q for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+    assert len(inserts) == 1
+    fields = ["id", "user_id", "kind", "title", "body", "cohort_id", "created_at", "email_due_at"]
+    assert [{f: getattr(n, f) for f in fields} for n in created] == list(
+        Notification.objects.filter(pk__in=[n.pk for n in created]).order_by("pk").values(*fields)
+    )
+    assert created[0].kind == "watched" and created[1].email_due_at is not None
+    assert (
+        created[0].created_at.microsecond
+        == Notification.objects.get(pk=created[0].pk).created_at.microsecond
+    )
