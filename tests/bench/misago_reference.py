@@ -103,19 +103,23 @@ class Misago:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.database}"')
         self.media.mkdir(parents=True, exist_ok=True)
-        seeded = subprocess.run(
-            [str(self.python), "-m", "tests.bench.misago_project.seed", str(members)],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        try:
+            seeded = subprocess.run(
+                [str(self.python), "-m", "tests.bench.misago_project.seed", str(members)],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        except subprocess.CalledProcessError as error:
+            self.close()
+            raise RuntimeError(f"Misago's seeding failed:\n{error.stderr}") from error
         seed = json.loads(seeded.stdout.strip().splitlines()[-1])
         self.thread: int = seed["thread"]
         self.usernames: list[str] = seed["usernames"]
         self.password: str = seed["password"]
-        self.server = None
+        self.process = None
 
     def serve(self):
         from tests.conftest import free_port, wait_for_http
