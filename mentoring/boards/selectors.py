@@ -1024,8 +1024,10 @@ def muted_in(*, thread: Thread, user_ids: set[int]) -> set[int]:
 
 
 def watchers(*, thread: Thread) -> list[Membership]:
-    """The memberships (user loaded) of everyone watching ``thread`` (its own level, else its
-    board's) who can see it now (``thread_audience``): never anyone outside its audience."""
+    """The memberships of everyone watching ``thread`` (its own level, else its board's) who
+    can see it now (``thread_audience``): never anyone outside its audience. Each carries its
+    role and of its user only what a notification needs (id, e-mail and e-mail preference):
+    a thread's hundreds of watchers are read on every post in it."""
     own = Subscription.objects.filter(thread=thread)
     watching_thread = own.filter(level=Level.WATCHING).values("user_id")
     watching_board = (
@@ -1037,6 +1039,7 @@ def watchers(*, thread: Thread) -> list[Membership]:
         thread_audience(thread)
         .filter(Q(user_id__in=watching_thread) | Q(user_id__in=watching_board))
         .order_by("user_id")
+        .only("role", "cohort_id", "user__id", "user__email", "user__email_preference")
     )
 
 

@@ -5,19 +5,37 @@ on it too); its socket is ``mentoring.notifications.consumers``."""
 from __future__ import annotations
 
 from mentoring.models import Board
-from mentoring.notifications.schemas import NotificationCreated, NotificationWithdrawn
+from mentoring.notifications.schemas import (
+    NotificationCreated,
+    NotificationOut,
+    NotificationWithdrawn,
+)
 from mentoring.notifications.selectors import notification_payload
 from mentoring.realtime import log
-from mentoring.realtime.events import encode, send_after_commit, send_now
+from mentoring.realtime.events import encode, send_after_commit, send_many_now, send_now
 
 
 def user_group(user_id: int) -> str:
     return f"mentoring.user.{user_id}"
 
 
-def notification_created(notification) -> None:
-    event = NotificationCreated(notification=notification_payload(notification))
-    send_after_commit(lambda: send_now(user_group(notification.user_id), event))
+def notifications_created(notifications) -> None:
+    """New notifications, each live on its user's stream after commit: one after-commit step
+    and one append to the log for them all (a post's watchers are told together)."""
+    events = [(user_group(n.user_id), _created(n)) for n in notifications]
+    if events:
+        send_after_commit(lambda: send_many_now(events))
+
+
+def _created(notification) -> NotificationCreated:
+    """The event of a notification just written, built without validating again what the
+    model's own fields give (a post's hundreds of watchers each get one): the same JSON as
+    ``NotificationCreated(notification=notification_payload(notification))`` (tested)."""
+    payload = notification_payload(notification)
+    payload["created_at"] = notification.created_at
+    return NotificationCreated.model_construct(
+        notification=NotificationOut.model_construct(**payload)
+    )
 
 
 def notification_rewritten(notification) -> None:

@@ -45,6 +45,19 @@ def send_now(stream: str, event: StreamMessage, tutor_event: StreamMessage | Non
     hub.publish(stream, seq, log.LoggedEvent(seq, member_text, tutor_text).texts())
 
 
+def send_many_now(events: list[tuple[str, StreamMessage]]) -> None:
+    """Log and fan out one event on each of many streams now (call it after commit), the log's
+    appends in one statement (``log.append_many``): a post's watchers told at once."""
+    encoded = [(stream, encode(event), None) for stream, event in events]
+    try:
+        seqs = log.append_many(encoded)
+    except DatabaseError:  # A lost live update must never break the request that caused it.
+        logger.exception("could not log %d events", len(encoded))
+        return
+    for (stream, member_text, _), seq in zip(encoded, seqs, strict=True):
+        hub.publish(stream, seq, log.LoggedEvent(seq, member_text, None).texts())
+
+
 def send_after_commit(build: Callable[[], None]) -> None:
     """Run ``build`` (which calls ``send_now``) once the current transaction commits."""
 

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 # the live events logged, the e-mail tasks queued. Before issue 24: 39 (the thread read twice,
 # the post, its thread and its reactions read back for the answer); 35 after it. Issue 23 added
 # 13: the author's draft cleared, watching (the author's default level written, the watchers'
-# levels read, their notifications written in one go), and their savepoints.
-POSTING_QUERIES = 48
+# levels read, their notifications written in one go), and their savepoints. Issue 24 added
+# one: how many watch (more than ``subscriptions.WATCHERS_IN_REQUEST`` and the worker tells
+# them, in a query count of its own).
+POSTING_QUERIES = 49
 
 
 @pytest.fixture
@@ -70,3 +72,23 @@ def test_the_answer_is_the_post_as_written_without_reading_it_back(api, members,
         and 'WHERE "mentoring_post"."id"' in q["sql"]
     ]
     assert not reads_of_the_post
+
+
+def test_posting_makes_the_same_queries_however_many_watch(api, cohort, members, thread):
+    # Each watcher gets a notification, live on their own stream: logged in one statement for
+    # them all, so the count does not grow with the watchers (it did: one append each). These
+    # watchers take a daily digest: one who wants e-mail as it happens adds its queued task.
+    from mentoring.cohorts.services import add_membership
+    from mentoring.models import Membership, User
+    from tests.factories import UserFactory
+
+    create_post(thread=thread, author=members[2], body="Watching from here.")
+    response, queries = post_and_count(api, members[1], thread, "With one watcher.")
+    one_watcher = len(queries)
+    for n in range(5):
+        watcher = UserFactory(username=f"watcher{n}", email_preference=User.EmailPreference.DAILY)
+        add_membership(cohort=cohort, user=watcher, role=Membership.Role.MEMBER)
+        create_post(thread=thread, author=watcher, body=f"Watching too, {n}.")
+    response, queries = post_and_count(api, members[1], thread, "With six watchers.")
+    assert response.status_code == 201
+    assert len(queries) == one_watcher, "\n".join(q["sql"][:120] for q in queries.captured_queries)

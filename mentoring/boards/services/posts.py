@@ -457,7 +457,7 @@ def _add_post(
     # Who starts or replies to a thread watches it (unless they chose a level for it); then
     # everyone watching hears of the post, once, if nothing above told them already.
     subscriptions.watch_by_default(user=author, thread=thread)
-    subscriptions.notify_watchers(post=post, thread=thread)
+    subscriptions.tell_watchers(post=post, thread=thread)
     events.post_created(post)
     return post
 

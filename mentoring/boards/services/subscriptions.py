@@ -15,12 +15,19 @@ muted thread stays muted). The account-wide e-mail choice stays the global switc
 notification is e-mailed only as it says. A watcher is told only while they can see the thread
 (``thread_audience``), and the post's author is named as they may see them (an anonymous
 author stays "a member of this cohort" to peers).
+
+A thread with more than ``WATCHERS_IN_REQUEST`` watchers hears of a post from the worker
+(``notify_watchers_of``, queued when the post commits), so a post to a busy thread costs its
+request what one to a quiet thread does (issue 24); a post retracted or hidden before the
+worker gets to it is told to no one.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from mentoring.boards.selectors import (
     Following,
@@ -133,6 +140,40 @@ def without_muted(*, thread: Thread, user_ids: set[int]) -> set[int]:
     return set(user_ids) - muted_in(thread=thread, user_ids=set(user_ids))
 
 
+# More watchers than this (counted roughly: thread and board levels alike) and they hear of a
+# post from the worker.
+WATCHERS_IN_REQUEST = 20
+
+
+def tell_watchers(*, post: Post, thread: Thread) -> None:
+    """After a new post: its thread's watchers hear of it now if they are few, else from the
+    worker once the post has committed (``notify_watchers_of``)."""
+    watching = Subscription.objects.filter(
+        Q(thread=thread) | Q(board_id=thread.board_id, thread__isnull=True),
+        level=Level.WATCHING,
+    )
+    if watching[: WATCHERS_IN_REQUEST + 1].count() <= WATCHERS_IN_REQUEST:
+        notify_watchers(post=post, thread=thread)
+    else:
+        post_id = post.pk
+        transaction.on_commit(lambda: notify_watchers_of.enqueue(post_id))
+
+
+@task()
+def notify_watchers_of(post_id: int) -> int:
+    """Background: tell a busy thread's watchers about a post, unless it was retracted or
+    hidden since. The post's row is locked first: a retraction running at the same time
+    either comes before (nothing is told) or waits and withdraws what this told."""
+    with transaction.atomic():
+        post = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("thread__cohort", "author")
+            .filter(pk=post_id, retracted_at__isnull=True, hidden_at__isnull=True)
+            .first()
+        )
+        return 0 if post is None else notify_watchers(post=post, thread=post.thread)
+
+
 def notify_watchers(*, post: Post, thread: Thread) -> int:
     """Tell everyone watching ``thread`` (and able to see it) about ``post``, except its author
     and anyone already told about this post (a reply to them, a mention): one notification per
@@ -141,6 +182,8 @@ def notify_watchers(*, post: Post, thread: Thread) -> int:
         return 0  # a scheduled thread is announced when it goes out
     told = set(Notification.objects.filter(post=post).values_list("user_id", flat=True))
     opening = post.pk == thread.first_post_id
+    what = "started" if opening else "posted in"
+    body, url = excerpt(post.body_html, 300), post.get_absolute_url()  # the same for everyone
     notices = []
     for membership in watchers(thread=thread):
         user = membership.user
@@ -149,14 +192,13 @@ def notify_watchers(*, post: Post, thread: Thread) -> int:
         told.add(user.pk)
         tutor = membership.role == Membership.Role.TUTOR
         name = author_name_for(post, viewer=user, viewer_is_tutor=tutor)
-        what = "started" if opening else "posted in"
         notices.append(
             Notice(
                 user=user,
                 kind=Notification.Kind.WATCHED,
                 title=f"{name[:1].upper()}{name[1:]} {what} “{thread.title}”",
-                body=excerpt(post.body_html, 300),
-                url=post.get_absolute_url(),
+                body=body,
+                url=url,
                 cohort=thread.cohort,
                 post=post,
             )
