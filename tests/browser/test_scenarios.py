@@ -19,9 +19,10 @@ def _fill_rich_text(field, text: str) -> None:
     editor = field.locator("[contenteditable='true']").first
     editor.click()
     editor.type(text)
-    # Draftail saves into its hidden input on change: wait until the editor shows the text, so
-    # a slow machine cannot publish before the block holds it.
+    # Draftail copies its content into the block's hidden input at most every 250 ms: wait until
+    # the input holds the text, so a publish cannot send the block empty.
     expect(editor).to_contain_text(text)
+    expect(field.locator("input[type='hidden']").first).to_have_value(re.compile(re.escape(text)))
 
 
 def test_tutor_authors_and_releases_member_works_outsider_404(
@@ -61,7 +62,8 @@ def test_tutor_authors_and_releases_member_works_outsider_404(
     expect(messages).to_contain_text(re.compile("published|validation errors"))
     if "validation errors" in messages.inner_text():
         admin.screenshot(path="test-results/scenario-publish-errors.png", full_page=True)
-        pytest.fail("Wagtail refused the page: see test-results/scenario-publish-errors.png")
+        said = admin.locator(".error-message, .help-critical").all_inner_texts()
+        pytest.fail(f"Wagtail refused the page: {said} (test-results/scenario-publish-errors.png)")
     page = ScenarioPage.objects.get(title=TITLE)
     assert page.live and [b.block_type for b in page.body] == ["situation", "task"]
 
