@@ -7,6 +7,9 @@ behind it, markup inside an image) is refused. Images are then decoded and encod
 Pillow: only the pixels survive, so EXIF (camera, place, author), comments, colour-profile
 payloads and anything appended after the image are gone. A picture bigger than
 ``max_pixels`` is refused from its header, before it is decoded (a decompression bomb).
+Office documents lose their property parts and PDFs are written again by pypdf without their
+document information and XMP metadata (and without earlier revisions): an attachment to an
+anonymous post must not name its writer.
 
 Every refusal is an ``Invalid`` with a code (``attachment_*``) and a sentence for the person.
 """
@@ -20,6 +23,8 @@ import zipfile
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from mentoring.core.errors import Invalid
 
@@ -136,6 +141,8 @@ def clean_upload(
         return _reencode(name=name, data=data, kind=kind, max_pixels=max_pixels)
     if kind in _OOXML_MAIN_PART:
         data = _without_ooxml_properties(name, data)
+    elif kind == PDF:
+        data = _without_pdf_properties(name, data)
     return CleanFile(
         content=data, content_type=kind, name=safe_name(name, extension=extension), is_image=False
     )
@@ -186,6 +193,31 @@ def _without_ooxml_properties(name: str, data: bytes) -> bytes:
                     raise _refuse("too_large", f"“{name}” unpacks to far too much.")
                 clean.writestr(info.filename, _EMPTY_PARTS.get(part) or archive.read(info))
     except (zipfile.BadZipFile, ValueError, OSError):
+        raise _refuse("unreadable", f"“{name}” could not be read: it may be damaged.") from None
+    return out.getvalue()
+
+
+def _without_pdf_properties(name: str, data: bytes) -> bytes:
+    """The PDF written again without its document information (author, title, producer…) and
+    XMP metadata. Only objects the document still refers to are written, so neither the removed
+    properties nor earlier revisions of an incrementally saved file survive."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise _refuse(
+                "encrypted",
+                f"“{name}” is protected by a password, so it cannot be checked: save it without "
+                "the password and attach it again.",
+            )
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        writer.root_object.pop(NameObject("/Metadata"), None)
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+    except Invalid:
+        raise
+    except Exception:  # pypdf raises many kinds on a damaged file; all mean the same here
         raise _refuse("unreadable", f"“{name}” could not be read: it may be damaged.") from None
     return out.getvalue()
 

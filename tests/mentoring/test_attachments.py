@@ -13,6 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject, NameObject
 
 from mentoring.accounts.services import deletion
 from mentoring.boards.services import moderation, posts
@@ -62,12 +64,20 @@ def png(size=(20, 10), mode="RGB") -> bytes:
     return out.getvalue()
 
 
-def pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-        b"trailer << /Root 1 0 R >>\n%%EOF\n"
-    )
+def pdf(author: str = ARTIST, password: str | None = None) -> bytes:
+    """A one-page PDF whose document information and XMP metadata name ``author``."""
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_metadata({"/Author": author, "/Title": f"Notes by {author}"})
+    xmp = DecodedStreamObject()
+    xmp.set_data(f"<x:xmpmeta><dc:creator>{author}</dc:creator></x:xmpmeta>".encode())
+    xmp[NameObject("/Type")] = NameObject("/Metadata")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def docx(creator: str = ARTIST, macros: bool = False) -> bytes:
@@ -234,6 +244,8 @@ REFUSED = [
     ("tricky.png", png() + b"<script>alert(1)</script>", "image/png", "attachment_polyglot"),
     ("gifar.png", _gifar(), "image/png", "attachment_polyglot"),
     ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png", "attachment_unreadable"),
+    ("broken.pdf", b"%PDF-1.7\n" + b"\x00" * 64, "application/pdf", "attachment_unreadable"),
+    ("locked.pdf", pdf(password="secret"), "application/pdf", "attachment_encrypted"),
     ("macro.docx", docx(macros=True), "", "attachment_active_content"),
     ("huge.png", png(size=(6000, 6000), mode="1"), "image/png", "attachment_image_too_large"),
 ]
@@ -383,12 +395,13 @@ def test_an_anonymous_posts_attachments_do_not_reveal_the_author(setting, tutor,
         thread,
         upload("nadia-lesson-plan.docx", docx()),
         upload("nadia.jpg", jpeg_with_exif(), "image/jpeg"),
+        upload("nadia-notes.pdf", pdf(), "application/pdf"),
         anonymous="on",
     )
     assert response.status_code == 302, response.content
     post = Post.objects.get(anonymous=True)
     names = sorted(a.name for a in post.attachments.all())
-    assert names == ["attachment-1.docx", "image-2.jpg"]
+    assert names == ["attachment-1.docx", "attachment-3.pdf", "image-2.jpg"]
     seen = api(members[0]).get(f"/api/v1/threads/{thread.pk}").data["posts"][-1]
     assert seen["author_id"] is None
     assert "nadia" not in str(seen["attachments"]).lower()
@@ -401,6 +414,9 @@ def test_an_anonymous_posts_attachments_do_not_reveal_the_author(setting, tutor,
         if attachment.content_type.endswith("document"):
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 assert b"creator" not in archive.read("docProps/core.xml")
+        if attachment.content_type == "application/pdf":  # still a PDF, without properties
+            reader = PdfReader(io.BytesIO(content))
+            assert len(reader.pages) == 1 and not reader.metadata and not reader.xmp_metadata
     page = signed_in(members[0]).get(f"/threads/{thread.pk}/").content.decode()
     assert "nadia" not in page.lower()
 
