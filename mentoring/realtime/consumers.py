@@ -22,6 +22,8 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from mentoring.core.batching import Batched
@@ -190,6 +192,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.hub is not None:
             self.hub.forget(self)
         asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))
+
+    # --- Channels' message loop, without its thread hops ----------------------------------------
+    async def dispatch(self, message) -> None:
+        """Channels' ``dispatch`` without the ``aclose_old_connections()`` it awaits before
+        every message (pinned in test_pinned_behaviour.py): a hop to the database thread for
+        each socket's connect, disconnect and ping, queued behind the handshakes' batched
+        trips, that a socket never needs: it reads the database only through
+        ``database_sync_to_async`` (``Batched``), which closes old connections around each
+        call in that thread. Each hop also left the socket's context holding a fresh copy of
+        every ``asgiref.local`` value of the process (~9 KiB a socket, kept while it is open;
+        asgiref re-homes them on the way back). Issue 24."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        # Channels' own also leaves its groups (a live socket has none: the hub joins them)
+        # and hops to the database thread once more.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code) -> None:
         if self.hub is not None:
