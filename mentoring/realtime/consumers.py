@@ -67,8 +67,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = False
         self.last_seq = 0
         self.audience = "member"
-        # Texts waiting behind a send that had to wait for a slow client (see _send).
-        self.backlog: deque[str] = deque()
+        # Texts waiting behind a send that had to wait for a slow client (see _send); made for
+        # the first one (an empty deque is 760 bytes, 7 MB for 10,000 sockets that keep up).
+        self.backlog: deque[str] | None = None
         self.held: list[tuple[int, dict[str, str]]] | None = []  # pushes during the catch-up
         # The send still waiting on a slow client, if any (None: the socket keeps up).
         self.writer: asyncio.Task | None = None
@@ -149,7 +150,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = True
         if self.hub is not None:
             self.hub.forget(self)
-        self.backlog.clear()
+        self.backlog = None
         if self.writer is not None:
             self.writer.cancel()
         if self.streaming:  # before that, connect() sees ``revoked`` and refuses
@@ -166,7 +167,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.revoked:
             return
         if self.writer is not None:
-            if len(self.backlog) >= MAX_BACKLOG:
+            if self.backlog is None:
+                self.backlog = deque()
+            elif len(self.backlog) >= MAX_BACKLOG:
                 self._drop_stalled()
                 return
             self.backlog.append(text)
@@ -181,14 +184,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             while self.backlog:
                 await self.base_send({"type": "websocket.send", "text": self.backlog.popleft()})
         except Exception:  # the client went away: disconnect() cleans up
-            self.backlog.clear()
+            self.backlog = None
         finally:
             self.writer = None
 
     def _drop_stalled(self) -> None:
         """Too far behind: stop queueing; it catches up with ?since= when it reconnects."""
         self.revoked = True
-        self.backlog.clear()
+        self.backlog = None
         if self.hub is not None:
             self.hub.forget(self)
         asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))

@@ -16,7 +16,8 @@ measured alternately in the same run (issue 24):
    reconnecting to the plain consumer (no catch-up to do).
 
 ``SOCKETS_BENCH_N`` sets how many sockets (default 10,000; the client side, in a process of its
-own, shares the machine's cores with the server).
+own, shares the machine's cores with the server). ``SOCKETS_BENCH_PROFILE=out.svg`` records the
+server under the reconnect storm with py-spy.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from tests.bench.common import percentile, report, setup_django
 
@@ -36,6 +41,10 @@ ROUNDS = 3
 LATENCY_POSTS = 10
 STORM_POSTS = 20
 REFERENCE_APP = "tests.bench.reference_asgi:application"
+# After the server has closed every socket: the hub hands memory back RELEASE_DELAY (3 s) after
+# the last one left.
+RELEASE_WAIT = 5.0
+PROFILE = os.environ.get("SOCKETS_BENCH_PROFILE")
 
 
 # --- The client side (a process of its own) --------------------------------------------------
@@ -163,6 +172,24 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def open_files(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def settle(pid: int, files: int, timeout: float = 120) -> tuple[float, float]:
+    """Wait until the server has closed the sockets (its open files back near ``files``),
+    then for the hub's release: (seconds until closed, the most RSS seen meanwhile, MB).
+    The client's closes return before the server has handled them all; reading RSS then
+    measured a server still busy closing."""
+    start, most = time.perf_counter(), 0.0
+    while open_files(pid) > files + 20 and time.perf_counter() - start < timeout:
+        most = max(most, rss_mb(pid))
+        time.sleep(0.25)
+    closed = time.perf_counter() - start
+    time.sleep(RELEASE_WAIT)
+    return closed, most
+
+
 def _setup():
     from django.db import transaction
 
@@ -242,6 +269,7 @@ def main() -> None:
         rates: dict[str, list[float]] = {"ours": [], "plain": []}
         sizes: list[float] = []
         fresh = rss_mb(server.process.pid)
+        files = open_files(server.process.pid)
         for _round in range(ROUNDS):
             for name, url in (("ours", ours), ("plain", plain)):
                 elapsed, failures = client.call("open", url, tokens, None)
@@ -250,15 +278,17 @@ def main() -> None:
                 rates[name].append(SOCKETS / elapsed)
                 held = rss_mb(server.process.pid)
                 client.call("close")
-                time.sleep(8)  # the hub releases memory a few seconds after a crowd leaves
+                closing, most = settle(server.process.pid, files)
+                after = rss_mb(server.process.pid)
                 if name == "ours":
-                    sizes.append(rss_mb(server.process.pid))
-                    print(
-                        f"(round {_round + 1}: {SOCKETS:,} sockets opened in {elapsed:.1f}s; "
-                        f"RSS {fresh:.0f} MB fresh, {held:.0f} MB with them, "
-                        f"{sizes[-1]:.0f} MB after they closed)",
-                        flush=True,
-                    )
+                    sizes.append(after)
+                print(
+                    f"(round {_round + 1}, {name}: {SOCKETS:,} sockets opened in {elapsed:.1f}s; "
+                    f"RSS {fresh:.0f} MB fresh, {held:.0f} MB with them, up to {most:.0f} MB "
+                    f"while the server closed them ({closing:.1f}s), {after:.0f} MB after; "
+                    f"load average {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
         for i in range(ROUNDS):
             report(
                 f"sockets admitted per second, round {i + 1} ({SOCKETS:,} on one thread)",
@@ -328,10 +358,20 @@ def main() -> None:
         missed = list(range(since + 1, since + STORM_POSTS + 1))
         assert _current_seq(thread.pk) == missed[-1]
         server.restart()
+        profiler = None
+        if PROFILE:
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            profiler = subprocess.Popen(
+                [spy, "record", "--pid", str(server.process.pid), "--rate", "50", "-o", PROFILE],
+                stdout=subprocess.DEVNULL,
+            )
         started = time.perf_counter()
         _, failures = client.call("open", ours, tokens, since)
         arrivals = client.call("wait", missed, 120)
         storm = time.perf_counter() - started
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         lost = sum(1 for per_socket in arrivals for a in per_socket if a is None) + failures * len(
             missed
         )
@@ -344,7 +384,9 @@ def main() -> None:
         print(
             f"reconnect storm: {SOCKETS:,} sockets with ?since= after a restart, "
             f"{STORM_POSTS} posts to catch up each: all back in {storm:.1f}s "
-            f"(target < 60 s), {lost} of {SOCKETS * STORM_POSTS:,} deliveries lost",
+            f"(target < 60 s), {lost} of {SOCKETS * STORM_POSTS:,} deliveries lost; "
+            f"the plain consumer's reconnect {plain_storm:.1f}s; "
+            f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
         report(
