@@ -181,7 +181,7 @@ def settle(pid: int, files: int, timeout: float = 120) -> tuple[float, float]:
     then for the hub's release: (seconds until closed, the most RSS seen meanwhile, MB).
     The client's closes return before the server has handled them all; reading RSS then
     measured a server still busy closing."""
-    start, most = time.perf_counter(), 0.0
+    start, most = time.perf_counter(), rss_mb(pid)
     while open_files(pid) > files + 20 and time.perf_counter() - start < timeout:
         most = max(most, rss_mb(pid))
         time.sleep(0.25)
