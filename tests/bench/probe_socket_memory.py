@@ -9,6 +9,11 @@ allocation site and by type. A leak shows as growth proportional to the rounds; 
 fills once does not grow after round 1.
 
     STAFFROOM_BENCH_DB=staffroom_bench_mine PROBE_N=300 python -m tests.bench.probe_socket_memory
+
+``PROBE_TRACE=0`` runs without ``tracemalloc`` (and prints RSS per round),
+``PROBE_MALLOCSTATS=1`` prints pymalloc's arenas and ``smaps_rollup`` after each round,
+``PROBE_SINCE=N`` reconnects with ``?since=N``, ``PROBE_ROUNDS``, ``PROBE_PAUSE`` (seconds
+after each close).
 """
 
 from __future__ import annotations
@@ -18,17 +23,27 @@ import collections
 import gc
 import os
 import socket
+import sys
 import tracemalloc
 
 N = int(os.environ.get("PROBE_N", "300"))
 ROUNDS = int(os.environ.get("PROBE_ROUNDS", "4"))
 SINCE = os.environ.get("PROBE_SINCE")  # reconnect with ?since= this seq
+PAUSE = float(os.environ.get("PROBE_PAUSE", "4"))
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _types() -> collections.Counter:
@@ -59,7 +74,7 @@ async def _drive(server, client, url: str, tokens: list[str]) -> None:
                         f"blocks/socket  {stat.traceback.format()[0].strip()}"
                     )
             await asyncio.to_thread(client.call, "close")
-            await asyncio.sleep(4)  # the hub's release, the closes' tails
+            await asyncio.sleep(PAUSE)  # the hub's release, the closes' tails
             # What only the cycle collector frees (automatic collection is off during the
             # rounds, so all of it is still here): a socket's state in a reference cycle
             # outlives the socket until a full collection, and fragments the heap meanwhile.
@@ -74,10 +89,15 @@ async def _drive(server, client, url: str, tokens: list[str]) -> None:
                 print(f"    {name}: {count}")
             current, peak = tracemalloc.get_traced_memory() if tracemalloc.is_tracing() else (0, 0)
             print(
-                f"round {n + 1}: {N} opened in {elapsed:.1f}s ({failures} failed); traced "
+                f"round {n + 1}: {N} opened in {elapsed:.1f}s ({failures} failed); RSS "
+                f"{_rss_mb():.0f} MB; traced "
                 f"{current / 1e6:.1f} MB (peak {peak / 1e6:.1f} MB)",
                 flush=True,
             )
+            if os.environ.get("PROBE_MALLOCSTATS"):  # pymalloc's arenas, on stderr
+                sys._debugmallocstats()
+                with open("/proc/self/smaps_rollup") as rollup:
+                    print(rollup.read(), flush=True)
             if n == 0 and tracing:
                 first_snapshot, first_types = tracemalloc.take_snapshot(), _types()
         if not tracing:
