@@ -22,6 +22,8 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from mentoring.core.batching import Batched
@@ -65,8 +67,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = False
         self.last_seq = 0
         self.audience = "member"
-        # Texts waiting behind a send that had to wait for a slow client (see _send).
-        self.backlog: deque[str] = deque()
+        # Texts waiting behind a send that had to wait for a slow client (see _send); made for
+        # the first one (an empty deque is 760 bytes, 7 MB for 10,000 sockets that keep up).
+        self.backlog: deque[str] | None = None
         self.held: list[tuple[int, dict[str, str]]] | None = []  # pushes during the catch-up
         # The send still waiting on a slow client, if any (None: the socket keeps up).
         self.writer: asyncio.Task | None = None
@@ -147,7 +150,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.revoked = True
         if self.hub is not None:
             self.hub.forget(self)
-        self.backlog.clear()
+        self.backlog = None
         if self.writer is not None:
             self.writer.cancel()
         if self.streaming:  # before that, connect() sees ``revoked`` and refuses
@@ -164,7 +167,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.revoked:
             return
         if self.writer is not None:
-            if len(self.backlog) >= MAX_BACKLOG:
+            if self.backlog is None:
+                self.backlog = deque()
+            elif len(self.backlog) >= MAX_BACKLOG:
                 self._drop_stalled()
                 return
             self.backlog.append(text)
@@ -179,17 +184,38 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             while self.backlog:
                 await self.base_send({"type": "websocket.send", "text": self.backlog.popleft()})
         except Exception:  # the client went away: disconnect() cleans up
-            self.backlog.clear()
+            self.backlog = None
         finally:
             self.writer = None
 
     def _drop_stalled(self) -> None:
         """Too far behind: stop queueing; it catches up with ?since= when it reconnects."""
         self.revoked = True
-        self.backlog.clear()
+        self.backlog = None
         if self.hub is not None:
             self.hub.forget(self)
         asyncio.get_running_loop().create_task(self.close(code=TRY_AGAIN_LATER))
+
+    # --- Channels' message loop, without its thread hops ----------------------------------------
+    async def dispatch(self, message) -> None:
+        """Channels' ``dispatch`` without the ``aclose_old_connections()`` it awaits before
+        every message (pinned in test_pinned_behaviour.py): a hop to the database thread for
+        each socket's connect, disconnect and ping, queued behind the handshakes' batched
+        trips, that a socket never needs: it reads the database only through
+        ``database_sync_to_async`` (``Batched``), which closes old connections around each
+        call in that thread. Each hop also left the socket's context holding a fresh copy of
+        every ``asgiref.local`` value of the process (~9 KiB a socket, kept while it is open;
+        asgiref re-homes them on the way back). Issue 24."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        # Channels' own also leaves its groups (a live socket has none: the hub joins them)
+        # and hops to the database thread once more.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code) -> None:
         if self.hub is not None:

@@ -57,9 +57,11 @@ REGROUP_SECONDS = 60.0
 # held up behind 10,000 writes.
 DELIVERY_SLICE = 500
 # When at least this many sockets were open and half of them have gone, the hub gives the
-# memory they held back to the system (``release_memory``), a few seconds after the crowd left.
+# memory they held back to the system (``release_memory``) once the crowd has left: RELEASE_DELAY
+# after the last of them went, or RELEASE_MAX_WAIT after the first if they keep trickling out.
 RELEASE_AFTER = 1000
 RELEASE_DELAY = 3.0
+RELEASE_MAX_WAIT = 30.0
 
 
 class Subscriber(Protocol):
@@ -144,6 +146,8 @@ class Hub:
         self.joined: dict[Subscriber, set[str]] = {}
         self.peak = 0  # most sockets tracked since memory was last released
         self._release: asyncio.TimerHandle | None = None
+        self._left_at = 0.0  # when the last socket of a leaving crowd went
+        self._release_by = 0.0
 
     # --- sockets ---------------------------------------------------------------------------
     def track(self, socket: Subscriber) -> None:
@@ -196,16 +200,22 @@ class Hub:
                 del self.streams[name]
                 if self.layer is not None and self.channel is not None:
                     self.loop.create_task(self._discard(name, self.channel))
-        if (
-            self.peak >= RELEASE_AFTER
-            and len(self.tracked) <= self.peak // 2
-            and self._release is None
-        ):
-            self._release = self.loop.call_later(RELEASE_DELAY, self._release_memory)
+        if self.peak >= RELEASE_AFTER and len(self.tracked) <= self.peak // 2:
+            self._left_at = self.loop.time()
+            if self._release is None:
+                self._release_by = self._left_at + RELEASE_MAX_WAIT
+                self._release = self.loop.call_later(RELEASE_DELAY, self._release_memory)
         if not self.tracked:
             self.stop()
 
     def _release_memory(self) -> None:
+        """Once the crowd has gone: released while its last sockets were still closing, what
+        they held stayed (fewer than RELEASE_AFTER were left to ask for another release)."""
+        now = self.loop.time()
+        quiet = min(self._left_at + RELEASE_DELAY, self._release_by)
+        if quiet > now:
+            self._release = self.loop.call_later(quiet - now, self._release_memory)
+            return
         self._release = None
         self.peak = len(self.tracked)
         release_memory()

@@ -9,14 +9,17 @@ measured alternately in the same run (issue 24):
    it; from the POST's start to each socket's frame, p50/p95/max over every socket and post,
    beside the POST's own round trip.
 3. Memory: the server's RSS (``/proc``) after each of three rounds of SOCKETS sockets opened
-   and closed, against its size after the first round (target: within 20%).
+   and closed, against its size after the first round (target: within 20%), on a fresh server
+   that serves only Staffroom's sockets, with ``PYTHONMALLOC=malloc`` as deployed.
 4. A reconnect storm: the server restarts while every socket is open, posts are made while it
    is down, and every socket reconnects with ``?since=``; the time until the last one has
    everything it missed (target: under a minute, nothing lost), beside the same sockets
    reconnecting to the plain consumer (no catch-up to do).
 
 ``SOCKETS_BENCH_N`` sets how many sockets (default 10,000; the client side, in a process of its
-own, shares the machine's cores with the server).
+own, shares the machine's cores with the server). ``SOCKETS_BENCH_PROFILE=out.svg`` records the
+server under the reconnect storm with py-spy; ``SOCKETS_BENCH_PHASES=memory`` (or ``admission``,
+``storm``, comma-separated) runs only those parts.
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from tests.bench.common import percentile, report, setup_django
 
@@ -36,6 +43,12 @@ ROUNDS = 3
 LATENCY_POSTS = 10
 STORM_POSTS = 20
 REFERENCE_APP = "tests.bench.reference_asgi:application"
+# After the server has closed every socket: the hub hands memory back RELEASE_DELAY (3 s) after
+# the last one left.
+RELEASE_WAIT = 5.0
+PROFILE = os.environ.get("SOCKETS_BENCH_PROFILE")
+# Which parts to run (all by default): admission, memory, storm (with the delivery latency).
+PHASES = os.environ.get("SOCKETS_BENCH_PHASES", "admission,memory,storm").split(",")
 
 
 # --- The client side (a process of its own) --------------------------------------------------
@@ -163,6 +176,24 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def open_files(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def settle(pid: int, files: int, timeout: float = 120) -> tuple[float, float]:
+    """Wait until the server has closed the sockets (its open files back near ``files``),
+    then for the hub's release: (seconds until closed, the most RSS seen meanwhile, MB).
+    The client's closes return before the server has handled them all; reading RSS then
+    measured a server still busy closing."""
+    start, most = time.perf_counter(), rss_mb(pid)
+    while open_files(pid) > files + 20 and time.perf_counter() - start < timeout:
+        most = max(most, rss_mb(pid))
+        time.sleep(0.25)
+    closed = time.perf_counter() - start
+    time.sleep(RELEASE_WAIT)
+    return closed, most
+
+
 def _setup():
     from django.db import transaction
 
@@ -228,6 +259,8 @@ def main() -> None:
     env = {
         "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
         "UVICORN_WS_PER_MESSAGE_DEFLATE": "false",
+        # As deployed (platform/deploy/staffroom-web@.service); ``pymalloc`` to compare.
+        "PYTHONMALLOC": os.environ.get("SOCKETS_BENCH_PYTHONMALLOC", "malloc"),
     }
     server = ServerProcess(env, app=REFERENCE_APP)
     ws = server.url.replace("http://", "ws://")
@@ -238,28 +271,44 @@ def main() -> None:
 
     rng = random.Random(24)
     try:
-        # 1 and 3: admission, alternating with the plain consumer; RSS after each round.
+
+        def one_round(label: str, name: str, url: str) -> tuple[float, float]:
+            """Open and close SOCKETS sockets: (seconds to open them, RSS once closed)."""
+            elapsed, failures = client.call("open", url, tokens, None)
+            if failures:
+                raise RuntimeError(f"{failures} sockets did not open on {name}")
+            held = rss_mb(server.process.pid)
+            client.call("close")
+            closing, most = settle(server.process.pid, files)
+            after = rss_mb(server.process.pid)
+            print(
+                f"({label}, {name}: {SOCKETS:,} sockets opened in {elapsed:.1f}s; "
+                f"RSS {fresh:.0f} MB fresh, {held:.0f} MB with them, up to {most:.0f} MB "
+                f"while the server closed them ({closing:.1f}s), {after:.0f} MB after; "
+                f"load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+            return elapsed, after
+
+        # 1: admission, alternating with the plain consumer.
         rates: dict[str, list[float]] = {"ours": [], "plain": []}
-        sizes: list[float] = []
         fresh = rss_mb(server.process.pid)
-        for _round in range(ROUNDS):
+        files = open_files(server.process.pid)
+        for _round in range(ROUNDS if "admission" in PHASES else 0):
             for name, url in (("ours", ours), ("plain", plain)):
-                elapsed, failures = client.call("open", url, tokens, None)
-                if failures:
-                    raise RuntimeError(f"{failures} sockets did not open on {name}")
+                elapsed, _ = one_round(f"admission round {_round + 1}", name, url)
                 rates[name].append(SOCKETS / elapsed)
-                held = rss_mb(server.process.pid)
-                client.call("close")
-                time.sleep(8)  # the hub releases memory a few seconds after a crowd leaves
-                if name == "ours":
-                    sizes.append(rss_mb(server.process.pid))
-                    print(
-                        f"(round {_round + 1}: {SOCKETS:,} sockets opened in {elapsed:.1f}s; "
-                        f"RSS {fresh:.0f} MB fresh, {held:.0f} MB with them, "
-                        f"{sizes[-1]:.0f} MB after they closed)",
-                        flush=True,
-                    )
-        for i in range(ROUNDS):
+        # 3: memory, on a fresh server that serves only Staffroom's sockets (the plain
+        # consumer's rounds in between, which nothing of theirs hands back, left the heap more
+        # fragmented after each: 311 / 365 / 403 MB at 10,000, against 325 / 339 / 353 alone).
+        sizes: list[float] = []
+        if "memory" in PHASES:
+            server.restart()
+            fresh = rss_mb(server.process.pid)
+            files = open_files(server.process.pid)
+            for _round in range(ROUNDS):
+                sizes.append(one_round(f"memory round {_round + 1}", "ours", ours)[1])
+        for i in range(len(rates["ours"])):
             report(
                 f"sockets admitted per second, round {i + 1} ({SOCKETS:,} on one thread)",
                 rates["ours"][i],
@@ -268,7 +317,7 @@ def main() -> None:
                 reference_name="plain Channels consumer, same auth and permission check",
                 higher_is_better=True,
             )
-        for i in range(1, ROUNDS):
+        for i in range(1, len(sizes)):
             report(
                 f"RSS after round {i + 1} of {SOCKETS:,} sockets opened and closed",
                 sizes[i],
@@ -277,6 +326,8 @@ def main() -> None:
                 reference_name="after round 1 (target: ratio ≤ 1.20)",
             )
 
+        if "storm" not in PHASES:
+            return
         # 2: delivery latency to every socket.
         elapsed, failures = client.call("open", ours, tokens, None)
         start_seq = _current_seq(thread.pk)
@@ -328,10 +379,20 @@ def main() -> None:
         missed = list(range(since + 1, since + STORM_POSTS + 1))
         assert _current_seq(thread.pk) == missed[-1]
         server.restart()
+        profiler = None
+        if PROFILE:
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            profiler = subprocess.Popen(
+                [spy, "record", "--pid", str(server.process.pid), "--rate", "50", "-o", PROFILE],
+                stdout=subprocess.DEVNULL,
+            )
         started = time.perf_counter()
         _, failures = client.call("open", ours, tokens, since)
         arrivals = client.call("wait", missed, 120)
         storm = time.perf_counter() - started
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         lost = sum(1 for per_socket in arrivals for a in per_socket if a is None) + failures * len(
             missed
         )
@@ -344,7 +405,9 @@ def main() -> None:
         print(
             f"reconnect storm: {SOCKETS:,} sockets with ?since= after a restart, "
             f"{STORM_POSTS} posts to catch up each: all back in {storm:.1f}s "
-            f"(target < 60 s), {lost} of {SOCKETS * STORM_POSTS:,} deliveries lost",
+            f"(target < 60 s), {lost} of {SOCKETS * STORM_POSTS:,} deliveries lost; "
+            f"the plain consumer's reconnect {plain_storm:.1f}s; "
+            f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
         report(

@@ -87,7 +87,7 @@ def consumer(client: SlowClient) -> consumers.LiveConsumer:
     socket = consumers.LiveConsumer()
     socket.base_send = client
     socket.revoked = False
-    socket.backlog = consumers.deque()
+    socket.backlog = None
     socket.writer = None
     socket.hub = None
     return socket
@@ -115,7 +115,7 @@ async def test_a_stalled_client_is_closed_with_1013_not_buffered_without_end(mon
     client.writable.clear()
     for n in range(10):
         socket._send(str(n))
-    assert socket.revoked and len(socket.backlog) == 0
+    assert socket.revoked and not socket.backlog
     client.writable.set()
     await asyncio.sleep(0.05)
     # The send already waiting may still go out; nothing queued after it does.

@@ -8,6 +8,8 @@ upgrade that changes it fails here rather than as lost or slow deliveries in pro
   calls directly;
 - Channels giving a consumer no channel layer (so no channel of its own) when its
   ``channel_layer_alias`` names none: sockets are fanned out by the hub instead;
+- Channels hopping to the database thread (``aclose_old_connections``) before every message a
+  consumer handles and once more on disconnect, which ``LiveConsumer`` leaves out (issue 24);
 - uvicorn writing a websocket frame to a client that keeps up without suspending, which is what
   makes an eager send cost one write instead of one task.
 """
@@ -20,7 +22,10 @@ import socket
 import sys
 
 import pytest
+from channels import consumer as channels_consumer
 from channels.exceptions import StopConsumer
+from channels.generic import websocket as channels_websocket
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from mentoring.realtime import eager
@@ -103,6 +108,53 @@ async def test_an_alias_that_names_no_layer_gives_the_socket_no_layer_and_no_cha
     assert get_channel_layer(LiveConsumer.channel_layer_alias) is None
     seen, _ = await run_probe()
     assert seen["layer"] is None and seen["channel"] is None
+
+
+class PlainSocket(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.accept()
+
+
+class LiveSocket(LiveConsumer):
+    async def connect(self) -> None:  # no user, no hub: only Channels' message loop
+        self.hub = self.writer = None
+        await self.accept()
+
+
+async def hops_in_a_sockets_life(consumer, monkeypatch) -> int:
+    """Connect, a message, disconnect: how many ``aclose_old_connections`` hops were made."""
+    hops = []
+
+    async def counted() -> None:
+        hops.append(1)
+
+    monkeypatch.setattr(channels_consumer, "aclose_old_connections", counted)
+    monkeypatch.setattr(channels_websocket, "aclose_old_connections", counted)
+    messages = iter(
+        [
+            {"type": "websocket.connect"},
+            {"type": "websocket.receive", "text": "[]"},
+            {"type": "websocket.disconnect", "code": 1000},
+        ]
+    )
+
+    async def receive():
+        return next(messages)
+
+    async def send(message) -> None:
+        pass
+
+    scope = {"type": "websocket", "path": "/ws/probe/", "headers": [], "query_string": b""}
+    await asyncio.wait_for(consumer.as_asgi()(scope, receive, send), 5)
+    return len(hops)
+
+
+async def test_channels_hops_to_the_database_thread_before_every_message(monkeypatch):
+    # Channels 4.2+: one hop per message and one more on disconnect. LiveConsumer overrides
+    # ``dispatch`` and ``websocket_disconnect`` to leave them out; if Channels stops making
+    # them (or moves them), those overrides are to be reviewed.
+    assert await hops_in_a_sockets_life(PlainSocket, monkeypatch) == 4
+    assert await hops_in_a_sockets_life(LiveSocket, monkeypatch) == 0
 
 
 # --- uvicorn ----------------------------------------------------------------------------------
