@@ -2,11 +2,17 @@
 
 HTTP: requests per second for an authenticated API call (``GET /api/v1/me`` with a bearer token)
 with 20 concurrent clients. Websockets: time to open ``/ws/notifications/`` and get ``ready``.
+
+Then Staffroom's HTTP app (``config.asgi``: each request's synchronous part on a kept thread,
+``RequestThreads``) against Django's handler as it comes (a thread started and joined per
+request, ``tests.bench.reference_asgi:thread_per_request``), both on uvicorn, alternately: one
+request at a time (median of GET /api/v1/me) and 20 at a time (requests per second).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from tests.bench.common import median, report, setup_django, start_server
@@ -14,6 +20,7 @@ from tests.bench.common import median, report, setup_django, start_server
 REQUESTS = 600
 CONCURRENCY = 20
 SOCKETS = 60
+SEQUENTIAL = 300
 
 
 async def _http_throughput(url: str, token: str) -> float:
@@ -52,6 +59,58 @@ async def _socket_open_times(url: str, token: str) -> list[float]:
     return samples
 
 
+async def _one_at_a_time(urls: dict[str, str], token: str) -> dict[str, list[float]]:
+    """Seconds per GET /api/v1/me on each server, one request at a time, in turn."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    samples: dict[str, list[float]] = {name: [] for name in urls}
+    clients = {name: httpx.AsyncClient(base_url=url, headers=headers) for name, url in urls.items()}
+    try:
+        for n in range(SEQUENTIAL + 20):
+            for name, client in clients.items():
+                start = time.perf_counter()
+                (await client.get("/api/v1/me")).raise_for_status()
+                if n >= 20:  # warmed up
+                    samples[name].append(time.perf_counter() - start)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    return samples
+
+
+def _request_threads(token: str) -> None:
+    from tests.conftest import ServerProcess
+
+    env = {"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]}
+    kept = ServerProcess(env)
+    fresh = ServerProcess(env, app="tests.bench.reference_asgi:thread_per_request")
+    try:
+        urls = {"kept": kept.url, "fresh": fresh.url}
+        one = asyncio.run(_one_at_a_time(urls, token))
+        many = {name: [] for name in urls}
+        for _round in range(2):
+            for name, url in urls.items():
+                many[name].append(asyncio.run(_http_throughput(url, token)))
+    finally:
+        kept.stop()
+        fresh.stop()
+    report(
+        "authenticated GET /api/v1/me, one at a time, request threads kept (median)",
+        median(one["kept"]),
+        median(one["fresh"]),
+        reference_name="a thread started and joined per request (Django's handler as it comes)",
+    )
+    report(
+        "authenticated GET /api/v1/me, 20 at a time, request threads kept",
+        median(many["kept"]),
+        median(many["fresh"]),
+        unit="req/s",
+        reference_name="a thread started and joined per request",
+        higher_is_better=True,
+    )
+
+
 def main() -> None:
     import logging
 
@@ -81,6 +140,7 @@ def main() -> None:
         higher_is_better=True,
     )
     report("asgi websocket open+ready uvicorn (median)", u_open, d_open, reference_name="daphne")
+    _request_threads(token)
 
 
 if __name__ == "__main__":

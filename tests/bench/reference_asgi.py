@@ -12,6 +12,8 @@ thread socket (``/ws/threads/{id}/``) is measured against.
 the members' counter rows (``COUNTER_ROWS``) read by one raw query on one psycopg connection
 and written as a JSON list, with no Django, no middleware, no authentication. The same server
 process, port and HTTP stack as the API it is measured against.
+
+``thread_per_request`` is Django's ASGI handler without ``config.asgi.RequestThreads``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from django.urls import path
 
 from config.asgi import application as staffroom
+from config.asgi import django_asgi_app
 from config.routing import websocket_urlpatterns
 from mentoring.accounts.auth import BrowserOriginValidator, StaffroomAuthMiddlewareStack
 from mentoring.boards.selectors import visible_thread
@@ -126,3 +129,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+# Django's HTTP handling as it comes: a thread started for each request and joined when it ends
+# (bench_asgi's reference for ``config.asgi.RequestThreads``).
+thread_per_request = ProtocolTypeRouter({"http": django_asgi_app})
