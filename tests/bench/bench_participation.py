@@ -5,7 +5,9 @@
    references: reading the same counter rows straight from the database (one query from this
    process), and the same rows served as JSON over HTTP by a minimal ASGI route in the same
    server (``tests/bench/reference_asgi.py``: one raw query, no Django). The three are timed
-   alternately, sample by sample, in the same run. Target: under 30 ms. Then all 11,000
+   alternately, sample by sample, in the same run. Target: under 30 ms. The same request
+   through Django in this process (``django.test.Client``: middleware, token, view, no socket)
+   against the raw rows, alternately: what the endpoint costs without HTTP. Then all 11,000
    members of the large cohort in one streamed response (``?all=true``), against the same two
    references for all their rows.
 2. The endpoint's query count at that scale against a 3-member cohort (it must not grow).
@@ -125,6 +127,32 @@ async def _endpoint_and_reference(
             (await client.get(floor_path)).raise_for_status()
             over_http.append(time.perf_counter() - start)
     return endpoint, reference, over_http
+
+
+def _in_process(cohort_id: int, token: str, repeat: int = JSON_REPEAT) -> tuple[list, list]:
+    """Seconds per participation request through Django's whole request handling in this
+    process (middleware, the bearer token, the view; no socket, no HTTP client), and per
+    direct read of the counter rows, in turn."""
+    import psycopg
+    from django.test import Client
+
+    from tests.bench.common import admin_conninfo
+
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    path = f"/api/v1/cohorts/{cohort_id}/participation"
+    endpoint, reference = [], []
+    with psycopg.connect(admin_conninfo(), autocommit=True) as db:
+        for n in range(repeat + 3):
+            start = time.perf_counter()
+            response = client.get(path)
+            took = time.perf_counter() - start
+            assert response.status_code == 200, response.content[:200]
+            start = time.perf_counter()
+            db.execute(COUNTER_ROWS, [cohort_id]).fetchall()
+            if n >= 3:  # warmed up
+                endpoint.append(took)
+                reference.append(time.perf_counter() - start)
+    return endpoint, reference
 
 
 def _report_both(name: str, samples: list, reference: list, over_http: list, rows: str) -> None:
@@ -262,6 +290,14 @@ def main() -> None:
             reference,
             over_http,
             "the same counter rows",
+        )
+        inside, inside_reference = _in_process(cohort.pk, tutor_token)
+        report(
+            f"participation JSON, {MEMBERS} members, in-process (Django's whole request: "
+            "middleware, token, view; no socket) (median)",
+            median(inside),
+            median(inside_reference),
+            reference_name="the same counter rows read straight from the database",
         )
         if not json_only:
             # Every row carries its alerts; filtering by one is the dashboard's "went quiet".
