@@ -166,6 +166,16 @@ def ws_first_json(first) -> dict | None:
 
 
 # --- Real processes -------------------------------------------------------------------------
+def stop_process(process: subprocess.Popen, grace: float = 10) -> None:
+    """Ask a subprocess to end (SIGTERM), and kill it if it has not within ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -208,8 +218,7 @@ def redis_server():
         except OSError:
             time.sleep(0.1)
     yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    stop_process(process)
 
 
 def database_url_for_servers() -> str:
@@ -254,8 +263,7 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+            stop_process(self.process)
             self.process = None
 
 
@@ -332,11 +340,7 @@ class ServerProcess:
         self.content_type_ids = content_type_ids()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
         self.log.close()
 
 

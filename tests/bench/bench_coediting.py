@@ -68,11 +68,9 @@ class Server:
         wait_for_http(self.url + "/healthz")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        from tests.conftest import stop_process  # imports Django: after setup
+
+        stop_process(self.process)
         self.log.close()
 
 

@@ -187,11 +187,9 @@ class Misago:
 
     def stop(self) -> None:
         if getattr(self, "process", None) is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+            from tests.conftest import stop_process  # imports Django: after setup
+
+            stop_process(self.process)
             self.log.close()
             self.process = None
 

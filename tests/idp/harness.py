@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port, wait_for_http
+from tests.conftest import ROOT, free_port, stop_process, wait_for_http
 
 
 class IdentityProviderProcess:
@@ -106,11 +106,7 @@ class IdentityProviderProcess:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+            stop_process(self.process)
             self.process = None
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mentoring.management.commands.run_worker import drop_connections
-from tests.conftest import ROOT, database_url_for_servers, session_cookie_for
+from tests.conftest import ROOT, database_url_for_servers, session_cookie_for, stop_process
 from tests.factories import UserFactory
 from tests.platform.fault_tasks import leave_a_mark
 
@@ -109,8 +109,7 @@ def test_server_and_worker_recover_from_a_postgresql_restart(start_server, tmp_p
         leave_a_mark.enqueue(str(mark))
         _wait_for(mark.exists, 20, "the worker to run a task enqueued after the outage")
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        stop_process(worker, grace=20)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -40,7 +40,7 @@ from mentoring.privacy.services import erasure
 from scenarios.services.releases import release_scenario
 from scenarios.services.solutions import save_solution
 from tests.accounts.test_two_factor import _activate_totp, _sign_in
-from tests.conftest import database_url_for_servers
+from tests.conftest import database_url_for_servers, stop_process
 from tests.factories import UserFactory, make_cohort, signed_in
 from tests.mentoring.boards_helpers import general_board
 from tests.scenarios.helpers import make_module, make_scenario
@@ -308,8 +308,7 @@ def test_a_worker_killed_mid_erasure_is_followed_by_one_that_finishes(
             "the restarted worker to finish: " + log.read_text()[-2000:],
         )
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        stop_process(worker, grace=20)
     assert not User.objects.filter(pk=member.pk).exists()
     assert not Post.objects.filter(pk=post.pk).exists()
     assert Thread.objects.filter(pk=thread.pk).exists()
