@@ -13,6 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -501,6 +502,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if hasattr(connection, "close_pool"):
             connection.close_pool()  # the setting applies to sessions opened from now on
     yield
+    # pytest-django drops the database next. A session still on it (this process's pool, or a
+    # server whose backend has not yet seen it exit) made the DROP fail with a warning and
+    # left the database behind.
+    with django_db_blocker.unblock():
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+        params = connection.get_connection_params()
+        params.pop("pool", None)
+        with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                [connection.settings_dict["NAME"]],
+            )
 
 
 # --- Identity providers (tests/idp/: real SAML and OpenID Connect servers, not ours) ---------
