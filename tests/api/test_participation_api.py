@@ -243,3 +243,35 @@ def test_counts_are_the_same_whether_counted_from_the_rows_or_by_query(api, busy
     assert whole["next"] is None
     for query in ("?limit=1", "?status=reader", "?alert=never_started"):
         assert api(tutor).get(path + query).data["counts"] == whole["counts"]
+
+
+def test_members_written_by_postgresql_are_what_the_live_events_say(api, busy_cohort, tutor):
+    """The API's members are JSON text written by PostgreSQL (``_JSONText``), the live
+    ``member.updated`` rows are built in Python (``member_rows_by_id``): the same member must
+    read the same through both, whatever is in their name, with and without timestamps."""
+    from datetime import UTC, datetime
+
+    from mentoring.cohorts.services import add_membership
+    from mentoring.models import Membership
+    from mentoring.participation.selectors.rows import member_rows_by_id
+
+    awkward = UserFactory(
+        username="awkward", display_name='Zoë "Z" O\'Brien \\ <b>&amp;</b>\n\t\u2028 end'
+    )
+    add_membership(cohort=busy_cohort, user=awkward)
+    Membership.objects.filter(cohort=busy_cohort, user=awkward).update(
+        last_seen_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),  # no fraction of a second
+        last_nudged_at=datetime(2026, 3, 2, 10, 0, 0, 123456, tzinfo=UTC),
+    )
+    data = api(tutor).get(f"/api/v1/cohorts/{busy_cohort.pk}/participation").data
+    ids = Membership.objects.filter(cohort=busy_cohort, role=Membership.Role.MEMBER)
+    live = {
+        row["user_id"]: row
+        for row in member_rows_by_id(membership_ids=list(ids.values_list("pk", flat=True)))
+    }
+    assert len(data["members"]) == 4
+    for member in data["members"]:
+        assert member == live[member["user_id"]]
+    shown = next(m for m in data["members"] if m["username"] == "awkward")
+    assert shown["display_name"] == awkward.display_name
+    assert shown["posted_after_nudge"] is False
