@@ -19,7 +19,13 @@ measured alternately in the same run (issue 24):
 ``SOCKETS_BENCH_N`` sets how many sockets (default 10,000; the client side, in a process of its
 own, shares the machine's cores with the server). ``SOCKETS_BENCH_PROFILE=out.svg`` records the
 server under the reconnect storm with py-spy; ``SOCKETS_BENCH_PHASES=memory`` (or ``admission``,
-``storm``, comma-separated) runs only those parts.
+``storm``, comma-separated) runs only those parts. ``SOCKETS_BENCH_LAYER=redis`` runs the
+server on channels-redis, as deployed (``REDIS_URL``, so ``config.settings.base``'s
+``RedisChannelLayer``), with a redis-server of the bench's own on loopback, started the way
+``bench_burst`` starts its workers' (``tests.conftest.RedisServer``): Staffroom's hub and the
+plain consumer's groups then both go through Redis. By default (``memory``) the server has
+Channels' in-memory layer, whose ``receive`` walks every channel, so the plain consumer slows as
+its sockets accumulate.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.bench.common import percentile, report, setup_django
@@ -49,6 +56,10 @@ RELEASE_WAIT = 5.0
 PROFILE = os.environ.get("SOCKETS_BENCH_PROFILE")
 # Which parts to run (all by default): admission, memory, storm (with the delivery latency).
 PHASES = os.environ.get("SOCKETS_BENCH_PHASES", "admission,memory,storm").split(",")
+# The server's channel layer: "memory" (Channels' in-memory layer) or "redis" (channels-redis).
+LAYER = os.environ.get("SOCKETS_BENCH_LAYER", "memory")
+if LAYER not in ("memory", "redis"):
+    raise SystemExit(f"SOCKETS_BENCH_LAYER={LAYER!r}: 'memory' or 'redis'")
 
 
 # --- The client side (a process of its own) --------------------------------------------------
@@ -180,18 +191,39 @@ def open_files(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def settle(pid: int, files: int, timeout: float = 120) -> tuple[float, float]:
-    """Wait until the server has closed the sockets (its open files back near ``files``),
-    then for the hub's release: (seconds until closed, the most RSS seen meanwhile, MB).
-    The client's closes return before the server has handled them all; reading RSS then
-    measured a server still busy closing."""
+def settle(
+    pid: int, files: int, timeout: float = 120, layer_files: Callable[[], int] = lambda: 0
+) -> tuple[float, float]:
+    """Wait until the server has closed the sockets (its open files back near ``files``, not
+    counting ``layer_files()``, its connections to the channel layer's Redis), then for the
+    hub's release: (seconds until closed, the most RSS seen meanwhile, MB). The client's closes
+    return before the server has handled them all; reading RSS then measured a server still
+    busy closing."""
     start, most = time.perf_counter(), rss_mb(pid)
-    while open_files(pid) > files + 20 and time.perf_counter() - start < timeout:
+    while open_files(pid) - layer_files() > files + 20 and time.perf_counter() - start < timeout:
         most = max(most, rss_mb(pid))
         time.sleep(0.25)
     closed = time.perf_counter() - start
     time.sleep(RELEASE_WAIT)
     return closed, most
+
+
+class RedisClients:
+    """How many clients the bench's own redis-server has: the server's connections to it.
+    channels-redis keeps the connections its pool opened (up to redis-py's default of 100 per
+    process), so after the plain consumer's crowd the server holds more open files than before
+    it."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+
+    def __call__(self) -> int:
+        return int(self.redis.info("clients")["connected_clients"]) - 1  # not this one
+
+    def close(self) -> None:
+        self.redis.close()
 
 
 def _setup():
@@ -253,7 +285,7 @@ def main() -> None:
     from mentoring.boards.services.posts import create_post
     from mentoring.models import User
     from tests.bench.bench_burst import body
-    from tests.conftest import ServerProcess
+    from tests.conftest import RedisServer, ServerProcess
 
     cohort, tutor, thread, people, tokens = _setup()
     env = {
@@ -262,7 +294,23 @@ def main() -> None:
         # As deployed (platform/deploy/staffroom-web@.service); ``pymalloc`` to compare.
         "PYTHONMALLOC": os.environ.get("SOCKETS_BENCH_PYTHONMALLOC", "malloc"),
     }
-    server = ServerProcess(env, app=REFERENCE_APP)
+    redis = None
+    if LAYER == "redis":
+        redis = RedisServer()
+        redis.start()
+        env["REDIS_URL"] = redis.url
+    try:
+        server = ServerProcess(env, app=REFERENCE_APP)
+    except Exception:
+        if redis is not None:
+            redis.stop()
+        raise
+    layer_files = RedisClients(redis.url) if redis is not None else (lambda: 0)
+    print(
+        f"(channel layer: {LAYER}{f' at {redis.url}' if redis else ''}; "
+        f"the server's log: {server.log.name})",
+        flush=True,
+    )
     ws = server.url.replace("http://", "ws://")
     ours = f"{ws}/ws/threads/{thread.pk}/"
     plain = f"{ws}/ws/reference/threads/{thread.pk}/"
@@ -279,7 +327,7 @@ def main() -> None:
                 raise RuntimeError(f"{failures} sockets did not open on {name}")
             held = rss_mb(server.process.pid)
             client.call("close")
-            closing, most = settle(server.process.pid, files)
+            closing, most = settle(server.process.pid, files, layer_files=layer_files)
             after = rss_mb(server.process.pid)
             print(
                 f"({label}, {name}: {SOCKETS:,} sockets opened in {elapsed:.1f}s; "
@@ -293,7 +341,7 @@ def main() -> None:
         # 1: admission, alternating with the plain consumer.
         rates: dict[str, list[float]] = {"ours": [], "plain": []}
         fresh = rss_mb(server.process.pid)
-        files = open_files(server.process.pid)
+        files = open_files(server.process.pid) - layer_files()
         for _round in range(ROUNDS if "admission" in PHASES else 0):
             for name, url in (("ours", ours), ("plain", plain)):
                 elapsed, _ = one_round(f"admission round {_round + 1}", name, url)
@@ -305,7 +353,7 @@ def main() -> None:
         if "memory" in PHASES:
             server.restart()
             fresh = rss_mb(server.process.pid)
-            files = open_files(server.process.pid)
+            files = open_files(server.process.pid) - layer_files()
             for _round in range(ROUNDS):
                 sizes.append(one_round(f"memory round {_round + 1}", "ours", ours)[1])
         for i in range(len(rates["ours"])):
@@ -314,7 +362,8 @@ def main() -> None:
                 rates["ours"][i],
                 rates["plain"][i],
                 unit="sockets/s",
-                reference_name="plain Channels consumer, same auth and permission check",
+                reference_name="plain Channels consumer, same auth and permission check"
+                + (", both on channels-redis" if redis is not None else ""),
                 higher_is_better=True,
             )
         for i in range(1, len(sizes)):
@@ -420,6 +469,9 @@ def main() -> None:
     finally:
         client.stop()
         server.stop()
+        if redis is not None:
+            layer_files.close()
+            redis.stop()
     del cohort, tutor
 
 
