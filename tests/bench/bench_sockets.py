@@ -58,6 +58,7 @@ FLOOR_APP = "tests.bench.delivery_floor_asgi:application"
 RELEASE_WAIT = 5.0
 PROFILE = os.environ.get("SOCKETS_BENCH_PROFILE")
 DELIVERY_PROFILE = os.environ.get("SOCKETS_BENCH_DELIVERY_PROFILE")
+CLIENT_GC = os.environ.get("SOCKETS_BENCH_CLIENT_GC", "freeze")
 # Which parts to run (all by default): admission, memory, delivery, storm.
 PHASES = os.environ.get("SOCKETS_BENCH_PHASES", "admission,memory,delivery,storm").split(",")
 
@@ -69,7 +70,24 @@ def _client(conn) -> None:
 
 async def _client_async(conn) -> None:
     """Serve commands from the bench: open N sockets on a path, wait for frames, close."""
+    import gc
+
     import websockets
+
+    # The client's own full collections (seconds each), reported by "gc": with 10,000 sockets
+    # one takes hundreds of ms in the middle of a fan-out, the client's time, not the server's.
+    # Unless SOCKETS_BENCH_CLIENT_GC=on, the sockets' objects are frozen out of its reach.
+    pauses: list[float] = []
+    began = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(on_gc)
 
     sockets: list = []
     seen: list[dict[int, float]] = []
@@ -126,9 +144,13 @@ async def _client_async(conn) -> None:
         seen[:] = [{} for _ in opened]
         frames.clear()
         readers[:] = [asyncio.create_task(read(i)) for i in range(len(opened)) if opened[i]]
+        if CLIENT_GC == "freeze":
+            gc.collect()
+            gc.freeze()
         return elapsed, failures
 
     async def close_all() -> None:
+        gc.unfreeze()
         await asyncio.gather(*(s.close() for s in sockets if s is not None), return_exceptions=True)
         for task in readers:
             task.cancel()
@@ -153,7 +175,11 @@ async def _client_async(conn) -> None:
             conn.send(arrivals)
         elif command == "frame":  # the first socket's frame for a seq (None: not seen)
             conn.send(frames.get(args[0]))
+        elif command == "gc":  # the full collections since the last ask
+            conn.send(pauses[:])
+            pauses.clear()
         elif command == "drop":  # the server went away: forget the sockets
+            gc.unfreeze()
             sockets.clear()
             for task in readers:
                 task.cancel()
@@ -299,6 +325,7 @@ def _delivery(server, client: Client, thread, people, tokens, env: dict[str, str
     lasts: dict[str, list[float]] = {side: [] for side in sides}
     lost = dict.fromkeys(sides, 0)
     writing: list[float] = []  # the floor server's own loop over the sockets, per trigger
+    collections: dict[str, list[float]] = {side: [] for side in sides}  # the clients' full GCs
     try:
         _, failures = client.call("open", ours, tokens, None)
         _, floor_failures = floor_client.call(
@@ -312,7 +339,7 @@ def _delivery(server, client: Client, thread, people, tokens, env: dict[str, str
         profiler = None
         if DELIVERY_PROFILE:
             profiler = _spy(server.process.pid, DELIVERY_PROFILE, "--gil", "--nonblocking")
-        for n in range(LATENCY_POSTS):
+        for n in range(1 + LATENCY_POSTS):  # the first pair warms both servers up, not counted
             text = body(rng)
             escaped = len(json.dumps(text).encode())
             seq += 1
@@ -330,17 +357,22 @@ def _delivery(server, client: Client, thread, people, tokens, env: dict[str, str
                     start, trip, answer = _timed_post(
                         f"{floor.url}/trigger?seq={n + 1}&size={size}", text, {}
                     )
-                    writing.append(answer["seconds"])
+                    if n:  # not the warm-up
+                        writing.append(answer["seconds"])
                     arrivals = floor_client.call("wait", [n + 1], 60)
                     sizes[side].append(len(floor_client.call("frame", n + 1).encode()))
-                trips[side].append(trip)
                 got = [arrived - start for (arrived,) in arrivals if arrived is not None]
+                pauses = (client if side == "ours" else floor_client).call("gc")
+                time.sleep(1.0)
+                if n == 0:
+                    continue
+                trips[side].append(trip)
+                collections[side] += pauses
                 lost[side] += len(arrivals) - len(got)
                 latencies[side] += got
                 if got:
                     firsts[side].append(min(got))
                     lasts[side].append(max(got))
-                time.sleep(1.0)
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(timeout=60)
@@ -361,6 +393,21 @@ def _delivery(server, client: Client, thread, people, tokens, env: dict[str, str
             f"{percentile(lasts[side], 0.5) * 1000:.0f} ms",
             flush=True,
         )
+    for side in sides:
+        print(
+            f"(each post's last socket, {side}, in order: "
+            f"{' / '.join(f'{last * 1000:.0f}' for last in lasts[side])} ms)",
+            flush=True,
+        )
+    print(
+        f"(the clients' full collections during the posts (SOCKETS_BENCH_CLIENT_GC={CLIENT_GC}): "
+        + "; ".join(
+            f"{side} {len(collections[side])}, {sum(collections[side]) * 1000:.0f} ms in all"
+            for side in sides
+        )
+        + ")",
+        flush=True,
+    )
     print(
         f"(the floor server's own loop over the {SOCKETS:,} sockets: median "
         f"{percentile(writing, 0.5) * 1000:.0f} ms, most {max(writing) * 1000:.0f} ms; "
