@@ -76,7 +76,8 @@ async def _client_async(conn) -> None:
 
     # The client's own full collections (seconds each), reported by "gc": with 10,000 sockets
     # one takes hundreds of ms in the middle of a fan-out, the client's time, not the server's.
-    # Unless SOCKETS_BENCH_CLIENT_GC=on, the sockets' objects are frozen out of its reach.
+    # Unless SOCKETS_BENCH_CLIENT_GC=on, the collector is off while the sockets are open (their
+    # objects frozen out of its reach; it is back on once they close).
     pauses: list[float] = []
     began = [0.0]
 
@@ -147,10 +148,12 @@ async def _client_async(conn) -> None:
         if CLIENT_GC == "freeze":
             gc.collect()
             gc.freeze()
+            gc.disable()
         return elapsed, failures
 
     async def close_all() -> None:
         gc.unfreeze()
+        gc.enable()
         await asyncio.gather(*(s.close() for s in sockets if s is not None), return_exceptions=True)
         for task in readers:
             task.cancel()
@@ -180,6 +183,7 @@ async def _client_async(conn) -> None:
             pauses.clear()
         elif command == "drop":  # the server went away: forget the sockets
             gc.unfreeze()
+            gc.enable()
             sockets.clear()
             for task in readers:
                 task.cancel()
