@@ -12,9 +12,11 @@ measured alternately in the same run (issue 24):
    is, holding the same number of sockets for a client process of its own that runs the same
    client code, and triggered by a POST with the same body to write one frame of the live post
    frame's size (measured: the first socket's frame) to every socket. The two alternate post by
-   post (who goes first alternating), each waiting until every socket has its frame; timed the
-   same way. Beside the POST's own round trip too. The client reads every frame in Python on
-   the same 2 cores: the floor shows what that alone costs.
+   post (who goes first alternating; a first pair warms both up, not counted), each waiting
+   until every socket has its frame; timed the same way. Beside the POST's own round trip too.
+   The client reads every frame in Python on the same 2 cores: the floor shows what that alone
+   costs. Its collector is off while its sockets are open: with 10,000 open, a full collection
+   of the client took 450–620 ms, each landing on the tail of one post, ours or the floor's.
 3. Memory: the server's RSS (``/proc``) after each of three rounds of SOCKETS sockets opened
    and closed, against its size after the first round (target: within 20%), on a fresh server
    that serves only Staffroom's sockets, with ``PYTHONMALLOC=malloc`` as deployed.
@@ -27,7 +29,8 @@ measured alternately in the same run (issue 24):
 own, shares the machine's cores with the server). ``SOCKETS_BENCH_PROFILE=out.svg`` records the
 server under the reconnect storm with py-spy, ``SOCKETS_BENCH_DELIVERY_PROFILE=out.svg`` (or
 ``.txt``: collapsed stacks) under the delivery posts (``--gil``: what holds the interpreter; a
-run to profile, not to measure); ``SOCKETS_BENCH_PHASES=delivery`` (or ``admission``,
+run to profile, not to measure); ``SOCKETS_BENCH_CLIENT_GC=on`` leaves the client's collector
+on; ``SOCKETS_BENCH_PHASES=delivery`` (or ``admission``,
 ``memory``, ``storm``, comma-separated; all four by default) runs only those parts.
 """
 
