@@ -5,9 +5,18 @@ measured alternately in the same run (issue 24):
    handshakes in flight), against a plain Channels consumer doing the same authentication and
    the same permission check in the same server (``tests/bench/reference_asgi.py``), the two
    alternating round by round.
-2. Delivery latency to every socket: one post over HTTP to a thread with all the sockets on
-   it; from the POST's start to each socket's frame, p50/p95/max over every socket and post,
-   beside the POST's own round trip.
+2. Delivery latency to every socket: a post over HTTP to a thread with all the sockets on it;
+   from the POST's start to each socket's frame, p50/p95/max over every socket and post (10
+   posts), against the floor: a bare ASGI broadcast server (``tests/bench/delivery_floor_asgi.py``,
+   no Django, no hub: one loop of sends) in a uvicorn process of its own, started as Staffroom's
+   is, holding the same number of sockets for a client process of its own that runs the same
+   client code, and triggered by a POST with the same body to write one frame of the live post
+   frame's size (measured: the first socket's frame) to every socket. The two alternate post by
+   post (who goes first alternating; a first pair warms both up, not counted), each waiting
+   until every socket has its frame; timed the same way. Beside the POST's own round trip too.
+   The client reads every frame in Python on the same 2 cores: the floor shows what that alone
+   costs. Its collector is off while its sockets are open: with 10,000 open, a full collection
+   of the client took 450–620 ms, each landing on the tail of one post, ours or the floor's.
 3. Memory: the server's RSS (``/proc``) after each of three rounds of SOCKETS sockets opened
    and closed, against its size after the first round (target: within 20%), on a fresh server
    that serves only Staffroom's sockets, with ``PYTHONMALLOC=malloc`` as deployed.
@@ -18,9 +27,12 @@ measured alternately in the same run (issue 24):
 
 ``SOCKETS_BENCH_N`` sets how many sockets (default 10,000; the client side, in a process of its
 own, shares the machine's cores with the server). ``SOCKETS_BENCH_PROFILE=out.svg`` records the
-server under the reconnect storm with py-spy; ``SOCKETS_BENCH_PHASES=memory`` (or ``admission``,
-``storm``, comma-separated) runs only those parts. ``SOCKETS_BENCH_LAYER=redis`` runs the
-server on channels-redis, as deployed (``REDIS_URL``, so ``config.settings.base``'s
+server under the reconnect storm with py-spy, ``SOCKETS_BENCH_DELIVERY_PROFILE=out.svg`` (or
+``.txt``: collapsed stacks) under the delivery posts (``--gil``: what holds the interpreter; a
+run to profile, not to measure); ``SOCKETS_BENCH_CLIENT_GC=on`` leaves the client's collector
+on; ``SOCKETS_BENCH_PHASES=delivery`` (or ``admission``, ``memory``, ``storm``,
+comma-separated; all four by default) runs only those parts. ``SOCKETS_BENCH_LAYER=redis`` runs
+the server on channels-redis, as deployed (``REDIS_URL``, so ``config.settings.base``'s
 ``RedisChannelLayer``), with a redis-server of the bench's own on loopback, started the way
 ``bench_burst`` starts its workers' (``tests.conftest.RedisServer``): Staffroom's hub and the
 plain consumer's groups then both go through Redis. By default (``memory``) the server has
@@ -50,12 +62,15 @@ ROUNDS = 3
 LATENCY_POSTS = 10
 STORM_POSTS = 20
 REFERENCE_APP = "tests.bench.reference_asgi:application"
+FLOOR_APP = "tests.bench.delivery_floor_asgi:application"
 # After the server has closed every socket: the hub hands memory back RELEASE_DELAY (3 s) after
 # the last one left.
 RELEASE_WAIT = 5.0
 PROFILE = os.environ.get("SOCKETS_BENCH_PROFILE")
-# Which parts to run (all by default): admission, memory, storm (with the delivery latency).
-PHASES = os.environ.get("SOCKETS_BENCH_PHASES", "admission,memory,storm").split(",")
+DELIVERY_PROFILE = os.environ.get("SOCKETS_BENCH_DELIVERY_PROFILE")
+CLIENT_GC = os.environ.get("SOCKETS_BENCH_CLIENT_GC", "freeze")
+# Which parts to run (all by default): admission, memory, delivery, storm.
+PHASES = os.environ.get("SOCKETS_BENCH_PHASES", "admission,memory,delivery,storm").split(",")
 # The server's channel layer: "memory" (Channels' in-memory layer) or "redis" (channels-redis).
 LAYER = os.environ.get("SOCKETS_BENCH_LAYER", "memory")
 if LAYER not in ("memory", "redis"):
@@ -69,11 +84,31 @@ def _client(conn) -> None:
 
 async def _client_async(conn) -> None:
     """Serve commands from the bench: open N sockets on a path, wait for frames, close."""
+    import gc
+
     import websockets
+
+    # The client's own full collections (seconds each), reported by "gc": with 10,000 sockets
+    # one takes hundreds of ms in the middle of a fan-out, the client's time, not the server's.
+    # Unless SOCKETS_BENCH_CLIENT_GC=on, the collector is off while the sockets are open (their
+    # objects frozen out of its reach; it is back on once they close).
+    pauses: list[float] = []
+    began = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(on_gc)
 
     sockets: list = []
     seen: list[dict[int, float]] = []
     readers: list[asyncio.Task] = []
+    # The first socket's frames by seq, as received (the size of a live post frame).
+    frames: dict[int, str] = {}
 
     async def read(i: int) -> None:
         try:
@@ -81,7 +116,10 @@ async def _client_async(conn) -> None:
                 at = text.find('"seq":')
                 if at >= 0:
                     end = min(p for p in (text.find(",", at), text.find("}", at)) if p >= 0)
-                    seen[i].setdefault(int(text[at + 6 : end]), time.time())
+                    seq = int(text[at + 6 : end])
+                    seen[i].setdefault(seq, time.time())
+                    if i == 0:
+                        frames.setdefault(seq, text)
         except Exception:
             pass
 
@@ -119,10 +157,17 @@ async def _client_async(conn) -> None:
         elapsed = time.perf_counter() - started
         sockets[:] = opened
         seen[:] = [{} for _ in opened]
+        frames.clear()
         readers[:] = [asyncio.create_task(read(i)) for i in range(len(opened)) if opened[i]]
+        if CLIENT_GC == "freeze":
+            gc.collect()
+            gc.freeze()
+            gc.disable()
         return elapsed, failures
 
     async def close_all() -> None:
+        gc.unfreeze()
+        gc.enable()
         await asyncio.gather(*(s.close() for s in sockets if s is not None), return_exceptions=True)
         for task in readers:
             task.cancel()
@@ -145,7 +190,14 @@ async def _client_async(conn) -> None:
                 await asyncio.sleep(0.05)
             arrivals = [[s.get(q) for q in seqs] for s in seen]
             conn.send(arrivals)
+        elif command == "frame":  # the first socket's frame for a seq (None: not seen)
+            conn.send(frames.get(args[0]))
+        elif command == "gc":  # the full collections since the last ask
+            conn.send(pauses[:])
+            pauses.clear()
         elif command == "drop":  # the server went away: forget the sockets
+            gc.unfreeze()
+            gc.enable()
             sockets.clear()
             for task in readers:
                 task.cancel()
@@ -250,19 +302,172 @@ def _setup():
     return cohort, tutor, thread, people, tokens
 
 
-def _post_over_http(url: str, token: str, thread_id: int, text: str) -> tuple[float, float]:
-    """(the POST's wall-clock start, its round trip)."""
+def _timed_post(url: str, text: str, headers: dict[str, str]) -> tuple[float, float, dict]:
+    """POST ``{"body": text}``: (the POST's wall-clock start, its round trip, its JSON)."""
     import httpx
 
     start_wall, start = time.time(), time.perf_counter()
-    response = httpx.post(
-        f"{url}/api/v1/threads/{thread_id}/posts",
-        json={"body": text},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=120,
-    )
+    response = httpx.post(url, json={"body": text}, headers=headers, timeout=120)
+    trip = time.perf_counter() - start
     response.raise_for_status()
-    return start_wall, time.perf_counter() - start
+    return start_wall, trip, response.json()
+
+
+def _post_over_http(url: str, token: str, thread_id: int, text: str) -> tuple[float, float]:
+    """A reply on the thread through the API: (the POST's wall-clock start, its round trip)."""
+    start_wall, trip, _ = _timed_post(
+        f"{url}/api/v1/threads/{thread_id}/posts", text, {"Authorization": f"Bearer {token}"}
+    )
+    return start_wall, trip
+
+
+def _spy(pid: int, out: str, *options: str) -> subprocess.Popen:
+    """py-spy recording ``pid`` until sent SIGINT (``out`` ending in .txt: collapsed stacks)."""
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    raw = ["--format", "raw"] if out.endswith(".txt") else []
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--rate", "50", *raw, *options, "-o", out],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _summary(latencies: list[float]) -> str:
+    if not latencies:
+        return "nothing arrived"
+    return (
+        f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
+
+
+def _delivery(server, client: Client, thread, people, tokens, env: dict[str, str], rng) -> None:
+    """2: delivery latency to every socket, Staffroom's thread socket alternating post by post
+    with the floor (``tests/bench/delivery_floor_asgi.py``: a bare ASGI broadcast server under
+    the same uvicorn, its own client process running the same client code). Each side's frames
+    are waited for (every socket, or 60 s) before the other side's trigger; who goes first
+    alternates. The floor's trigger carries the same body as the post it pairs with and asks
+    for a frame of the live post frame's size: what the last live frame measured beyond its
+    body, plus this body (within a few bytes: the author's name and the ids vary)."""
+    from tests.bench.bench_burst import body
+    from tests.conftest import ServerProcess
+
+    ours = f"{server.url.replace('http://', 'ws://')}/ws/threads/{thread.pk}/"
+    floor = ServerProcess(env, app=FLOOR_APP)
+    floor_client = Client()
+    sides = ("ours", "floor")
+    latencies: dict[str, list[float]] = {side: [] for side in sides}
+    trips: dict[str, list[float]] = {side: [] for side in sides}
+    sizes: dict[str, list[int]] = {side: [] for side in sides}
+    # Each post's first and last arrival (the event's way to the fan-out; the fan-out's spread).
+    firsts: dict[str, list[float]] = {side: [] for side in sides}
+    lasts: dict[str, list[float]] = {side: [] for side in sides}
+    lost = dict.fromkeys(sides, 0)
+    writing: list[float] = []  # the floor server's own loop over the sockets, per trigger
+    collections: dict[str, list[float]] = {side: [] for side in sides}  # the clients' full GCs
+    try:
+        _, failures = client.call("open", ours, tokens, None)
+        _, floor_failures = floor_client.call(
+            "open", f"{floor.url.replace('http://', 'ws://')}/ws/floor/", tokens, None
+        )
+        if failures or floor_failures:
+            raise RuntimeError(f"sockets did not open: {failures} ours, {floor_failures} floor")
+        load_before = os.getloadavg()[0]
+        seq = _current_seq(thread.pk)
+        envelope = None  # a live post frame's bytes beyond its body's JSON string
+        profiler = None
+        if DELIVERY_PROFILE:
+            profiler = _spy(server.process.pid, DELIVERY_PROFILE, "--gil", "--nonblocking")
+        for n in range(1 + LATENCY_POSTS):  # the first pair warms both servers up, not counted
+            text = body(rng)
+            escaped = len(json.dumps(text).encode())
+            seq += 1
+            for side in sides if n % 2 == 0 else sides[::-1]:
+                if side == "ours":
+                    start, trip = _post_over_http(server.url, people[n][1], thread.pk, text)
+                    arrivals = client.call("wait", [seq], 60)
+                    live = client.call("frame", seq)
+                    if live is None:
+                        raise RuntimeError(f"the first socket did not get seq {seq}")
+                    sizes[side].append(len(live.encode()))
+                    envelope = sizes[side][-1] - escaped
+                else:
+                    size = envelope + escaped
+                    start, trip, answer = _timed_post(
+                        f"{floor.url}/trigger?seq={n + 1}&size={size}", text, {}
+                    )
+                    if n:  # not the warm-up
+                        writing.append(answer["seconds"])
+                    arrivals = floor_client.call("wait", [n + 1], 60)
+                    sizes[side].append(len(floor_client.call("frame", n + 1).encode()))
+                got = [arrived - start for (arrived,) in arrivals if arrived is not None]
+                pauses = (client if side == "ours" else floor_client).call("gc")
+                time.sleep(1.0)
+                if n == 0:
+                    continue
+                trips[side].append(trip)
+                collections[side] += pauses
+                lost[side] += len(arrivals) - len(got)
+                latencies[side] += got
+                if got:
+                    firsts[side].append(min(got))
+                    lasts[side].append(max(got))
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
+        floor_client.call("close")
+    finally:
+        floor_client.stop()
+        floor.stop()
+    load_after = os.getloadavg()[0]
+    names = {"ours": "Staffroom's thread socket", "floor": "the floor (bare ASGI broadcast)"}
+    for side in sides:
+        print(
+            f"delivery to every socket, {names[side]} ({SOCKETS:,} sockets × {LATENCY_POSTS} "
+            f"posts, frames of {min(sizes[side])}–{max(sizes[side])} bytes): "
+            f"{_summary(latencies[side])}; lost {lost[side]}; the POST's round trip median "
+            f"{percentile(trips[side], 0.5) * 1000:.0f} ms, p95 "
+            f"{percentile(trips[side], 0.95) * 1000:.0f} ms; a post's first socket (median) "
+            f"{percentile(firsts[side], 0.5) * 1000:.0f} ms, its last "
+            f"{percentile(lasts[side], 0.5) * 1000:.0f} ms",
+            flush=True,
+        )
+    for side in sides:
+        print(
+            f"(each post's last socket, {side}, in order: "
+            f"{' / '.join(f'{last * 1000:.0f}' for last in lasts[side])} ms)",
+            flush=True,
+        )
+    print(
+        f"(the clients' full collections during the posts (SOCKETS_BENCH_CLIENT_GC={CLIENT_GC}): "
+        + "; ".join(
+            f"{side} {len(collections[side])}, {sum(collections[side]) * 1000:.0f} ms in all"
+            for side in sides
+        )
+        + ")",
+        flush=True,
+    )
+    print(
+        f"(the floor server's own loop over the {SOCKETS:,} sockets: median "
+        f"{percentile(writing, 0.5) * 1000:.0f} ms, most {max(writing) * 1000:.0f} ms; "
+        f"load average {load_before:.2f} before the posts, {load_after:.2f} after)",
+        flush=True,
+    )
+    floor_name = "the floor, a bare ASGI broadcast under the same uvicorn, alternating"
+    for name, fraction in (("p50", 0.5), ("p95", 0.95)):
+        report(
+            f"delivery latency {name} over every socket ({SOCKETS:,} sockets)",
+            percentile(latencies["ours"], fraction),
+            percentile(latencies["floor"], fraction),
+            reference_name=f"{floor_name} ({name})",
+        )
+    for name, fraction in (("p50", 0.5), ("p95", 0.95)):
+        report(
+            f"delivery latency {name} over every socket ({SOCKETS:,} sockets)",
+            percentile(latencies["ours"], fraction),
+            percentile(trips["ours"], fraction),
+            reference_name=f"the POST's own round trip ({'median' if fraction == 0.5 else name})",
+        )
 
 
 def _current_seq(thread_id: int) -> int:
@@ -375,47 +580,12 @@ def main() -> None:
                 reference_name="after round 1 (target: ratio ≤ 1.20)",
             )
 
+        if "delivery" in PHASES:
+            _delivery(server, client, thread, people, tokens, env, rng)
         if "storm" not in PHASES:
             return
-        # 2: delivery latency to every socket.
-        elapsed, failures = client.call("open", ours, tokens, None)
-        start_seq = _current_seq(thread.pk)
-        starts, trips = [], []
-        for n in range(LATENCY_POSTS):
-            _, token = people[n]
-            start_wall, trip = _post_over_http(server.url, token, thread.pk, body(rng))
-            starts.append(start_wall)
-            trips.append(trip)
-            time.sleep(1.0)
-        seqs = list(range(start_seq + 1, start_seq + LATENCY_POSTS + 1))
-        arrivals = client.call("wait", seqs, 60)
-        latencies, lost = [], 0
-        for per_socket in arrivals:
-            for k, arrived in enumerate(per_socket):
-                if arrived is None:
-                    lost += 1
-                else:
-                    latencies.append(arrived - starts[k])
-        print(
-            f"delivery to every socket ({SOCKETS:,} sockets × {LATENCY_POSTS} posts): "
-            f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-            f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
-            f"max {max(latencies) * 1000:.0f} ms; lost {lost}",
-            flush=True,
-        )
-        report(
-            f"delivery latency p50 over every socket ({SOCKETS:,} sockets)",
-            percentile(latencies, 0.5),
-            percentile(trips, 0.5),
-            reference_name="the POST's own round trip (median)",
-        )
-        report(
-            f"delivery latency p95 over every socket ({SOCKETS:,} sockets)",
-            percentile(latencies, 0.95),
-            percentile(trips, 0.95),
-            reference_name="the POST's own round trip (p95)",
-        )
-
+        if "delivery" not in PHASES:
+            client.call("open", ours, tokens, None)
         # 4: the reconnect storm. Restart with every socket open, post while it is down.
         since = _current_seq(thread.pk)
         server.process.terminate()
@@ -428,13 +598,7 @@ def main() -> None:
         missed = list(range(since + 1, since + STORM_POSTS + 1))
         assert _current_seq(thread.pk) == missed[-1]
         server.restart()
-        profiler = None
-        if PROFILE:
-            spy = str(Path(sys.executable).with_name("py-spy"))
-            profiler = subprocess.Popen(
-                [spy, "record", "--pid", str(server.process.pid), "--rate", "50", "-o", PROFILE],
-                stdout=subprocess.DEVNULL,
-            )
+        profiler = _spy(server.process.pid, PROFILE) if PROFILE else None
         started = time.perf_counter()
         _, failures = client.call("open", ours, tokens, since)
         arrivals = client.call("wait", missed, 120)
