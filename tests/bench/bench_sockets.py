@@ -454,20 +454,15 @@ def _delivery(server, client: Client, thread, people, tokens, env: dict[str, str
         flush=True,
     )
     floor_name = "the floor, a bare ASGI broadcast under the same uvicorn, alternating"
-    for name, fraction in (("p50", 0.5), ("p95", 0.95)):
-        report(
-            f"delivery latency {name} over every socket ({SOCKETS:,} sockets)",
-            percentile(latencies["ours"], fraction),
-            percentile(latencies["floor"], fraction),
-            reference_name=f"{floor_name} ({name})",
-        )
-    for name, fraction in (("p50", 0.5), ("p95", 0.95)):
-        report(
-            f"delivery latency {name} over every socket ({SOCKETS:,} sockets)",
-            percentile(latencies["ours"], fraction),
-            percentile(trips["ours"], fraction),
-            reference_name=f"the POST's own round trip ({'median' if fraction == 0.5 else name})",
-        )
+    references = ((floor_name, latencies["floor"]), ("the POST's own round trip", trips["ours"]))
+    for reference_name, reference in references:
+        for name, fraction in (("p50", 0.5), ("p95", 0.95)):
+            report(
+                f"delivery latency {name} over every socket ({SOCKETS:,} sockets)",
+                percentile(latencies["ours"], fraction),
+                percentile(reference, fraction),
+                reference_name=f"{reference_name} ({name})",
+            )
 
 
 def _current_seq(thread_id: int) -> int:
