@@ -249,7 +249,9 @@ def test_members_written_by_postgresql_are_what_the_live_events_say(api, busy_co
     """The API's members are JSON text written by PostgreSQL (``_JSONText``), the live
     ``member.updated`` rows are built in Python (``member_rows_by_id``): the same member must
     read the same through both, whatever is in their name, with and without timestamps."""
-    from datetime import UTC, datetime
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
 
     from mentoring.cohorts.services import add_membership
     from mentoring.models import Membership
@@ -259,9 +261,11 @@ def test_members_written_by_postgresql_are_what_the_live_events_say(api, busy_co
         username="awkward", display_name='Zoë "Z" O\'Brien \\ <b>&amp;</b>\n\t\u2028 end'
     )
     add_membership(cohort=busy_cohort, user=awkward)
+    # Times relative to now (the alerts follow the clock; both paths read the same clock).
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
     Membership.objects.filter(cohort=busy_cohort, user=awkward).update(
-        last_seen_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),  # no fraction of a second
-        last_nudged_at=datetime(2026, 3, 2, 10, 0, 0, 120000, tzinfo=UTC),  # ".12" or ".120000"
+        last_seen_at=hour,  # no fraction of a second
+        last_nudged_at=hour + timedelta(microseconds=120000),  # ".12" or ".120000"
     )
     data = api(tutor).get(f"/api/v1/cohorts/{busy_cohort.pk}/participation").data
     ids = Membership.objects.filter(cohort=busy_cohort, role=Membership.Role.MEMBER)
