@@ -13,7 +13,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import psycopg
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -506,16 +505,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # server whose backend has not yet seen it exit) made the DROP fail with a warning and
     # left the database behind.
     with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         connection.close()
         if hasattr(connection, "close_pool"):
             connection.close_pool()
-        params = connection.get_connection_params()
-        params.pop("pool", None)
-        with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                [connection.settings_dict["NAME"]],
-            )
 
 
 # --- Identity providers (tests/idp/: real SAML and OpenID Connect servers, not ours) ---------
